@@ -1,0 +1,192 @@
+//! Run configuration: the pipeline file (`pipelines/*.toml`) merged with command-line flags.
+//! Flags win over the file; with no file, the flags and these defaults describe the run.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::extract::InputFormat;
+use crate::{Error, Result};
+
+/// The measures a run computes when the pipeline file does not list them.
+pub const DEFAULT_MEASURES: &[&str] = &["contacts", "referrals", "referral_rate_per_10k", "s47_enquiries", "s47_rate_per_10k", "cpp_at_date"];
+
+/// Years of history before the as-at date that periods are produced for (the SSD extracts six).
+pub const DEFAULT_HISTORY_YEARS: u32 = 6;
+
+/// A pipeline file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineFile {
+    #[serde(default)]
+    pub la: LaSection,
+    #[serde(default)]
+    pub input: InputSection,
+    #[serde(default)]
+    pub warehouse: WarehouseSection,
+    #[serde(default)]
+    pub run: RunSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaSection {
+    /// DfE three-digit LA code, e.g. "852".
+    pub code: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSection {
+    /// Local folder (relative to the pipeline file) or object-store URL.
+    pub location: Option<String>,
+    pub format: Option<InputFormat>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseSection {
+    /// Local folder (relative to the pipeline file) or object-store URL.
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    /// Fixed as-at date (`as_at = 2023-11-15`); normally left out so the nightly run uses today.
+    pub as_at: Option<toml::value::Datetime>,
+    /// Measure ids to compute, in any order.
+    pub measures: Option<Vec<String>>,
+    pub history_years: Option<u32>,
+}
+
+/// Flags given on the command line; each overrides the pipeline file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub pipeline: Option<PathBuf>,
+    pub input: Option<String>,
+    pub format: Option<InputFormat>,
+    pub la: Option<String>,
+    pub warehouse: Option<String>,
+    pub as_at: Option<NaiveDate>,
+}
+
+/// Everything a run needs, resolved.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub la_code: String,
+    pub la_name: String,
+    pub input: String,
+    pub format: InputFormat,
+    pub warehouse: String,
+    pub as_at: NaiveDate,
+    pub measures: Vec<String>,
+    pub history_years: u32,
+    /// The pipeline file's text, hashed into the run key.
+    pub pipeline_text: String,
+}
+
+impl RunConfig {
+    /// Resolves the configuration from an optional pipeline file and the flags. `today` is the
+    /// default as-at date.
+    pub fn resolve(flags: &Overrides, today: NaiveDate) -> Result<RunConfig> {
+        let (file, text, base) = match &flags.pipeline {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::PipelineFile { path: path.clone(), source })?;
+                let file: PipelineFile = toml::from_str(&text).map_err(|source| Error::PipelineToml { path: path.clone(), source })?;
+                (file, text, path.parent().map(Path::to_path_buf))
+            }
+            None => (PipelineFile::default(), String::new(), None),
+        };
+        let relative_to_file = |loc: String| -> String {
+            match &base {
+                Some(dir) if !loc.contains("://") && Path::new(&loc).is_relative() => dir.join(&loc).display().to_string(),
+                _ => loc,
+            }
+        };
+        let la_code = flags
+            .la
+            .clone()
+            .or(file.la.code)
+            .ok_or_else(|| Error::Config("no local authority: give --la CODE (the DfE code, e.g. 852) or [la] code in the pipeline file".into()))?;
+        let la_name = file.la.name.or_else(|| crate::reference::la_name(&la_code)).unwrap_or_else(|| format!("LA {la_code}"));
+        let input = flags
+            .input
+            .clone()
+            .or_else(|| file.input.location.map(&relative_to_file))
+            .ok_or_else(|| Error::Config("no input: give --input PATH|URL or [input] location in the pipeline file".into()))?;
+        let warehouse = flags.warehouse.clone().or_else(|| file.warehouse.location.map(&relative_to_file)).unwrap_or_else(|| "warehouse".into());
+        let file_as_at = match file.run.as_at {
+            Some(dt) => Some(toml_date(&dt).ok_or_else(|| Error::Config(format!("[run] as_at = {dt} is not a date")))?),
+            None => None,
+        };
+        let measures = file.run.measures.unwrap_or_else(|| DEFAULT_MEASURES.iter().map(|s| s.to_string()).collect());
+        if measures.is_empty() {
+            return Err(Error::Config("[run] measures is empty".into()));
+        }
+        Ok(RunConfig {
+            la_code,
+            la_name,
+            input,
+            format: flags.format.or(file.input.format).unwrap_or(InputFormat::Auto),
+            warehouse,
+            as_at: flags.as_at.or(file_as_at).unwrap_or(today),
+            measures,
+            history_years: file.run.history_years.unwrap_or(DEFAULT_HISTORY_YEARS),
+            pipeline_text: text,
+        })
+    }
+}
+
+fn toml_date(dt: &toml::value::Datetime) -> Option<NaiveDate> {
+    match (dt.date, dt.time) {
+        (Some(d), None) => NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+    }
+
+    #[test]
+    fn flags_override_the_file_and_paths_are_relative_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n[run]\nas_at = 2023-03-31\n").unwrap();
+        let flags = Overrides { pipeline: Some(file.clone()), ..Default::default() };
+        let cfg = RunConfig::resolve(&flags, today()).unwrap();
+        assert_eq!(cfg.la_name, "Southampton");
+        assert_eq!(cfg.input, dir.path().join("in").display().to_string());
+        assert_eq!(cfg.as_at, NaiveDate::from_ymd_opt(2023, 3, 31).unwrap());
+        assert_eq!(cfg.measures.len(), DEFAULT_MEASURES.len());
+
+        let flags = Overrides { pipeline: Some(file), la: Some("851".into()), as_at: Some(today()), ..Default::default() };
+        let cfg = RunConfig::resolve(&flags, today()).unwrap();
+        assert_eq!((cfg.la_code.as_str(), cfg.as_at), ("851", today()));
+    }
+
+    #[test]
+    fn without_a_file_the_la_and_input_must_be_given_and_as_at_is_today() {
+        let err = RunConfig::resolve(&Overrides::default(), today()).unwrap_err();
+        assert!(err.to_string().contains("--la"));
+        let flags = Overrides { la: Some("852".into()), input: Some("x".into()), ..Default::default() };
+        let cfg = RunConfig::resolve(&flags, today()).unwrap();
+        assert_eq!((cfg.as_at, cfg.warehouse.as_str()), (today(), "warehouse"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "[la]\ncoed = \"852\"\n").unwrap();
+        let flags = Overrides { pipeline: Some(file), ..Default::default() };
+        assert!(matches!(RunConfig::resolve(&flags, today()), Err(Error::PipelineToml { .. })));
+    }
+}

@@ -1,0 +1,45 @@
+//! Library error type. Input problems that a run can survive are not errors: they become rows of
+//! the quality issues table (see [`crate::quality`]). These are the failures that stop a run.
+
+use std::path::PathBuf;
+
+/// A failure that stops the run (nothing is published).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot read pipeline file {path}: {source}")]
+    PipelineFile { path: PathBuf, source: std::io::Error },
+    #[error("pipeline file {path} is not valid: {source}")]
+    PipelineToml { path: PathBuf, source: toml::de::Error },
+    #[error("storage location {location}: {source}")]
+    Store { location: String, source: object_store::Error },
+    #[error("invalid location {0:?}: give a local path or an object-store URL")]
+    Location(String),
+    #[error("reference data {name}: {message}")]
+    Reference { name: String, message: String },
+    #[error("SQL {file}: {source}")]
+    Sql { file: String, source: datafusion::error::DataFusionError },
+    #[error("query engine: {0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error("parquet: {0}")]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+    #[error("arrow: {0}")]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("no input files found at {0}")]
+    NoInput(String),
+}
+
+/// Result with the library error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an object-store error with the location it concerned.
+    pub fn store(location: impl Into<String>, source: object_store::Error) -> Self {
+        Error::Store { location: location.into(), source }
+    }
+}

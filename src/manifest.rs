@@ -1,0 +1,85 @@
+//! The run manifest, `<warehouse>/_runs/<run_id>.json`: what a run read, what it produced, how
+//! long each stage took and how it ended. It names files and counts rows; it never holds a
+//! child's details.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::quality::IssueCounts;
+
+/// One run's record.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Manifest {
+    pub run_id: String,
+    /// SHA-256 of everything that decides the output: code version, pipeline file, LA, as-at
+    /// date, measures and the input files' hashes.
+    pub run_key: String,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub elapsed_ms: u128,
+    pub code_version: String,
+    pub la_code: String,
+    pub la_name: String,
+    pub as_at: String,
+    pub input_location: String,
+    pub input_format: String,
+    pub warehouse: String,
+    pub inputs: Vec<InputEntry>,
+    pub tables: Vec<TableEntry>,
+    pub measures: MeasureSummary,
+    pub issues: IssueSummary,
+    pub stages: Vec<StageEntry>,
+    /// Files published by the run, relative to the warehouse.
+    pub outputs: Vec<String>,
+}
+
+/// An input file as received.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputEntry {
+    pub path: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    /// Core table it was read into; `null` when it was not recognised.
+    pub table: Option<String>,
+}
+
+/// Rows of one core table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableEntry {
+    pub name: String,
+    pub rows_in: usize,
+    pub rows_out: usize,
+    pub rows_rejected: usize,
+}
+
+/// The fact table produced.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct MeasureSummary {
+    pub measure_ids: Vec<String>,
+    pub rows: usize,
+    pub months: usize,
+    pub financial_years: usize,
+}
+
+/// Issue counts by severity and by issue code.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct IssueSummary {
+    pub total: usize,
+    #[serde(flatten)]
+    pub by_severity: IssueCounts,
+    pub by_code: BTreeMap<String, usize>,
+}
+
+/// One stage's work.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageEntry {
+    pub stage: String,
+    pub elapsed_ms: u128,
+    pub rows_in: usize,
+    pub rows_out: usize,
+    pub issues: usize,
+}

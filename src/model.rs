@@ -1,0 +1,383 @@
+//! Model: runs the measure SQL in `sql/` with DataFusion over the core tables the normalise stage
+//! wrote, for every month and financial year the data covers, and assembles the long fact table.
+//!
+//! Tables the SQL can use: the core tables (`person`, `contact`, `referral`, ...), `params`
+//! (one row: `la_code`, `la_name`, `as_at`, `history_start`), `dim_period` (one row per period),
+//! `day_period` (each day up to the as-at date → the periods containing it, for flow measures),
+//! `ref_population` and `period_population`, and `m_<measure_id>` for measures declared with
+//! `-- depends:`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{Datelike, Months, NaiveDate};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanBuilder, Date32Array, Date32Builder, Int32Builder, RecordBatch, StringBuilder};
+use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+use crate::normalise::cells::{date32, from_date32};
+use crate::quality::{Action, Issue, Severity};
+use crate::schema::TableSpec;
+use crate::storage::Location;
+use crate::{Error, Result};
+
+const STAGE: &str = "model";
+
+/// Internal queries of the model stage.
+const DATA_COVERAGE_SQL: (&str, &str) = ("sql/model/data_coverage.sql", include_str!("../sql/model/data_coverage.sql"));
+const PERIOD_POPULATION_SQL: (&str, &str) = ("sql/model/period_population.sql", include_str!("../sql/model/period_population.sql"));
+const POPULATION_GAPS_SQL: (&str, &str) = ("sql/model/population_gaps.sql", include_str!("../sql/model/population_gaps.sql"));
+const FACT_MEASURE_SQL: (&str, &str) = ("sql/model/fact_measure.sql", include_str!("../sql/model/fact_measure.sql"));
+
+/// Every measure: its id and SQL (one file each in `sql/measures/`, named by the id).
+pub const MEASURES: &[(&str, &str)] = &[
+    ("contacts", include_str!("../sql/measures/contacts.sql")),
+    ("referrals", include_str!("../sql/measures/referrals.sql")),
+    ("referral_rate_per_10k", include_str!("../sql/measures/referral_rate_per_10k.sql")),
+    ("s47_enquiries", include_str!("../sql/measures/s47_enquiries.sql")),
+    ("s47_rate_per_10k", include_str!("../sql/measures/s47_rate_per_10k.sql")),
+    ("cpp_at_date", include_str!("../sql/measures/cpp_at_date.sql")),
+];
+
+/// What the model stage needs to know about the run.
+#[derive(Debug, Clone)]
+pub struct ModelParams {
+    pub la_code: String,
+    pub la_name: String,
+    pub as_at: NaiveDate,
+    pub history_years: u32,
+}
+
+/// The model stage's result.
+#[derive(Debug)]
+pub struct ModelOutput {
+    /// The long fact table, one row per measure and period.
+    pub fact: RecordBatch,
+    /// Number of periods of each type.
+    pub months: usize,
+    pub financial_years: usize,
+}
+
+/// Schema of the published fact table (before partitioning by `financial_year`).
+pub fn fact_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("measure_id", DataType::Utf8, false),
+        Field::new("period_type", DataType::Utf8, false),
+        Field::new("period_start", DataType::Date32, false),
+        Field::new("period_end", DataType::Date32, false),
+        Field::new("la_code", DataType::Utf8, false),
+        Field::new("numerator", DataType::Int64, true),
+        Field::new("denominator", DataType::Int64, true),
+        Field::new("value", DataType::Float64, true),
+        Field::new("financial_year", DataType::Utf8, false),
+    ]))
+}
+
+/// A new DataFusion session with the core tables (read back from the Parquet the normalise stage
+/// wrote under `core_root`) and the reference tables registered.
+pub async fn session(core: &Location, core_root: &str, tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
+    let ctx = SessionContext::new();
+    ctx.register_object_store(&core.root_url, core.store.clone());
+    for spec in tables {
+        let url = core.folder_url(&format!("{core_root}/{}", spec.name));
+        ctx.register_parquet(&spec.name, &url, ParquetReadOptions::default()).await?;
+    }
+    ctx.register_batch("ref_population", crate::reference::population_batch()?)?;
+    ctx.register_batch("params", params_batch(p)?)?;
+    Ok(ctx)
+}
+
+/// Runs the measures named in `measures` (and the measures they depend on).
+pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[String], issues: &mut Vec<Issue>) -> Result<ModelOutput> {
+    let first = query(ctx, DATA_COVERAGE_SQL).await?;
+    let first_date = first
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Date32Array>().filter(|a| a.len() > 0 && a.is_valid(0)).map(|a| from_date32(a.value(0))));
+    let periods = Periods::new(first_date.unwrap_or(p.as_at), p.as_at);
+    ctx.register_batch("dim_period", periods.dim_period()?)?;
+    ctx.register_batch("day_period", periods.day_period()?)?;
+    let view = ctx.sql(PERIOD_POPULATION_SQL.1).await.map_err(|source| Error::Sql { file: PERIOD_POPULATION_SQL.0.into(), source })?;
+    ctx.register_table("period_population", view.into_view())?;
+    record_population_gaps(ctx, &p.la_code, issues).await?;
+
+    let fact = fact_schema();
+    let mut results = Vec::new();
+    for id in execution_order(measures)? {
+        let (_, sql) = MEASURES.iter().find(|(m, _)| *m == id).expect("execution_order only returns known measures");
+        let file = format!("sql/measures/{id}.sql");
+        let batches = query(ctx, (&file, sql)).await?;
+        let schema = Arc::new(Schema::new(fact.fields()[..8].iter().filter(|f| f.name() != "la_code").cloned().collect::<Vec<_>>()));
+        let mut conformed = Vec::new();
+        for b in &batches {
+            conformed.push(conform(b, &schema).map_err(|m| Error::Config(format!("{file}: {m}")))?);
+        }
+        let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
+        ctx.register_table(format!("m_{id}"), Arc::new(table))?;
+        if measures.iter().any(|m| m == id) {
+            results.extend(conformed);
+        }
+    }
+    let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Config("no measures to run".into()))?;
+    ctx.register_table("measure_results", Arc::new(MemTable::try_new(schema, vec![results])?))?;
+    let rows = query(ctx, FACT_MEASURE_SQL).await?;
+    let rows: Vec<RecordBatch> = rows.iter().map(|b| conform(b, &fact)).collect::<Result<_, String>>().map_err(|m| Error::Config(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
+    Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
+}
+
+async fn query(ctx: &SessionContext, (file, sql): (&str, &str)) -> Result<Vec<RecordBatch>> {
+    let df = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.to_string(), source })?;
+    df.collect().await.map_err(|source| Error::Sql { file: file.to_string(), source })
+}
+
+/// Periods whose population had to come from an earlier mid-year (not yet published) or is
+/// missing altogether are recorded, so a rate never silently uses the wrong denominator.
+async fn record_population_gaps(ctx: &SessionContext, la_code: &str, issues: &mut Vec<Issue>) -> Result<()> {
+    for batch in query(ctx, POPULATION_GAPS_SQL).await? {
+        let required = cast(batch.column(0), &DataType::Int64)?;
+        let used = cast(batch.column(1), &DataType::Int64)?;
+        let required = required.as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().expect("cast to Int64");
+        let used = used.as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().expect("cast to Int64");
+        for i in 0..batch.num_rows() {
+            let issue = if used.is_null(i) {
+                Issue::new(
+                    Severity::Error,
+                    STAGE,
+                    "population_missing",
+                    format!("no ONS mid-{} (or earlier) 0-17 population for LA {la_code}; rates for these periods are empty", required.value(i)),
+                    Action::SetNull,
+                )
+            } else {
+                Issue::new(
+                    Severity::Warning,
+                    STAGE,
+                    "population_substituted",
+                    format!("ONS mid-{} population not published; rates use mid-{} instead", required.value(i), used.value(i)),
+                    Action::Substituted,
+                )
+            };
+            issues.push(issue.table("ref_population"));
+        }
+    }
+    Ok(())
+}
+
+/// Orders the requested measures so that each runs after the measures it depends on
+/// (`-- depends: a, b` in its SQL header). Unknown ids are an error.
+pub fn execution_order(requested: &[String]) -> Result<Vec<&'static str>> {
+    fn visit(id: &str, order: &mut Vec<&'static str>, visiting: &mut HashSet<String>) -> Result<()> {
+        let Some((known, sql)) = MEASURES.iter().find(|(m, _)| *m == id) else {
+            let all: Vec<&str> = MEASURES.iter().map(|(m, _)| *m).collect();
+            return Err(Error::Config(format!("unknown measure {id:?}; known measures: {}", all.join(", "))));
+        };
+        if order.contains(known) {
+            return Ok(());
+        }
+        if !visiting.insert(id.to_string()) {
+            return Err(Error::Config(format!("measure {id} depends on itself")));
+        }
+        for dep in depends(sql) {
+            visit(dep, order, visiting)?;
+        }
+        order.push(known);
+        Ok(())
+    }
+    let mut order = Vec::new();
+    let mut visiting = HashSet::new();
+    for id in requested {
+        visit(id, &mut order, &mut visiting)?;
+    }
+    Ok(order)
+}
+
+/// Measures named in a SQL file's `-- depends:` header lines.
+fn depends(sql: &str) -> Vec<&str> {
+    sql.lines()
+        .filter_map(|l| l.trim().strip_prefix("-- depends:"))
+        .flat_map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()))
+        .collect()
+}
+
+/// Selects and casts a batch's columns, by name, to `schema`.
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String> {
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let col = batch.column_by_name(field.name()).ok_or_else(|| format!("result has no column {}", field.name()))?;
+        arrays.push(cast(col, field.data_type()).map_err(|e| format!("column {}: {e}", field.name()))?);
+    }
+    RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())
+}
+
+fn params_batch(p: &ModelParams) -> Result<RecordBatch> {
+    let history_start = p.as_at.checked_sub_months(Months::new(12 * p.history_years)).unwrap_or(p.as_at).with_day(1).unwrap_or(p.as_at);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("la_code", DataType::Utf8, false),
+        Field::new("la_name", DataType::Utf8, false),
+        Field::new("as_at", DataType::Date32, false),
+        Field::new("history_start", DataType::Date32, false),
+    ]));
+    let s = |v: &str| Arc::new(datafusion::arrow::array::StringArray::from(vec![v.to_string()])) as ArrayRef;
+    let d = |v: NaiveDate| Arc::new(Date32Array::from(vec![date32(v)])) as ArrayRef;
+    Ok(RecordBatch::try_new(schema, vec![s(&p.la_code), s(&p.la_name), d(p.as_at), d(history_start)])?)
+}
+
+/// The reporting periods of a run: every calendar month and every financial year (1 April to
+/// 31 March) from the first month of data to the as-at date. The period containing the as-at
+/// date ends on the as-at date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Periods {
+    pub as_at: NaiveDate,
+    /// First day of each month.
+    pub months: Vec<NaiveDate>,
+    /// 1 April of each financial year.
+    pub years: Vec<NaiveDate>,
+}
+
+/// 1 April of the financial year containing `d`.
+pub fn financial_year_start(d: NaiveDate) -> NaiveDate {
+    let y = if d.month() >= 4 { d.year() } else { d.year() - 1 };
+    NaiveDate::from_ymd_opt(y, 4, 1).expect("1 April exists")
+}
+
+/// Label of the financial year starting on `start`, as DfE writes it: `2022-23`.
+pub fn financial_year_label(start: NaiveDate) -> String {
+    format!("{}-{:02}", start.year(), (start.year() + 1) % 100)
+}
+
+impl Periods {
+    pub fn new(first: NaiveDate, as_at: NaiveDate) -> Periods {
+        let first = first.min(as_at);
+        let mut months = Vec::new();
+        let mut m = first.with_day(1).expect("day 1 exists");
+        while m <= as_at {
+            months.push(m);
+            m = m + Months::new(1);
+        }
+        let mut years = Vec::new();
+        let mut y = financial_year_start(first);
+        while y <= as_at {
+            years.push(y);
+            y = y + Months::new(12);
+        }
+        Periods { as_at, months, years }
+    }
+
+    /// `(period_type, start, end, complete)` for every period; ends are capped at the as-at date.
+    pub fn all(&self) -> Vec<(&'static str, NaiveDate, NaiveDate, bool)> {
+        let span = |start: NaiveDate, months: u32| {
+            let natural = start + Months::new(months) - chrono::Duration::days(1);
+            (natural.min(self.as_at), natural <= self.as_at)
+        };
+        let mut out = Vec::new();
+        for &m in &self.months {
+            let (end, complete) = span(m, 1);
+            out.push(("month", m, end, complete));
+        }
+        for &y in &self.years {
+            let (end, complete) = span(y, 12);
+            out.push(("financial_year", y, end, complete));
+        }
+        out
+    }
+
+    fn dim_period(&self) -> Result<RecordBatch> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("period_type", DataType::Utf8, false),
+            Field::new("period_start", DataType::Date32, false),
+            Field::new("period_end", DataType::Date32, false),
+            Field::new("financial_year", DataType::Utf8, false),
+            Field::new("period_label", DataType::Utf8, false),
+            Field::new("is_complete", DataType::Boolean, false),
+            Field::new("population_year", DataType::Int32, false),
+        ]));
+        let (mut kind, mut start, mut end, mut fy, mut label, mut complete, mut pop_year) =
+            (StringBuilder::new(), Date32Builder::new(), Date32Builder::new(), StringBuilder::new(), StringBuilder::new(), BooleanBuilder::new(), Int32Builder::new());
+        for (k, s, e, c) in self.all() {
+            let fy_start = financial_year_start(s);
+            kind.append_value(k);
+            start.append_value(date32(s));
+            end.append_value(date32(e));
+            fy.append_value(financial_year_label(fy_start));
+            label.append_value(if k == "month" { s.format("%b %Y").to_string() } else { financial_year_label(fy_start) });
+            complete.append_value(c);
+            // DfE: a year ending 31 March Y uses the ONS mid-year estimate for Y-1, i.e. the
+            // mid-year in which the financial year starts.
+            pop_year.append_value(fy_start.year());
+        }
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(kind.finish()),
+            Arc::new(start.finish()),
+            Arc::new(end.finish()),
+            Arc::new(fy.finish()),
+            Arc::new(label.finish()),
+            Arc::new(complete.finish()),
+            Arc::new(pop_year.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema, arrays)?)
+    }
+
+    fn day_period(&self) -> Result<RecordBatch> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("day", DataType::Date32, false),
+            Field::new("period_type", DataType::Utf8, false),
+            Field::new("period_start", DataType::Date32, false),
+        ]));
+        let (mut day, mut kind, mut start) = (Date32Builder::new(), StringBuilder::new(), Date32Builder::new());
+        for (k, s, e, _) in self.all() {
+            let (s32, e32) = (date32(s), date32(e));
+            for d in s32..=e32 {
+                day.append_value(d);
+                kind.append_value(k);
+                start.append_value(s32);
+            }
+        }
+        Ok(RecordBatch::try_new(schema, vec![Arc::new(day.finish()), Arc::new(kind.finish()), Arc::new(start.finish())])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn periods_cover_first_month_to_as_at_and_cap_the_last() {
+        let p = Periods::new(ymd(2021, 5, 17), ymd(2022, 4, 10));
+        assert_eq!(p.months.first(), Some(&ymd(2021, 5, 1)));
+        assert_eq!(p.months.len(), 12);
+        assert_eq!(p.years, vec![ymd(2021, 4, 1), ymd(2022, 4, 1)]);
+        let all = p.all();
+        assert!(all.contains(&("month", ymd(2022, 2, 1), ymd(2022, 2, 28), true)));
+        assert!(all.contains(&("month", ymd(2022, 4, 1), ymd(2022, 4, 10), false)));
+        assert!(all.contains(&("financial_year", ymd(2021, 4, 1), ymd(2022, 3, 31), true)));
+        assert!(all.contains(&("financial_year", ymd(2022, 4, 1), ymd(2022, 4, 10), false)));
+    }
+
+    #[test]
+    fn financial_years_start_on_1_april() {
+        assert_eq!(financial_year_start(ymd(2023, 3, 31)), ymd(2022, 4, 1));
+        assert_eq!(financial_year_start(ymd(2023, 4, 1)), ymd(2023, 4, 1));
+        assert_eq!(financial_year_label(ymd(2099, 4, 1)), "2099-00");
+    }
+
+    #[test]
+    fn rates_run_after_their_counts_and_unknown_measures_fail() {
+        let order = execution_order(&["referral_rate_per_10k".to_string()]).unwrap();
+        assert_eq!(order, vec!["referrals", "referral_rate_per_10k"]);
+        assert!(execution_order(&["nope".to_string()]).unwrap_err().to_string().contains("known measures"));
+    }
+
+    #[test]
+    fn every_sql_file_in_sql_measures_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/measures");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let id = name.trim_end_matches(".sql");
+            assert!(MEASURES.iter().any(|(m, _)| *m == id), "{name} is not listed in model::MEASURES");
+        }
+    }
+}

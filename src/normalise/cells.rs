@@ -1,0 +1,234 @@
+//! Typing one cell of an export: the rules every input format shares.
+//!
+//! A cell either types cleanly, or types with a problem that becomes a quality issue. Values are
+//! never guessed: a date whose day/month order cannot be known is rejected, not interpreted.
+
+use chrono::NaiveDate;
+
+use crate::quality::{Action, Severity};
+use crate::reference::CodeLists;
+use crate::schema::{ColumnSpec, ColumnType};
+
+/// A typed cell value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed {
+    Null,
+    Text(String),
+    /// Days since 1970-01-01 (Arrow Date32).
+    Date(i32),
+    Number(f64),
+}
+
+/// Why a cell could not be used exactly as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub action: Action,
+}
+
+impl Problem {
+    fn new(severity: Severity, code: &'static str, message: impl Into<String>, action: Action) -> Self {
+        Problem { severity, code, message: message.into(), action }
+    }
+}
+
+/// Spellings spreadsheets and database exports use for "no value".
+const NULL_TOKENS: &[&str] = &["", "null", "#n/a", "n/a", "nan", "none", "-", "#value!", "#ref!"];
+
+/// Dates used by case-management systems to mean "unknown".
+const PLACEHOLDER_DATES: &[(i32, u32, u32)] = &[(1900, 1, 1), (1899, 12, 30), (1753, 1, 1), (9999, 12, 31)];
+
+/// Whether a raw cell is one of the recognised "no value" spellings.
+pub fn is_null_token(raw: &str) -> bool {
+    let t = raw.trim();
+    NULL_TOKENS.iter().any(|n| t.eq_ignore_ascii_case(n))
+}
+
+/// Types one cell according to its column spec. The returned value is what goes in the core
+/// table; the problem, if any, is recorded as a quality issue.
+pub fn type_cell(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Option<Problem>) {
+    if is_null_token(raw) {
+        return (Typed::Null, None);
+    }
+    let trimmed = raw.trim();
+    match spec.kind {
+        ColumnType::Text => (Typed::Text(trimmed.to_string()), None),
+        ColumnType::Id => type_id(raw),
+        ColumnType::Code => type_code(spec, trimmed, codes),
+        ColumnType::Flag => type_flag(trimmed),
+        ColumnType::Number => type_number(trimmed),
+        ColumnType::Date => match parse_date(trimmed) {
+            Ok(d) if is_placeholder(d) => (
+                Typed::Null,
+                Some(Problem::new(Severity::Warning, "placeholder_date", format!("{d} is a placeholder for an unknown date"), Action::SetNull)),
+            ),
+            Ok(d) => (Typed::Date(date32(d)), None),
+            Err(why) => (Typed::Null, Some(Problem::new(Severity::Error, "invalid_date", why, Action::SetNull))),
+        },
+    }
+}
+
+/// Identifiers: surrounding spaces removed, upper-cased, a spreadsheet's trailing `.0` removed
+/// from numeric ids (`1234.0` → `1234`).
+fn type_id(raw: &str) -> (Typed, Option<Problem>) {
+    let trimmed = raw.trim();
+    let mut id = trimmed.to_ascii_uppercase();
+    if let Some(stem) = id.strip_suffix(".0") {
+        if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) {
+            id = stem.to_string();
+        }
+    }
+    let problem = (trimmed != raw).then(|| Problem::new(Severity::Info, "id_trimmed", "spaces around the identifier were removed", Action::Kept));
+    (Typed::Text(id), problem)
+}
+
+fn type_code(spec: &ColumnSpec, value: &str, codes: &CodeLists) -> (Typed, Option<Problem>) {
+    let Some(list) = spec.codes.as_deref() else {
+        return (Typed::Text(value.to_string()), None);
+    };
+    match codes.lookup(list, value) {
+        Some(code) => (Typed::Text(code.to_string()), None),
+        None => (
+            Typed::Text(value.to_string()),
+            Some(Problem::new(Severity::Warning, "unknown_code", format!("not a code in the {list} list"), Action::Kept)),
+        ),
+    }
+}
+
+fn type_flag(value: &str) -> (Typed, Option<Problem>) {
+    match value.to_ascii_uppercase().as_str() {
+        "Y" | "YES" | "TRUE" | "T" | "1" => (Typed::Text("Y".into()), None),
+        "N" | "NO" | "FALSE" | "F" | "0" => (Typed::Text("N".into()), None),
+        _ => (Typed::Null, Some(Problem::new(Severity::Error, "invalid_flag", "expected Y or N", Action::SetNull))),
+    }
+}
+
+fn type_number(value: &str) -> (Typed, Option<Problem>) {
+    match value.replace(',', "").parse::<f64>() {
+        Ok(n) if n.is_finite() => (Typed::Number(n), None),
+        _ => (Typed::Null, Some(Problem::new(Severity::Error, "invalid_number", "not a number", Action::SetNull))),
+    }
+}
+
+fn is_placeholder(d: NaiveDate) -> bool {
+    PLACEHOLDER_DATES.iter().any(|&(y, m, day)| NaiveDate::from_ymd_opt(y, m, day) == Some(d))
+}
+
+/// Days since the Unix epoch, as Arrow's Date32 counts them.
+pub fn date32(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")).num_days() as i32
+}
+
+/// The date of an Arrow Date32 value.
+pub fn from_date32(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch") + chrono::Duration::days(days as i64)
+}
+
+/// Parses a date written as ISO (`2022-04-05`, optionally with a time) or UK day-first
+/// (`05/04/2022`, optionally with a time). Two-digit years and other shapes are rejected with
+/// the reason, because guessing the century or the day/month order would be silent corruption.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let date_part = text.split([' ', 'T']).next().unwrap_or("");
+    let time_part = &text[date_part.len()..];
+    if !time_part.is_empty() && !is_time(time_part.trim_start_matches([' ', 'T'])) {
+        return Err(format!("{text:?} has text after the date that is not a time"));
+    }
+    let (y, m, d) = if let Some((y, rest)) = split3(date_part, '-') {
+        if y.len() != 4 {
+            return Err("dates with '-' must be year-month-day (YYYY-MM-DD)".into());
+        }
+        (y, rest.0, rest.1)
+    } else if let Some((d, rest)) = split3(date_part, '/') {
+        if rest.1.len() != 4 {
+            return Err("dates with '/' must be day/month/year with a four-digit year".into());
+        }
+        (rest.1, rest.0, d)
+    } else {
+        return Err("not a date in YYYY-MM-DD or DD/MM/YYYY form".into());
+    };
+    let num = |s: &str, max_len: usize| -> Option<u32> {
+        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    };
+    match (num(y, 4), num(m, 2), num(d, 2)) {
+        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("day {d} of month {m} in {y} does not exist")),
+        _ => Err("not a date in YYYY-MM-DD or DD/MM/YYYY form".into()),
+    }
+}
+
+fn split3(s: &str, sep: char) -> Option<(&str, (&str, &str))> {
+    let mut it = s.split(sep);
+    let (a, b, c) = (it.next()?, it.next()?, it.next()?);
+    it.next().is_none().then_some((a, (b, c)))
+}
+
+fn is_time(t: &str) -> bool {
+    let t = t.trim_end_matches('Z');
+    let main = t.split('.').next().unwrap_or("");
+    let parts: Vec<&str> = main.split(':').collect();
+    (2..=3).contains(&parts.len()) && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(kind: ColumnType, codes: Option<&str>) -> ColumnSpec {
+        ColumnSpec { name: "c".into(), kind, codes: codes.map(str::to_string), required: false, pii: None, item_ref: None }
+    }
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn dates_in_iso_and_uk_forms_with_or_without_time() {
+        assert_eq!(parse_date("2022-04-05"), Ok(ymd(2022, 4, 5)));
+        assert_eq!(parse_date("2022-04-05 00:00:00.000"), Ok(ymd(2022, 4, 5)));
+        assert_eq!(parse_date("2022-04-05T13:45:00Z"), Ok(ymd(2022, 4, 5)));
+        assert_eq!(parse_date("05/04/2022"), Ok(ymd(2022, 4, 5)));
+        assert_eq!(parse_date("5/4/2022 09:30"), Ok(ymd(2022, 4, 5)));
+    }
+
+    #[test]
+    fn impossible_ambiguous_and_garbled_dates_are_rejected() {
+        assert!(parse_date("31/02/2022").unwrap_err().contains("does not exist"));
+        assert!(parse_date("05/04/22").is_err(), "two-digit years are never guessed");
+        assert!(parse_date("22-04-05").is_err());
+        assert!(parse_date("2022-04-05 soon").is_err());
+        assert!(parse_date("April 5th").is_err());
+    }
+
+    #[test]
+    fn placeholder_dates_become_null_with_a_warning() {
+        let (v, p) = type_cell(&col(ColumnType::Date, None), "1900-01-01", CodeLists::builtin());
+        assert_eq!(v, Typed::Null);
+        assert_eq!(p.unwrap().code, "placeholder_date");
+    }
+
+    #[test]
+    fn ids_are_trimmed_upper_cased_and_lose_a_trailing_point_zero() {
+        let c = col(ColumnType::Id, None);
+        assert_eq!(type_cell(&c, "1234.0", CodeLists::builtin()), (Typed::Text("1234".into()), None));
+        let (v, p) = type_cell(&c, " p017 ", CodeLists::builtin());
+        assert_eq!(v, Typed::Text("P017".into()));
+        assert_eq!(p.unwrap().code, "id_trimmed");
+        assert_eq!(type_cell(&c, "A1.0", CodeLists::builtin()).0, Typed::Text("A1.0".into()));
+    }
+
+    #[test]
+    fn codes_flags_numbers_and_null_tokens() {
+        let codes = CodeLists::builtin();
+        let need = col(ColumnType::Code, Some("primary_need"));
+        assert_eq!(type_cell(&need, "n4", codes), (Typed::Text("N4".into()), None));
+        let (v, p) = type_cell(&need, "N12", codes);
+        assert_eq!(v, Typed::Text("N12".into()), "unknown codes are kept as received");
+        assert_eq!(p.unwrap().code, "unknown_code");
+        assert_eq!(type_cell(&col(ColumnType::Flag, None), "yes", codes).0, Typed::Text("Y".into()));
+        assert_eq!(type_cell(&col(ColumnType::Flag, None), "maybe", codes).1.unwrap().code, "invalid_flag");
+        assert_eq!(type_cell(&col(ColumnType::Number, None), "1,234.5", codes).0, Typed::Number(1234.5));
+        assert_eq!(type_cell(&col(ColumnType::Date, None), "#N/A", codes), (Typed::Null, None));
+        assert_eq!(type_cell(&col(ColumnType::Text, None), "NULL", codes), (Typed::Null, None));
+    }
+}

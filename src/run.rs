@@ -1,0 +1,196 @@
+//! One pipeline run: extract → normalise → model → publish, each in its own tracing span, with a
+//! manifest written whether the run succeeds or fails.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use datafusion::arrow::array::RecordBatch;
+use sha2::{Digest, Sha256};
+use tracing::{info, info_span, warn, Instrument};
+
+use crate::config::RunConfig;
+use crate::extract::{extract, InputFile};
+use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
+use crate::model::{run_measures, session, ModelParams};
+use crate::normalise::normalise;
+use crate::publish::{commit, staging_root, write_partitioned, write_table};
+use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
+use crate::reference::CodeLists;
+use crate::schema::ssd_tables;
+use crate::storage::Location;
+use crate::{Error, Result};
+
+/// What a finished run hands back to its caller.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub manifest: Manifest,
+    /// The fact table as published.
+    pub fact: RecordBatch,
+    /// Where the warehouse is, as resolved.
+    pub warehouse: String,
+}
+
+/// Runs the pipeline once. On failure nothing is published, a manifest with status `failed` is
+/// still written (when the warehouse is reachable), and the error is returned.
+pub async fn run(cfg: &RunConfig) -> Result<RunOutcome> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let mut manifest = Manifest {
+        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        code_version: crate::code_version(),
+        la_code: cfg.la_code.clone(),
+        la_name: cfg.la_name.clone(),
+        as_at: cfg.as_at.to_string(),
+        input_location: cfg.input.clone(),
+        input_format: format!("{:?}", cfg.format).to_lowercase(),
+        warehouse: cfg.warehouse.clone(),
+        run_id: format!("{}-pending", started.format("%Y%m%dT%H%M%SZ")),
+        ..Manifest::default()
+    };
+    let warehouse = Location::parse(&cfg.warehouse, true)?;
+    manifest.warehouse = warehouse.display.clone();
+    let result = stages(cfg, &warehouse, &mut manifest, started).await;
+    manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    manifest.elapsed_ms = clock.elapsed().as_millis();
+    match result {
+        Ok(fact) => {
+            manifest.status = "succeeded".into();
+            write_manifest(&warehouse, &manifest).await?;
+            info!(run_id = %manifest.run_id, elapsed_ms = manifest.elapsed_ms as u64, issues = manifest.issues.total, "run succeeded");
+            Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
+        }
+        Err(e) => {
+            manifest.status = "failed".into();
+            manifest.error = Some(e.to_string());
+            // Best effort: the staged files of a failed run are removed and the failure recorded;
+            // neither may hide the original error.
+            if let Err(cleanup) = warehouse.delete_all(&staging_root(&manifest.run_id)).await {
+                warn!(error = %cleanup, "could not remove the failed run's staged files");
+            }
+            if let Err(write) = write_manifest(&warehouse, &manifest).await {
+                warn!(error = %write, "could not write the failed run's manifest");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>) -> Result<RecordBatch> {
+    let tables = ssd_tables();
+    let codes = CodeLists::builtin();
+    let mut issues: Vec<Issue> = Vec::new();
+
+    // Extract
+    let t = Instant::now();
+    let input = Location::parse(&cfg.input, false)?;
+    let files = extract(&input, cfg.format, tables, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
+    let bytes: u64 = files.iter().map(|f| f.size).sum();
+    manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.table.clone() }).collect();
+    manifest.run_key = run_key(cfg, &files);
+    manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
+    stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.table.is_some()).count(), &issues, bytes);
+
+    // Normalise
+    let t = Instant::now();
+    let before = issues.len();
+    let core = {
+        let _span = info_span!("normalise").entered();
+        normalise(tables, &files, codes, &mut issues)?
+    };
+    for i in &issues[before..] {
+        if i.severity == Severity::Error {
+            warn!(stage = "normalise", "{}", i.log_line());
+        }
+    }
+    drop(files);
+    let rows_in: usize = core.iter().map(|c| c.rows_in).sum();
+    let rows_out: usize = core.iter().map(|c| c.rows_out()).sum();
+    manifest.tables = core
+        .iter()
+        .map(|c| TableEntry { name: c.spec.name.clone(), rows_in: c.rows_in, rows_out: c.rows_out(), rows_rejected: c.rows_in - c.rows_out() })
+        .collect();
+    let staging = staging_root(&manifest.run_id);
+    let mut table_dirs = Vec::new();
+    for c in &core {
+        let dir = format!("core/{}", c.spec.name);
+        write_table(warehouse, &format!("{staging}/{dir}"), &c.batch).await?;
+        table_dirs.push(dir);
+    }
+    drop(core);
+    stage_done(manifest, "normalise", t, rows_in, rows_out, &issues[before..], 0);
+
+    // Model
+    let t = Instant::now();
+    let before = issues.len();
+    let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
+    let model = async {
+        let ctx = session(warehouse, &format!("{staging}/core"), tables, &params).await?;
+        run_measures(&ctx, &params, &cfg.measures, &mut issues).await
+    }
+    .instrument(info_span!("model", as_at = %cfg.as_at))
+    .await?;
+    manifest.measures = MeasureSummary { measure_ids: cfg.measures.clone(), rows: model.fact.num_rows(), months: model.months, financial_years: model.financial_years };
+    stage_done(manifest, "model", t, rows_out, model.fact.num_rows(), &issues[before..], 0);
+
+    // Publish
+    let t = Instant::now();
+    let publish = async {
+        write_partitioned(warehouse, &format!("{staging}/marts/fact_measure"), &model.fact, "financial_year").await?;
+        table_dirs.push("marts/fact_measure".to_string());
+        write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_id, &issues)?).await?;
+        table_dirs.push("quality/issues".to_string());
+        commit(warehouse, &manifest.run_id, &table_dirs).await
+    }
+    .instrument(info_span!("publish", warehouse = %warehouse.display))
+    .await?;
+    manifest.outputs = publish;
+    manifest.issues = issue_summary(&issues);
+    stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
+    Ok(model.fact)
+}
+
+/// Records a stage's figures in the manifest and logs them.
+fn stage_done(manifest: &mut Manifest, stage: &str, started: Instant, rows_in: usize, rows_out: usize, issues: &[Issue], bytes: u64) {
+    let elapsed_ms = started.elapsed().as_millis();
+    let counts = IssueCounts::of(issues);
+    info!(stage, rows_in, rows_out, issues = issues.len(), errors = counts.error, warnings = counts.warning, bytes, elapsed_ms = elapsed_ms as u64, "stage finished");
+    manifest.stages.push(StageEntry { stage: stage.to_string(), elapsed_ms, rows_in, rows_out, issues: issues.len() });
+}
+
+fn issue_summary(issues: &[Issue]) -> IssueSummary {
+    let mut by_code = BTreeMap::new();
+    for i in issues {
+        *by_code.entry(i.code.to_string()).or_insert(0) += 1;
+    }
+    IssueSummary { total: issues.len(), by_severity: IssueCounts::of(issues), by_code }
+}
+
+/// SHA-256 over everything that decides a run's output.
+fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
+    let mut h = Sha256::new();
+    for part in [crate::code_version().as_str(), cfg.pipeline_text.as_str(), cfg.la_code.as_str(), &cfg.as_at.to_string(), &cfg.measures.join(",")] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.sha256.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+async fn write_manifest(warehouse: &Location, manifest: &Manifest) -> Result<()> {
+    let json = serde_json::to_vec_pretty(manifest)?;
+    warehouse.put(&warehouse.child(&format!("_runs/{}.json", manifest.run_id)), json.clone().into()).await?;
+    warehouse.put(&warehouse.child("_runs/latest.json"), json.into()).await
+}
+
+/// Fails with a clear message when the run produced nothing to publish.
+pub fn require_rows(outcome: &RunOutcome) -> Result<()> {
+    if outcome.fact.num_rows() == 0 {
+        return Err(Error::Config("the run produced no measure rows".into()));
+    }
+    Ok(())
+}

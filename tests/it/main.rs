@@ -1,0 +1,288 @@
+//! Integration tests: the `csc` binary end to end on the demo extract, checked against answers
+//! worked out by hand from the demo CSVs (see `demo/EXPECTED.md` for the working).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+fn csc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_csc")).args(args).output().expect("the csc binary runs")
+}
+
+fn demo(out: &Path) -> Output {
+    let o = csc(&["demo", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "csc demo failed: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+async fn query(sql: &str, warehouse: &Path) -> Vec<RecordBatch> {
+    let ctx = SessionContext::new();
+    let fact = format!("{}/marts/fact_measure/", warehouse.display());
+    let opts = ParquetReadOptions::default().table_partition_cols(vec![("financial_year".to_string(), DataType::Utf8)]);
+    ctx.register_parquet("fact", &fact, opts).await.unwrap();
+    ctx.register_parquet("issues", &format!("{}/quality/issues/", warehouse.display()), ParquetReadOptions::default()).await.unwrap();
+    ctx.sql(sql).await.unwrap().collect().await.unwrap()
+}
+
+/// (numerator, denominator, value) of one measure for one period.
+async fn measure(warehouse: &Path, id: &str, period_type: &str, start: &str) -> (i64, Option<i64>, f64) {
+    let sql = format!(
+        "SELECT numerator, denominator, value FROM fact WHERE measure_id = '{id}' AND period_type = '{period_type}' AND period_start = DATE '{start}'"
+    );
+    let batches = query(&sql, warehouse).await;
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 1, "exactly one row for {id} {period_type} {start}");
+    let b = batches.iter().find(|b| b.num_rows() > 0).unwrap();
+    let den = b.column(1).as_primitive::<Int64Type>();
+    (
+        b.column(0).as_primitive::<Int64Type>().value(0),
+        den.is_valid(0).then(|| den.value(0)),
+        b.column(2).as_primitive::<Float64Type>().value(0),
+    )
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[tokio::test]
+async fn demo_counts_match_the_hand_worked_answers() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+
+    // FY2021-22 (1 Apr 2021 - 31 Mar 2022), counted by hand from the demo CSVs:
+    // 34 contacts (C0032's date 31/02/2022 does not exist, so it counts nowhere),
+    // 19 referrals (R024 has no person id and is rejected; R018 with the unknown need code N12
+    // is kept), 6 S47 enquiries, and 4 children on a plan on 31 March 2022 (P005, P008, P011, P012;
+    // P002's plan ended 14 March).
+    assert_eq!(measure(&wh, "contacts", "financial_year", "2021-04-01").await.0, 34);
+    assert_eq!(measure(&wh, "referrals", "financial_year", "2021-04-01").await.0, 19);
+    assert_eq!(measure(&wh, "s47_enquiries", "financial_year", "2021-04-01").await.0, 6);
+    assert_eq!(measure(&wh, "cpp_at_date", "financial_year", "2021-04-01").await.0, 4);
+    // FY2022-23: 33 contacts (the duplicate C0044 on row 58 is rejected), 18 referrals, 6 S47s,
+    // and 3 children on a plan on 31 March 2023 (P008, whose end date 1900-01-01 is a
+    // placeholder; P017; P025). P020's plan ends on 31 March itself, so is not open then.
+    assert_eq!(measure(&wh, "contacts", "financial_year", "2022-04-01").await.0, 33);
+    assert_eq!(measure(&wh, "referrals", "financial_year", "2022-04-01").await.0, 18);
+    assert_eq!(measure(&wh, "s47_enquiries", "financial_year", "2022-04-01").await.0, 6);
+    assert_eq!(measure(&wh, "cpp_at_date", "financial_year", "2022-04-01").await.0, 3);
+
+    // Months. June 2022: 3 contacts (C0043-C0045; the duplicate is not counted twice).
+    assert_eq!(measure(&wh, "contacts", "month", "2022-06-01").await.0, 3);
+    // August 2022: C0049 is written 04/08/2022, UK day-first: it is an August contact.
+    assert_eq!(measure(&wh, "contacts", "month", "2022-08-01").await.0, 2);
+    // January 2022: 4 referrals, 2 S47s; 5 children on plans at 31 Jan 2022 because the
+    // siblings' plans start on 31 January itself.
+    assert_eq!(measure(&wh, "referrals", "month", "2022-01-01").await.0, 4);
+    assert_eq!(measure(&wh, "s47_enquiries", "month", "2022-01-01").await.0, 2);
+    assert_eq!(measure(&wh, "cpp_at_date", "month", "2022-01-01").await.0, 5);
+    // September 2021: P001's plan ends on 30 September, so only P002 and P005 are on plans.
+    assert_eq!(measure(&wh, "cpp_at_date", "month", "2021-09-01").await.0, 2);
+}
+
+#[tokio::test]
+async fn demo_rates_use_the_previous_mid_year_population() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    // FY2021-22 ends 31 March 2022, so it uses ONS mid-2021: 49,388 children aged 0-17.
+    // 19 referrals / 49,388 x 10,000 = 3.8471; 6 S47s -> 1.2149.
+    let (n, d, v) = measure(&wh, "referral_rate_per_10k", "financial_year", "2021-04-01").await;
+    assert_eq!((n, d), (19, Some(49_388)));
+    assert!((v - 3.8471).abs() < 5e-5, "{v}");
+    let (_, _, v) = measure(&wh, "s47_rate_per_10k", "financial_year", "2021-04-01").await;
+    assert!((v - 1.2149).abs() < 5e-5, "{v}");
+    // April 2022 is in FY2022-23, which uses mid-2022: 49,978. 1 referral -> 0.2001 per 10k.
+    let (n, d, v) = measure(&wh, "referral_rate_per_10k", "month", "2022-04-01").await;
+    assert_eq!((n, d), (1, Some(49_978)));
+    assert!((v - 0.2001).abs() < 5e-5, "{v}");
+    // January 2022 (FY2021-22): 4 referrals / 49,388 -> 0.8099; 2 S47s -> 0.4050.
+    let (_, d, v) = measure(&wh, "referral_rate_per_10k", "month", "2022-01-01").await;
+    assert_eq!(d, Some(49_388));
+    assert!((v - 0.8099).abs() < 5e-5, "{v}");
+    let (_, _, v) = measure(&wh, "s47_rate_per_10k", "month", "2022-01-01").await;
+    assert!((v - 0.4050).abs() < 5e-5, "{v}");
+}
+
+#[tokio::test]
+async fn fact_table_is_hive_partitioned_by_financial_year_with_the_contract_columns() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    for fy in ["2021-22", "2022-23"] {
+        let part = wh.join(format!("marts/fact_measure/financial_year={fy}/part-0.parquet"));
+        assert!(part.is_file(), "missing {}", part.display());
+    }
+    let batches = query("SELECT * FROM fact LIMIT 1", &wh).await;
+    let schema = batches[0].schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["measure_id", "period_type", "period_start", "period_end", "la_code", "numerator", "denominator", "value", "financial_year"]);
+    assert_eq!(schema.field(2).data_type(), &DataType::Date32);
+    // Every measure is there for every period, for LA 852 only.
+    let b = query("SELECT count(DISTINCT measure_id), count(DISTINCT la_code), min(la_code), count(*) FROM fact", &wh).await;
+    assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 6);
+    assert_eq!(b[0].column(1).as_primitive::<Int64Type>().value(0), 1);
+    assert_eq!(b[0].column(2).as_string::<i32>().value(0), "852");
+    let periods = query("SELECT count(*) FROM (SELECT DISTINCT period_type, period_start FROM fact)", &wh).await;
+    let per_measure = periods[0].column(0).as_primitive::<Int64Type>().value(0);
+    assert_eq!(b[0].column(3).as_primitive::<Int64Type>().value(0), 6 * per_measure);
+    // Month periods end on the month's last day.
+    let ends = query("SELECT period_end FROM fact WHERE period_type = 'month' AND period_start = DATE '2022-02-01' LIMIT 1", &wh).await;
+    assert_eq!(ends[0].column(0).as_primitive::<Date32Type>().value(0), 19_051); // 2022-02-28
+}
+
+struct ExpectedIssue {
+    file: &'static str,
+    row: i64,
+    letter: &'static str,
+    column: &'static str,
+    value: &'static str,
+    code: &'static str,
+    action: &'static str,
+}
+
+#[tokio::test]
+async fn deliberate_faults_reach_the_issues_table_with_row_and_column() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    let expected = [
+        ExpectedIssue { file: "ssd_contacts.csv", row: 33, letter: "C", column: "cont_contact_date", value: "31/02/2022", code: "invalid_date", action: "set_null" },
+        ExpectedIssue { file: "ssd_cin_episodes.csv", row: 25, letter: "B", column: "cine_person_id", value: "", code: "missing_required", action: "row_rejected" },
+        ExpectedIssue { file: "ssd_cin_episodes.csv", row: 19, letter: "D", column: "cine_cin_primary_need_code", value: "N12", code: "unknown_code", action: "kept" },
+        ExpectedIssue { file: "ssd_cp_plans.csv", row: 5, letter: "F", column: "cppl_cp_plan_end_date", value: "1900-01-01", code: "placeholder_date", action: "set_null" },
+        ExpectedIssue { file: "ssd_contacts.csv", row: 58, letter: "A", column: "cont_contact_id", value: "C0044", code: "duplicate_key", action: "row_rejected" },
+        ExpectedIssue { file: "ssd_person.csv", row: 18, letter: "A", column: "pers_person_id", value: " P017 ", code: "id_trimmed", action: "kept" },
+    ];
+    for e in &expected {
+        let sql = format!(
+            "SELECT issue_code, action, column_letter, raw_value FROM issues WHERE file = '{}' AND row_number = {} AND column_name = '{}'",
+            e.file, e.row, e.column
+        );
+        let b = query(&sql, &wh).await;
+        let rows: usize = b.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 1, "one issue at {} row {} {}", e.file, e.row, e.column);
+        let b = b.iter().find(|b| b.num_rows() > 0).unwrap();
+        let s = |i: usize| b.column(i).as_string::<i32>().value(0).to_string();
+        assert_eq!((s(0).as_str(), s(1).as_str(), s(2).as_str(), s(3).as_str()), (e.code, e.action, e.letter, e.value), "{} row {}", e.file, e.row);
+    }
+    // Nothing else in the demo is wrong: no other error-severity issue.
+    let b = query("SELECT count(*) FROM issues WHERE severity = 'error'", &wh).await;
+    assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 2);
+}
+
+fn manifest(wh: &Path) -> serde_json::Value {
+    let latest: serde_json::Value = serde_json::from_slice(&std::fs::read(wh.join("_runs/latest.json")).unwrap()).unwrap();
+    let by_id = wh.join(format!("_runs/{}.json", latest["run_id"].as_str().unwrap()));
+    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(by_id).unwrap()).unwrap();
+    assert_eq!(run, latest);
+    run
+}
+
+#[tokio::test]
+async fn manifest_records_inputs_rows_issues_and_stage_times() {
+    let dir = temp();
+    demo(dir.path());
+    let m = manifest(&dir.path().join("warehouse"));
+    assert_eq!(m["status"], "succeeded");
+    assert_eq!(m["as_at"], "2023-03-31");
+    assert_eq!(m["la_code"], "852");
+    assert!(m["code_version"].as_str().unwrap().starts_with(env!("CARGO_PKG_VERSION")));
+    assert_eq!(m["run_key"].as_str().unwrap().len(), 64);
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 10);
+    for input in inputs {
+        let path = dir.path().join("input/ssd").join(input["path"].as_str().unwrap());
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(input["size_bytes"].as_u64().unwrap(), bytes.len() as u64);
+        use sha2::Digest;
+        assert_eq!(input["sha256"].as_str().unwrap(), hex::encode(sha2::Sha256::digest(&bytes)));
+        assert!(input["table"].is_string());
+    }
+    let tables = m["tables"].as_array().unwrap();
+    let contact = tables.iter().find(|t| t["name"] == "contact").unwrap();
+    assert_eq!((contact["rows_in"].as_u64(), contact["rows_out"].as_u64(), contact["rows_rejected"].as_u64()), (Some(70), Some(69), Some(1)));
+    let stages: Vec<&str> = m["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["extract", "normalise", "model", "publish"]);
+    assert!(m["stages"].as_array().unwrap().iter().all(|s| s["elapsed_ms"].is_u64()));
+    assert_eq!(m["issues"]["error"], 2);
+    assert_eq!(m["issues"]["by_code"]["invalid_date"], 1);
+    assert!(m["outputs"].as_array().unwrap().iter().any(|o| o == "marts/fact_measure/financial_year=2022-23/part-0.parquet"));
+}
+
+#[test]
+fn run_with_a_pipeline_file_and_flag_overrides() {
+    let dir = temp();
+    demo(dir.path());
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh2\"\n[run]\nas_at = 2022-06-15\nmeasures = [\"referral_rate_per_10k\"]\n").unwrap();
+    let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap(), "--log-format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // JSON logs: one object per line, with a record per stage and no raw values from the data.
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).expect("every log line is JSON")).collect();
+    for stage in ["extract", "normalise", "model", "publish"] {
+        assert!(lines.iter().any(|l| l["fields"]["stage"] == stage), "no log line for {stage}");
+    }
+    assert!(!stderr.contains("31/02/2022") && !stderr.contains("Child0"), "logs carry no cell values");
+    let m = manifest(&dir.path().join("wh2"));
+    assert_eq!(m["as_at"], "2022-06-15");
+    assert_eq!(m["measures"]["measure_ids"], serde_json::json!(["referral_rate_per_10k"]));
+    // The as-at date caps the last period: June 2022 ends on 15 June.
+    let fy = dir.path().join("wh2/marts/fact_measure/financial_year=2022-23/part-0.parquet");
+    assert!(fy.is_file());
+    assert!(!dir.path().join("wh2/marts/fact_measure/financial_year=2023-24").exists());
+
+    // A flag beats the file: --as-at moves the run to 31 March 2023.
+    let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    assert!(o.status.success());
+    assert_eq!(manifest(&dir.path().join("wh2"))["as_at"], "2023-03-31");
+}
+
+#[test]
+fn a_failed_run_exits_2_and_leaves_the_published_warehouse_intact() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    let fact = wh.join("marts/fact_measure/financial_year=2022-23/part-0.parquet");
+    let before = std::fs::read(&fact).unwrap();
+    // An empty input folder: nothing to read.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = csc(&["run", "--la", "852", "--input", empty.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no input files"));
+    assert_eq!(std::fs::read(&fact).unwrap(), before, "the published fact table is untouched");
+    assert_eq!(manifest(&wh)["status"], "failed");
+    assert!(!wh.join("_staging").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "no staged files left behind");
+    // Missing configuration is an error with a message, exit 2.
+    let o = csc(&["run", "--input", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--la"));
+}
+
+#[test]
+fn unreadable_and_unrecognised_files_are_reported_not_fatal() {
+    let dir = temp();
+    demo(dir.path());
+    let input: PathBuf = dir.path().join("input/ssd");
+    // A file that is no SSD table, and a contacts file saved by Excel as Windows-1252 with a
+    // short row.
+    std::fs::write(input.join("notes.txt"), "this is not an extract\n").unwrap();
+    std::fs::write(input.join("more_contacts.csv"), b"cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code\nC9001,P001,2022-04-02,6\nC9002,P002\nC9003,P003,2022-04-03,caf\xe9\n").unwrap();
+    let wh = dir.path().join("wh");
+    let o = csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = manifest(&wh);
+    let by_code = &m["issues"]["by_code"];
+    assert_eq!(by_code["unrecognised_file"], 1);
+    assert_eq!(by_code["wrong_field_count"], 1);
+    assert_eq!(by_code["encoding"], 1);
+    // April 2022 gains C9001 and C9003 (3 + 2 = 5); the short row C9002 is rejected.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(rt.block_on(measure(&wh, "contacts", "month", "2022-04-01")).0, 5);
+}
