@@ -94,6 +94,7 @@ pub async fn commit(warehouse: &Location, run_id: &str, table_dirs: &[String]) -
                 warehouse.delete(&meta.location).await?;
             }
         }
+        warehouse.prune_empty_folders(dir)?;
     }
     warehouse.delete_all(&staging).await?;
     Ok(published)

@@ -99,10 +99,42 @@ impl Location {
         }
     }
 
-    /// Deletes every object below `relative`.
+    /// Deletes every object below `relative` (and, on local disk, the emptied folders).
     pub async fn delete_all(&self, relative: &str) -> Result<()> {
         for meta in self.list(relative).await? {
             self.delete(&meta.location).await?;
+        }
+        self.prune_empty_folders(relative)
+    }
+
+    /// The local folder of this location, when it is on local disk.
+    pub fn local_path(&self) -> Option<std::path::PathBuf> {
+        (self.root_url.scheme() == "file").then(|| std::path::PathBuf::from(format!("/{}", self.prefix.as_ref())))
+    }
+
+    /// Removes folders left empty below `relative` on local disk, where folders outlive their
+    /// files (object stores have no folders). A folder still holding files is kept.
+    pub fn prune_empty_folders(&self, relative: &str) -> Result<()> {
+        fn prune(dir: &std::path::Path) -> std::io::Result<bool> {
+            let mut empty = true;
+            for entry in std::fs::read_dir(dir)? {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() && prune(&entry.path())? {
+                    std::fs::remove_dir(entry.path())?;
+                } else {
+                    empty = false;
+                }
+            }
+            Ok(empty)
+        }
+        let Some(root) = self.local_path() else { return Ok(()) };
+        let dir = root.join(relative);
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        let io = |source| Error::Io { context: format!("cannot tidy {}", dir.display()), source };
+        if prune(&dir).map_err(io)? {
+            std::fs::remove_dir(&dir).map_err(io)?;
         }
         Ok(())
     }
