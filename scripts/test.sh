@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): installs what the tests need, then runs the Rust
+# tests and the BI-client tests against the built `csc` binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build cache outside the clone, so repeat runs (and CI) are fast.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/csc-pipeline/target}"
+venv="${CSC_TEST_VENV:-$HOME/.cache/csc-pipeline/venv}"
+
+# Python BI clients (DuckDB, pyarrow, polars) and pytest, in a virtual environment.
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/bi/requirements.txt
+
+cargo build --locked --bin csc
+cargo test --locked
+CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi
