@@ -17,6 +17,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
+use crate::calendar::{financial_year_label, financial_year_start};
 use crate::normalise::cells::{date32, from_date32};
 use crate::quality::{Action, Issue, Severity};
 use crate::schema::TableSpec;
@@ -234,17 +235,6 @@ pub struct Periods {
     pub years: Vec<NaiveDate>,
 }
 
-/// 1 April of the financial year containing `d`.
-pub fn financial_year_start(d: NaiveDate) -> NaiveDate {
-    let y = if d.month() >= 4 { d.year() } else { d.year() - 1 };
-    NaiveDate::from_ymd_opt(y, 4, 1).expect("1 April exists")
-}
-
-/// Label of the financial year starting on `start`, as DfE writes it: `2022-23`.
-pub fn financial_year_label(start: NaiveDate) -> String {
-    format!("{}-{:02}", start.year(), (start.year() + 1) % 100)
-}
-
 impl Periods {
     pub fn new(first: NaiveDate, as_at: NaiveDate) -> Periods {
         let first = first.min(as_at);
@@ -361,7 +351,7 @@ mod tests {
     fn financial_years_start_on_1_april() {
         assert_eq!(financial_year_start(ymd(2023, 3, 31)), ymd(2022, 4, 1));
         assert_eq!(financial_year_start(ymd(2023, 4, 1)), ymd(2023, 4, 1));
-        assert_eq!(financial_year_label(ymd(2099, 4, 1)), "2099-00");
+        assert_eq!(financial_year_label(ymd(2100, 3, 1)), "2099-00");
     }
 
     #[test]
