@@ -82,8 +82,8 @@ impl TableSpec {
             .iter()
             .map(|c| Field::new(&c.name, c.kind.data_type(), !c.required))
             .collect();
-        fields.push(Field::new(SOURCE_FILE, DataType::Utf8, false));
-        fields.push(Field::new(SOURCE_ROW, DataType::Int64, false));
+        fields.push(Field::new(SOURCE_FILE, DataType::Utf8, true));
+        fields.push(Field::new(SOURCE_ROW, DataType::Int64, true));
         Arc::new(Schema::new(fields))
     }
 

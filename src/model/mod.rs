@@ -24,22 +24,24 @@ use crate::schema::TableSpec;
 use crate::storage::Location;
 use crate::{Error, Result};
 
+pub mod udf;
+
 const STAGE: &str = "model";
 
 /// Internal queries of the model stage.
-const DATA_COVERAGE_SQL: (&str, &str) = ("sql/model/data_coverage.sql", include_str!("../sql/model/data_coverage.sql"));
-const PERIOD_POPULATION_SQL: (&str, &str) = ("sql/model/period_population.sql", include_str!("../sql/model/period_population.sql"));
-const POPULATION_GAPS_SQL: (&str, &str) = ("sql/model/population_gaps.sql", include_str!("../sql/model/population_gaps.sql"));
-const FACT_MEASURE_SQL: (&str, &str) = ("sql/model/fact_measure.sql", include_str!("../sql/model/fact_measure.sql"));
+const DATA_COVERAGE_SQL: (&str, &str) = ("sql/model/data_coverage.sql", include_str!("../../sql/model/data_coverage.sql"));
+const PERIOD_POPULATION_SQL: (&str, &str) = ("sql/model/period_population.sql", include_str!("../../sql/model/period_population.sql"));
+const POPULATION_GAPS_SQL: (&str, &str) = ("sql/model/population_gaps.sql", include_str!("../../sql/model/population_gaps.sql"));
+const FACT_MEASURE_SQL: (&str, &str) = ("sql/model/fact_measure.sql", include_str!("../../sql/model/fact_measure.sql"));
 
 /// Every measure: its id and SQL (one file each in `sql/measures/`, named by the id).
 pub const MEASURES: &[(&str, &str)] = &[
-    ("contacts", include_str!("../sql/measures/contacts.sql")),
-    ("referrals", include_str!("../sql/measures/referrals.sql")),
-    ("referral_rate_per_10k", include_str!("../sql/measures/referral_rate_per_10k.sql")),
-    ("s47_enquiries", include_str!("../sql/measures/s47_enquiries.sql")),
-    ("s47_rate_per_10k", include_str!("../sql/measures/s47_rate_per_10k.sql")),
-    ("cpp_at_date", include_str!("../sql/measures/cpp_at_date.sql")),
+    ("contacts", include_str!("../../sql/measures/contacts.sql")),
+    ("referrals", include_str!("../../sql/measures/referrals.sql")),
+    ("referral_rate_per_10k", include_str!("../../sql/measures/referral_rate_per_10k.sql")),
+    ("s47_enquiries", include_str!("../../sql/measures/s47_enquiries.sql")),
+    ("s47_rate_per_10k", include_str!("../../sql/measures/s47_rate_per_10k.sql")),
+    ("cpp_at_date", include_str!("../../sql/measures/cpp_at_date.sql")),
 ];
 
 /// What the model stage needs to know about the run.
@@ -85,9 +87,28 @@ pub async fn session(core: &Location, core_root: &str, tables: &[TableSpec], p: 
         let url = core.folder_url(&format!("{core_root}/{}", spec.name));
         ctx.register_parquet(&spec.name, &url, ParquetReadOptions::default()).await?;
     }
-    ctx.register_batch("ref_population", crate::reference::population_batch()?)?;
-    ctx.register_batch("params", params_batch(p)?)?;
+    register_reference(&ctx, p)?;
     Ok(ctx)
+}
+
+/// A session whose core tables are empty in-memory tables, for building small known-answer
+/// cases with `INSERT INTO` (tests, and checking SQL without a warehouse).
+pub fn memory_session(tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
+    let ctx = SessionContext::new();
+    for spec in tables {
+        ctx.register_table(&spec.name, Arc::new(MemTable::try_new(spec.arrow_schema(), vec![vec![]])?))?;
+    }
+    register_reference(&ctx, p)?;
+    Ok(ctx)
+}
+
+/// Registers the reference tables, the run parameters and the Rust functions.
+fn register_reference(ctx: &SessionContext, p: &ModelParams) -> Result<()> {
+    let population = crate::reference::population_batch()?;
+    udf::register(ctx, &population);
+    ctx.register_batch("ref_population", population)?;
+    ctx.register_batch("params", params_batch(p)?)?;
+    Ok(())
 }
 
 /// Runs the measures named in `measures` (and the measures they depend on).
