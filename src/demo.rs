@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::config::{RunConfig, DEFAULT_HISTORY_YEARS, DEFAULT_MEASURES};
+use crate::config::{default_measures, RunConfig, DEFAULT_HISTORY_YEARS};
 use crate::extract::InputFormat;
 use crate::{Error, Result};
 
@@ -47,7 +47,7 @@ pub fn prepare(out: &Path) -> Result<RunConfig> {
         format: InputFormat::Ssd,
         warehouse: out.join("warehouse").display().to_string(),
         as_at: demo_as_at(),
-        measures: DEFAULT_MEASURES.iter().map(|s| s.to_string()).collect(),
+        measures: default_measures(),
         history_years: DEFAULT_HISTORY_YEARS,
         pipeline_text: String::new(),
     })

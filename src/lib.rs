@@ -66,7 +66,7 @@ pub fn report_summary(out: &mut impl std::io::Write, outcome: &run::RunOutcome) 
         writeln!(out, "\nFinancial year {year} (to {}):", normalise::cells::from_date32(ends.value(latest)))?;
         for &i in rows.iter().filter(|&&i| years.value(i) == year) {
             let v = if values.is_null(i) { "n/a".to_string() } else { format!("{:.1}", values.value(i)) };
-            writeln!(out, "  {:<24} {v:>10}", ids.value(i))?;
+            writeln!(out, "  {:<34} {v:>10}", ids.value(i))?;
         }
     }
     let s = &m.issues;

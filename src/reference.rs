@@ -29,6 +29,7 @@ const CODE_LISTS: &[(&str, &str)] = &[
     ("placement_type", include_str!("../reference/codes/placement_type.csv")),
     ("placement_provider", include_str!("../reference/codes/placement_provider.csv")),
     ("placement_change_reason", include_str!("../reference/codes/placement_change_reason.csv")),
+    ("legal_status", include_str!("../reference/codes/legal_status.csv")),
 ];
 
 /// Code lists by name; each maps an upper-cased code to its canonical spelling.

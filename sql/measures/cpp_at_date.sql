@@ -5,7 +5,7 @@
 --   end > D), D = period_end: the month end, 31 March for a financial year, or the as-at date
 --   for the period containing it. A plan ending on D is no longer open on D.
 -- Denominator: none. value = numerator.
--- Time basis: snapshot at the period end.
+-- Time basis: snapshot at each month end and financial year end (not for rolling periods).
 -- Exclusions: plans with no readable start date (recorded in the quality issues table).
 SELECT 'cpp_at_date' AS measure_id,
        p.period_type,
@@ -18,4 +18,5 @@ FROM dim_period p
 LEFT JOIN cp_plan c
        ON c.cppl_cp_plan_start_date <= p.period_end
       AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > p.period_end)
+WHERE p.period_type <> 'rolling_12_months'
 GROUP BY p.period_type, p.period_start, p.period_end

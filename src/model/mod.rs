@@ -34,7 +34,17 @@ const PERIOD_POPULATION_SQL: (&str, &str) = ("sql/model/period_population.sql", 
 const POPULATION_GAPS_SQL: (&str, &str) = ("sql/model/population_gaps.sql", include_str!("../../sql/model/population_gaps.sql"));
 const FACT_MEASURE_SQL: (&str, &str) = ("sql/model/fact_measure.sql", include_str!("../../sql/model/fact_measure.sql"));
 
-/// Every measure: its id and SQL (one file each in `sql/measures/`, named by the id).
+/// Views over the core tables that several measures share (`sql/views/<name>.sql`), registered
+/// in this order before the measures run.
+pub const VIEWS: &[(&str, &str)] = &[
+    ("referral_rereferral", include_str!("../../sql/views/referral_rereferral.sql")),
+    ("assessment_duration", include_str!("../../sql/views/assessment_duration.sql")),
+    ("icpc_timeliness", include_str!("../../sql/views/icpc_timeliness.sql")),
+    ("cla_episode_in_care", include_str!("../../sql/views/cla_episode_in_care.sql")),
+];
+
+/// Every measure: its id and SQL (one file each in `sql/measures/`, named by the id). A file
+/// whose header says `-- emits:` produces several measure ids (the bands of a distribution).
 pub const MEASURES: &[(&str, &str)] = &[
     ("contacts", include_str!("../../sql/measures/contacts.sql")),
     ("referrals", include_str!("../../sql/measures/referrals.sql")),
@@ -42,6 +52,32 @@ pub const MEASURES: &[(&str, &str)] = &[
     ("s47_enquiries", include_str!("../../sql/measures/s47_enquiries.sql")),
     ("s47_rate_per_10k", include_str!("../../sql/measures/s47_rate_per_10k.sql")),
     ("cpp_at_date", include_str!("../../sql/measures/cpp_at_date.sql")),
+    ("contact_referral_conversion_pct", include_str!("../../sql/measures/contact_referral_conversion_pct.sql")),
+    ("rereferral_12m_pct", include_str!("../../sql/measures/rereferral_12m_pct.sql")),
+    ("rereferral_12m_child_pct", include_str!("../../sql/measures/rereferral_12m_child_pct.sql")),
+    ("referral_nfa_pct", include_str!("../../sql/measures/referral_nfa_pct.sql")),
+    ("assessments_completed", include_str!("../../sql/measures/assessments_completed.sql")),
+    ("assessments_rate_per_10k", include_str!("../../sql/measures/assessments_rate_per_10k.sql")),
+    ("assessments_within_45wd_pct", include_str!("../../sql/measures/assessments_within_45wd_pct.sql")),
+    ("assessment_duration_bands", include_str!("../../sql/measures/assessment_duration_bands.sql")),
+    ("assessments_median_wd", include_str!("../../sql/measures/assessments_median_wd.sql")),
+    ("icpcs", include_str!("../../sql/measures/icpcs.sql")),
+    ("icpc_rate_per_10k", include_str!("../../sql/measures/icpc_rate_per_10k.sql")),
+    ("s47_to_icpc_pct", include_str!("../../sql/measures/s47_to_icpc_pct.sql")),
+    ("icpc_within_15wd_pct", include_str!("../../sql/measures/icpc_within_15wd_pct.sql")),
+    ("icpc_duration_bands", include_str!("../../sql/measures/icpc_duration_bands.sql")),
+    ("cin_at_date", include_str!("../../sql/measures/cin_at_date.sql")),
+    ("cin_rate_per_10k", include_str!("../../sql/measures/cin_rate_per_10k.sql")),
+    ("cin_plans_open_duration_pct", include_str!("../../sql/measures/cin_plans_open_duration_pct.sql")),
+    ("cpp_rate_per_10k", include_str!("../../sql/measures/cpp_rate_per_10k.sql")),
+    ("cpp_duration_bands", include_str!("../../sql/measures/cpp_duration_bands.sql")),
+    ("cpp_ended_2y_plus_pct", include_str!("../../sql/measures/cpp_ended_2y_plus_pct.sql")),
+    ("cpp_second_or_subsequent_pct", include_str!("../../sql/measures/cpp_second_or_subsequent_pct.sql")),
+    ("cla_at_date", include_str!("../../sql/measures/cla_at_date.sql")),
+    ("cla_rate_per_10k", include_str!("../../sql/measures/cla_rate_per_10k.sql")),
+    ("cla_started", include_str!("../../sql/measures/cla_started.sql")),
+    ("cla_ceased", include_str!("../../sql/measures/cla_ceased.sql")),
+    ("cla_3plus_placements_pct", include_str!("../../sql/measures/cla_3plus_placements_pct.sql")),
 ];
 
 /// What the model stage needs to know about the run.
@@ -123,6 +159,10 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     let view = ctx.sql(PERIOD_POPULATION_SQL.1).await.map_err(|source| Error::Sql { file: PERIOD_POPULATION_SQL.0.into(), source })?;
     ctx.register_table("period_population", view.into_view())?;
     record_population_gaps(ctx, &p.la_code, issues).await?;
+    for (name, sql) in VIEWS {
+        let view = ctx.sql(sql).await.map_err(|source| Error::Sql { file: format!("sql/views/{name}.sql"), source })?;
+        ctx.register_table(*name, view.into_view())?;
+    }
 
     let fact = fact_schema();
     let mut results = Vec::new();
@@ -254,6 +294,9 @@ pub struct Periods {
     pub months: Vec<NaiveDate>,
     /// 1 April of each financial year.
     pub years: Vec<NaiveDate>,
+    /// First day of the last month of each rolling 12-month period (only windows wholly
+    /// inside the data, so a rolling value is never a part-year).
+    pub rolling: Vec<NaiveDate>,
 }
 
 impl Periods {
@@ -271,7 +314,8 @@ impl Periods {
             years.push(y);
             y = y + Months::new(12);
         }
-        Periods { as_at, months, years }
+        let rolling = months.iter().skip(11).copied().collect();
+        Periods { as_at, months, years, rolling }
     }
 
     /// `(period_type, start, end, complete)` for every period; ends are capped at the as-at date.
@@ -289,6 +333,10 @@ impl Periods {
             let (end, complete) = span(y, 12);
             out.push(("financial_year", y, end, complete));
         }
+        for &m in &self.rolling {
+            let (end, complete) = span(m, 1);
+            out.push(("rolling_12_months", m - Months::new(11), end, complete));
+        }
         out
     }
 
@@ -305,12 +353,17 @@ impl Periods {
         let (mut kind, mut start, mut end, mut fy, mut label, mut complete, mut pop_year) =
             (StringBuilder::new(), Date32Builder::new(), Date32Builder::new(), StringBuilder::new(), StringBuilder::new(), BooleanBuilder::new(), Int32Builder::new());
         for (k, s, e, c) in self.all() {
-            let fy_start = financial_year_start(s);
+            // A period belongs to the financial year its last day falls in.
+            let fy_start = financial_year_start(e);
             kind.append_value(k);
             start.append_value(date32(s));
             end.append_value(date32(e));
             fy.append_value(financial_year_label(fy_start));
-            label.append_value(if k == "month" { s.format("%b %Y").to_string() } else { financial_year_label(fy_start) });
+            label.append_value(match k {
+                "month" => s.format("%b %Y").to_string(),
+                "rolling_12_months" => format!("12 months to {}", e.format("%b %Y")),
+                _ => financial_year_label(fy_start),
+            });
             complete.append_value(c);
             // DfE: a year ending 31 March Y uses the ONS mid-year estimate for Y-1, i.e. the
             // mid-year in which the financial year starts.
@@ -366,6 +419,9 @@ mod tests {
         assert!(all.contains(&("month", ymd(2022, 4, 1), ymd(2022, 4, 10), false)));
         assert!(all.contains(&("financial_year", ymd(2021, 4, 1), ymd(2022, 3, 31), true)));
         assert!(all.contains(&("financial_year", ymd(2022, 4, 1), ymd(2022, 4, 10), false)));
+        // The only full 12-month window: May 2021 to April 2022, capped at the as-at date.
+        assert_eq!(p.rolling, vec![ymd(2022, 4, 1)]);
+        assert!(all.contains(&("rolling_12_months", ymd(2021, 5, 1), ymd(2022, 4, 10), false)));
     }
 
     #[test]

@@ -1,0 +1,24 @@
+-- measure: assessment_duration_bands — Completed assessments by duration band (%)
+-- emits: assessments_wd_same_day, assessments_wd_1_10, assessments_wd_11_20, assessments_wd_21_30, assessments_wd_31_40, assessments_wd_41_45, assessments_wd_46_50, assessments_wd_51_60, assessments_wd_61_plus
+-- Definition: DfE C2 duration bands (kpi-definitions.md §2.2): started and finished the same
+--   day, 1-10, 11-20, 21-30, 31-40, 41-45, 46-50, 51-60, 61+ working days (elapsed).
+-- Numerator: assessments completed in the period in the band. Denominator: all assessments
+--   completed in the period. Time basis: flow by authorisation date. value: percent (0-100).
+WITH bands (band, measure_id) AS (
+    VALUES ('same_day', 'assessments_wd_same_day'), ('1_10', 'assessments_wd_1_10'), ('11_20', 'assessments_wd_11_20'),
+           ('21_30', 'assessments_wd_21_30'), ('31_40', 'assessments_wd_31_40'), ('41_45', 'assessments_wd_41_45'),
+           ('46_50', 'assessments_wd_46_50'), ('51_60', 'assessments_wd_51_60'), ('61_plus', 'assessments_wd_61_plus')
+)
+SELECT b.measure_id,
+       p.period_type,
+       p.period_start,
+       p.period_end,
+       count(CASE WHEN a.duration_band = b.band THEN 1 END) AS numerator,
+       count(a.cina_assessment_id) AS denominator,
+       CASE WHEN count(a.cina_assessment_id) > 0
+            THEN 100.0 * count(CASE WHEN a.duration_band = b.band THEN 1 END) / count(a.cina_assessment_id) END AS value
+FROM dim_period p
+CROSS JOIN bands b
+LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+LEFT JOIN assessment_duration a ON a.cina_assessment_auth_date = d.day
+GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end
