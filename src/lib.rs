@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod config;
 pub mod demo;
+pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod logging;

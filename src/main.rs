@@ -54,6 +54,12 @@ enum Command {
         #[arg(long, default_value = "csc-demo")]
         out: PathBuf,
     },
+    /// Write the data dictionary (every measure and published column) as Markdown.
+    Docs {
+        /// Folder to write data_dictionary.md to.
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
+    },
 }
 
 const fn csc_pipeline_version() -> &'static str {
@@ -74,6 +80,7 @@ fn main() -> ExitCode {
                 cmd_run(flags).await
             }
             Command::Demo { out } => cmd_demo(out).await,
+            Command::Docs { out } => cmd_docs(out),
         }
     });
     match result {
@@ -102,6 +109,14 @@ async fn cmd_demo(out: PathBuf) -> anyhow::Result<()> {
     println!("Demo input (hand-made SSD extract, 36 invented children): {}", cfg.input);
     println!("Open the fact table in DuckDB:");
     println!("  SELECT * FROM read_parquet('{}/marts/fact_measure/*/*.parquet', hive_partitioning = true);", outcome.warehouse);
+    Ok(())
+}
+
+fn cmd_docs(out: PathBuf) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&out)?;
+    let path = out.join("data_dictionary.md");
+    std::fs::write(&path, csc_pipeline::docs::data_dictionary())?;
+    println!("{}", path.display());
     Ok(())
 }
 
