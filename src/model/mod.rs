@@ -78,6 +78,9 @@ pub const MEASURES: &[(&str, &str)] = &[
     ("cla_started", include_str!("../../sql/measures/cla_started.sql")),
     ("cla_ceased", include_str!("../../sql/measures/cla_ceased.sql")),
     ("cla_3plus_placements_pct", include_str!("../../sql/measures/cla_3plus_placements_pct.sql")),
+    ("cp_visits_within_wd_pct", include_str!("../../sql/measures/cp_visits_within_wd_pct.sql")),
+    ("cp_reviews_on_time_pct", include_str!("../../sql/measures/cp_reviews_on_time_pct.sql")),
+    ("cla_missing_pct", include_str!("../../sql/measures/cla_missing_pct.sql")),
 ];
 
 /// What the model stage needs to know about the run.

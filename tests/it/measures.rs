@@ -334,3 +334,37 @@ async fn unpublished_population_years_are_substituted_and_reported() {
     assert_eq!(f.get("referral_rate_per_10k", "financial_year", "2025-04-01").1, Some(50_941));
     assert!(f.issues.contains(&"population_substituted".to_string()));
 }
+
+#[tokio::test]
+async fn cp_visits_reviews_and_missing_from_care() {
+    let c = Case::new("2023-03-31");
+    // Children on plans at 31 Mar 2023 (Fri): P1 seen Fri 17 Mar (10 working days before),
+    // P2 seen Thu 16 Mar (11), P3 visited Fri 3 Mar (20) and again on 30 Mar but not seen then,
+    // P4 never visited.
+    c.sql(
+        "INSERT INTO referral (cine_referral_id, cine_person_id, cine_referral_date) VALUES ('R1', 'P1', DATE '2022-04-01');
+         INSERT INTO cp_plan (cppl_cp_plan_id, cppl_person_id, cppl_cp_plan_start_date) VALUES
+           ('A', 'P1', DATE '2022-05-01'), ('B', 'P2', DATE '2022-05-01'), ('C', 'P3', DATE '2022-05-01'), ('D', 'P4', DATE '2023-03-20');
+         INSERT INTO cp_visit (cppv_cp_visit_id, cppv_person_id, cppv_cp_visit_date, cppv_cp_visit_seen) VALUES
+           ('V1', 'P1', DATE '2023-03-17', 'Y'), ('V2', 'P2', DATE '2023-03-16', 'Y'), ('V3', 'P3', DATE '2023-03-03', 'Y'),
+           ('V4', 'P3', DATE '2023-03-30', 'N');
+         INSERT INTO cp_review (cppr_cp_review_id, cppr_person_id, cppr_cp_review_due, cppr_cp_review_date) VALUES
+           ('RV1', 'P1', DATE '2022-08-01', DATE '2022-08-01'), ('RV2', 'P2', DATE '2022-08-01', DATE '2022-08-02'),
+           ('RV3', 'P3', DATE '2022-09-01', DATE '2022-08-20'), ('RV4', 'P4', NULL, DATE '2022-09-01');
+         INSERT INTO cla_episode (clae_cla_episode_id, clae_person_id, clae_cla_episode_start_date, clae_cla_episode_start_reason) VALUES
+           ('E1', 'P5', DATE '2022-05-01', 'S'), ('E2', 'P6', DATE '2022-05-01', 'S');
+         INSERT INTO missing (miss_table_id, miss_person_id, miss_missing_episode_start_date, miss_missing_episode_type) VALUES
+           ('M1', 'P5', DATE '2022-06-01', 'M'), ('M2', 'P5', DATE '2022-07-01', 'M'), ('M3', 'P6', DATE '2022-07-01', 'A')",
+    )
+    .await;
+    let f = c.run(&["cp_visits_within_wd_pct", "cp_reviews_on_time_pct", "cla_missing_pct"]).await;
+    let fy = "2022-04-01";
+    // Within 10: P1 -> 1 of 4 = 25%. Within 20: P1, P2, P3 -> 75%.
+    assert_eq!(f.get("cp_visited_within_10wd_pct", "financial_year", fy), (1, Some(4), Some(25.0)));
+    assert_eq!(f.get("cp_visited_within_20wd_pct", "financial_year", fy), (3, Some(4), Some(75.0)));
+    // Reviews with a due date: RV1 (on the day: on time), RV2 (a day late), RV3 (early) -> 2 of 3.
+    let (n, d, _) = f.get("cp_reviews_on_time_pct", "financial_year", fy);
+    assert_eq!((n, d), (2, Some(3)));
+    // Missing: P5 (twice, counted once) of P5 and P6; P6 was away, not missing -> 50%.
+    assert_eq!(f.get("cla_missing_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+}
