@@ -81,6 +81,15 @@ pub const MEASURES: &[(&str, &str)] = &[
     ("cp_visits_within_wd_pct", include_str!("../../sql/measures/cp_visits_within_wd_pct.sql")),
     ("cp_reviews_on_time_pct", include_str!("../../sql/measures/cp_reviews_on_time_pct.sql")),
     ("cla_missing_pct", include_str!("../../sql/measures/cla_missing_pct.sql")),
+    ("cin_plan_visits_within_4w_pct", include_str!("../../sql/measures/cin_plan_visits_within_4w_pct.sql")),
+    ("cla_visits_within_timescale_pct", include_str!("../../sql/measures/cla_visits_within_timescale_pct.sql")),
+    ("cla_reviews_on_time_pct", include_str!("../../sql/measures/cla_reviews_on_time_pct.sql")),
+    ("cla_iha_within_20wd_pct", include_str!("../../sql/measures/cla_iha_within_20wd_pct.sql")),
+    ("cla_oc2_health_checks_pct", include_str!("../../sql/measures/cla_oc2_health_checks_pct.sql")),
+    ("cla_long_term_stability_pct", include_str!("../../sql/measures/cla_long_term_stability_pct.sql")),
+    ("care_leavers_outcomes_pct", include_str!("../../sql/measures/care_leavers_outcomes_pct.sql")),
+    ("adoption_timeliness_days", include_str!("../../sql/measures/adoption_timeliness_days.sql")),
+    ("caseload_at_date", include_str!("../../sql/measures/caseload_at_date.sql")),
 ];
 
 /// What the model stage needs to know about the run.

@@ -368,3 +368,123 @@ async fn cp_visits_reviews_and_missing_from_care() {
     // Missing: P5 (twice, counted once) of P5 and P6; P6 was away, not missing -> 50%.
     assert_eq!(f.get("cla_missing_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
 }
+
+#[tokio::test]
+async fn visits_and_reviews_within_their_timescales() {
+    let c = Case::new("2023-03-31");
+    // CIN plans open at 31 Mar 2023: P1 seen 3 Mar (28 days before: within 4 weeks), P2 seen
+    // 2 Mar (29 days: not). Looked after at 31 Mar: P3 (U6 placement since May 2022, seen 17 Feb:
+    // 42 days, within 6 weeks); P4 (long-term fostering U4 since Jan 2021, over a year, seen
+    // 1 Jan: 89 days, within 3 months); P5 (children's home, seen 16 Feb: 43 days, late).
+    // CLA reviews in FY2022-23: on the due date (on time), a day late, and a cancelled one.
+    c.sql(
+        "INSERT INTO referral (cine_referral_id, cine_person_id, cine_referral_date) VALUES ('R1', 'P1', DATE '2022-04-01');
+         INSERT INTO cin_plan (cinp_cin_plan_id, cinp_person_id, cinp_cin_plan_start_date) VALUES ('C1', 'P1', DATE '2022-06-01'), ('C2', 'P2', DATE '2022-06-01');
+         INSERT INTO cin_visit (cinv_cin_visit_id, cinv_person_id, cinv_cin_visit_date, cinv_cin_visit_seen) VALUES
+           ('V1', 'P1', DATE '2023-03-03', 'Y'), ('V2', 'P2', DATE '2023-03-02', 'Y');
+         INSERT INTO cla_episode (clae_cla_episode_id, clae_person_id, clae_cla_episode_start_date, clae_cla_episode_start_reason) VALUES
+           ('E3', 'P3', DATE '2022-05-01', 'S'), ('E4', 'P4', DATE '2020-01-01', 'S'), ('E5', 'P5', DATE '2022-01-01', 'S');
+         INSERT INTO cla_placement (clap_cla_placement_id, clap_person_id, clap_cla_placement_start_date, clap_cla_placement_type) VALUES
+           ('PL3', 'P3', DATE '2022-05-01', 'U6'), ('PL4', 'P4', DATE '2021-01-01', 'U4'), ('PL5', 'P5', DATE '2022-01-01', 'K2');
+         INSERT INTO cla_visit (clav_cla_visit_id, clav_person_id, clav_cla_visit_date, clav_cla_visit_seen) VALUES
+           ('CV3', 'P3', DATE '2023-02-17', 'Y'), ('CV4', 'P4', DATE '2023-01-01', 'Y'), ('CV5', 'P5', DATE '2023-02-16', 'Y');
+         INSERT INTO cla_review (clar_cla_review_id, clar_cla_id, clar_cla_review_due_date, clar_cla_review_date, clar_cla_review_cancelled) VALUES
+           ('RV1', 'K3', DATE '2022-06-01', DATE '2022-06-01', 'N'), ('RV2', 'K4', DATE '2022-07-01', DATE '2022-07-02', 'N'),
+           ('RV3', 'K5', DATE '2022-08-01', DATE '2022-09-01', 'Y')",
+    )
+    .await;
+    let f = c.run(&["cin_plan_visits_within_4w_pct", "cla_visits_within_timescale_pct", "cla_reviews_on_time_pct"]).await;
+    let fy = "2022-04-01";
+    assert_eq!(f.get("cin_plan_visits_within_4w_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+    let (n, d, v) = f.get("cla_visits_within_timescale_pct", "financial_year", fy);
+    assert_eq!((n, d), (2, Some(3)));
+    close(v.unwrap(), 200.0 / 3.0);
+    assert_eq!(f.get("cla_reviews_on_time_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+}
+
+#[tokio::test]
+async fn health_assessments_oc2_cohort_and_long_term_stability() {
+    let c = Case::new("2023-03-31");
+    // Started care Thu 1 Sep 2022: P6's initial health assessment on Fri 30 Sep is 20 working
+    // days later (in time); P7's on Mon 3 Oct is 21 (late).
+    // OC2 cohort at 31 Mar 2023 (looked after 12+ months): P4 (since 2020: annual health
+    // assessment June 2022; dental Dec 2021, too old), P5 (entered care June 2021: dental
+    // Jan 2023), P8 and P9 (no checks). P6 and P7 are too recent for OC2.
+    // Long-term stability (under 16, looked after 2.5+ years): P4 (born 2010, in care since
+    // 2020, same U4 placement since Jan 2021: stable) and P9 (born 2011, in care since June 2020,
+    // placement since Jan 2022: not); P8 is 18 and P5 has been in care under 2.5 years.
+    c.sql(
+        "INSERT INTO referral (cine_referral_id, cine_person_id, cine_referral_date) VALUES ('R1', 'P1', DATE '2022-04-01');
+         INSERT INTO person (pers_person_id, pers_dob) VALUES ('P4', DATE '2010-01-01'), ('P5', DATE '2012-01-01'), ('P6', DATE '2015-01-01'),
+           ('P7', DATE '2015-01-01'), ('P8', DATE '2005-01-01'), ('P9', DATE '2011-05-05');
+         INSERT INTO cla_episode (clae_cla_episode_id, clae_person_id, clae_cla_episode_start_date, clae_cla_episode_start_reason, clae_entered_care_date) VALUES
+           ('E4', 'P4', DATE '2020-01-01', 'S', NULL), ('E5', 'P5', DATE '2022-01-01', 'P', DATE '2021-06-01'),
+           ('E6', 'P6', DATE '2022-09-01', 'S', NULL), ('E7', 'P7', DATE '2022-09-01', 'S', NULL),
+           ('E8', 'P8', DATE '2019-01-01', 'S', NULL), ('E9', 'P9', DATE '2020-06-01', 'S', NULL);
+         INSERT INTO cla_placement (clap_cla_placement_id, clap_person_id, clap_cla_placement_start_date, clap_cla_placement_type) VALUES
+           ('PL4', 'P4', DATE '2021-01-01', 'U4'), ('PL8', 'P8', DATE '2019-01-01', 'U4'), ('PL9', 'P9', DATE '2022-01-01', 'U6');
+         INSERT INTO cla_health (clah_health_check_id, clah_person_id, clah_health_check_type, clah_health_check_date) VALUES
+           ('H1', 'P6', 'Initial Health Assessment', DATE '2022-09-30'), ('H2', 'P7', 'IHA', DATE '2022-10-03'),
+           ('H3', 'P4', 'Annual Health Assessment', DATE '2022-06-01'), ('H4', 'P4', 'Dental Check', DATE '2021-12-01'),
+           ('H5', 'P5', 'Dental Check', DATE '2023-01-10')",
+    )
+    .await;
+    let f = c.run(&["cla_iha_within_20wd_pct", "cla_oc2_health_checks_pct", "cla_long_term_stability_pct"]).await;
+    let fy = "2022-04-01";
+    assert_eq!(f.get("cla_iha_within_20wd_pct", "month", "2022-09-01"), (1, Some(2), Some(50.0)));
+    // OC2 cohort: P4, P5, P8 (since 2019) and P9 (since 2020); health: P4 only -> 1 of 4;
+    // dental: P5 only -> 1 of 4.
+    assert_eq!(f.get("cla_oc2_health_assessment_pct", "financial_year", fy), (1, Some(4), Some(25.0)));
+    assert_eq!(f.get("cla_oc2_dental_check_pct", "financial_year", fy), (1, Some(4), Some(25.0)));
+    assert_eq!(f.get("cla_long_term_stability_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+}
+
+#[tokio::test]
+async fn care_leavers_adoption_timeliness_and_caseloads() {
+    let c = Case::new("2023-03-31");
+    // Care leavers at 31 Mar 2023: L1 (17: in touch, training F5, suitable), L2 (18: not in
+    // touch, NEET G5, unsuitable), L3 (20: in touch, higher education P1, suitable), L4 (21,
+    // died: excluded), L5 (21: in touch, NEET G6, suitability not recorded).
+    // Adopted in the 3 years to 31 Mar 2023: K1 (entered care 1 Jan 2020, placed for adoption
+    // 1 Jan 2021 = 366 days; placement order 1 Sep 2020, matched 1 Oct 2020 = 30 days) and K2
+    // (entered 1 Jan 2021, fostered by the adopters from 1 Feb 2021 = 31 days, placed for
+    // adoption 1 Jan 2022 = 365 days; matched 1 Nov 2021, before the 1 Dec 2021 order = 0).
+    // K3 was adopted in 2019, outside the window.
+    // Caseloads at 31 Mar 2023: W1 (team T1) has P1 and P2, W2 (T1) has P3, W3 (T2) has P1;
+    // W4's case closed on 1 Mar.
+    c.sql(
+        "INSERT INTO referral (cine_referral_id, cine_person_id, cine_referral_date) VALUES ('R1', 'P1', DATE '2022-04-01');
+         INSERT INTO person (pers_person_id, pers_dob) VALUES ('L1', DATE '2005-06-01'), ('L2', DATE '2004-04-01'), ('L3', DATE '2003-01-01'),
+           ('L4', DATE '2002-01-01'), ('L5', DATE '2001-06-01');
+         INSERT INTO care_leaver (clea_table_id, clea_person_id, clea_care_leaver_in_touch, clea_care_leaver_activity, clea_care_leaver_accom_suitable) VALUES
+           ('CL1', 'L1', 'YES', 'F5', '1'), ('CL2', 'L2', 'NO', 'G5', '2'), ('CL3', 'L3', 'YES', 'P1', '1'),
+           ('CL4', 'L4', 'DIED', NULL, NULL), ('CL5', 'L5', 'YES', 'G6', NULL);
+         INSERT INTO cla_episode (clae_cla_episode_id, clae_person_id, clae_cla_episode_start_date, clae_cla_episode_start_reason) VALUES
+           ('EK1', 'K1', DATE '2020-01-01', 'S'), ('EK2', 'K2', DATE '2021-01-01', 'S');
+         INSERT INTO permanence (perm_table_id, perm_person_id, perm_placement_order_date, perm_matched_date, perm_placed_for_adoption_date,
+                                 perm_adopted_by_carer_flag, perm_placed_foster_carer_date, perm_permanence_order_date, perm_permanence_order_type) VALUES
+           ('A1', 'K1', DATE '2020-09-01', DATE '2020-10-01', DATE '2021-01-01', 'N', NULL, DATE '2021-06-01', 'Adoption Order'),
+           ('A2', 'K2', DATE '2021-12-01', DATE '2021-11-01', DATE '2022-01-01', 'Y', DATE '2021-02-01', DATE '2022-10-01', 'Adoption Order'),
+           ('A3', 'K3', DATE '2018-01-01', DATE '2018-02-01', DATE '2018-03-01', 'N', NULL, DATE '2019-12-01', 'Adoption Order');
+         INSERT INTO involvement (invo_involvements_id, invo_person_id, invo_professional_id, invo_professional_team, invo_involvement_start_date, invo_involvement_end_date) VALUES
+           ('I1', 'P1', 'W1', 'T1', DATE '2022-05-01', NULL), ('I2', 'P2', 'W1', 'T1', DATE '2022-06-01', NULL),
+           ('I3', 'P3', 'W2', 'T1', DATE '2022-07-01', NULL), ('I4', 'P1', 'W3', 'T2', DATE '2022-08-01', NULL),
+           ('I5', 'P4', 'W4', 'T2', DATE '2022-08-01', DATE '2023-03-01')",
+    )
+    .await;
+    let f = c.run(&["care_leavers_outcomes_pct", "adoption_timeliness_days", "caseload_at_date"]).await;
+    let fy = "2022-04-01";
+    assert_eq!(f.get("care_leavers_17_18_in_touch_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+    assert_eq!(f.get("care_leavers_17_18_eet_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+    assert_eq!(f.get("care_leavers_17_18_suitable_accommodation_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+    assert_eq!(f.get("care_leavers_19_21_in_touch_pct", "financial_year", fy), (2, Some(2), Some(100.0)));
+    assert_eq!(f.get("care_leavers_19_21_eet_pct", "financial_year", fy), (1, Some(2), Some(50.0)));
+    assert_eq!(f.get("care_leavers_19_21_suitable_accommodation_pct", "financial_year", fy), (1, Some(1), Some(100.0)));
+    assert_eq!(f.get("adoption_a1_days", "financial_year", fy), (731, Some(2), Some(365.5)));
+    assert_eq!(f.get("adoption_a10_days", "financial_year", fy), (397, Some(2), Some(198.5)));
+    assert_eq!(f.get("adoption_a2_days", "financial_year", fy), (30, Some(2), Some(15.0)));
+    let (n, d, v) = f.get("caseload_per_worker_avg", "financial_year", fy);
+    assert_eq!((n, d), (4, Some(3)));
+    close(v.unwrap(), 4.0 / 3.0);
+    assert_eq!(f.get("caseload_per_team_avg", "financial_year", fy), (4, Some(2), Some(2.0)));
+}
