@@ -87,6 +87,12 @@ pub fn data_dictionary() -> String {
         let first = sql.lines().next().unwrap_or("").trim_start_matches("--").trim();
         let _ = writeln!(md, "- `{name}`: {}", first.split_once(':').map(|(_, t)| t.trim()).unwrap_or(first));
     }
+    let _ = writeln!(md, "\n## Ofsted Annex A lists (`annex_a/<list>/as_at=YYYY-MM-DD/`)\n");
+    let _ = writeln!(md, "Columns are Ofsted's headers in Ofsted's order; coded values are Ofsted's lettered values (`reference/annex_a/lettered_values.csv`); dates are dates.\n");
+    for (name, sql) in crate::model::annex_a::LISTS {
+        let header: Vec<&str> = sql.lines().take_while(|l| l.starts_with("--")).map(|l| l.trim_start_matches("--").trim()).collect();
+        let _ = writeln!(md, "- `{name}`: {}", header.join(" "));
+    }
     let _ = writeln!(md, "\n## `marts/fact_measure/financial_year=YYYY-YY/`\n");
     let _ = writeln!(md, "| column | type | meaning |\n|---|---|---|");
     for f in fact_schema().fields() {

@@ -31,6 +31,8 @@ pub struct Manifest {
     pub inputs: Vec<InputEntry>,
     pub tables: Vec<TableEntry>,
     pub measures: MeasureSummary,
+    /// Rows of each Annex A list published for the as-at date.
+    pub annex_a: BTreeMap<String, usize>,
     pub issues: IssueSummary,
     pub stages: Vec<StageEntry>,
     /// Files published by the run, relative to the warehouse.

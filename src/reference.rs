@@ -147,6 +147,32 @@ pub fn population_batch() -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema, arrays)?)
 }
 
+/// Ofsted Annex A lettered values (`reference/annex_a/lettered_values.csv`), registered for the
+/// SQL as `ref_annex_a_value(domain, code, value)`.
+pub fn annex_a_values_batch() -> Result<RecordBatch> {
+    let text = include_str!("../reference/annex_a/lettered_values.csv");
+    let err = |m: String| Error::Reference { name: "annex_a/lettered_values".into(), message: m };
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let (mut domain, mut code, mut value) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| err(format!("row {}: {e}", n + 2)))?;
+        match (record.get(0), record.get(1), record.get(2)) {
+            (Some(d), Some(c), Some(v)) => {
+                domain.append_value(d);
+                code.append_value(c);
+                value.append_value(v);
+            }
+            _ => return Err(err(format!("row {} needs domain, code and value", n + 2))),
+        }
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("domain", DataType::Utf8, false),
+        Field::new("code", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, false),
+    ]));
+    Ok(RecordBatch::try_new(schema, vec![Arc::new(domain.finish()), Arc::new(code.finish()), Arc::new(value.finish())])?)
+}
+
 /// Name of a local authority by its DfE code, from the population table.
 pub fn la_name(la_code: &str) -> Option<String> {
     let mut reader = csv::Reader::from_reader(POPULATION_CSV.as_bytes());

@@ -11,6 +11,7 @@ use tracing::{info, info_span, warn, Instrument};
 use crate::config::RunConfig;
 use crate::extract::{extract, InputFile};
 use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
+use crate::model::annex_a::run_lists;
 use crate::model::{run_measures, session, ModelParams};
 use crate::normalise::normalise;
 use crate::publish::{commit, staging_root, write_partitioned, write_table};
@@ -123,13 +124,16 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
     let t = Instant::now();
     let before = issues.len();
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
-    let model = async {
+    let (model, lists) = async {
         let ctx = session(warehouse, &format!("{staging}/core"), tables, &params).await?;
-        run_measures(&ctx, &params, &cfg.measures, &mut issues).await
+        let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
+        let lists = run_lists(&ctx, &mut issues).await?;
+        Ok::<_, Error>((model, lists))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
     .await?;
     manifest.measures = MeasureSummary { measure_ids: cfg.measures.clone(), rows: model.fact.num_rows(), months: model.months, financial_years: model.financial_years };
+    manifest.annex_a = lists.iter().map(|l| (l.name.to_string(), l.batch.num_rows())).collect();
     stage_done(manifest, "model", t, rows_out, model.fact.num_rows(), &issues[before..], 0);
 
     // Publish
@@ -137,6 +141,12 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
     let publish = async {
         write_partitioned(warehouse, &format!("{staging}/marts/fact_measure"), &model.fact, "financial_year").await?;
         table_dirs.push("marts/fact_measure".to_string());
+        // Each as-at date is its own partition, so an Ofsted rerun never replaces the nightly lists.
+        for list in &lists {
+            let dir = format!("annex_a/{}/as_at={}", list.name, cfg.as_at);
+            write_table(warehouse, &format!("{staging}/{dir}"), &list.batch).await?;
+            table_dirs.push(dir);
+        }
         write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_id, &issues)?).await?;
         table_dirs.push("quality/issues".to_string());
         commit(warehouse, &manifest.run_id, &table_dirs).await

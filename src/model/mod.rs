@@ -24,6 +24,7 @@ use crate::schema::TableSpec;
 use crate::storage::Location;
 use crate::{Error, Result};
 
+pub mod annex_a;
 pub mod udf;
 
 const STAGE: &str = "model";
@@ -41,6 +42,7 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("assessment_duration", include_str!("../../sql/views/assessment_duration.sql")),
     ("icpc_timeliness", include_str!("../../sql/views/icpc_timeliness.sql")),
     ("cla_episode_in_care", include_str!("../../sql/views/cla_episode_in_care.sql")),
+    ("annex_a_person", include_str!("../../sql/views/annex_a_person.sql")),
 ];
 
 /// Every measure: its id and SQL (one file each in `sql/measures/`, named by the id). A file
@@ -155,6 +157,7 @@ fn register_reference(ctx: &SessionContext, p: &ModelParams) -> Result<()> {
     let population = crate::reference::population_batch()?;
     udf::register(ctx, &population);
     ctx.register_batch("ref_population", population)?;
+    ctx.register_batch("ref_annex_a_value", crate::reference::annex_a_values_batch()?)?;
     ctx.register_batch("params", params_batch(p)?)?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Integration tests: the `csc` binary end to end on the demo extract, checked against answers
 //! worked out by hand from the demo CSVs (see `demo/EXPECTED.md` for the working).
 
+mod annex_a;
 mod measures;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
