@@ -94,3 +94,18 @@ def test_issues_table_names_file_row_and_column(warehouse):
         """
     ).fetchall()
     assert row == [("ssd_contacts.csv", 33, "C", "cont_contact_date", "31/02/2022", "invalid_date")]
+
+
+def test_annex_a_lists_keep_ofsted_headers_in_duckdb(warehouse):
+    con = duckdb.connect()
+    rel = con.execute(
+        f"""SELECT "Child Unique ID", "Gender", "Date of Contact", "Contact Source", as_at
+        FROM read_parquet('{warehouse}/annex_a/list_01_contacts/*/*.parquet', hive_partitioning = true)
+        ORDER BY "Date of Contact" """
+    )
+    rows = rel.fetchall()
+    # Demo as at 31 March 2023: the 16 contacts from 30 September 2022 on (demo/EXPECTED.md).
+    assert len(rows) == 16
+    assert all(r[4] in ("2023-03-31", dt.date(2023, 3, 31)) for r in rows)
+    assert all(r[1][:3] in ("a) ", "b) ", "c) ", "d) ") for r in rows)
+    assert isinstance(rows[0][2], dt.date)
