@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::extract::InputFormat;
+use crate::pseudonymise::{Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
 use crate::{Error, Result};
 
 /// The measures a run computes when the pipeline file does not list them: all of them.
@@ -52,6 +53,40 @@ pub struct InputSection {
 pub struct WarehouseSection {
     /// Local folder (relative to the pipeline file) or object-store URL.
     pub location: Option<String>,
+    /// Declares the whole warehouse restricted and identifiable: analyst tables are published
+    /// without pseudonymisation. Only for a warehouse that only case-level staff can open.
+    #[serde(default)]
+    pub identifiable: bool,
+    /// Keep workers' names in analyst tables.
+    #[serde(default)]
+    pub worker_names: bool,
+}
+
+/// How analyst-facing tables treat personal data.
+#[derive(Debug, Clone)]
+pub enum Privacy {
+    /// Person ids hashed with the key from `CSC_PSEUDONYM_KEY`, names removed, dates of birth
+    /// cut to the month, postcodes to the sector.
+    Pseudonymised(Pseudonymiser),
+    /// The pipeline file declared a restricted, identifiable warehouse.
+    Identifiable,
+}
+
+impl Privacy {
+    /// Resolves the privacy mode: identifiable only when declared, otherwise a key is required.
+    pub fn resolve(identifiable: bool, worker_names: bool, key: Option<&[u8]>) -> Result<Privacy> {
+        if identifiable {
+            return Ok(Privacy::Identifiable);
+        }
+        match key.filter(|k| !k.is_empty()) {
+            Some(k) => Ok(Privacy::Pseudonymised(Pseudonymiser::new(k, worker_names)?)),
+            None => Err(Error::Config(format!(
+                "{KEY_VAR} is not set, so analyst tables cannot be pseudonymised: set it from your secret store \
+                 (at least {MIN_KEY_BYTES} bytes, the same every night so pseudonyms stay stable), or declare \
+                 [warehouse] identifiable = true in the pipeline file for a restricted warehouse"
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +108,9 @@ pub struct Overrides {
     pub la: Option<String>,
     pub warehouse: Option<String>,
     pub as_at: Option<NaiveDate>,
+    /// The pseudonymisation key, read from `CSC_PSEUDONYM_KEY` by the caller; never a flag or a
+    /// file, so it cannot end up in shell history or the repository.
+    pub pseudonym_key: Option<Vec<u8>>,
 }
 
 /// Everything a run needs, resolved.
@@ -88,6 +126,8 @@ pub struct RunConfig {
     pub history_years: u32,
     /// The pipeline file's text, hashed into the run key.
     pub pipeline_text: String,
+    /// How analyst tables treat personal data.
+    pub privacy: Privacy,
 }
 
 impl RunConfig {
@@ -119,6 +159,7 @@ impl RunConfig {
             .clone()
             .or_else(|| file.input.location.map(&relative_to_file))
             .ok_or_else(|| Error::Config("no input: give --input PATH|URL or [input] location in the pipeline file".into()))?;
+        let privacy = Privacy::resolve(file.warehouse.identifiable, file.warehouse.worker_names, flags.pseudonym_key.as_deref())?;
         let warehouse = flags.warehouse.clone().or_else(|| file.warehouse.location.map(&relative_to_file)).unwrap_or_else(|| "warehouse".into());
         let file_as_at = match file.run.as_at {
             Some(dt) => Some(toml_date(&dt).ok_or_else(|| Error::Config(format!("[run] as_at = {dt} is not a date")))?),
@@ -138,6 +179,7 @@ impl RunConfig {
             measures,
             history_years: file.run.history_years.unwrap_or(DEFAULT_HISTORY_YEARS),
             pipeline_text: text,
+            privacy,
         })
     }
 }
@@ -153,8 +195,19 @@ fn toml_date(dt: &toml::value::Datetime) -> Option<NaiveDate> {
 mod tests {
     use super::*;
 
+    const KEY: &[u8] = b"unit-test key, long enough";
+
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+    }
+
+    #[test]
+    fn a_declared_identifiable_warehouse_needs_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n[warehouse]\nidentifiable = true\n").unwrap();
+        let cfg = RunConfig::resolve(&Overrides { pipeline: Some(file), ..Default::default() }, today()).unwrap();
+        assert!(matches!(cfg.privacy, Privacy::Identifiable));
     }
 
     #[test]
@@ -162,14 +215,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.toml");
         std::fs::write(&file, "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n[run]\nas_at = 2023-03-31\n").unwrap();
-        let flags = Overrides { pipeline: Some(file.clone()), ..Default::default() };
+        let flags = Overrides { pipeline: Some(file.clone()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() };
         let cfg = RunConfig::resolve(&flags, today()).unwrap();
         assert_eq!(cfg.la_name, "Southampton");
         assert_eq!(cfg.input, dir.path().join("in").display().to_string());
         assert_eq!(cfg.as_at, NaiveDate::from_ymd_opt(2023, 3, 31).unwrap());
         assert_eq!(cfg.measures, default_measures());
 
-        let flags = Overrides { pipeline: Some(file), la: Some("851".into()), as_at: Some(today()), ..Default::default() };
+        let flags = Overrides { pipeline: Some(file), la: Some("851".into()), as_at: Some(today()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() };
         let cfg = RunConfig::resolve(&flags, today()).unwrap();
         assert_eq!((cfg.la_code.as_str(), cfg.as_at), ("851", today()));
     }
@@ -179,7 +232,11 @@ mod tests {
         let err = RunConfig::resolve(&Overrides::default(), today()).unwrap_err();
         assert!(err.to_string().contains("--la"));
         let flags = Overrides { la: Some("852".into()), input: Some("x".into()), ..Default::default() };
+        let err = RunConfig::resolve(&flags, today()).unwrap_err();
+        assert!(err.to_string().contains("CSC_PSEUDONYM_KEY"), "no key, no identifiable declaration: refused");
+        let flags = Overrides { pseudonym_key: Some(KEY.to_vec()), ..flags };
         let cfg = RunConfig::resolve(&flags, today()).unwrap();
+        assert!(matches!(cfg.privacy, Privacy::Pseudonymised(_)));
         assert_eq!((cfg.as_at, cfg.warehouse.as_str()), (today(), "warehouse"));
     }
 

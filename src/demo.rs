@@ -8,7 +8,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::config::{default_measures, RunConfig, DEFAULT_HISTORY_YEARS};
+use crate::config::{default_measures, Privacy, RunConfig, DEFAULT_HISTORY_YEARS};
+use crate::pseudonymise::Pseudonymiser;
 use crate::extract::InputFormat;
 use crate::{Error, Result};
 
@@ -25,6 +26,11 @@ pub const DEMO_FILES: &[(&str, &str)] = &[
     ("ssd_cla_episodes.csv", include_str!("../demo/ssd/ssd_cla_episodes.csv")),
     ("ssd_cla_placement.csv", include_str!("../demo/ssd/ssd_cla_placement.csv")),
 ];
+
+/// The demo's pseudonymisation key. Not a secret: the demo children are invented, and a fixed
+/// key keeps the demo's output the same on every machine. Real runs take theirs from
+/// `CSC_PSEUDONYM_KEY`.
+const DEMO_KEY: &[u8] = b"csc-demo-key: invented children only, not a secret";
 
 /// The demo's fixed as-at date (the end of its data), so the demo gives the same output every day.
 pub fn demo_as_at() -> NaiveDate {
@@ -50,5 +56,6 @@ pub fn prepare(out: &Path) -> Result<RunConfig> {
         measures: default_measures(),
         history_years: DEFAULT_HISTORY_YEARS,
         pipeline_text: String::new(),
+        privacy: Privacy::Pseudonymised(Pseudonymiser::new(DEMO_KEY, false)?),
     })
 }

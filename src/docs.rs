@@ -87,7 +87,7 @@ pub fn data_dictionary() -> String {
         let first = sql.lines().next().unwrap_or("").trim_start_matches("--").trim();
         let _ = writeln!(md, "- `{name}`: {}", first.split_once(':').map(|(_, t)| t.trim()).unwrap_or(first));
     }
-    let _ = writeln!(md, "\n## Ofsted Annex A lists (`annex_a/<list>/as_at=YYYY-MM-DD/`)\n");
+    let _ = writeln!(md, "\n## Ofsted Annex A lists (`restricted/annex_a/<list>/as_at=YYYY-MM-DD/`)\n");
     let _ = writeln!(md, "Columns are Ofsted's headers in Ofsted's order; coded values are Ofsted's lettered values (`reference/annex_a/lettered_values.csv`); dates are dates.\n");
     for (name, sql) in crate::model::annex_a::LISTS {
         let header: Vec<&str> = sql.lines().take_while(|l| l.starts_with("--")).map(|l| l.trim_start_matches("--").trim()).collect();
@@ -110,13 +110,13 @@ pub fn data_dictionary() -> String {
         };
         let _ = writeln!(md, "| `{}` | {} | {meaning} |", f.name(), f.data_type());
     }
-    let _ = writeln!(md, "\n## `quality/issues/`\n");
+    let _ = writeln!(md, "\n## `quality/issues/` (analysts: raw values of personal data removed) and `restricted/quality/issues/`\n");
     let _ = writeln!(md, "| column | type |\n|---|---|");
     for f in issues_schema().fields() {
         let _ = writeln!(md, "| `{}` | {} |", f.name(), f.data_type());
     }
-    let _ = writeln!(md, "\n## Core tables (`core/<table>/`)\n");
-    let _ = writeln!(md, "Column names are the Standard Safeguarding Dataset's; `item_ref` is the SSD data item. Every table also has `{SOURCE_FILE}` and `{SOURCE_ROW}` (the input file and spreadsheet row the record came from).");
+    let _ = writeln!(md, "\n## Core tables (`core/<table>/` for analysts, `restricted/core/<table>/` as received)\n");
+    let _ = writeln!(md, "Column names are the Standard Safeguarding Dataset's; `item_ref` is the SSD data item. Every table also has `{SOURCE_FILE}` and `{SOURCE_ROW}` (the input file and spreadsheet row the record came from). In the analyst copy, person ids and identifiers are HMAC-SHA256 pseudonyms (32 hex digits, the same in every table), names and free text are empty, dates of birth are the 1st of their month and postcodes are cut to the sector; see the notes column.");
     for t in ssd_tables() {
         let _ = writeln!(md, "\n### `{}` (from `{}`; key `{}`)\n", t.name, t.source, t.primary_key);
         let _ = writeln!(md, "| column | type | parsing | item_ref | notes |\n|---|---|---|---|---|");
@@ -128,8 +128,12 @@ pub fn data_dictionary() -> String {
             if let Some(list) = &c.codes {
                 notes.push(format!("codes: `reference/codes/{list}.csv`"));
             }
-            if let Some(pii) = &c.pii {
-                notes.push(format!("personal data: {pii}"));
+            match crate::pseudonymise::treatment(&c.name, c.pii.as_deref(), false) {
+                crate::pseudonymise::Treatment::Keep => {}
+                crate::pseudonymise::Treatment::Hash => notes.push("analysts: pseudonym".into()),
+                crate::pseudonymise::Treatment::Drop => notes.push("analysts: removed".into()),
+                crate::pseudonymise::Treatment::MonthOfBirth => notes.push("analysts: month of birth".into()),
+                crate::pseudonymise::Treatment::PostcodeSector => notes.push("analysts: postcode sector".into()),
             }
             let _ = writeln!(md, "| `{}` | {} | {:?} | {} | {} |", c.name, c.kind.data_type(), c.kind, c.item_ref.as_deref().unwrap_or(""), notes.join("; "));
         }

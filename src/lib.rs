@@ -16,12 +16,14 @@ pub mod logging;
 pub mod manifest;
 pub mod model;
 pub mod normalise;
+pub mod pseudonymise;
 pub mod publish;
 pub mod quality;
 pub mod reference;
 pub mod run;
 pub mod schema;
 pub mod storage;
+pub mod synth;
 
 pub use error::{Error, Result};
 

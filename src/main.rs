@@ -13,7 +13,7 @@ use csc_pipeline::config::{Overrides, RunConfig};
 use csc_pipeline::extract::InputFormat;
 use csc_pipeline::logging::{self, LogFormat};
 use csc_pipeline::run::{run, RunOutcome};
-use csc_pipeline::{demo, report_summary};
+use csc_pipeline::{demo, report_summary, synth};
 
 #[derive(Parser)]
 #[command(name = "csc", version = csc_pipeline_version(), about = "Children's social care data pipeline: exports in, Ofsted and DfE measures out, as a Parquet warehouse")]
@@ -48,6 +48,33 @@ enum Command {
         #[arg(long)]
         as_at: Option<NaiveDate>,
     },
+    /// Generate a synthetic local authority calibrated to its DfE published figures.
+    Synth {
+        /// DfE local authority code (`all` is not implemented yet).
+        #[arg(long, default_value = "852")]
+        la: String,
+        /// First day of the extract window (YYYY-MM-DD).
+        #[arg(long, default_value = "2019-04-01")]
+        from: NaiveDate,
+        /// Last day of the extract window (YYYY-MM-DD).
+        #[arg(long, default_value = "2025-03-31")]
+        to: NaiveDate,
+        /// Random seed; the same seed gives byte-identical output.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (the SSD extract goes to <out>/ssd/).
+        #[arg(long)]
+        out: PathBuf,
+        /// Output formats, comma-separated (only ssd is implemented yet).
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "ssd")]
+        formats: Vec<synth::Format>,
+        /// Faults real exports have, injected into the files (listed in ssd/_faults.csv).
+        #[arg(long, value_enum, default_value = "none")]
+        messiness: synth::Messiness,
+        /// Print target against generated for every calibrated measure; exit 2 if any check fails.
+        #[arg(long)]
+        report: bool,
+    },
     /// Run the whole pipeline on the built-in demo data (no set-up needed).
     Demo {
         /// Folder for the demo input and warehouse.
@@ -76,8 +103,13 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run { pipeline, input, format, la, warehouse, as_at } => {
-                let flags = Overrides { pipeline, input, format, la, warehouse, as_at };
+                // The pseudonymisation key is a secret: it comes from the environment only.
+                let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
+                let flags = Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key };
                 cmd_run(flags).await
+            }
+            Command::Synth { la, from, to, seed, out, formats, messiness, report } => {
+                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness }, report)
             }
             Command::Demo { out } => cmd_demo(out).await,
             Command::Docs { out } => cmd_docs(out),
@@ -117,6 +149,18 @@ fn cmd_docs(out: PathBuf) -> anyhow::Result<()> {
     let path = out.join("data_dictionary.md");
     std::fs::write(&path, csc_pipeline::docs::data_dictionary())?;
     println!("{}", path.display());
+    Ok(())
+}
+
+fn cmd_synth(cfg: synth::SynthConfig, report: bool) -> anyhow::Result<()> {
+    let outcome = synth::generate(&cfg)?;
+    let mut out = std::io::stdout().lock();
+    // A closed pipe is a normal ending, as for `run`.
+    let _ = synth::print_summary(&mut out, &cfg, &outcome, report);
+    let failed = outcome.report.failures().len();
+    if report && failed > 0 {
+        anyhow::bail!("calibration check failed: {failed} of {} checks outside tolerance (see {})", outcome.report.checks.len(), cfg.out.join("calibration_report.csv").display());
+    }
     Ok(())
 }
 

@@ -27,6 +27,8 @@ pub struct Manifest {
     pub as_at: String,
     pub input_location: String,
     pub input_format: String,
+    /// `pseudonymised`, or `identifiable` when the pipeline file declared a restricted warehouse.
+    pub analyst_tables: String,
     pub warehouse: String,
     pub inputs: Vec<InputEntry>,
     pub tables: Vec<TableEntry>,

@@ -8,7 +8,8 @@ use datafusion::arrow::array::RecordBatch;
 use sha2::{Digest, Sha256};
 use tracing::{info, info_span, warn, Instrument};
 
-use crate::config::RunConfig;
+use crate::config::{Privacy, RunConfig};
+use crate::pseudonymise::redact_issues;
 use crate::extract::{extract, InputFile};
 use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
 use crate::model::annex_a::run_lists;
@@ -20,6 +21,10 @@ use crate::reference::CodeLists;
 use crate::schema::ssd_tables;
 use crate::storage::Location;
 use crate::{Error, Result};
+
+/// Folder of the warehouse that holds identifiable data (core tables as received, Annex A lists,
+/// issues with raw values). Grant it to case-level staff only; analysts get the rest.
+pub const RESTRICTED: &str = "restricted";
 
 /// What a finished run hands back to its caller.
 #[derive(Debug)]
@@ -44,6 +49,10 @@ pub async fn run(cfg: &RunConfig) -> Result<RunOutcome> {
         as_at: cfg.as_at.to_string(),
         input_location: cfg.input.clone(),
         input_format: format!("{:?}", cfg.format).to_lowercase(),
+        analyst_tables: match cfg.privacy {
+            Privacy::Pseudonymised(_) => "pseudonymised".into(),
+            Privacy::Identifiable => "identifiable".into(),
+        },
         warehouse: cfg.warehouse.clone(),
         run_id: format!("{}-pending", started.format("%Y%m%dT%H%M%SZ")),
         ..Manifest::default()
@@ -110,12 +119,21 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
         .iter()
         .map(|c| TableEntry { name: c.spec.name.clone(), rows_in: c.rows_in, rows_out: c.rows_out(), rows_rejected: c.rows_in - c.rows_out() })
         .collect();
+    // The identifiable core goes to the restricted area (the model reads it from there); analysts
+    // get the pseudonymised copy in core/.
     let staging = staging_root(&manifest.run_id);
     let mut table_dirs = Vec::new();
     for c in &core {
-        let dir = format!("core/{}", c.spec.name);
-        write_table(warehouse, &format!("{staging}/{dir}"), &c.batch).await?;
-        table_dirs.push(dir);
+        let restricted = format!("{RESTRICTED}/core/{}", c.spec.name);
+        write_table(warehouse, &format!("{staging}/{restricted}"), &c.batch).await?;
+        table_dirs.push(restricted);
+        let analyst = format!("core/{}", c.spec.name);
+        let batch = match &cfg.privacy {
+            Privacy::Pseudonymised(p) => p.table(&c.spec, &c.batch)?,
+            Privacy::Identifiable => c.batch.clone(),
+        };
+        write_table(warehouse, &format!("{staging}/{analyst}"), &batch).await?;
+        table_dirs.push(analyst);
     }
     drop(core);
     stage_done(manifest, "normalise", t, rows_in, rows_out, &issues[before..], 0);
@@ -125,7 +143,7 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
     let before = issues.len();
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
     let (model, lists) = async {
-        let ctx = session(warehouse, &format!("{staging}/core"), tables, &params).await?;
+        let ctx = session(warehouse, &format!("{staging}/{RESTRICTED}/core"), tables, &params).await?;
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
         let lists = run_lists(&ctx, &mut issues).await?;
         Ok::<_, Error>((model, lists))
@@ -141,13 +159,20 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
     let publish = async {
         write_partitioned(warehouse, &format!("{staging}/marts/fact_measure"), &model.fact, "financial_year").await?;
         table_dirs.push("marts/fact_measure".to_string());
-        // Each as-at date is its own partition, so an Ofsted rerun never replaces the nightly lists.
+        // Annex A lists name children, so they are restricted. Each as-at date is its own
+        // partition, so an Ofsted rerun never replaces the nightly lists.
         for list in &lists {
-            let dir = format!("annex_a/{}/as_at={}", list.name, cfg.as_at);
+            let dir = format!("{RESTRICTED}/annex_a/{}/as_at={}", list.name, cfg.as_at);
             write_table(warehouse, &format!("{staging}/{dir}"), &list.batch).await?;
             table_dirs.push(dir);
         }
-        write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_id, &issues)?).await?;
+        write_table(warehouse, &format!("{staging}/{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_id, &issues)?).await?;
+        table_dirs.push(format!("{RESTRICTED}/quality/issues"));
+        let analyst_issues = match &cfg.privacy {
+            Privacy::Pseudonymised(p) => redact_issues(&issues, p.worker_names),
+            Privacy::Identifiable => issues.clone(),
+        };
+        write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_id, &analyst_issues)?).await?;
         table_dirs.push("quality/issues".to_string());
         commit(warehouse, &manifest.run_id, &table_dirs).await
     }

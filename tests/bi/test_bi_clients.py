@@ -100,7 +100,7 @@ def test_annex_a_lists_keep_ofsted_headers_in_duckdb(warehouse):
     con = duckdb.connect()
     rel = con.execute(
         f"""SELECT "Child Unique ID", "Gender", "Date of Contact", "Contact Source", as_at
-        FROM read_parquet('{warehouse}/annex_a/list_01_contacts/*/*.parquet', hive_partitioning = true)
+        FROM read_parquet('{warehouse}/restricted/annex_a/list_01_contacts/*/*.parquet', hive_partitioning = true)
         ORDER BY "Date of Contact" """
     )
     rows = rel.fetchall()

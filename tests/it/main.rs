@@ -12,8 +12,11 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
+/// The pseudonymisation key the tests run with (a real run takes it from a secret store).
+const TEST_KEY: &str = "integration-test key, not a secret";
+
 fn csc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_csc")).args(args).output().expect("the csc binary runs")
+    Command::new(env!("CARGO_BIN_EXE_csc")).args(args).env("CSC_PSEUDONYM_KEY", TEST_KEY).output().expect("the csc binary runs")
 }
 
 fn demo(out: &Path) -> Output {
@@ -28,6 +31,7 @@ async fn query(sql: &str, warehouse: &Path) -> Vec<RecordBatch> {
     let opts = ParquetReadOptions::default().table_partition_cols(vec![("financial_year".to_string(), DataType::Utf8)]);
     ctx.register_parquet("fact", &fact, opts).await.unwrap();
     ctx.register_parquet("issues", &format!("{}/quality/issues/", warehouse.display()), ParquetReadOptions::default()).await.unwrap();
+    ctx.register_parquet("restricted_issues", &format!("{}/restricted/quality/issues/", warehouse.display()), ParquetReadOptions::default()).await.unwrap();
     ctx.sql(sql).await.unwrap().collect().await.unwrap()
 }
 
@@ -179,7 +183,7 @@ async fn deliberate_faults_reach_the_issues_table_with_row_and_column() {
     ];
     for e in &expected {
         let sql = format!(
-            "SELECT issue_code, action, column_letter, raw_value FROM issues WHERE file = '{}' AND row_number = {} AND column_name = '{}'",
+            "SELECT issue_code, action, column_letter, raw_value FROM restricted_issues WHERE file = '{}' AND row_number = {} AND column_name = '{}'",
             e.file, e.row, e.column
         );
         let b = query(&sql, &wh).await;
@@ -189,6 +193,12 @@ async fn deliberate_faults_reach_the_issues_table_with_row_and_column() {
         let s = |i: usize| text(b.column(i), 0);
         assert_eq!((s(0).as_str(), s(1).as_str(), s(2).as_str(), s(3).as_str()), (e.code, e.action, e.letter, e.value), "{} row {}", e.file, e.row);
     }
+    // Analysts see the same issues, but not raw values of personal data: the padded person id
+    // is redacted, the impossible contact date is not.
+    let b = query("SELECT raw_value FROM issues WHERE file = 'ssd_person.csv' AND row_number = 18", &wh).await;
+    assert!(b[0].column(0).is_null(0));
+    let b = query("SELECT raw_value FROM issues WHERE file = 'ssd_contacts.csv' AND row_number = 33", &wh).await;
+    assert_eq!(text(b[0].column(0), 0), "31/02/2022");
     // Nothing else in the demo is wrong: no other error-severity issue.
     let b = query("SELECT count(*) FROM issues WHERE severity = 'error'", &wh).await;
     assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 2);
@@ -304,4 +314,61 @@ fn unreadable_and_unrecognised_files_are_reported_not_fatal() {
     // April 2022 gains C9001 and C9003 (3 + 2 = 5); the short row C9002 is rejected.
     let rt = tokio::runtime::Runtime::new().unwrap();
     assert_eq!(rt.block_on(measure(&wh, "contacts", "month", "2022-04-01")).0, 5);
+}
+
+#[tokio::test]
+async fn analyst_tables_are_pseudonymised_and_the_identifiable_core_is_restricted() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    let ctx = SessionContext::new();
+    for (name, path) in [("person", "core/person"), ("contact", "core/contact"), ("cla_placement", "core/cla_placement"), ("raw_person", "restricted/core/person")] {
+        ctx.register_parquet(name, &format!("{}/{path}/", wh.display()), ParquetReadOptions::default()).await.unwrap();
+    }
+    let one = |sql: &'static str| {
+        let ctx = ctx.clone();
+        async move { ctx.sql(sql).await.unwrap().collect().await.unwrap() }
+    };
+    // No names, no full dates of birth, no raw person ids in the analyst copy.
+    let b = one("SELECT count(pers_forename), count(pers_surname), count(*) FILTER (WHERE date_part('day', pers_dob) <> 1), count(*) FILTER (WHERE pers_person_id LIKE 'P0%') FROM person").await;
+    for c in 0..4 {
+        assert_eq!(b[0].column(c).as_primitive::<Int64Type>().value(0), 0, "column {c}");
+    }
+    // Pseudonyms are 32 hex digits and still link a child across tables.
+    let b = one("SELECT count(*), count(*) FILTER (WHERE length(c.cont_person_id) = 32) FROM contact c JOIN person p ON p.pers_person_id = c.cont_person_id").await;
+    let (joined, hashed) = (b[0].column(0).as_primitive::<Int64Type>().value(0), b[0].column(1).as_primitive::<Int64Type>().value(0));
+    assert_eq!(joined, 69, "all 69 loaded contacts link to their child through the pseudonym");
+    assert_eq!(hashed, joined);
+    // Postcodes keep only the sector.
+    let b = one("SELECT count(*) FROM cla_placement WHERE clap_cla_placement_postcode IS NOT NULL AND length(clap_cla_placement_postcode) > 6").await;
+    assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 0);
+    // The restricted core keeps what was received.
+    let b = one("SELECT count(pers_forename), count(*) FILTER (WHERE pers_person_id LIKE 'P0%') FROM raw_person").await;
+    assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 36);
+    assert_eq!(b[0].column(1).as_primitive::<Int64Type>().value(0), 36);
+    assert_eq!(manifest(&wh)["analyst_tables"], "pseudonymised");
+    // Annex A lists name children: restricted only.
+    assert!(wh.join("restricted/annex_a/list_01_contacts/as_at=2023-03-31/part-0.parquet").is_file());
+    assert!(!wh.join("annex_a").exists());
+}
+
+#[test]
+fn a_run_without_a_key_refuses_to_publish_unless_the_warehouse_is_declared_identifiable() {
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let wh = dir.path().join("wh-nokey");
+    let o = Command::new(env!("CARGO_BIN_EXE_csc"))
+        .args(["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap()])
+        .env_remove("CSC_PSEUDONYM_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("CSC_PSEUDONYM_KEY"));
+    assert!(!wh.join("core").exists(), "nothing published");
+    let pipeline = dir.path().join("restricted.toml");
+    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh-id\"\nidentifiable = true\n[run]\nas_at = 2023-03-31\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_csc")).args(["run", "--pipeline", pipeline.to_str().unwrap()]).env_remove("CSC_PSEUDONYM_KEY").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(manifest(&dir.path().join("wh-id"))["analyst_tables"], "identifiable");
 }
