@@ -84,6 +84,43 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
     // A clean extract has no error-severity issue.
     let b = query("SELECT count(*) FROM issues WHERE severity = 'error'", &wh).await;
     assert_eq!(text(b[0].column(0), 0), "0");
+
+    // The pipeline's own measures recover every calibration target, each year, within the
+    // generator's tolerance (counts +-5 %, percentages +-2 points): the measure SQL and the
+    // generator agree on the DfE definitions.
+    let fact = query("SELECT measure_id, CAST(period_start AS VARCHAR), numerator, value FROM fact WHERE period_type = 'financial_year'", &wh).await;
+    let mut published = std::collections::BTreeMap::new();
+    for b in &fact {
+        for i in 0..b.num_rows() {
+            published.insert((text(b.column(0), i), text(b.column(1), i)), text(b.column(3), i).parse::<f64>().unwrap_or(f64::NAN));
+        }
+    }
+    let pairs = [
+        ("referrals", "referrals"),
+        ("re-referrals within 12 months %", "rereferral_12m_pct"),
+        ("S47 enquiries", "s47_enquiries"),
+        ("ICPCs", "icpcs"),
+        ("ICPCs within 15 working days of S47 start %", "icpc_within_15wd_pct"),
+        ("CIN episodes open at 31 March", "cin_at_date"),
+        ("CP plans at 31 March", "cpp_at_date"),
+        ("CP plans at 31 March: 3 months or less %", "cpp_duration_3m_or_less_pct"),
+        ("CP plans at 31 March: 2 years or more %", "cpp_duration_2y_plus_pct"),
+        ("CP plans that are a second or subsequent plan %", "cpp_second_or_subsequent_pct"),
+        ("children looked after at 31 March", "cla_at_date"),
+        ("children starting to be looked after", "cla_started"),
+    ];
+    let mut checked = 0;
+    for r in &rows {
+        let Some((_, id)) = pairs.iter().find(|(m, _)| Some(*m) == r.get(1)) else { continue };
+        let year = r.get(2).unwrap();
+        let start = format!("{}-04-01", &year[..4]);
+        let target: f64 = r.get(4).unwrap().parse().unwrap();
+        let got = published.get(&(id.to_string(), start.clone())).copied().unwrap_or_else(|| panic!("no {id} for {start}"));
+        let ok = if r.get(3) == Some("percent") { (got - target).abs() <= 2.0 } else { (got - target).abs() <= 0.05 * target.max(1.0) };
+        assert!(ok, "{id} {year}: pipeline {got}, DfE target {target}");
+        checked += 1;
+    }
+    assert_eq!(checked, pairs.len() * 6);
 }
 
 #[tokio::test]
