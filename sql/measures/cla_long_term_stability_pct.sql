@@ -5,20 +5,13 @@
 --   D - 24 months). Southampton 2025: 63%. The adoption-placement special case of NI 63 is not
 --   modelled. Financial years only.
 -- Numerator: cohort children in the same placement 2+ years. Denominator: the cohort.
-WITH spell AS (
-    SELECT e.clae_person_id,
-           min(coalesce(x.clae_entered_care_date, e.clae_cla_episode_start_date)) AS entered
-    FROM cla_episode_in_care e
-    JOIN cla_episode x ON x.clae_cla_episode_id = e.clae_cla_episode_id
-    GROUP BY e.clae_person_id
-),
-cohort AS (
+WITH cohort AS (
     SELECT DISTINCT p.period_type, p.period_start, p.period_end, e.clae_person_id
     FROM dim_period p
     JOIN cla_episode_in_care e
       ON e.clae_cla_episode_start_date <= p.period_end
      AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
-    JOIN spell s ON s.clae_person_id = e.clae_person_id AND s.entered <= p.period_end - INTERVAL '30 months'
+    JOIN cla_spell_start s ON s.clae_person_id = e.clae_person_id AND s.entered <= p.period_end - INTERVAL '30 months'
     JOIN person pe ON pe.pers_person_id = e.clae_person_id AND age_at(pe.pers_dob, p.period_end) < 16
     WHERE p.period_type = 'financial_year'
 ),

@@ -8,20 +8,13 @@
 --   (type containing DENTAL or TEETH) dated in the 12 months up to D counts. Southampton 2025:
 --   88% / 90%. Financial years only (OC2 is a 31 March measure).
 -- Numerator: cohort children with the check. Denominator: the cohort. value: percent (0-100).
-WITH spell AS (
-    SELECT e.clae_person_id,
-           min(coalesce(x.clae_entered_care_date, e.clae_cla_episode_start_date)) AS entered
-    FROM cla_episode_in_care e
-    JOIN cla_episode x ON x.clae_cla_episode_id = e.clae_cla_episode_id
-    GROUP BY e.clae_person_id
-),
-cohort AS (
+WITH cohort AS (
     SELECT DISTINCT p.period_type, p.period_start, p.period_end, e.clae_person_id
     FROM dim_period p
     JOIN cla_episode_in_care e
       ON e.clae_cla_episode_start_date <= p.period_end
      AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
-    JOIN spell s ON s.clae_person_id = e.clae_person_id AND s.entered <= p.period_end - INTERVAL '12 months'
+    JOIN cla_spell_start s ON s.clae_person_id = e.clae_person_id AND s.entered <= p.period_end - INTERVAL '12 months'
     WHERE p.period_type = 'financial_year'
 ),
 checks (kind, measure_id) AS (

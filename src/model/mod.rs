@@ -42,6 +42,7 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("assessment_duration", include_str!("../../sql/views/assessment_duration.sql")),
     ("icpc_timeliness", include_str!("../../sql/views/icpc_timeliness.sql")),
     ("cla_episode_in_care", include_str!("../../sql/views/cla_episode_in_care.sql")),
+    ("cla_spell_start", include_str!("../../sql/views/cla_spell_start.sql")),
     ("annex_a_person", include_str!("../../sql/views/annex_a_person.sql")),
 ];
 
