@@ -130,24 +130,36 @@ pub struct RunConfig {
     pub privacy: Privacy,
 }
 
+/// Reads and parses a pipeline file; also returns its text and its folder.
+fn read_pipeline_file(path: &Path) -> Result<(PipelineFile, String, Option<PathBuf>)> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::PipelineFile { path: path.to_path_buf(), source })?;
+    let file: PipelineFile = toml::from_str(&text).map_err(|source| Error::PipelineToml { path: path.to_path_buf(), source })?;
+    Ok((file, text, path.parent().map(Path::to_path_buf)))
+}
+
+/// A location from a pipeline file: local paths are relative to the file's folder.
+fn relative_to(base: Option<&Path>, location: String) -> String {
+    match base {
+        Some(dir) if !location.contains("://") && Path::new(&location).is_relative() => dir.join(&location).display().to_string(),
+        _ => location,
+    }
+}
+
+/// The warehouse location a pipeline file names (default `./warehouse`).
+pub fn warehouse_of(path: &Path) -> Result<String> {
+    let (file, _, base) = read_pipeline_file(path)?;
+    Ok(file.warehouse.location.map(|l| relative_to(base.as_deref(), l)).unwrap_or_else(|| "warehouse".into()))
+}
+
 impl RunConfig {
     /// Resolves the configuration from an optional pipeline file and the flags. `today` is the
     /// default as-at date.
     pub fn resolve(flags: &Overrides, today: NaiveDate) -> Result<RunConfig> {
         let (file, text, base) = match &flags.pipeline {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::PipelineFile { path: path.clone(), source })?;
-                let file: PipelineFile = toml::from_str(&text).map_err(|source| Error::PipelineToml { path: path.clone(), source })?;
-                (file, text, path.parent().map(Path::to_path_buf))
-            }
+            Some(path) => read_pipeline_file(path)?,
             None => (PipelineFile::default(), String::new(), None),
         };
-        let relative_to_file = |loc: String| -> String {
-            match &base {
-                Some(dir) if !loc.contains("://") && Path::new(&loc).is_relative() => dir.join(&loc).display().to_string(),
-                _ => loc,
-            }
-        };
+        let relative_to_file = |loc: String| relative_to(base.as_deref(), loc);
         let la_code = flags
             .la
             .clone()

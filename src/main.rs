@@ -13,7 +13,8 @@ use csc_pipeline::config::{Overrides, RunConfig};
 use csc_pipeline::extract::InputFormat;
 use csc_pipeline::logging::{self, LogFormat};
 use csc_pipeline::run::{run, RunOutcome};
-use csc_pipeline::{demo, report_summary, synth};
+use csc_pipeline::report::summary::run_summary;
+use csc_pipeline::{demo, synth};
 
 #[derive(Parser)]
 #[command(name = "csc", version = csc_pipeline_version(), about = "Children's social care data pipeline: exports in, Ofsted and DfE measures out, as a Parquet warehouse")]
@@ -81,6 +82,22 @@ enum Command {
         #[arg(long, default_value = "csc-demo")]
         out: PathBuf,
     },
+    /// Write the Ofsted Annex A workbook (lists 1-11) as at a date, from a warehouse's published lists.
+    #[command(name = "annex-a")]
+    AnnexA {
+        /// The as-at date the lists were published for (`csc run --as-at DATE`).
+        #[arg(long)]
+        as_at: NaiveDate,
+        /// Workbook to write (.xlsx).
+        #[arg(long)]
+        out: PathBuf,
+        /// Pipeline file naming the warehouse.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+        /// Warehouse folder or object-store URL (overrides the pipeline file).
+        #[arg(long)]
+        warehouse: Option<String>,
+    },
     /// Write the data dictionary (every measure and published column) as Markdown.
     Docs {
         /// Folder to write data_dictionary.md to.
@@ -113,6 +130,7 @@ fn main() -> ExitCode {
             }
             Command::Demo { out } => cmd_demo(out).await,
             Command::Docs { out } => cmd_docs(out),
+            Command::AnnexA { as_at, out, pipeline, warehouse } => cmd_annex_a(as_at, out, pipeline, warehouse).await,
         }
     });
     match result {
@@ -144,6 +162,20 @@ async fn cmd_demo(out: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, pipeline: Option<PathBuf>, warehouse: Option<String>) -> anyhow::Result<()> {
+    let location = match (warehouse, pipeline) {
+        (Some(w), _) => w,
+        (None, Some(p)) => csc_pipeline::config::warehouse_of(&p)?,
+        (None, None) => anyhow::bail!("give --warehouse or --pipeline to say where the Annex A lists are"),
+    };
+    let warehouse = csc_pipeline::storage::Location::parse(&location, false)?;
+    let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, as_at).await?;
+    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &out)?;
+    let rows: usize = lists.iter().map(|(_, b)| b.num_rows()).sum();
+    println!("{} (11 lists, {rows} rows, as at {as_at})", out.display());
+    Ok(())
+}
+
 fn cmd_docs(out: PathBuf) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     let path = out.join("data_dictionary.md");
@@ -166,5 +198,5 @@ fn cmd_synth(cfg: synth::SynthConfig, report: bool) -> anyhow::Result<()> {
 
 fn print_outcome(outcome: &RunOutcome) {
     // A closed pipe (e.g. `csc demo | head`) is a normal ending, not an error worth reporting.
-    let _ = report_summary(&mut std::io::stdout().lock(), outcome);
+    let _ = run_summary(&mut std::io::stdout().lock(), outcome);
 }
