@@ -32,6 +32,8 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     #[error("no input files found at {0}")]
     NoInput(String),
+    #[error("another run is using the warehouse {warehouse} ({holder}); try again later or pass --wait SECONDS")]
+    Locked { warehouse: String, holder: String },
 }
 
 /// Result with the library error.

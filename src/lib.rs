@@ -12,6 +12,7 @@ pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod lock;
 pub mod logging;
 pub mod manifest;
 pub mod model;

@@ -1,8 +1,9 @@
 //! `csc`: the csc-pipeline command line.
 //!
 //! `main` only parses arguments and hands each command to one function. Errors are printed once,
-//! here. Exit codes are for schedulers: 0 the run published, 2 it failed and nothing new was
-//! published (the previous warehouse is untouched).
+//! here. Exit codes are for schedulers: 0 the run published (or had nothing new to do), 2 it
+//! failed and nothing new was published (the previous warehouse is untouched), 3 another run
+//! held the warehouse.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 use csc_pipeline::config::{Overrides, RunConfig};
 use csc_pipeline::extract::InputFormat;
 use csc_pipeline::logging::{self, LogFormat};
-use csc_pipeline::run::{run, RunOutcome};
+use csc_pipeline::run::{run, RunOptions, RunOutcome};
 use csc_pipeline::report::summary::run_summary;
 use csc_pipeline::{demo, synth};
 
@@ -48,6 +49,12 @@ enum Command {
         /// Compute everything as at this date (YYYY-MM-DD); default today.
         #[arg(long)]
         as_at: Option<NaiveDate>,
+        /// Run even if nothing changed since the last successful run.
+        #[arg(long)]
+        force: bool,
+        /// If another run holds the warehouse, wait up to this many seconds for it.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
     },
     /// Generate a synthetic local authority calibrated to its DfE published figures.
     Synth {
@@ -119,11 +126,12 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run { pipeline, input, format, la, warehouse, as_at } => {
+            Command::Run { pipeline, input, format, la, warehouse, as_at, force, wait } => {
                 // The pseudonymisation key is a secret: it comes from the environment only.
                 let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
                 let flags = Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key };
-                cmd_run(flags).await
+                let opts = RunOptions { force, wait_for_lock: wait.map(std::time::Duration::from_secs) };
+                cmd_run(flags, opts).await
             }
             Command::Synth { la, from, to, seed, out, formats, messiness, report } => {
                 cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness }, report)
@@ -141,19 +149,24 @@ fn main() -> ExitCode {
 
 fn fail(e: anyhow::Error) -> ExitCode {
     eprintln!("csc: error: {e:#}");
-    ExitCode::from(2)
+    // 3: another run holds the warehouse (nothing was attempted); 2: any other failure.
+    match e.downcast_ref::<csc_pipeline::Error>() {
+        Some(csc_pipeline::Error::Locked { .. }) => ExitCode::from(3),
+        _ => ExitCode::from(2),
+    }
 }
 
-async fn cmd_run(flags: Overrides) -> anyhow::Result<()> {
+async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<()> {
     let cfg = RunConfig::resolve(&flags, chrono::Local::now().date_naive())?;
-    let outcome = run(&cfg).await?;
+    let outcome = run(&cfg, &opts).await?;
     print_outcome(&outcome);
     Ok(())
 }
 
 async fn cmd_demo(out: PathBuf) -> anyhow::Result<()> {
     let cfg = demo::prepare(&out)?;
-    let outcome = run(&cfg).await?;
+    // The demo always runs, even over its own earlier output.
+    let outcome = run(&cfg, &RunOptions { force: true, ..RunOptions::default() }).await?;
     print_outcome(&outcome);
     println!();
     println!("Demo input (hand-made SSD extract, 36 invented children): {}", cfg.input);

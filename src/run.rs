@@ -11,6 +11,7 @@ use tracing::{info, info_span, warn, Instrument};
 use crate::config::{Privacy, RunConfig};
 use crate::pseudonymise::redact_issues;
 use crate::extract::{extract, InputFile};
+use crate::lock::RunLock;
 use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
 use crate::model::annex_a::run_lists;
 use crate::model::{run_measures, session, ModelParams};
@@ -36,9 +37,21 @@ pub struct RunOutcome {
     pub warehouse: String,
 }
 
-/// Runs the pipeline once. On failure nothing is published, a manifest with status `failed` is
-/// still written (when the warehouse is reachable), and the error is returned.
-pub async fn run(cfg: &RunConfig) -> Result<RunOutcome> {
+/// How a run behaves towards earlier and concurrent runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Run even when the inputs, pipeline file, as-at date and code are those of the last
+    /// successful run.
+    pub force: bool,
+    /// Wait this long for another run over the same warehouse to finish, instead of stopping.
+    pub wait_for_lock: Option<std::time::Duration>,
+}
+
+/// Runs the pipeline once, holding the warehouse's run lock. When nothing changed since the last
+/// successful run (same run key) the run stops after extract and publishes nothing (status
+/// `skipped`). On failure nothing is published, a manifest with status `failed` is still written
+/// (when the warehouse is reachable), and the error is returned.
+pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let mut manifest = Manifest {
@@ -59,13 +72,33 @@ pub async fn run(cfg: &RunConfig) -> Result<RunOutcome> {
     };
     let warehouse = Location::parse(&cfg.warehouse, true)?;
     manifest.warehouse = warehouse.display.clone();
-    let result = stages(cfg, &warehouse, &mut manifest, started).await;
+    let lock = RunLock::acquire(&warehouse, opts.wait_for_lock).await?;
+    let result = stages(cfg, opts, &warehouse, &mut manifest, started).await;
     manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     manifest.elapsed_ms = clock.elapsed().as_millis();
+    let outcome = finish(result, manifest, &warehouse).await;
+    if let Err(e) = lock.release().await {
+        warn!(error = %e, "could not release the run lock; the next run will take it over");
+    }
+    outcome
+}
+
+/// Records how the run ended: the manifest, the log line and the outcome.
+async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, warehouse: &Location) -> Result<RunOutcome> {
     match result {
-        Ok(fact) => {
+        Ok(None) => {
+            manifest.status = "skipped".into();
+            // The skipped run is recorded, but latest.json keeps pointing at the run whose
+            // outputs are published.
+            let json = serde_json::to_vec_pretty(&manifest)?;
+            warehouse.put(&warehouse.child(&format!("_runs/{}.json", manifest.run_id)), json.into()).await?;
+            info!(run_id = %manifest.run_id, "nothing changed since the last successful run: skipped (use --force to run anyway)");
+            let fact = RecordBatch::new_empty(crate::model::fact_schema());
+            Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
+        }
+        Ok(Some(fact)) => {
             manifest.status = "succeeded".into();
-            write_manifest(&warehouse, &manifest).await?;
+            write_manifest(warehouse, &manifest).await?;
             info!(run_id = %manifest.run_id, elapsed_ms = manifest.elapsed_ms as u64, issues = manifest.issues.total, "run succeeded");
             Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
         }
@@ -77,7 +110,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunOutcome> {
             if let Err(cleanup) = warehouse.delete_all(&staging_root(&manifest.run_id)).await {
                 warn!(error = %cleanup, "could not remove the failed run's staged files");
             }
-            if let Err(write) = write_manifest(&warehouse, &manifest).await {
+            if let Err(write) = write_manifest(warehouse, &manifest).await {
                 warn!(error = %write, "could not write the failed run's manifest");
             }
             Err(e)
@@ -85,7 +118,8 @@ pub async fn run(cfg: &RunConfig) -> Result<RunOutcome> {
     }
 }
 
-async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>) -> Result<RecordBatch> {
+/// The four stages. `None` when the run was skipped because nothing changed.
+async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>) -> Result<Option<RecordBatch>> {
     let tables = ssd_tables();
     let codes = CodeLists::builtin();
     let mut issues: Vec<Issue> = Vec::new();
@@ -99,6 +133,12 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
     manifest.run_key = run_key(cfg, &files);
     manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
     stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.table.is_some()).count(), &issues, bytes);
+    if !opts.force {
+        if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key).await {
+            manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
+            return Ok(None);
+        }
+    }
 
     // Normalise
     let t = Instant::now();
@@ -181,7 +221,7 @@ async fn stages(cfg: &RunConfig, warehouse: &Location, manifest: &mut Manifest, 
     manifest.outputs = publish;
     manifest.issues = issue_summary(&issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
-    Ok(model.fact)
+    Ok(Some(model.fact))
 }
 
 /// Records a stage's figures in the manifest and logs them.
@@ -200,10 +240,15 @@ fn issue_summary(issues: &[Issue]) -> IssueSummary {
     IssueSummary { total: issues.len(), by_severity: IssueCounts::of(issues), by_code }
 }
 
-/// SHA-256 over everything that decides a run's output.
+/// SHA-256 over everything that decides a run's output. The pseudonymisation key enters only as
+/// a keyed fingerprint, so a new key means a new run without the key being recorded anywhere.
 fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
     let mut h = Sha256::new();
-    for part in [crate::code_version().as_str(), cfg.pipeline_text.as_str(), cfg.la_code.as_str(), &cfg.as_at.to_string(), &cfg.measures.join(",")] {
+    let key_fingerprint = match &cfg.privacy {
+        Privacy::Pseudonymised(p) => p.pseudonym("csc run key"),
+        Privacy::Identifiable => "identifiable".to_string(),
+    };
+    for part in [crate::code_version().as_str(), cfg.pipeline_text.as_str(), cfg.la_code.as_str(), &cfg.as_at.to_string(), &cfg.measures.join(","), &key_fingerprint] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -214,6 +259,13 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
         h.update([0]);
     }
     hex::encode(h.finalize())
+}
+
+/// The id of the last successful run, when its run key is `key`.
+async fn last_success_with_key(warehouse: &Location, key: &str) -> Option<String> {
+    let bytes = warehouse.get(&warehouse.child("_runs/latest.json")).await.ok()?;
+    let latest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    (latest["status"] == "succeeded" && latest["run_key"] == key).then(|| latest["run_id"].as_str().unwrap_or_default().to_string())
 }
 
 async fn write_manifest(warehouse: &Location, manifest: &Manifest) -> Result<()> {

@@ -6,6 +6,10 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
     use datafusion::arrow::array::{Array, Date32Array, Float64Array, StringArray};
     let m = &outcome.manifest;
     writeln!(out, "Run {} {} for {} ({}), as at {}", m.run_id, m.status, m.la_name, m.la_code, m.as_at)?;
+    if m.status == "skipped" {
+        writeln!(out, "Nothing changed since the last successful run ({}); the warehouse {} is current. Use --force to run anyway.", m.error.as_deref().unwrap_or(""), outcome.warehouse)?;
+        return Ok(());
+    }
     writeln!(out, "Warehouse: {}", outcome.warehouse)?;
     writeln!(out, "  measures:  {}/marts/fact_measure/ ({} rows, partitioned by financial_year)", outcome.warehouse, m.measures.rows)?;
     writeln!(out, "  core:      {}/core/<table>/", outcome.warehouse)?;

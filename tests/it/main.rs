@@ -372,3 +372,63 @@ fn a_run_without_a_key_refuses_to_publish_unless_the_warehouse_is_declared_ident
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(manifest(&dir.path().join("wh-id"))["analyst_tables"], "identifiable");
 }
+
+#[test]
+fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let wh = dir.path().join("wh");
+    let args = ["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"];
+    let o = csc(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = manifest(&wh);
+    let fact = wh.join("marts/fact_measure/financial_year=2022-23/part-0.parquet");
+    let core = wh.join("core/contact/part-0.parquet");
+    let (fact_bytes, core_bytes) = (std::fs::read(&fact).unwrap(), std::fs::read(&core).unwrap());
+    // Same inputs, pipeline, as-at date and code: skipped, latest.json still the first run.
+    let o = csc(&args);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Nothing changed"));
+    assert_eq!(manifest(&wh)["run_id"], first["run_id"]);
+    let runs: Vec<_> = std::fs::read_dir(wh.join("_runs")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(runs.len(), 3, "two run manifests and latest.json: {runs:?}");
+    // --force reruns; the same key publishes byte-identical tables.
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert!(csc(&forced).status.success());
+    assert_ne!(manifest(&wh)["run_id"], first["run_id"]);
+    assert_eq!(manifest(&wh)["run_key"], first["run_key"]);
+    assert_eq!(std::fs::read(&fact).unwrap(), fact_bytes);
+    assert_eq!(std::fs::read(&core).unwrap(), core_bytes);
+    // A changed input is a new key: the run is not skipped.
+    std::fs::write(input.join("extra_contacts.csv"), "cont_contact_id,cont_person_id,cont_contact_date\nC9999,P001,2023-03-01\n").unwrap();
+    assert!(csc(&args).status.success());
+    assert_ne!(manifest(&wh)["run_key"], first["run_key"]);
+}
+
+#[test]
+fn a_second_run_over_a_locked_warehouse_exits_3_with_the_holder() {
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let wh = dir.path().join("wh");
+    std::fs::create_dir_all(&wh).unwrap();
+    // A lock held by a live process on this machine (pid 1 always exists).
+    let host = std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown-host".into());
+    let lock = serde_json::json!({"pid": 1, "host": host, "since": chrono_now()});
+    std::fs::write(wh.join("_lock.json"), lock.to_string()).unwrap();
+    let o = csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("another run is using the warehouse"));
+    assert!(!wh.join("core").exists(), "nothing attempted");
+    // Once released, the next run goes ahead and releases the lock after itself.
+    std::fs::remove_file(wh.join("_lock.json")).unwrap();
+    assert!(csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]).status.success());
+    assert!(!wh.join("_lock.json").exists());
+}
+
+fn chrono_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    chrono::DateTime::from_timestamp(secs, 0).unwrap().to_rfc3339()
+}
