@@ -14,6 +14,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/bi/requirements.txt
 
+command -v xmllint >/dev/null || (apt-get update && apt-get install -y libxml2-utils)
 cargo build --locked --bin csc
 cargo test --locked
 CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi

@@ -58,7 +58,7 @@ enum Command {
     },
     /// Generate a synthetic local authority calibrated to its DfE published figures.
     Synth {
-        /// DfE local authority code (`all` is not implemented yet).
+        /// DfE local authority code, or `all` for every LA in the DfE tables (written to <out>/<code>/).
         #[arg(long, default_value = "852")]
         la: String,
         /// First day of the extract window (YYYY-MM-DD).
@@ -73,7 +73,7 @@ enum Command {
         /// Output folder (the SSD extract goes to <out>/ssd/).
         #[arg(long)]
         out: PathBuf,
-        /// Output formats, comma-separated (only ssd is implemented yet).
+        /// Output formats, comma-separated: ssd, cin, ssda903 (annex-a is not built yet).
         #[arg(long, value_enum, value_delimiter = ',', default_value = "ssd")]
         formats: Vec<synth::Format>,
         /// Faults real exports have, injected into the files (listed in ssd/_faults.csv).

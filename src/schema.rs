@@ -164,6 +164,17 @@ mod tests {
     }
 
     #[test]
+    fn every_code_column_names_a_code_list_that_exists() {
+        let lists = crate::reference::CodeLists::builtin();
+        for t in ssd_tables() {
+            for c in t.columns.iter().filter(|c| c.kind == ColumnType::Code) {
+                let list = c.codes.as_deref().unwrap_or_else(|| panic!("{}.{} has no code list", t.name, c.name));
+                assert!(lists.has_list(list), "{}.{} names a missing list {list}", t.name, c.name);
+            }
+        }
+    }
+
+    #[test]
     fn column_letters_follow_excel() {
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");

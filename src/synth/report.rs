@@ -27,6 +27,8 @@ pub enum Unit {
 /// One measure in one year.
 #[derive(Debug, Clone)]
 pub struct Check {
+    /// DfE code of the LA checked.
+    pub la_code: String,
     pub measure: String,
     /// Financial year, by the calendar year it ends in.
     pub year: i32,
@@ -55,15 +57,64 @@ impl Check {
     }
 }
 
-/// Every check of a generation.
+/// A local authority `--la all` could not generate, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub la_code: String,
+    pub la_name: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: skipped, not generated: {}", self.la_code, self.la_name, self.reason)
+    }
+}
+
+/// Every check of a generation (of one LA, or of all of them with `--la all`).
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The LA's DfE code, or `all`.
     pub la_code: String,
     pub la_name: String,
     pub checks: Vec<Check>,
+    /// LAs not generated (`--la all` only).
+    pub skipped: Vec<Skipped>,
 }
 
 impl Report {
+    /// One report for many LAs: every check of each, and the LAs skipped.
+    pub fn combine(reports: Vec<Report>, skipped: Vec<Skipped>) -> Report {
+        let la_name = format!("England: {} local authorities ({} skipped)", reports.len(), skipped.len());
+        let checks = reports.into_iter().flat_map(|r| r.checks).collect();
+        Report { la_code: "all".into(), la_name, checks, skipped }
+    }
+
+    /// Writes a combined report for people: one line per LA, the checks outside tolerance in
+    /// full, and the LAs skipped with the reason.
+    fn print_combined(&self, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(out, "Calibration of synthetic {} against DfE published figures", self.la_name)?;
+        let mut by_la: BTreeMap<&str, (usize, Vec<&Check>)> = BTreeMap::new();
+        for c in &self.checks {
+            let entry = by_la.entry(c.la_code.as_str()).or_default();
+            entry.0 += 1;
+            if !c.passes() {
+                entry.1.push(c);
+            }
+        }
+        for (la, (n, failed)) in &by_la {
+            writeln!(out, "{la}: {n} checks, {} outside tolerance", failed.len())?;
+            for c in failed {
+                writeln!(out, "  FAIL {} {}: target {:.1}, generated {:.1}", c.measure, fy_label(c.year), c.target, c.generated)?;
+            }
+        }
+        for s in &self.skipped {
+            writeln!(out, "{s}")?;
+        }
+        let failed = self.failures().len();
+        writeln!(out, "{} checks, {} within tolerance, {} outside; {} LAs skipped", self.checks.len(), self.checks.len() - failed, failed, self.skipped.len())
+    }
+
     /// Checks outside tolerance.
     pub fn failures(&self) -> Vec<&Check> {
         self.checks.iter().filter(|c| !c.passes()).collect()
@@ -71,6 +122,9 @@ impl Report {
 
     /// Writes the report as a table for people.
     pub fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
+        if self.la_code == "all" {
+            return self.print_combined(out);
+        }
         writeln!(out, "Calibration of synthetic {} ({}) against DfE published figures", self.la_name, self.la_code)?;
         writeln!(out, "tolerance: counts ±{:.0} %, percentages ±{PERCENT_TOLERANCE:.0} points; target source: published, interpolated/extrapolated (no published value that year), derived", COUNT_TOLERANCE * 100.0)?;
         writeln!(out, "{:<62} {:>7} {:>9} {:>9} {:>8}  {:<12} check", "measure", "year", "target", "generated", "diff", "source")?;
@@ -94,7 +148,7 @@ fn pct_diff(c: &Check) -> f64 {
     }
 }
 
-/// Writes the report as CSV.
+/// Writes the report as CSV (with `--la all`, every LA's checks and a row for each LA skipped).
 pub fn write_csv(report: &Report, path: &Path) -> Result<()> {
     let io = |e: std::io::Error| Error::Io { context: format!("writing {}", path.display()), source: e };
     if let Some(dir) = path.parent() {
@@ -106,7 +160,7 @@ pub fn write_csv(report: &Report, path: &Path) -> Result<()> {
     out.write_record(["la_code", "measure", "financial_year", "unit", "target", "target_source", "generated", "difference", "tolerance", "within_tolerance"]).map_err(csv_err)?;
     for c in &report.checks {
         out.write_record([
-            report.la_code.as_str(),
+            c.la_code.as_str(),
             c.measure.as_str(),
             fy_label(c.year).as_str(),
             match c.unit {
@@ -121,6 +175,11 @@ pub fn write_csv(report: &Report, path: &Path) -> Result<()> {
             if c.passes() { "true" } else { "false" },
         ])
         .map_err(csv_err)?;
+    }
+    // An LA not generated has one row saying why, with no check.
+    for s in &report.skipped {
+        let measure = format!("not generated: {}", s.reason);
+        out.write_record([s.la_code.as_str(), measure.as_str(), "", "", "", "", "", "", "", ""]).map_err(csv_err)?;
     }
     out.flush().map_err(io)
 }
@@ -176,7 +235,7 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         let t = targets.year(y);
         let d = fy_end(y);
         let mut push = |measure: &str, unit: Unit, target: Target, generated: (f64, usize)| {
-            checks.push(Check { measure: measure.to_string(), year: y, unit, target: target.value, source: target.source, generated: generated.0, denominator: generated.1 });
+            checks.push(Check { la_code: targets.la_code.clone(), measure: measure.to_string(), year: y, unit, target: target.value, source: target.source, generated: generated.0, denominator: generated.1 });
         };
         push("contacts", Unit::Count, t.contacts, count(ssd.contacts.iter().filter(|c| in_year(c.date, y)).count()));
         let referrals: Vec<(&str, i32)> = ssd.referrals.iter().filter(|r| in_year(r.date, y)).filter_map(|r| Some((r.person.as_str(), r.date?))).collect();
@@ -227,5 +286,5 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         starting.dedup();
         push("children starting to be looked after", Unit::Count, t.cla_starts, count(starting.len()));
     }
-    Report { la_code: targets.la_code.clone(), la_name: targets.la_name.clone(), checks }
+    Report { la_code: targets.la_code.clone(), la_name: targets.la_name.clone(), checks, skipped: Vec::new() }
 }

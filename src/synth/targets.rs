@@ -101,15 +101,15 @@ impl Targets {
 /// Values of one column for one LA by year; `None` where the cell is not a number.
 type Series = BTreeMap<i32, Option<f64>>;
 
-/// A DfE table parsed once: header positions and the LA's rows.
-struct Table<'a> {
-    name: &'a str,
+/// A DfE table parsed once: header positions and every local authority's rows, by LA code.
+struct Table {
+    name: &'static str,
     header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
+    by_la: BTreeMap<String, Vec<csv::StringRecord>>,
 }
 
-impl<'a> Table<'a> {
-    fn parse(name: &'a str, text: &str, la: &str) -> Result<Self> {
+impl Table {
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader
             .headers()
@@ -119,22 +119,28 @@ impl<'a> Table<'a> {
             .collect();
         let level = col(name, &header, "geographic_level")?;
         let code = col(name, &header, "old_la_code")?;
-        let mut rows = Vec::new();
+        let mut by_la: BTreeMap<String, Vec<csv::StringRecord>> = BTreeMap::new();
         for record in reader.records() {
             let record = record.map_err(|e| reference_error(name, e.to_string()))?;
-            if record.get(level) == Some("Local authority") && record.get(code).map(str::trim) == Some(la) {
-                rows.push(record);
+            if record.get(level) == Some("Local authority") {
+                if let Some(la) = record.get(code).map(str::trim).filter(|c| !c.is_empty()) {
+                    by_la.entry(la.to_string()).or_default().push(record);
+                }
             }
         }
-        Ok(Table { name, header, rows })
+        Ok(Table { name, header, by_la })
     }
 
     fn index(&self, column: &str) -> Result<usize> {
         col(self.name, &self.header, column)
     }
 
-    /// One column by year, for rows passing `keep` (column, value).
-    fn series(&self, column: &str, filter: Option<(&str, &str)>) -> Result<Series> {
+    fn rows(&self, la: &str) -> &[csv::StringRecord] {
+        self.by_la.get(la).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// One column of LA `la` by year, for rows passing `filter` (column, value).
+    fn series(&self, la: &str, column: &str, filter: Option<(&str, &str)>) -> Result<Series> {
         let i_year = self.index("time_period")?;
         let i_value = self.index(column)?;
         let filter = match filter {
@@ -142,7 +148,7 @@ impl<'a> Table<'a> {
             None => None,
         };
         let mut out = Series::new();
-        for r in &self.rows {
+        for r in self.rows(la) {
             if let Some((i, v)) = filter {
                 if r.get(i).map(str::trim) != Some(v) {
                     continue;
@@ -157,9 +163,11 @@ impl<'a> Table<'a> {
         Ok(out)
     }
 
-    fn la_name(&self) -> Option<String> {
+    /// LA `la`'s name in its latest row.
+    fn la_name(&self, la: &str) -> Option<String> {
         let i = self.index("la_name").ok()?;
-        self.rows.first().and_then(|r| r.get(i)).map(|s| s.trim().to_string())
+        let i_year = self.index("time_period").ok()?;
+        self.rows(la).iter().max_by_key(|r| r.get(i_year).and_then(|y| y.trim().parse::<i32>().ok())).and_then(|r| r.get(i)).map(|s| s.trim().to_string())
     }
 }
 
@@ -198,73 +206,112 @@ const BAND_COLUMNS: [&str; 5] = ["3_months_or_less", "more_than_3_months_6_month
 
 /// Loads the targets of LA `la` for financial years `first..=last`.
 pub fn load(la: &str, first: i32, last: i32) -> Result<Targets> {
-    let la = la.trim();
-    let b1 = Table::parse("b1_children_in_need_2013_to_2025.csv", B1, la)?;
-    let c1 = Table::parse("c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", C1, la)?;
-    let c4 = Table::parse("c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv", C4, la)?;
-    let d3 = Table::parse("d3_cpps_subsequent_plan_2013_to_2025.csv", D3, la)?;
-    let d5 = Table::parse("d5_cpps_at31march_by_duration_2013_to_2025.csv", D5, la)?;
-    let cla = Table::parse("cla_number_and_rate_per_10k_children.csv", CLA, la)?;
-    let Some(la_name) = c1.la_name() else {
-        return Err(Error::Config(format!("LA code {la} is not in the DfE tables (reference/dfe/); give a DfE three-digit code such as 852")));
-    };
+    Tables::parse()?.targets(la, first, last)
+}
 
-    let referrals = c1.series("referral_count", None)?;
-    let rereferral = c1.series("rereferral_percent", None)?;
-    let nfa = c1.series("no_further_action_percent", None)?;
-    let s47 = c4.series("Section47", None)?;
-    let icpc = c4.series("ICPC", None)?;
-    let wd_0_10 = c4.series("Duration_0-10_days", None)?;
-    let wd_11_15 = c4.series("Duration_11-15_days", None)?;
-    // ICPC within 15 working days: (0–10 + 11–15) ÷ all ICPCs, per year where all three are published.
-    let within_15: Series = icpc
-        .iter()
-        .map(|(y, total)| {
-            let share = match (total, wd_0_10.get(y).copied().flatten(), wd_11_15.get(y).copied().flatten()) {
-                (Some(t), Some(a), Some(b)) if *t > 0.0 => Some(100.0 * (a + b) / t),
-                _ => None,
-            };
-            (*y, share)
+/// The DfE tables the targets come from, parsed once for every local authority.
+pub struct Tables {
+    b1: Table,
+    c1: Table,
+    c4: Table,
+    d3: Table,
+    d5: Table,
+    cla: Table,
+}
+
+impl Tables {
+    /// Parses the tables compiled into the binary.
+    pub fn parse() -> Result<Self> {
+        Ok(Tables {
+            b1: Table::parse("b1_children_in_need_2013_to_2025.csv", B1)?,
+            c1: Table::parse("c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", C1)?,
+            c4: Table::parse("c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv", C4)?,
+            d3: Table::parse("d3_cpps_subsequent_plan_2013_to_2025.csv", D3)?,
+            d5: Table::parse("d5_cpps_at31march_by_duration_2013_to_2025.csv", D5)?,
+            cla: Table::parse("cla_number_and_rate_per_10k_children.csv", CLA)?,
         })
-        .collect();
-    let cin = b1.series("At31_episodes", None)?;
-    let cpp = d5.series("CPP_At31", None)?;
-    let bands: Vec<(Series, Series)> = BAND_COLUMNS
-        .iter()
-        .map(|c| Ok((d5.series(c, None)?, d5.series(&format!("{c}_percent"), None)?)))
-        .collect::<Result<_>>()?;
-    let cpp_starts = d3.series("CPP_start", None)?;
-    let subsequent = d3.series("CPP_subsequent_percent", None)?;
-    let cla_at31 = cla.series("children_count", Some(("population_type", "Children looked after on 31 March each year")))?;
-    let cla_starts = cla.series("children_count", Some(("population_type", "Children starting to be looked after each year")))?;
-
-    let mut years = BTreeMap::new();
-    for y in first..=last {
-        let g = |s: &Series, table: &str, what: &str| need(s, y, table, what, la);
-        let referrals_t = g(&referrals, c1.name, "referrals")?;
-        let cpp_t = g(&cpp, d5.name, "CP plans at 31 March")?;
-        let cpp_bands = fill_bands(&bands, y, cpp_t)?;
-        years.insert(
-            y,
-            YearTargets {
-                contacts: Target { value: CONTACTS_PER_REFERRAL * referrals_t.value, source: Source::Derived },
-                referrals: referrals_t,
-                rereferral_pct: g(&rereferral, c1.name, "re-referral %")?,
-                nfa_pct: fill(&nfa, y).unwrap_or(Target { value: 10.0, source: Source::Derived }),
-                s47: g(&s47, c4.name, "S47 enquiries")?,
-                icpc: g(&icpc, c4.name, "ICPCs")?,
-                icpc_15wd_pct: g(&within_15, c4.name, "ICPC duration bands")?,
-                cin_at31: g(&cin, b1.name, "CIN at 31 March")?,
-                cpp_at31: cpp_t,
-                cpp_bands,
-                cpp_starts: g(&cpp_starts, d3.name, "CP plan starts")?,
-                cpp_subsequent_pct: g(&subsequent, d3.name, "second or subsequent CP plans")?,
-                cla_at31: g(&cla_at31, cla.name, "CLA at 31 March")?,
-                cla_starts: g(&cla_starts, cla.name, "CLA starts")?,
-            },
-        );
     }
-    Ok(Targets { la_code: la.to_string(), la_name, years })
+
+    /// Every local authority in any of the tables: (DfE code, name), by code.
+    pub fn local_authorities(&self) -> Vec<(String, String)> {
+        let tables = [&self.c1, &self.b1, &self.c4, &self.d3, &self.d5, &self.cla];
+        let mut codes: BTreeMap<&str, String> = BTreeMap::new();
+        for t in tables {
+            for la in t.by_la.keys() {
+                if !codes.contains_key(la.as_str()) {
+                    let name = tables.iter().find_map(|t| t.la_name(la)).unwrap_or_default();
+                    codes.insert(la.as_str(), name);
+                }
+            }
+        }
+        codes.into_iter().map(|(c, n)| (c.to_string(), n)).collect()
+    }
+
+    /// The targets of LA `la` for financial years `first..=last`.
+    pub fn targets(&self, la: &str, first: i32, last: i32) -> Result<Targets> {
+        let la = la.trim();
+        let Tables { b1, c1, c4, d3, d5, cla } = self;
+        let Some(la_name) = c1.la_name(la) else {
+            return Err(Error::Config(format!("LA code {la} is not in the DfE tables (reference/dfe/); give a DfE three-digit code such as 852")));
+        };
+
+        let referrals = c1.series(la, "referral_count", None)?;
+        let rereferral = c1.series(la, "rereferral_percent", None)?;
+        let nfa = c1.series(la, "no_further_action_percent", None)?;
+        let s47 = c4.series(la, "Section47", None)?;
+        let icpc = c4.series(la, "ICPC", None)?;
+        let wd_0_10 = c4.series(la, "Duration_0-10_days", None)?;
+        let wd_11_15 = c4.series(la, "Duration_11-15_days", None)?;
+        // ICPC within 15 working days: (0–10 + 11–15) ÷ all ICPCs, per year where all three are published.
+        let within_15: Series = icpc
+            .iter()
+            .map(|(y, total)| {
+                let share = match (total, wd_0_10.get(y).copied().flatten(), wd_11_15.get(y).copied().flatten()) {
+                    (Some(t), Some(a), Some(b)) if *t > 0.0 => Some(100.0 * (a + b) / t),
+                    _ => None,
+                };
+                (*y, share)
+            })
+            .collect();
+        let cin = b1.series(la, "At31_episodes", None)?;
+        let cpp = d5.series(la, "CPP_At31", None)?;
+        let bands: Vec<(Series, Series)> = BAND_COLUMNS
+            .iter()
+            .map(|c| Ok((d5.series(la, c, None)?, d5.series(la, &format!("{c}_percent"), None)?)))
+            .collect::<Result<_>>()?;
+        let cpp_starts = d3.series(la, "CPP_start", None)?;
+        let subsequent = d3.series(la, "CPP_subsequent_percent", None)?;
+        let cla_at31 = cla.series(la, "children_count", Some(("population_type", "Children looked after on 31 March each year")))?;
+        let cla_starts = cla.series(la, "children_count", Some(("population_type", "Children starting to be looked after each year")))?;
+
+        let mut years = BTreeMap::new();
+        for y in first..=last {
+            let g = |s: &Series, table: &str, what: &str| need(s, y, table, what, la);
+            let referrals_t = g(&referrals, c1.name, "referrals")?;
+            let cpp_t = g(&cpp, d5.name, "CP plans at 31 March")?;
+            let cpp_bands = fill_bands(&bands, y, cpp_t)?;
+            years.insert(
+                y,
+                YearTargets {
+                    contacts: Target { value: CONTACTS_PER_REFERRAL * referrals_t.value, source: Source::Derived },
+                    referrals: referrals_t,
+                    rereferral_pct: g(&rereferral, c1.name, "re-referral %")?,
+                    nfa_pct: fill(&nfa, y).unwrap_or(Target { value: 10.0, source: Source::Derived }),
+                    s47: g(&s47, c4.name, "S47 enquiries")?,
+                    icpc: g(&icpc, c4.name, "ICPCs")?,
+                    icpc_15wd_pct: g(&within_15, c4.name, "ICPC duration bands")?,
+                    cin_at31: g(&cin, b1.name, "CIN at 31 March")?,
+                    cpp_at31: cpp_t,
+                    cpp_bands,
+                    cpp_starts: g(&cpp_starts, d3.name, "CP plan starts")?,
+                    cpp_subsequent_pct: g(&subsequent, d3.name, "second or subsequent CP plans")?,
+                    cla_at31: g(&cla_at31, cla.name, "CLA at 31 March")?,
+                    cla_starts: g(&cla_starts, cla.name, "CLA starts")?,
+                },
+            );
+        }
+        Ok(Targets { la_code: la.to_string(), la_name, years })
+    }
 }
 
 /// D5 band counts for year `y`, summing to the plan total. Published bands are kept; suppressed

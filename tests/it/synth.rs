@@ -36,14 +36,25 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_same_seed_gives_the_same_bytes() {
     let dir = temp();
-    let year = ["--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "low"];
+    let year = ["--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "low", "--formats", "ssd,cin,ssda903"];
     let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
     synth(&a, &[&year[..], &["--seed", "7"]].concat());
     synth(&b, &[&year[..], &["--seed", "7"]].concat());
     synth(&c, &[&year[..], &["--seed", "8"]].concat());
     let (fa, fb, fc) = (files(&a), files(&b), files(&c));
     assert!(fa.len() >= 11, "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
-    for name in ["ssd/ssd_person.csv", "ssd/ssd_contacts.csv", "ssd/ssd_cin_episodes.csv", "ssd/ssd_cp_plans.csv", "ssd/ssd_cla_episodes.csv", "calibration_report.csv"] {
+    for name in [
+        "ssd/ssd_person.csv",
+        "ssd/ssd_contacts.csv",
+        "ssd/ssd_cin_episodes.csv",
+        "ssd/ssd_cp_plans.csv",
+        "ssd/ssd_cla_episodes.csv",
+        "calibration_report.csv",
+        "cin/cin_2024.xml",
+        "ssda903/2024/header.csv",
+        "ssda903/2024/episodes.csv",
+        "ssda903/2024/missing.csv",
+    ] {
         assert!(fa.iter().any(|(n, _)| n == name), "{name} not written");
     }
     assert!(fa == fb, "same seed, different bytes");
@@ -169,15 +180,201 @@ async fn every_injected_fault_is_in_the_quality_table() {
 }
 
 #[test]
-fn formats_and_scopes_not_built_yet_are_refused_clearly() {
+fn formats_not_built_yet_are_refused_clearly() {
     let dir = temp();
     let out = dir.path().to_str().unwrap();
-    for args in [vec!["synth", "--out", out, "--formats", "ssd,cin"], vec!["synth", "--out", out, "--la", "all"], vec!["synth", "--out", out, "--formats", "annex-a"]] {
-        let o = csc(&args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains("not implemented yet"), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    }
+    let o = csc(&["synth", "--out", out, "--formats", "ssd,annex-a"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not implemented yet"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = csc(&["synth", "--out", out, "--la", "999"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("999"));
+}
+
+/// Southampton 2019/20 to 2024/25 in every format built so far.
+fn southampton_all_formats(out: &Path) {
+    synth(out, &["--la", "852", "--from", "2019-04-01", "--to", "2025-03-31", "--formats", "ssd,cin,ssda903"]);
+}
+
+/// Rows of a CSV file as string records (header excluded), with the header.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader.headers().unwrap().iter().map(str::to_string).collect();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+/// The `<tag>` blocks of an XML text (no nesting of the same tag).
+fn blocks<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(open.as_str()).skip(1).filter_map(|b| b.split(close.as_str()).next()).collect()
+}
+
+fn leaf<'a>(block: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    block.split(open.as_str()).nth(1).and_then(|rest| rest.split('<').next())
+}
+
+fn project_file(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+#[test]
+fn cin_census_xml_is_valid_against_each_years_xsd_and_agrees_with_the_ssd() {
+    let dir = temp();
+    let out = dir.path().join("synth");
+    southampton_all_formats(&out);
+    let xmllint = std::process::Command::new("xmllint").arg("--version").output();
+    assert!(xmllint.is_ok_and(|o| o.status.success()), "xmllint not found: install libxml2-utils (scripts/test.sh does)");
+    let (_, referrals) = read_csv(&out.join("ssd/ssd_cin_episodes.csv"));
+    let (_, persons) = read_csv(&out.join("ssd/ssd_person.csv"));
+    let person_ids: BTreeSet<&str> = persons.iter().map(|p| p.get(0).unwrap()).collect();
+    for year in 2020..=2025 {
+        let file = out.join(format!("cin/cin_{year}.xml"));
+        let xsd = project_file(&format!("specs/cin_census/CIN_schema_{year}.xsd"));
+        let o = std::process::Command::new("xmllint").args(["--noout", "--schema"]).arg(&xsd).arg(&file).output().unwrap();
+        assert!(o.status.success(), "cin_{year}.xml is not valid against {}:\n{}", xsd.display(), String::from_utf8_lossy(&o.stderr).lines().take(20).collect::<Vec<_>>().join("\n"));
+
+        let xml = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(leaf(&xml, "Year"), Some(year.to_string().as_str()));
+        assert_eq!(leaf(&xml, "ReferenceDate"), Some(format!("{year}-03-31").as_str()));
+        assert_eq!(leaf(&xml, "LEA"), Some("852"));
+        // GenderCurrent until 2023/24, Sex from 2024/25; CIN plan dates from 2021/22.
+        assert_eq!(xml.contains("<Sex>"), year >= 2025, "{year}");
+        assert_eq!(xml.contains("<GenderCurrent>"), year < 2025, "{year}");
+        assert_eq!(xml.contains("<CINPlanDates>"), year >= 2022, "{year}");
+        // Same children as the SSD extract, and the CIN episodes open on 31 March are the SSD's.
+        let children = blocks(&xml, "Child");
+        assert!(children.len() > 1000, "{year}: {} children", children.len());
+        assert!(children.iter().all(|c| leaf(c, "LAchildID").is_some_and(|id| person_ids.contains(id))), "{year}: a child not in ssd_person");
+        let open_in_xml = blocks(&xml, "CINdetails").iter().filter(|d| leaf(d, "CINclosureDate").is_none()).count();
+        let day = format!("{year}-03-31");
+        let open_in_ssd = referrals.iter().filter(|r| r.get(2).unwrap() <= day.as_str() && (r.get(9).unwrap().is_empty() || r.get(9).unwrap() > day.as_str())).count();
+        assert_eq!(open_in_xml, open_in_ssd, "{year}: CIN episodes open on 31 March");
+    }
+}
+
+#[test]
+fn ssda903_files_have_dfe_headers_and_agree_with_the_ssd_episodes() {
+    let dir = temp();
+    let out = dir.path().join("synth");
+    southampton_all_formats(&out);
+    let expected: [(&str, &[&str]); 10] = [
+        ("header", &["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]),
+        ("episodes", &["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]),
+        ("reviews", &["CHILD", "DOB", "REVIEW", "REVIEW_CODE"]),
+        ("uasc", &["CHILD", "SEX", "DOB", "DUC"]),
+        ("oc2", &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]),
+        ("oc3", &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
+        ("ad1", &["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]),
+        ("placed_for_adoption", &["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"]),
+        ("prev_perm", &["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"]),
+        ("missing", &["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"]),
+    ];
+    let (_, ssd_episodes) = read_csv(&out.join("ssd/ssd_cla_episodes.csv"));
+    let iso = |d: &str| if d.len() == 10 { format!("{}-{}-{}", &d[6..], &d[3..5], &d[..2]) } else { d.to_string() };
+    for year in 2020..=2025 {
+        let folder = out.join(format!("ssda903/{year}"));
+        let mut children: BTreeSet<String> = BTreeSet::new();
+        for (name, columns) in expected {
+            let (header, rows) = read_csv(&folder.join(format!("{name}.csv")));
+            assert_eq!(header, columns, "{year}/{name}.csv");
+            if name == "header" {
+                children = rows.iter().map(|r| r.get(0).unwrap().to_string()).collect();
+                let sexes: BTreeSet<&str> = rows.iter().map(|r| r.get(1).unwrap()).collect();
+                let allowed: &[&str] = if year >= 2025 { &["M", "F", "U"] } else { &["1", "2"] };
+                assert!(sexes.iter().all(|s| allowed.contains(s)), "{year}: SEX {sexes:?}");
+                // Every date is dd/mm/yyyy.
+                assert!(rows.iter().all(|r| r.get(2).unwrap().len() == 10 && r.get(2).unwrap().as_bytes()[2] == b'/'), "{year}: DOB");
+            } else {
+                assert!(rows.iter().all(|r| children.contains(r.get(0).unwrap())), "{year}/{name}.csv: a child not in header.csv");
+            }
+        }
+        // Episodes: exactly the SSD CLA episodes falling in the year, same children and dates,
+        // the end left blank when after 31 March.
+        let (start, end) = (format!("{}-04-01", year - 1), format!("{year}-03-31"));
+        let mut from_ssd: Vec<(String, String, String)> = ssd_episodes
+            .iter()
+            .filter(|e| e.get(2).unwrap() <= end.as_str() && (e.get(5).unwrap().is_empty() || e.get(5).unwrap() >= start.as_str()))
+            .map(|e| {
+                let ended = e.get(5).unwrap();
+                (e.get(1).unwrap().to_string(), e.get(2).unwrap().to_string(), if ended > end.as_str() { String::new() } else { ended.to_string() })
+            })
+            .collect();
+        let (_, episodes) = read_csv(&folder.join("episodes.csv"));
+        let mut from_903: Vec<(String, String, String)> = episodes.iter().map(|e| (e.get(0).unwrap().to_string(), iso(e.get(1).unwrap()), iso(e.get(7).unwrap()))).collect();
+        from_ssd.sort();
+        from_903.sort();
+        assert_eq!(from_903, from_ssd, "{year}: episodes differ from the SSD's");
+        // Children looked after on 31 March (short breaks excluded), counted from the episodes.
+        let mut at_31: BTreeSet<&str> = BTreeSet::new();
+        for e in &episodes {
+            if iso(e.get(1).unwrap()) <= end && e.get(7).unwrap().is_empty() && !matches!(e.get(3), Some("V3" | "V4")) {
+                at_31.insert(e.get(0).unwrap());
+            }
+        }
+        if year == 2024 {
+            // DfE: 489 children looked after on 31 March 2024 in Southampton (±5 %).
+            let report = std::fs::read_to_string(out.join("calibration_report.csv")).unwrap();
+            let mut reader = csv::Reader::from_reader(report.as_bytes());
+            let row = reader.records().map(Result::unwrap).find(|r| r.get(1) == Some("children looked after at 31 March") && r.get(2) == Some("2023-24")).unwrap();
+            let target: f64 = row.get(4).unwrap().parse().unwrap();
+            assert_eq!(target, 489.0);
+            assert_eq!(at_31.len() as f64, row.get(6).unwrap().parse::<f64>().unwrap(), "the 903 and the report count the same children");
+            assert!((at_31.len() as f64 - target).abs() <= 0.05 * target, "CLA at 31 March 2024 from the 903 episodes: {}", at_31.len());
+        }
+        // Placement codes follow the year: K3 from 2024/25, H5 and P2 before.
+        let places: BTreeSet<&str> = episodes.iter().map(|e| e.get(5).unwrap()).collect();
+        assert_eq!(places.contains("K3"), year >= 2025, "{year}: {places:?}");
+        assert!(year < 2025 || !places.contains("H5") && !places.contains("P2"), "{year}: {places:?}");
+    }
+}
+
+/// The calibration report of one LA over 2019/20 to 2024/25: every check within tolerance.
+fn calibrates(la: &str) {
+    let dir = temp();
+    let out = dir.path().join(la);
+    let o = synth(&out, &["--la", la, "--from", "2019-04-01", "--to", "2025-03-31", "--report", "--formats", "ssd"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("102 checks, 102 within tolerance, 0 outside"), "{la}: {stdout}");
+}
+
+#[test]
+fn one_of_the_largest_las_calibrates() {
+    calibrates("330"); // Birmingham
+}
+
+#[test]
+fn one_of_the_smallest_las_calibrates() {
+    calibrates("857"); // Rutland
+}
+
+#[test]
+fn every_la_is_generated_or_skipped_with_its_reason() {
+    // One year keeps this quick; BENCHMARKS.md has the six-year run.
+    let dir = temp();
+    let out = dir.path().join("england");
+    let o = synth(&out, &["--la", "all", "--from", "2024-04-01", "--to", "2025-03-31", "--formats", "ssd"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let report = std::fs::read_to_string(out.join("calibration_report.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(report.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let las: BTreeSet<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
+    assert!(las.len() >= 150, "{} LAs in the report", las.len());
+    // The Isles of Scilly publish no figures to calibrate to: skipped, with a line saying so.
+    let scilly: Vec<&csv::StringRecord> = rows.iter().filter(|r| r.get(0) == Some("420")).collect();
+    assert_eq!(scilly.len(), 1);
+    assert!(scilly[0].get(1).unwrap().starts_with("not generated: "), "{:?}", scilly[0]);
+    assert!(stdout.contains("420 Isles of Scilly: skipped"), "{stdout}");
+    // Every LA generated has its own folder and report, the same as a run for that LA alone.
+    for la in las.iter().filter(|la| rows.iter().any(|r| r.get(0) == Some(la) && !r.get(2).unwrap().is_empty())) {
+        assert!(out.join(la).join("ssd/ssd_person.csv").exists(), "{la}");
+    }
+    let alone = dir.path().join("rutland");
+    synth(&alone, &["--la", "857", "--from", "2024-04-01", "--to", "2025-03-31", "--formats", "ssd"]);
+    assert!(files(&alone) == files(&out.join("857")), "Rutland from --la all differs from --la 857");
+    // Nearly every check passes in every LA (the tolerance is for a whole-year measure; the
+    // smallest LAs have a handful of cases).
+    let checks: Vec<&csv::StringRecord> = rows.iter().filter(|r| !r.get(9).unwrap().is_empty()).collect();
+    let failed = checks.iter().filter(|r| r.get(9) == Some("false")).count();
+    assert!(failed * 100 <= checks.len(), "{failed} of {} checks outside tolerance", checks.len());
 }

@@ -1,0 +1,242 @@
+//! Writes the SSDA903 children looked after return as CSVs, one folder per collection year
+//! (`DIR/ssda903/<YYYY>/`), with DfE's file and column names (standards-annex-a-cin-903-ssd.md
+//! §3.2), dates as `dd/mm/yyyy` and each year's code lists (§3.3; see [`Codes`]).
+//!
+//! Built from the SSD extract so the two agree: an SSDA903 episode is an SSD CLA episode (one
+//! per placement) that falls in the year, with the same child id and dates, the end and reason
+//! left blank while not yet known on 31 March. Short breaks (V3) are returned as episodes too.
+//! Reviews, missing episodes, health outcomes (OC2), care leavers (OC3), adoptions (AD1,
+//! PlacedAdoption) and previous permanence come from [`details`]. Every file is streamed through
+//! a buffered writer, children in id order.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use rand::Rng;
+
+use super::dates::{add_years, age};
+use super::details;
+use super::records::{ClaEpisode, Person, SHORT_BREAK_STATUSES};
+use super::returns::{ddmmyyyy, keyed, ChildAt, Codes, Index, Source, Upn, Year};
+use crate::{Error, Result};
+
+/// The files of a year's return and their columns, in DfE's order.
+pub const FILES: [(&str, &[&str]); 10] = [
+    ("header", &["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]),
+    ("episodes", &["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]),
+    ("reviews", &["CHILD", "DOB", "REVIEW", "REVIEW_CODE"]),
+    ("uasc", &["CHILD", "SEX", "DOB", "DUC"]),
+    ("oc2", &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]),
+    ("oc3", &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
+    ("ad1", &["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]),
+    ("placed_for_adoption", &["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"]),
+    ("prev_perm", &["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"]),
+    ("missing", &["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"]),
+];
+
+const HEADER: usize = 0;
+const EPISODES: usize = 1;
+const REVIEWS: usize = 2;
+const UASC: usize = 3;
+const OC2: usize = 4;
+const OC3: usize = 5;
+const AD1: usize = 6;
+const PLACED: usize = 7;
+const PREV_PERM: usize = 8;
+const MISSING: usize = 9;
+
+/// URN placeholder for placements with no Ofsted registration.
+const NO_URN: &str = "XXXXXXX";
+
+/// One period of care of a child, from their SSD CLA episodes.
+struct Period<'a> {
+    cla_id: &'a str,
+    entered: i32,
+    /// End of the last episode (the period's end), if known.
+    end: Option<i32>,
+    /// Reason the last episode ceased.
+    reason: &'a str,
+    legal_status: &'static str,
+    episodes: Vec<&'a ClaEpisode>,
+}
+
+impl Period<'_> {
+    fn short_break(&self) -> bool {
+        SHORT_BREAK_STATUSES.contains(&self.legal_status)
+    }
+
+    fn adopted(&self) -> bool {
+        matches!(self.reason, "E11" | "E12")
+    }
+}
+
+/// A child's periods of care, in order of entry.
+fn periods<'a>(src: &Source<'a>, person: &'a Person) -> Vec<Period<'a>> {
+    let mut by_cla: BTreeMap<(i32, &str), Vec<&ClaEpisode>> = BTreeMap::new();
+    for &i in Index::rows(&src.index.cla_episodes, &person.id) {
+        let e = &src.ssd.cla_episodes[i];
+        let Some(entered) = e.entered_care.or(e.start) else { continue };
+        by_cla.entry((entered, e.cla_id.as_str())).or_default().push(e);
+    }
+    by_cla
+        .into_iter()
+        .map(|((entered, cla_id), mut episodes)| {
+            episodes.sort_by_key(|e| e.start);
+            let last = episodes.last().copied();
+            Period {
+                cla_id,
+                entered,
+                end: last.and_then(|e| e.end),
+                reason: last.map_or("", |e| e.end_reason),
+                legal_status: src.index.legal_status.get(&(person.id.as_str(), entered)).copied().unwrap_or("C2"),
+                episodes,
+            }
+        })
+        .collect()
+}
+
+type Writers = Vec<csv::Writer<BufWriter<File>>>;
+
+/// Writes one folder per collection year into `dir`; returns the files (relative to `dir`) and
+/// sizes.
+pub fn write(src: &Source, years: &[i32], dir: &Path) -> Result<Vec<(String, u64)>> {
+    let mut files = Vec::new();
+    for &y in years {
+        let folder = dir.join(y.to_string());
+        std::fs::create_dir_all(&folder).map_err(|e| io_error(&folder, e))?;
+        let mut writers: Writers = Vec::with_capacity(FILES.len());
+        for (name, columns) in FILES {
+            let path = folder.join(format!("{name}.csv"));
+            let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+            let mut w = csv::Writer::from_writer(BufWriter::new(file));
+            w.write_record(columns).map_err(|e| csv_error(&path, e))?;
+            writers.push(w);
+        }
+        let year = Year::new(y);
+        for person in &src.ssd.persons {
+            child(src, year, person, &mut writers).map_err(|e| csv_error(&folder, e))?;
+        }
+        for (w, (name, _)) in writers.iter_mut().zip(FILES) {
+            let path = folder.join(format!("{name}.csv"));
+            w.flush().map_err(|e| io_error(&path, e))?;
+            files.push((format!("{y}/{name}.csv"), 0));
+        }
+        drop(writers);
+        for (name, size) in files.iter_mut().filter(|(n, _)| n.starts_with(&format!("{y}/"))) {
+            *size = std::fs::metadata(dir.join(name.as_str())).map(|m| m.len()).unwrap_or(0);
+        }
+    }
+    Ok(files)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Io { context: format!("writing {}", path.display()), source: e }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    Error::Io { context: format!("writing {}", path.display()), source: e.into() }
+}
+
+/// The year of a care leaver's 17th to 21st birthday falling in `year`, having left care at 16
+/// or over after at least 13 weeks, before that birthday.
+fn care_leaver(periods: &[Period], dob: i32, year: Year) -> bool {
+    let birthday = (17..=21).map(|k| add_years(dob, k)).find(|&b| year.contains(Some(b)));
+    let Some(birthday) = birthday else { return false };
+    periods.iter().any(|p| {
+        !p.short_break() && !p.adopted() && p.end.is_some_and(|end| end >= add_years(dob, 16) && end - p.entered >= 91 && end <= birthday)
+    })
+}
+
+fn child(src: &Source, year: Year, person: &Person, w: &mut Writers) -> std::result::Result<(), csv::Error> {
+    let Some(dob) = person.dob else { return Ok(()) };
+    if dob > year.end {
+        return Ok(());
+    }
+    let periods = periods(src, person);
+    let in_year: Vec<&Period> = periods.iter().filter(|p| year.touches(Some(p.entered), p.end)).collect();
+    let leaver = care_leaver(&periods, dob, year);
+    if in_year.is_empty() && !leaver {
+        return Ok(());
+    }
+    let codes = Codes { year: year.year };
+    let id = person.id.as_str();
+    let dob_cell = ddmmyyyy(Some(dob));
+    let fallback = if keyed(src.seed, "sex", id).random::<bool>() { "M" } else { "F" };
+    let sex = codes.ssda903_sex(person.sex, fallback);
+    let at = ChildAt::new(person, year.end);
+    let upn = match at.upn {
+        Upn::Known(u) => u,
+        Upn::Unknown(code) => code,
+    };
+    let mother = if person.sex == "F" && age(dob, year.end) >= 12 { "0" } else { "" };
+    w[HEADER].write_record([id, sex, &dob_cell, at.ethnicity, upn, mother, ""])?;
+    let home = details::home_postcode(src.seed, id, src.la_code);
+    for p in &in_year {
+        for e in p.episodes.iter().filter(|e| year.touches(e.start, e.end)) {
+            let placement = src.index.placements.get(e.placement.as_str()).map(|&i| &src.ssd.cla_placements[i]);
+            let place = placement.map_or("", |pl| codes.placement(pl.placement_type));
+            let provider = if place == "Z1" || place.starts_with('T') { "" } else { placement.map_or("", |pl| pl.provider) };
+            let end = year.known(e.end);
+            let rec = if end.is_some() { e.end_reason } else { "" };
+            let change = if rec == "X1" { placement.map_or("", |pl| pl.change_reason) } else { "" };
+            let urn = placement.map(|pl| pl.urn.as_str()).filter(|u| !u.is_empty()).unwrap_or(NO_URN);
+            let pl_post = placement.map_or("", |pl| pl.postcode.as_str());
+            w[EPISODES].write_record([
+                id,
+                &ddmmyyyy(e.start),
+                e.start_reason,
+                p.legal_status,
+                codes.category_of_need(e.need),
+                place,
+                provider,
+                &ddmmyyyy(end),
+                rec,
+                change,
+                &home,
+                pl_post,
+                urn,
+            ])?;
+        }
+    }
+    for p in in_year.iter().filter(|p| !p.short_break()) {
+        for r in details::cla_reviews(p.entered, p.end, year.end).into_iter().filter(|&r| r >= year.start) {
+            w[REVIEWS].write_record([id, &dob_cell, &ddmmyyyy(Some(r)), details::review_code(src.seed, id, r, dob)])?;
+        }
+    }
+    if let Some(&u) = src.index.uasc.get(id).filter(|_| !in_year.is_empty()) {
+        w[UASC].write_record([id, sex, &dob_cell, &ddmmyyyy(year.known(src.ssd.immigration[u].end))])?;
+    }
+    let cla_12_months = in_year.iter().any(|p| !p.short_break() && p.entered < year.start && p.end.is_none_or(|e| e > year.end));
+    if cla_12_months {
+        let outcomes = details::oc2(src.seed, id, year.year, dob, year.end);
+        let mut row = vec![id, dob_cell.as_str()];
+        row.extend(outcomes.iter().map(String::as_str));
+        w[OC2].write_record(&row)?;
+    }
+    if leaver {
+        let [in_touch, activ, accom] = details::oc3(src.seed, id, year.year);
+        w[OC3].write_record([id, &dob_cell, in_touch, activ, accom])?;
+    }
+    for p in in_year.iter().filter(|p| p.adopted()) {
+        let Some(adopted) = p.end else { continue };
+        let a = details::adoption(src.seed, p.cla_id, p.entered, adopted);
+        if year.contains(Some(adopted)) {
+            w[AD1].write_record([id, &dob_cell, &ddmmyyyy(Some(a.decision)), &ddmmyyyy(Some(a.matched)), a.foster_carer, a.adopters, a.sex, a.legal])?;
+        }
+        if a.decision <= year.end {
+            w[PLACED].write_record([id, dob_cell.as_str(), &ddmmyyyy(Some(a.decision)), "", ""])?;
+        }
+    }
+    for p in in_year.iter().filter(|p| !p.short_break() && year.contains(Some(p.entered))) {
+        let (code, la, date) = details::previous_permanence(src.seed, id, p.entered, dob, src.la_code);
+        w[PREV_PERM].write_record([id, &dob_cell, code, &la, &ddmmyyyy(date)])?;
+    }
+    for p in in_year.iter().filter(|p| !p.short_break()) {
+        for m in details::missing(src.seed, p.cla_id, dob, p.entered, p.end).into_iter().filter(|m| year.contains(Some(m.start))) {
+            w[MISSING].write_record([id, &dob_cell, m.kind, &ddmmyyyy(Some(m.start)), &ddmmyyyy(year.known(Some(m.end)))])?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,280 @@
+//! Writes the CIN census XML: one `DIR/cin/cin_<YYYY>.xml` per collection year, valid against
+//! that year's XSD (`specs/cin_census/CIN_schema_<YYYY>.xsd`; structure and year changes in
+//! standards-annex-a-cin-903-ssd.md §2), built from the SSD extract so the two agree: the same
+//! child ids, referrals, assessments, CIN plans, S47 enquiries, conferences and CP plans.
+//!
+//! A year's file holds every child with a CIN episode open at some point in the year, and in
+//! each episode the assessments, plans and enquiries that fall in the year. Dates after the
+//! reference date (31 March) are not known yet and left out. An ICPC is recorded in the S47
+//! module of the enquiry that led to it (DfE rule 2884: once only). The XML is streamed through
+//! a buffered writer, children in id order, so the same seed gives the same bytes.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use super::details;
+use super::records::{Person, Referral};
+use super::returns::{ChildAt, Codes, Index, Source, Upn, Year};
+use super::simulate::people::working_days_after;
+use crate::normalise::cells::from_date32;
+use crate::{Error, Result};
+
+/// The first and last years whose XSD is in `specs/cin_census/`; other years follow the
+/// nearest.
+pub const SCHEMA_YEARS: (i32, i32) = (2017, 2026);
+
+/// File name of collection year `y` within `DIR/cin/`.
+pub fn file_name(y: i32) -> String {
+    format!("cin_{y}.xml")
+}
+
+/// A minimal streaming XML writer: nested elements with two-space indentation and escaped text.
+struct Xml<W: Write> {
+    out: W,
+    open: Vec<&'static str>,
+}
+
+impl<W: Write> Xml<W> {
+    fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+        Ok(Xml { out, open: Vec::new() })
+    }
+
+    fn indent(&mut self) -> std::io::Result<()> {
+        for _ in 0..self.open.len() {
+            self.out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, tag: &'static str) -> std::io::Result<()> {
+        self.indent()?;
+        writeln!(self.out, "<{tag}>")?;
+        self.open.push(tag);
+        Ok(())
+    }
+
+    fn end(&mut self) -> std::io::Result<()> {
+        if let Some(tag) = self.open.pop() {
+            self.indent()?;
+            writeln!(self.out, "</{tag}>")?;
+        }
+        Ok(())
+    }
+
+    fn leaf(&mut self, tag: &'static str, text: &str) -> std::io::Result<()> {
+        self.indent()?;
+        write!(self.out, "<{tag}>")?;
+        for c in text.chars() {
+            match c {
+                '&' => self.out.write_all(b"&amp;")?,
+                '<' => self.out.write_all(b"&lt;")?,
+                '>' => self.out.write_all(b"&gt;")?,
+                _ => write!(self.out, "{c}")?,
+            }
+        }
+        writeln!(self.out, "</{tag}>")
+    }
+
+    /// A leaf for a date (`YYYY-MM-DD`), nothing when there is none.
+    fn date(&mut self, tag: &'static str, day: Option<i32>) -> std::io::Result<()> {
+        match day {
+            Some(d) => self.leaf(tag, &from_date32(d).format("%Y-%m-%d").to_string()),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<W> {
+        while !self.open.is_empty() {
+            self.end()?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes one file per collection year into `dir`; returns the file names and sizes.
+pub fn write(src: &Source, years: &[i32], dir: &Path) -> Result<Vec<(String, u64)>> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let mut files = Vec::new();
+    for &y in years {
+        let name = file_name(y);
+        let path = dir.join(&name);
+        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+        write_year(src, Year::new(y), BufWriter::new(file)).map_err(|e| io_error(&path, e))?;
+        files.push((name, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)));
+    }
+    Ok(files)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Io { context: format!("writing {}", path.display()), source: e }
+}
+
+fn write_year<W: Write>(src: &Source, year: Year, out: W) -> std::io::Result<()> {
+    let codes = Codes { year: year.year };
+    let mut x = Xml::new(out)?;
+    x.start("Message")?;
+    x.start("Header")?;
+    x.start("CollectionDetails")?;
+    x.leaf("Collection", "CIN")?;
+    x.leaf("Year", &year.year.to_string())?;
+    x.date("ReferenceDate", Some(year.end))?;
+    x.end()?;
+    x.start("Source")?;
+    x.leaf("SourceLevel", "L")?;
+    x.leaf("LEA", src.la_code)?;
+    x.leaf("SoftwareCode", "csc-pipeline synth")?;
+    x.leaf("Release", env!("CARGO_PKG_VERSION"))?;
+    x.leaf("SerialNo", "001")?;
+    // Fixed, so the same seed gives the same bytes: the census return's load deadline.
+    x.leaf("DateTime", &format!("{}-06-30T12:00:00", year.year))?;
+    x.end()?;
+    x.end()?;
+    x.start("Children")?;
+    for person in &src.ssd.persons {
+        let episodes: Vec<&Referral> = Index::rows(&src.index.referrals, &person.id)
+            .iter()
+            .map(|&i| &src.ssd.referrals[i])
+            .filter(|r| year.touches(r.date, r.close_date))
+            .collect();
+        if episodes.is_empty() {
+            continue;
+        }
+        child(&mut x, src, year, codes, person, &episodes)?;
+    }
+    x.end()?;
+    x.finish().map(drop)
+}
+
+fn child<W: Write>(x: &mut Xml<W>, src: &Source, year: Year, codes: Codes, person: &Person, episodes: &[&Referral]) -> std::io::Result<()> {
+    let at = ChildAt::new(person, year.end);
+    x.start("Child")?;
+    x.start("ChildIdentifiers")?;
+    x.leaf("LAchildID", &person.id)?;
+    match at.upn {
+        Upn::Known(upn) => x.leaf("UPN", upn)?,
+        Upn::Unknown(code) => x.leaf("UPNunknown", code)?,
+    }
+    x.date("PersonBirthDate", at.dob)?;
+    x.date("ExpectedPersonBirthDate", at.expected_dob)?;
+    x.leaf(if codes.cin_has_sex() { "Sex" } else { "GenderCurrent" }, codes.cin_sex(at.sex))?;
+    x.date("PersonDeathDate", year.known(person.death_date))?;
+    x.end()?;
+    x.start("ChildCharacteristics")?;
+    x.leaf("Ethnicity", at.ethnicity)?;
+    x.start("Disabilities")?;
+    for d in details::disabilities(src.seed, &person.id, person.send_flag == "Y") {
+        x.leaf("Disability", d)?;
+    }
+    x.end()?;
+    x.end()?;
+    let uasc = src.index.uasc.contains_key(person.id.as_str());
+    for r in episodes {
+        cin_details(x, src, year, codes, r, uasc)?;
+    }
+    x.end()
+}
+
+fn cin_details<W: Write>(x: &mut Xml<W>, src: &Source, year: Year, codes: Codes, r: &Referral, uasc: bool) -> std::io::Result<()> {
+    let (ssd, index) = (src.ssd, src.index);
+    let rid = r.id.as_str();
+    let s47s: Vec<usize> = Index::rows(&index.s47s, rid)
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let s = &ssd.s47s[i];
+            let icpc = index.icpcs.get(s.id.as_str()).and_then(|&c| ssd.icpcs[c].date);
+            year.touches(s.start, s.end) || year.contains(icpc)
+        })
+        .collect();
+    x.start("CINdetails")?;
+    x.date("CINreferralDate", r.date)?;
+    x.leaf("ReferralSource", codes.referral_source(r.source))?;
+    if !r.need.is_empty() {
+        x.leaf("PrimaryNeedCode", r.need)?;
+    }
+    let closed = year.known(r.close_date);
+    x.date("CINclosureDate", closed)?;
+    if closed.is_some() && !r.close_reason.is_empty() {
+        x.leaf("ReasonForClosure", codes.closure_reason(r.close_reason))?;
+    }
+    // A conference in the year whose enquiry is not in this file is recorded on the episode.
+    let orphan_icpc = Index::rows(&index.referral_icpcs, rid)
+        .iter()
+        .map(|&c| &ssd.icpcs[c])
+        .filter(|c| !s47s.iter().any(|&i| ssd.s47s[i].id == c.s47))
+        .find_map(|c| year.known(c.date).filter(|&d| d >= year.start));
+    x.date("DateOfInitialCPC", orphan_icpc)?;
+    for &i in Index::rows(&index.assessments, rid) {
+        let a = &ssd.assessments[i];
+        if !year.touches(a.start, a.auth) {
+            continue;
+        }
+        x.start("Assessments")?;
+        x.date("AssessmentActualStartDate", a.start)?;
+        let auth = year.known(a.auth);
+        x.date("AssessmentAuthorisationDate", auth)?;
+        if auth.is_some() {
+            x.start("FactorsIdentifiedAtAssessment")?;
+            for f in details::assessment_factors(src.seed, &a.id, a.nfa == "Y", uasc) {
+                x.leaf("AssessmentFactors", codes.factor(f))?;
+            }
+            x.end()?;
+        }
+        x.end()?;
+    }
+    if year.year >= 2022 {
+        for &i in Index::rows(&index.cin_plans, rid) {
+            let p = &ssd.cin_plans[i];
+            if year.touches(p.start, p.end) {
+                x.start("CINPlanDates")?;
+                x.date("CINPlanStartDate", p.start)?;
+                x.date("CINPlanEndDate", year.known(p.end))?;
+                x.end()?;
+            }
+        }
+    }
+    for &i in &s47s {
+        let s = &ssd.s47s[i];
+        let icpc = index.icpcs.get(s.id.as_str()).and_then(|&c| year.known(ssd.icpcs[c].date));
+        x.start("Section47")?;
+        x.date("S47ActualStartDate", s.start)?;
+        x.date("InitialCPCtarget", s.start.map(|d| working_days_after(d, 15)))?;
+        x.date("DateOfInitialCPC", icpc)?;
+        // Not required once the enquiry concluded with no conference.
+        let not_required = s.nfa == "Y" && year.known(s.end).is_some();
+        x.leaf("ICPCnotRequired", if not_required { "1" } else { "0" })?;
+        x.end()?;
+    }
+    x.leaf("ReferralNFA", if r.nfa == "Y" { "1" } else { "0" })?;
+    for &i in Index::rows(&index.cp_plans, rid) {
+        let p = &ssd.cp_plans[i];
+        let Some(start) = p.start else { continue };
+        if !year.touches(p.start, p.end) {
+            continue;
+        }
+        x.start("ChildProtectionPlans")?;
+        x.date("CPPstartDate", Some(start))?;
+        x.date("CPPendDate", year.known(p.end))?;
+        x.leaf("InitialCategoryOfAbuse", p.initial_category)?;
+        x.leaf("LatestCategoryOfAbuse", p.latest_category)?;
+        x.leaf("NumberOfPreviousCPP", &index.previous_plans(&p.person, start).to_string())?;
+        let reviews: Vec<i32> = details::cp_reviews(start, p.end, year.end).into_iter().filter(|&d| d >= year.start).collect();
+        if !reviews.is_empty() {
+            x.start("Reviews")?;
+            for d in reviews {
+                x.date("CPPreviewDate", Some(d))?;
+            }
+            x.end()?;
+        }
+        x.end()?;
+    }
+    x.end()
+}
+
+/// The XSD a collection year's file is valid against, relative to the project root.
+pub fn schema_for(y: i32) -> String {
+    format!("specs/cin_census/CIN_schema_{}.xsd", y.clamp(SCHEMA_YEARS.0, SCHEMA_YEARS.1))
+}
