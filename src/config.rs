@@ -1,12 +1,14 @@
 //! Run configuration: the pipeline file (`pipelines/*.toml`) merged with command-line flags.
 //! Flags win over the file; with no file, the flags and these defaults describe the run.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::extract::InputFormat;
+use crate::marts::{SnModel, Target};
 use crate::pseudonymise::{Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
 use crate::{Error, Result};
 
@@ -30,6 +32,19 @@ pub struct PipelineFile {
     pub warehouse: WarehouseSection,
     #[serde(default)]
     pub run: RunSection,
+    #[serde(default)]
+    pub benchmarks: BenchmarksSection,
+    /// Targets for RAG ratings, by measure id: `[targets.rereferral_12m_pct]`.
+    #[serde(default)]
+    pub targets: BTreeMap<String, Target>,
+}
+
+/// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarksSection {
+    /// Statistical-neighbour grouping: `"2021"` (default) or `"2025"`.
+    pub sn_model: Option<SnModel>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,6 +143,10 @@ pub struct RunConfig {
     pub pipeline_text: String,
     /// How analyst tables treat personal data.
     pub privacy: Privacy,
+    /// Statistical-neighbour grouping the benchmarks use.
+    pub sn_model: SnModel,
+    /// Targets for RAG ratings, by measure id.
+    pub targets: BTreeMap<String, Target>,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
@@ -181,6 +200,7 @@ impl RunConfig {
         if measures.is_empty() {
             return Err(Error::Config("[run] measures is empty".into()));
         }
+        crate::marts::validate_targets(&file.targets)?;
         Ok(RunConfig {
             la_code,
             la_name,
@@ -192,6 +212,8 @@ impl RunConfig {
             history_years: file.run.history_years.unwrap_or(DEFAULT_HISTORY_YEARS),
             pipeline_text: text,
             privacy,
+            sn_model: file.benchmarks.sn_model.unwrap_or_default(),
+            targets: file.targets,
         })
     }
 }
@@ -250,6 +272,15 @@ mod tests {
         let cfg = RunConfig::resolve(&flags, today()).unwrap();
         assert!(matches!(cfg.privacy, Privacy::Pseudonymised(_)));
         assert_eq!((cfg.as_at, cfg.warehouse.as_str()), (today(), "warehouse"));
+    }
+
+    #[test]
+    fn the_southampton_pipeline_file_sets_targets_and_the_sn_model() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/southampton.toml");
+        let cfg = RunConfig::resolve(&Overrides { pipeline: Some(file), pseudonym_key: Some(KEY.to_vec()), ..Default::default() }, today()).unwrap();
+        assert_eq!(cfg.sn_model, SnModel::Groupings2021);
+        let t = &cfg.targets["rereferral_12m_pct"];
+        assert_eq!((t.target, t.good, t.amber_tolerance), (23.0, crate::marts::Good::Low, 2.0));
     }
 
     #[test]

@@ -57,5 +57,7 @@ pub fn prepare(out: &Path) -> Result<RunConfig> {
         history_years: DEFAULT_HISTORY_YEARS,
         pipeline_text: String::new(),
         privacy: Privacy::Pseudonymised(Pseudonymiser::new(DEMO_KEY, false)?),
+        sn_model: Default::default(),
+        targets: Default::default(),
     })
 }

@@ -110,6 +110,15 @@ pub fn data_dictionary() -> String {
         };
         let _ = writeln!(md, "| `{}` | {} | {meaning} |", f.name(), f.data_type());
     }
+    for mart in crate::marts::MARTS {
+        let _ = writeln!(md, "\n## `marts/{}/`\n", mart.name);
+        let source = mart.sql_file().map(|f| format!(" Built by `{f}`.")).unwrap_or_default();
+        let _ = writeln!(md, "One file, `part-0.parquet`: {}.{source}\n", mart.about);
+        let _ = writeln!(md, "| column | type | meaning |\n|---|---|---|");
+        for (name, ty, meaning) in mart.columns {
+            let _ = writeln!(md, "| `{name}` | {} | {meaning} |", ty.data_type());
+        }
+    }
     let _ = writeln!(md, "\n## `quality/issues/` (analysts: raw values of personal data removed) and `restricted/quality/issues/`\n");
     let _ = writeln!(md, "| column | type |\n|---|---|");
     for f in issues_schema().fields() {
@@ -166,6 +175,10 @@ mod tests {
         assert!(md.contains("| `financial_year` |"));
         assert!(md.contains("| `raw_value` |"));
         assert!(md.contains("`cont_contact_date`"));
+        for table in ["dim_measure", "dim_period", "dim_la", "benchmarks", "measure_rag"] {
+            assert!(md.contains(&format!("## `marts/{table}/`")), "{table} missing");
+        }
+        assert!(md.contains("| `sn_mean` | Float64 |"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod lock;
 pub mod logging;
 pub mod manifest;
+pub mod marts;
 pub mod model;
 pub mod normalise;
 pub mod pseudonymise;

@@ -182,11 +182,13 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let t = Instant::now();
     let before = issues.len();
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
-    let (model, lists) = async {
+    // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
+    let (model, lists, marts) = async {
         let ctx = session(warehouse, &format!("{staging}/{RESTRICTED}/core"), tables, &params).await?;
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
         let lists = run_lists(&ctx, &mut issues).await?;
-        Ok::<_, Error>((model, lists))
+        let marts = crate::marts::build(&ctx, &model.fact, cfg.sn_model, &cfg.targets).await?;
+        Ok::<_, Error>((model, lists, marts))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
     .await?;
@@ -199,6 +201,12 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let publish = async {
         write_partitioned(warehouse, &format!("{staging}/marts/fact_measure"), &model.fact, "financial_year").await?;
         table_dirs.push("marts/fact_measure".to_string());
+        // BI marts (issue 5): dim_measure, dim_period, dim_la, benchmarks, measure_rag.
+        for mart in &marts {
+            let dir = format!("marts/{}", mart.name);
+            write_table(warehouse, &format!("{staging}/{dir}"), &mart.batch).await?;
+            table_dirs.push(dir);
+        }
         // Annex A lists name children, so they are restricted. Each as-at date is its own
         // partition, so an Ofsted rerun never replaces the nightly lists.
         for list in &lists {
@@ -272,12 +280,4 @@ async fn write_manifest(warehouse: &Location, manifest: &Manifest) -> Result<()>
     let json = serde_json::to_vec_pretty(manifest)?;
     warehouse.put(&warehouse.child(&format!("_runs/{}.json", manifest.run_id)), json.clone().into()).await?;
     warehouse.put(&warehouse.child("_runs/latest.json"), json.into()).await
-}
-
-/// Fails with a clear message when the run produced nothing to publish.
-pub fn require_rows(outcome: &RunOutcome) -> Result<()> {
-    if outcome.fact.num_rows() == 0 {
-        return Err(Error::Config("the run produced no measure rows".into()));
-    }
-    Ok(())
 }

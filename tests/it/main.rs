@@ -2,6 +2,7 @@
 //! worked out by hand from the demo CSVs (see `demo/EXPECTED.md` for the working).
 
 mod annex_a;
+mod marts;
 mod measures;
 mod synth;
 

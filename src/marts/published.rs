@@ -1,0 +1,149 @@
+//! DfE's published tables (`reference/dfe/`), melted into one long table of cells,
+//! `ref_dfe_cell`, that `sql/marts/ref_published.sql` maps to measure ids. Rust only reshapes:
+//! which column is which measure, and how rates and percentages are worked out, is in the SQL.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{ArrayRef, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+use crate::calendar::financial_year_label;
+use crate::schema::header_key;
+use crate::{Error, Result};
+
+/// The DfE LA-level tables benchmarks read: (`source` name used in the SQL, file, text).
+pub const DFE_TABLES: &[(&str, &str, &str)] = &[
+    ("b1", "b1_children_in_need_2013_to_2025.csv", include_str!("../../reference/dfe/b1_children_in_need_2013_to_2025.csv")),
+    ("c1", "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", include_str!("../../reference/dfe/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv")),
+    ("c4", "c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv", include_str!("../../reference/dfe/c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv")),
+    ("d3", "d3_cpps_subsequent_plan_2013_to_2025.csv", include_str!("../../reference/dfe/d3_cpps_subsequent_plan_2013_to_2025.csv")),
+    ("d5", "d5_cpps_at31march_by_duration_2013_to_2025.csv", include_str!("../../reference/dfe/d5_cpps_at31march_by_duration_2013_to_2025.csv")),
+    ("cla", "cla_number_and_rate_per_10k_children.csv", include_str!("../../reference/dfe/cla_number_and_rate_per_10k_children.csv")),
+];
+
+/// Columns that describe a row rather than hold a figure. `category` / `population_type` name
+/// the breakdown a row is (constant in the CIN tables; the CLA table has three).
+const ID_COLUMNS: &[&str] = &[
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+    "category",
+    "population_type",
+];
+
+/// `ref_dfe_cell`: one row per figure of every DfE table in [`DFE_TABLES`].
+///
+/// Columns: `source` (`c1`, ...), `row_id` (unique per CSV row, so cells of one row can be
+/// joined), `time_period` (year ending 31 March), `year_label` (`2020-21`), `geographic_level`
+/// (National, Regional, Local authority), `la_code` (DfE three-digit), `la_gss_code`,
+/// `area_name` (England, the region, or the LA), `region_name`, `breakdown` (the row's
+/// `category` or `population_type`), `item` (the column, lower case), `number` (null when not a
+/// number) and `code` (the published text when it is not a number: `c`, `x`, `z`, `u`, `low`...).
+pub fn dfe_cells_batch() -> Result<RecordBatch> {
+    let mut b = Builders::default();
+    let mut row_id: i64 = 0;
+    for (source, file, text) in DFE_TABLES {
+        let err = |m: String| Error::Reference { name: format!("reference/dfe/{file}"), message: m };
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().map_err(|e| err(e.to_string()))?.iter().map(header_key).collect();
+        let idx = |name: &str| header.iter().position(|h| h == name);
+        let need = |name: &str| idx(name).ok_or_else(|| err(format!("column {name} missing")));
+        let (i_year, i_level, i_region, i_old, i_new, i_la) =
+            (need("time_period")?, need("geographic_level")?, need("region_name")?, need("old_la_code")?, need("new_la_code")?, need("la_name")?);
+        let i_breakdown = idx("population_type").or_else(|| idx("category"));
+        let values: Vec<usize> = (0..header.len()).filter(|&i| !ID_COLUMNS.contains(&header[i].as_str()) && !header[i].is_empty()).collect();
+        for (n, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| err(format!("row {}: {e}", n + 2)))?;
+            let get = |i: usize| record.get(i).unwrap_or("").trim();
+            let year: i32 = get(i_year).parse().map_err(|_| err(format!("row {}: time_period {:?}", n + 2, get(i_year))))?;
+            let year_end = NaiveDate::from_ymd_opt(year, 3, 31).ok_or_else(|| err(format!("row {}: year {year}", n + 2)))?;
+            let level = get(i_level);
+            let area = match level {
+                "National" => "England",
+                "Regional" => get(i_region),
+                _ => get(i_la),
+            };
+            row_id += 1;
+            for &i in &values {
+                let raw = get(i);
+                let number = raw.parse::<f64>().ok().filter(|v| v.is_finite());
+                b.source.append_value(source);
+                b.row_id.append_value(row_id);
+                b.year.append_value(year);
+                b.year_label.append_value(financial_year_label(year_end));
+                b.level.append_value(level);
+                b.la_code.append_option(Some(get(i_old)).filter(|s| !s.is_empty()));
+                b.gss.append_option(Some(get(i_new)).filter(|s| !s.is_empty()));
+                b.area.append_value(area);
+                b.region.append_option(Some(get(i_region)).filter(|s| !s.is_empty()));
+                b.breakdown.append_option(i_breakdown.map(get));
+                b.item.append_value(&header[i]);
+                b.number.append_option(number);
+                b.code.append_option(if number.is_none() { Some(raw) } else { None });
+            }
+        }
+    }
+    b.finish()
+}
+
+#[derive(Default)]
+struct Builders {
+    source: StringBuilder,
+    row_id: Int64Builder,
+    year: Int32Builder,
+    year_label: StringBuilder,
+    level: StringBuilder,
+    la_code: StringBuilder,
+    gss: StringBuilder,
+    area: StringBuilder,
+    region: StringBuilder,
+    breakdown: StringBuilder,
+    item: StringBuilder,
+    number: Float64Builder,
+    code: StringBuilder,
+}
+
+impl Builders {
+    fn finish(mut self) -> Result<RecordBatch> {
+        let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+        let schema = Arc::new(Schema::new(vec![
+            text("source", false),
+            Field::new("row_id", DataType::Int64, false),
+            Field::new("time_period", DataType::Int32, false),
+            text("year_label", false),
+            text("geographic_level", false),
+            text("la_code", true),
+            text("la_gss_code", true),
+            text("area_name", false),
+            text("region_name", true),
+            text("breakdown", true),
+            text("item", false),
+            Field::new("number", DataType::Float64, true),
+            text("code", true),
+        ]));
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(self.source.finish()),
+            Arc::new(self.row_id.finish()),
+            Arc::new(self.year.finish()),
+            Arc::new(self.year_label.finish()),
+            Arc::new(self.level.finish()),
+            Arc::new(self.la_code.finish()),
+            Arc::new(self.gss.finish()),
+            Arc::new(self.area.finish()),
+            Arc::new(self.region.finish()),
+            Arc::new(self.breakdown.finish()),
+            Arc::new(self.item.finish()),
+            Arc::new(self.number.finish()),
+            Arc::new(self.code.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema, arrays)?)
+    }
+}
