@@ -112,6 +112,9 @@ pub struct RunSection {
     /// Measure ids to compute, in any order.
     pub measures: Option<Vec<String>>,
     pub history_years: Option<u32>,
+    /// Publish, but exit with code 2, when the run has more error-severity data-quality issues
+    /// than this (so a scheduler can alert on a bad export without losing the night's figures).
+    pub max_error_issues: Option<usize>,
 }
 
 /// Flags given on the command line; each overrides the pipeline file.
@@ -139,6 +142,8 @@ pub struct RunConfig {
     pub as_at: NaiveDate,
     pub measures: Vec<String>,
     pub history_years: u32,
+    /// Error-severity issues above which `csc run` exits 2 (after publishing).
+    pub max_error_issues: Option<usize>,
     /// The pipeline file's text, hashed into the run key.
     pub pipeline_text: String,
     /// How analyst tables treat personal data.
@@ -210,6 +215,7 @@ impl RunConfig {
             as_at: flags.as_at.or(file_as_at).unwrap_or(today),
             measures,
             history_years: file.run.history_years.unwrap_or(DEFAULT_HISTORY_YEARS),
+            max_error_issues: file.run.max_error_issues,
             pipeline_text: text,
             privacy,
             sn_model: file.benchmarks.sn_model.unwrap_or_default(),

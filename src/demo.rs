@@ -55,6 +55,7 @@ pub fn prepare(out: &Path) -> Result<RunConfig> {
         as_at: demo_as_at(),
         measures: default_measures(),
         history_years: DEFAULT_HISTORY_YEARS,
+        max_error_issues: None,
         pipeline_text: String::new(),
         privacy: Privacy::Pseudonymised(Pseudonymiser::new(DEMO_KEY, false)?),
         sn_model: Default::default(),

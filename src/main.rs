@@ -1,9 +1,10 @@
 //! `csc`: the csc-pipeline command line.
 //!
 //! `main` only parses arguments and hands each command to one function. Errors are printed once,
-//! here. Exit codes are for schedulers: 0 the run published (or had nothing new to do), 2 it
-//! failed and nothing new was published (the previous warehouse is untouched), 3 another run
-//! held the warehouse.
+//! here. Exit codes are for schedulers: 0 the run published; 1 it failed and nothing new was
+//! published (the previous warehouse is untouched; also a busy warehouse or a usage error);
+//! 2 it published but with more data-quality errors than the pipeline file allows; 3 nothing
+//! changed since the last successful run, so nothing was done.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,7 +80,7 @@ enum Command {
         /// Faults real exports have, injected into the files (listed in ssd/_faults.csv).
         #[arg(long, value_enum, default_value = "none")]
         messiness: synth::Messiness,
-        /// Print target against generated for every calibrated measure; exit 2 if any check fails.
+        /// Print target against generated for every calibrated measure; exit 1 if any check fails.
         #[arg(long)]
         report: bool,
     },
@@ -118,7 +119,15 @@ const fn csc_pipeline_version() -> &'static str {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 like any other failure: exit code 2 means "published, with too many
+    // data-quality errors", which a typo must not be mistaken for.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
     logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -134,33 +143,34 @@ fn main() -> ExitCode {
                 cmd_run(flags, opts).await
             }
             Command::Synth { la, from, to, seed, out, formats, messiness, report } => {
-                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness }, report)
+                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness }, report).map(|()| ExitCode::SUCCESS)
             }
-            Command::Demo { out } => cmd_demo(out).await,
-            Command::Docs { out } => cmd_docs(out),
-            Command::AnnexA { as_at, out, pipeline, warehouse } => cmd_annex_a(as_at, out, pipeline, warehouse).await,
+            Command::Demo { out } => cmd_demo(out).await.map(|()| ExitCode::SUCCESS),
+            Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
+            Command::AnnexA { as_at, out, pipeline, warehouse } => cmd_annex_a(as_at, out, pipeline, warehouse).await.map(|()| ExitCode::SUCCESS),
         }
     });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    result.unwrap_or_else(fail)
 }
 
 fn fail(e: anyhow::Error) -> ExitCode {
     eprintln!("csc: error: {e:#}");
-    // 3: another run holds the warehouse (nothing was attempted); 2: any other failure.
-    match e.downcast_ref::<csc_pipeline::Error>() {
-        Some(csc_pipeline::Error::Locked { .. }) => ExitCode::from(3),
-        _ => ExitCode::from(2),
-    }
+    ExitCode::FAILURE
 }
 
-async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<()> {
+async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode> {
     let cfg = RunConfig::resolve(&flags, chrono::Local::now().date_naive())?;
     let outcome = run(&cfg, &opts).await?;
     print_outcome(&outcome);
-    Ok(())
+    let errors = outcome.manifest.issues.by_severity.error;
+    Ok(match cfg.max_error_issues {
+        _ if outcome.manifest.status == "skipped" => ExitCode::from(3),
+        Some(max) if errors > max => {
+            eprintln!("csc: published, but {errors} data-quality errors is more than the {max} the pipeline file allows");
+            ExitCode::from(2)
+        }
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 async fn cmd_demo(out: PathBuf) -> anyhow::Result<()> {

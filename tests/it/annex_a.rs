@@ -163,8 +163,8 @@ fn annex_a_workbook_has_ofsted_sheets_headers_and_real_dates() {
     assert!(matches!(&first[4], Data::Float(_)), "ages are numbers");
     let list7 = book.worksheet_range("List 7").unwrap();
     assert_eq!(list7.height(), 1 + 7, "CP plans open at 31 Mar 2023 or ended since 30 Sep 2022");
-    // No lists for a date nobody ran: a clear error, exit 2.
+    // No lists for a date nobody ran: a clear error, exit 1.
     let o = super::csc(&["annex-a", "--as-at", "2023-11-15", "--warehouse", wh.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("csc run --as-at 2023-11-15"));
 }

@@ -274,7 +274,7 @@ fn run_with_a_pipeline_file_and_flag_overrides() {
 }
 
 #[test]
-fn a_failed_run_exits_2_and_leaves_the_published_warehouse_intact() {
+fn a_failed_run_exits_1_and_leaves_the_published_warehouse_intact() {
     let dir = temp();
     demo(dir.path());
     let wh = dir.path().join("warehouse");
@@ -284,14 +284,14 @@ fn a_failed_run_exits_2_and_leaves_the_published_warehouse_intact() {
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let o = csc(&["run", "--la", "852", "--input", empty.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no input files"));
     assert_eq!(std::fs::read(&fact).unwrap(), before, "the published fact table is untouched");
     assert_eq!(manifest(&wh)["status"], "failed");
     assert!(!wh.join("_staging").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "no staged files left behind");
-    // Missing configuration is an error with a message, exit 2.
+    // Missing configuration is an error with a message, exit 1.
     let o = csc(&["run", "--input", empty.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--la"));
 }
 
@@ -364,7 +364,7 @@ fn a_run_without_a_key_refuses_to_publish_unless_the_warehouse_is_declared_ident
         .env_remove("CSC_PSEUDONYM_KEY")
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("CSC_PSEUDONYM_KEY"));
     assert!(!wh.join("core").exists(), "nothing published");
     let pipeline = dir.path().join("restricted.toml");
@@ -387,9 +387,9 @@ fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
     let fact = wh.join("marts/fact_measure/financial_year=2022-23/part-0.parquet");
     let core = wh.join("core/contact/part-0.parquet");
     let (fact_bytes, core_bytes) = (std::fs::read(&fact).unwrap(), std::fs::read(&core).unwrap());
-    // Same inputs, pipeline, as-at date and code: skipped, latest.json still the first run.
+    // Same inputs, pipeline, as-at date and code: skipped (exit 3), latest.json still the first run.
     let o = csc(&args);
-    assert!(o.status.success());
+    assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stdout).contains("Nothing changed"));
     assert_eq!(manifest(&wh)["run_id"], first["run_id"]);
     let runs: Vec<_> = std::fs::read_dir(wh.join("_runs")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
@@ -404,12 +404,12 @@ fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
     assert_eq!(std::fs::read(&core).unwrap(), core_bytes);
     // A changed input is a new key: the run is not skipped.
     std::fs::write(input.join("extra_contacts.csv"), "cont_contact_id,cont_person_id,cont_contact_date\nC9999,P001,2023-03-01\n").unwrap();
-    assert!(csc(&args).status.success());
+    assert_eq!(csc(&args).status.code(), Some(0));
     assert_ne!(manifest(&wh)["run_key"], first["run_key"]);
 }
 
 #[test]
-fn a_second_run_over_a_locked_warehouse_exits_3_with_the_holder() {
+fn a_second_run_over_a_locked_warehouse_exits_1_naming_the_holder() {
     let dir = temp();
     demo(dir.path());
     let input = dir.path().join("input/ssd");
@@ -420,7 +420,7 @@ fn a_second_run_over_a_locked_warehouse_exits_3_with_the_holder() {
     let lock = serde_json::json!({"pid": 1, "host": host, "since": chrono_now()});
     std::fs::write(wh.join("_lock.json"), lock.to_string()).unwrap();
     let o = csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
-    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("another run is using the warehouse"));
     assert!(!wh.join("core").exists(), "nothing attempted");
     // Once released, the next run goes ahead and releases the lock after itself.
@@ -432,4 +432,21 @@ fn a_second_run_over_a_locked_warehouse_exits_3_with_the_holder() {
 fn chrono_now() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     chrono::DateTime::from_timestamp(secs, 0).unwrap().to_rfc3339()
+}
+
+#[test]
+fn too_many_data_quality_errors_publish_but_exit_2() {
+    // The demo has 2 error-severity issues (the impossible date and the missing person id).
+    let dir = temp();
+    demo(dir.path());
+    let pipeline = dir.path().join("strict.toml");
+    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\n[run]\nas_at = 2023-03-31\nmax_error_issues = 1\n").unwrap();
+    let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 data-quality errors"));
+    assert_eq!(manifest(&dir.path().join("wh"))["status"], "succeeded", "the figures were published");
+    std::fs::write(&pipeline, std::fs::read_to_string(&pipeline).unwrap().replace("max_error_issues = 1", "max_error_issues = 2")).unwrap();
+    assert_eq!(csc(&["run", "--pipeline", pipeline.to_str().unwrap()]).status.code(), Some(0));
+    // A usage error is a failure (1), never mistaken for "published with errors" (2).
+    assert_eq!(csc(&["run", "--no-such-flag"]).status.code(), Some(1));
 }

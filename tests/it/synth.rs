@@ -184,10 +184,10 @@ fn formats_not_built_yet_are_refused_clearly() {
     let dir = temp();
     let out = dir.path().to_str().unwrap();
     let o = csc(&["synth", "--out", out, "--formats", "ssd,annex-a"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not implemented yet"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = csc(&["synth", "--out", out, "--la", "999"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("999"));
 }
 
