@@ -105,6 +105,7 @@ pub fn data_dictionary() -> String {
             "numerator" => "count the value is built from",
             "denominator" => "count or population the numerator is divided by (null for counts)",
             "value" => "the measure: a count, a percent (0-100), a rate per 10,000 or working days",
+            "period_key" => "`period_type:period_start` (e.g. `month:2022-04-01`): one column to relate to `dim_period` in Power BI",
             "financial_year" => "partition column (hive): the financial year the period ends in, `2022-23`",
             _ => "",
         };

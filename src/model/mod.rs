@@ -125,6 +125,7 @@ pub fn fact_schema() -> SchemaRef {
         Field::new("numerator", DataType::Int64, true),
         Field::new("denominator", DataType::Int64, true),
         Field::new("value", DataType::Float64, true),
+        Field::new("period_key", DataType::Utf8, false),
         Field::new("financial_year", DataType::Utf8, false),
     ]))
 }
@@ -365,9 +366,18 @@ impl Periods {
             Field::new("period_label", DataType::Utf8, false),
             Field::new("is_complete", DataType::Boolean, false),
             Field::new("population_year", DataType::Int32, false),
+            Field::new("period_key", DataType::Utf8, false),
         ]));
-        let (mut kind, mut start, mut end, mut fy, mut label, mut complete, mut pop_year) =
-            (StringBuilder::new(), Date32Builder::new(), Date32Builder::new(), StringBuilder::new(), StringBuilder::new(), BooleanBuilder::new(), Int32Builder::new());
+        let (mut kind, mut start, mut end, mut fy, mut label, mut complete, mut pop_year, mut key) = (
+            StringBuilder::new(),
+            Date32Builder::new(),
+            Date32Builder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            BooleanBuilder::new(),
+            Int32Builder::new(),
+            StringBuilder::new(),
+        );
         for (k, s, e, c) in self.all() {
             // A period belongs to the financial year its last day falls in.
             let fy_start = financial_year_start(e);
@@ -384,6 +394,8 @@ impl Periods {
             // DfE: a year ending 31 March Y uses the ONS mid-year estimate for Y-1, i.e. the
             // mid-year in which the financial year starts.
             pop_year.append_value(fy_start.year());
+            // One column to join on, for BI tools whose relationships take a single column.
+            key.append_value(format!("{k}:{s}"));
         }
         let arrays: Vec<ArrayRef> = vec![
             Arc::new(kind.finish()),
@@ -393,6 +405,7 @@ impl Periods {
             Arc::new(label.finish()),
             Arc::new(complete.finish()),
             Arc::new(pop_year.finish()),
+            Arc::new(key.finish()),
         ];
         Ok(RecordBatch::try_new(schema, arrays)?)
     }
