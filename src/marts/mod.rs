@@ -90,9 +90,10 @@ pub const MARTS: &[MartSpec] = &[
     },
     MartSpec {
         name: "dim_period",
-        about: "one row per reporting period of the run; join to `fact_measure` on (`period_type`, `period_start`)",
+        about: "one row per reporting period of the run; join to `fact_measure` on `period_key` (or on (`period_type`, `period_start`))",
         sql: Some(include_str!("../../sql/marts/dim_period.sql")),
         columns: &[
+            ("period_key", Ty::Text, "`period_type:period_start`, e.g. `month:2022-04-01`: the one-column key Power BI relates on"),
             ("period_type", Ty::Text, "`month`, `financial_year` or `rolling_12_months`"),
             ("period_start", Ty::Date, "first day"),
             ("period_end", Ty::Date, "last day (the as-at date for the period containing it)"),

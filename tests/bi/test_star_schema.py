@@ -75,3 +75,16 @@ def test_marts_use_types_power_bi_reads(warehouse):
         for field in schema:
             assert field.type in allowed, f"{name}.{field.name} is {field.type}"
             assert not pa.types.is_dictionary(field.type)
+
+
+def test_fact_relates_to_dim_period_on_one_column(warehouse):
+    # Power BI relationships take one column: every fact row finds its period by period_key.
+    con = duckdb.connect()
+    total, matched = con.execute(
+        f"""SELECT count(*), count(d.period_key)
+        FROM read_parquet('{warehouse}/marts/fact_measure/*/*.parquet', hive_partitioning = true) f
+        LEFT JOIN read_parquet('{warehouse}/marts/dim_period/*.parquet') d USING (period_key)"""
+    ).fetchone()
+    assert total > 0 and matched == total
+    keys = con.execute(f"SELECT count(*), count(DISTINCT period_key) FROM read_parquet('{warehouse}/marts/dim_period/*.parquet')").fetchone()
+    assert keys[0] == keys[1], "period_key is unique in dim_period"
