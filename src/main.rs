@@ -47,7 +47,9 @@ enum Command {
         /// Warehouse folder or object-store URL to publish to (default ./warehouse).
         #[arg(long)]
         warehouse: Option<String>,
-        /// Compute everything as at this date (YYYY-MM-DD); default today.
+        /// Compute everything as at this date (YYYY-MM-DD); default today. When the warehouse
+        /// already holds tables as at another date, this rerun is published to
+        /// <warehouse>/reruns/as_at=DATE/ and the nightly tables are left alone.
         #[arg(long)]
         as_at: Option<NaiveDate>,
         /// Run even if nothing changed since the last successful run.
@@ -138,8 +140,8 @@ fn main() -> ExitCode {
             Command::Run { pipeline, input, format, la, warehouse, as_at, force, wait } => {
                 // The pseudonymisation key is a secret: it comes from the environment only.
                 let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
+                let opts = RunOptions { force, wait_for_lock: wait.map(std::time::Duration::from_secs), explicit_as_at: as_at.is_some() };
                 let flags = Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key };
-                let opts = RunOptions { force, wait_for_lock: wait.map(std::time::Duration::from_secs) };
                 cmd_run(flags, opts).await
             }
             Command::Synth { la, from, to, seed, out, formats, messiness, report } => {

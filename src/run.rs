@@ -45,6 +45,14 @@ pub struct RunOptions {
     pub force: bool,
     /// Wait this long for another run over the same warehouse to finish, instead of stopping.
     pub wait_for_lock: Option<std::time::Duration>,
+    /// The as-at date was asked for on the command line (an ad hoc rerun, e.g. for Ofsted).
+    pub explicit_as_at: bool,
+}
+
+/// Folder, below the warehouse, of ad hoc reruns as at another date: `reruns/as_at=YYYY-MM-DD/`
+/// holds a complete warehouse of its own, so an Ofsted rerun never replaces the nightly tables.
+pub fn rerun_folder(as_at: chrono::NaiveDate) -> String {
+    format!("reruns/as_at={as_at}")
 }
 
 /// Runs the pipeline once, holding the warehouse's run lock. When nothing changed since the last
@@ -70,9 +78,18 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
         run_id: format!("{}-pending", started.format("%Y%m%dT%H%M%SZ")),
         ..Manifest::default()
     };
-    let warehouse = Location::parse(&cfg.warehouse, true)?;
+    let root = Location::parse(&cfg.warehouse, true)?;
+    let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
+    // A rerun as at a date other than the published one goes to its own folder.
+    let warehouse = match published_as_at(&root).await {
+        Some(published) if opts.explicit_as_at && published != cfg.as_at.to_string() => {
+            let sub = root.sub(&rerun_folder(cfg.as_at));
+            info!(as_at = %cfg.as_at, published_as_at = %published, folder = %sub.display, "ad hoc rerun: publishing beside the nightly tables, not over them");
+            sub
+        }
+        _ => root.clone(),
+    };
     manifest.warehouse = warehouse.display.clone();
-    let lock = RunLock::acquire(&warehouse, opts.wait_for_lock).await?;
     let result = stages(cfg, opts, &warehouse, &mut manifest, started).await;
     manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     manifest.elapsed_ms = clock.elapsed().as_millis();
@@ -267,6 +284,13 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
         h.update([0]);
     }
     hex::encode(h.finalize())
+}
+
+/// The as-at date of the tables published at a warehouse's root, if any.
+async fn published_as_at(warehouse: &Location) -> Option<String> {
+    let bytes = warehouse.get(&warehouse.child("_runs/latest.json")).await.ok()?;
+    let latest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    (latest["status"] == "succeeded").then(|| latest["as_at"].as_str().map(str::to_string)).flatten()
 }
 
 /// The id of the last successful run, when its run key is `key`.

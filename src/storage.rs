@@ -54,6 +54,11 @@ impl Location {
         Ok(Location { store: Arc::new(LocalFileSystem::new()), root_url, prefix, display: abs.display().to_string() })
     }
 
+    /// The location of a folder below this one.
+    pub fn sub(&self, relative: &str) -> Location {
+        Location { store: self.store.clone(), root_url: self.root_url.clone(), prefix: self.child(relative), display: format!("{}/{relative}", self.display) }
+    }
+
     /// A path below this location.
     pub fn child(&self, relative: &str) -> Path {
         relative.split('/').filter(|p| !p.is_empty()).fold(self.prefix.clone(), |p, part| p.join(part))

@@ -24,13 +24,16 @@ pub fn sheet_name(list: &str) -> String {
     format!("List {number}")
 }
 
-/// Reads every Annex A list published for `as_at`. A missing list is an error naming the run
-/// that would produce it.
+/// Reads every Annex A list published for `as_at`, by the nightly run or by an ad hoc rerun
+/// (`reruns/as_at=DATE/`). A missing list is an error naming the run that would produce it.
 pub async fn read_lists(warehouse: &Location, as_at: NaiveDate) -> Result<Vec<(&'static str, RecordBatch)>> {
     let mut out = Vec::with_capacity(LISTS.len());
     for (name, _) in LISTS {
         let dir = format!("{RESTRICTED}/annex_a/{name}/as_at={as_at}");
-        let files = warehouse.list(&dir).await?;
+        let mut files = warehouse.list(&dir).await?;
+        if files.is_empty() {
+            files = warehouse.list(&format!("{}/{dir}", crate::run::rerun_folder(as_at))).await?;
+        }
         if files.is_empty() {
             return Err(Error::Config(format!(
                 "no Annex A {name} as at {as_at} in {}: run `csc run --as-at {as_at}` over this warehouse first",

@@ -267,10 +267,22 @@ fn run_with_a_pipeline_file_and_flag_overrides() {
     assert!(fy.is_file());
     assert!(!dir.path().join("wh2/marts/fact_measure/financial_year=2023-24").exists());
 
-    // A flag beats the file: --as-at moves the run to 31 March 2023.
+    // A flag beats the file: --as-at moves the run to 31 March 2023. The warehouse already holds
+    // tables as at 15 June 2022, so this ad hoc rerun is published beside them, not over them.
+    let fact_before = std::fs::read(&fy).unwrap();
     let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap(), "--as-at", "2023-03-31"]);
-    assert!(o.status.success());
-    assert_eq!(manifest(&dir.path().join("wh2"))["as_at"], "2023-03-31");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let wh2 = dir.path().join("wh2");
+    assert_eq!(manifest(&wh2)["as_at"], "2022-06-15", "the nightly tables are untouched");
+    assert_eq!(std::fs::read(&fy).unwrap(), fact_before);
+    let rerun = wh2.join("reruns/as_at=2023-03-31");
+    assert_eq!(manifest(&rerun)["as_at"], "2023-03-31");
+    assert!(rerun.join("marts/fact_measure/financial_year=2022-23/part-0.parquet").is_file());
+    // The Ofsted workbook for that date comes from the rerun's lists.
+    let xlsx = dir.path().join("rerun.xlsx");
+    let o = csc(&["annex-a", "--as-at", "2023-03-31", "--pipeline", pipeline.to_str().unwrap(), "--out", xlsx.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(xlsx.is_file());
 }
 
 #[test]
