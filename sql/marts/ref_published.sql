@@ -1,8 +1,10 @@
 -- ref_published: DfE's published figures for every area (England, region, LA) and year, by the
 -- measure id of ours they correspond to. A view over ref_dfe_cell (the DfE tables in
 -- reference/dfe/, melted by src/marts/published.rs); the benchmarks read it.
--- Source: DfE "Characteristics of children in need" tables B1, C1, C4, D3, D5 and "Children looked
---   after" numbers and rates, as republished in the DfE CSC outcomes and enablers repository
+-- Source: DfE "Characteristics of children in need" tables B1, C1, C4, D3, D5, "Children looked
+--   after" numbers and rates, placement stability (3+ placements in the year; same carer 2+
+--   years) and care leavers' activity and accommodation (whole-number percentages, as
+--   published; the cohort and outcome are the row's breakdown), as republished in the DfE CSC outcomes and enablers repository
 --   (data-raw/), Open Government Licence. time_period Y = the year ending 31 March Y.
 -- Kinds of measure (kpi-definitions.md §1.1, §4.1):
 --   count   - the published count (LA counts are unrounded; England and regions to the nearest 10).
@@ -50,7 +52,13 @@ WITH map AS (
         ('cla_at_date',                  'count',   'cla', 'Children looked after on 31 March each year',     'children_count', '', '', ''),
         ('cla_rate_per_10k',             'rate',    'cla', 'Children looked after on 31 March each year',     'children_count', '', '', ''),
         ('cla_started',                  'count',   'cla', 'Children starting to be looked after each year',  'children_count', '', '', ''),
-        ('cla_ceased',                   'count',   'cla', 'Children ceasing to be looked after each year',   'children_count', '', '', '')
+        ('cla_ceased',                   'count',   'cla', 'Children ceasing to be looked after each year',   'children_count', '', '', ''),
+        ('cla_3plus_placements_pct',     'percent', 'stability', 'CLA on 31 March | With 3 or more placements during the year', 'children_count', '', '', 'children_percent'),
+        ('cla_long_term_stability_pct',  'percent', 'stability', 'Children looked after continuously for at least 2.5 years on 31 March aged under 16 years | Living with the same carer for at least 2 years', 'children_count', '', '', 'children_percent'),
+        ('care_leavers_17_18_eet_pct',   'percent', 'leavers_activity', '17 to 18 years | Total in education, employment or training', 'care_leaver_count', '', '', 'care_leaver_percent'),
+        ('care_leavers_19_21_eet_pct',   'percent', 'leavers_activity', '19 to 21 years | Total in education, employment or training', 'care_leaver_count', '', '', 'care_leaver_percent'),
+        ('care_leavers_17_18_suitable_accommodation_pct', 'percent', 'leavers_accommodation', '17 to 18 years | Accommodation considered suitable', 'care_leaver_count', '', '', 'care_leaver_percent'),
+        ('care_leavers_19_21_suitable_accommodation_pct', 'percent', 'leavers_accommodation', '19 to 21 years | Accommodation considered suitable', 'care_leaver_count', '', '', 'care_leaver_percent')
     ) AS m
 ),
 cells AS (

@@ -20,7 +20,15 @@ pub const DFE_TABLES: &[(&str, &str, &str)] = &[
     ("d3", "d3_cpps_subsequent_plan_2013_to_2025.csv", include_str!("../../reference/dfe/d3_cpps_subsequent_plan_2013_to_2025.csv")),
     ("d5", "d5_cpps_at31march_by_duration_2013_to_2025.csv", include_str!("../../reference/dfe/d5_cpps_at31march_by_duration_2013_to_2025.csv")),
     ("cla", "cla_number_and_rate_per_10k_children.csv", include_str!("../../reference/dfe/cla_number_and_rate_per_10k_children.csv")),
+    ("stability", "la_cla_placement_stability.csv", include_str!("../../reference/dfe/la_cla_placement_stability.csv")),
+    ("leavers_activity", "la_care_leavers_activity.csv", include_str!("../../reference/dfe/la_care_leavers_activity.csv")),
+    ("leavers_accommodation", "la_care_leavers_accommodation_suitability.csv", include_str!("../../reference/dfe/la_care_leavers_accommodation_suitability.csv")),
 ];
+
+/// Columns that name the breakdown a row is. The CIN tables have `category`, the CLA table
+/// `population_type`; the long-format stability and care-leaver tables have two each (cohort and
+/// outcome, age and activity), joined with ` | ` in that order.
+const BREAKDOWN_COLUMNS: &[&str] = &["population_type", "category", "cla_group", "placement_stability", "care_leaver_age", "breakdown"];
 
 /// Columns that describe a row rather than hold a figure. `category` / `population_type` name
 /// the breakdown a row is (constant in the CIN tables; the CLA table has three).
@@ -37,6 +45,10 @@ const ID_COLUMNS: &[&str] = &[
     "la_name",
     "category",
     "population_type",
+    "cla_group",
+    "placement_stability",
+    "care_leaver_age",
+    "breakdown",
 ];
 
 /// `ref_dfe_cell`: one row per figure of every DfE table in [`DFE_TABLES`].
@@ -58,7 +70,7 @@ pub fn dfe_cells_batch() -> Result<RecordBatch> {
         let need = |name: &str| idx(name).ok_or_else(|| err(format!("column {name} missing")));
         let (i_year, i_level, i_region, i_old, i_new, i_la) =
             (need("time_period")?, need("geographic_level")?, need("region_name")?, need("old_la_code")?, need("new_la_code")?, need("la_name")?);
-        let i_breakdown = idx("population_type").or_else(|| idx("category"));
+        let i_breakdown: Vec<usize> = BREAKDOWN_COLUMNS.iter().filter_map(|c| idx(c)).collect();
         let values: Vec<usize> = (0..header.len()).filter(|&i| !ID_COLUMNS.contains(&header[i].as_str()) && !header[i].is_empty()).collect();
         for (n, record) in reader.records().enumerate() {
             let record = record.map_err(|e| err(format!("row {}: {e}", n + 2)))?;
@@ -84,7 +96,7 @@ pub fn dfe_cells_batch() -> Result<RecordBatch> {
                 b.gss.append_option(Some(get(i_new)).filter(|s| !s.is_empty()));
                 b.area.append_value(area);
                 b.region.append_option(Some(get(i_region)).filter(|s| !s.is_empty()));
-                b.breakdown.append_option(i_breakdown.map(get));
+                b.breakdown.append_option((!i_breakdown.is_empty()).then(|| i_breakdown.iter().map(|&i| get(i)).collect::<Vec<_>>().join(" | ")));
                 b.item.append_value(&header[i]);
                 b.number.append_option(number);
                 b.code.append_option(if number.is_none() { Some(raw) } else { None });

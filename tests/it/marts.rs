@@ -96,7 +96,24 @@ async fn benchmarks_reproduce_dfe_published_rates_and_the_neighbour_means() {
     assert_eq!(quartile, (4 * rank + ranked - 1) / ranked, "quartile = ceil(4 x rank / ranked)");
     // Every year DfE published (2013 to 2025) is there for every mapped measure.
     let b = marts(&wh, "SELECT count(DISTINCT measure_id), count(DISTINCT financial_year), count(*) FROM benchmarks").await;
-    assert_eq!((int(&b, 0), int(&b, 1)), (Some(29), Some(13)));
+    assert_eq!((int(&b, 0), int(&b, 1)), (Some(35), Some(13)));
+
+    // Placement stability and care leavers, Southampton as published (kpi-definitions §4.2):
+    // 3+ placements in 2023-24 18 % (90 of 489), same carer 2+ years 61 % (116 of 191);
+    // care leavers 2024-25 in education, employment or training 60 % (17-18) and 55 % (19-21),
+    // in suitable accommodation 84 % and 80 %.
+    for (id, year, want) in [
+        ("cla_3plus_placements_pct", "2023-24", 18.0),
+        ("cla_long_term_stability_pct", "2023-24", 61.0),
+        ("care_leavers_17_18_eet_pct", "2024-25", 60.0),
+        ("care_leavers_19_21_eet_pct", "2024-25", 55.0),
+        ("care_leavers_17_18_suitable_accommodation_pct", "2024-25", 84.0),
+        ("care_leavers_19_21_suitable_accommodation_pct", "2024-25", 80.0),
+    ] {
+        assert_eq!(benchmark(&wh, id, year).await.0, Some(want), "{id} {year}");
+    }
+    // England 3+ placements 2023-24: 11 % (§4.2).
+    assert_eq!(benchmark(&wh, "cla_3plus_placements_pct", "2023-24").await.5, Some(11.0));
 }
 
 #[test]
