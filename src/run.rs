@@ -115,7 +115,7 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
         }
         Ok(Some(fact)) => {
             manifest.status = "succeeded".into();
-            write_manifest(warehouse, &manifest).await?;
+            write_manifest(warehouse, &manifest, true).await?;
             info!(run_id = %manifest.run_id, elapsed_ms = manifest.elapsed_ms as u64, issues = manifest.issues.total, "run succeeded");
             Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
         }
@@ -127,7 +127,7 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
             if let Err(cleanup) = warehouse.delete_all(&staging_root(&manifest.run_id)).await {
                 warn!(error = %cleanup, "could not remove the failed run's staged files");
             }
-            if let Err(write) = write_manifest(warehouse, &manifest).await {
+            if let Err(write) = write_manifest(warehouse, &manifest, false).await {
                 warn!(error = %write, "could not write the failed run's manifest");
             }
             Err(e)
@@ -286,22 +286,31 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The manifest of the run whose tables are published (`_runs/published.json`), if any.
+async fn published_manifest(warehouse: &Location) -> Option<serde_json::Value> {
+    let bytes = warehouse.get(&warehouse.child("_runs/published.json")).await.ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// The as-at date of the tables published at a warehouse's root, if any.
 async fn published_as_at(warehouse: &Location) -> Option<String> {
-    let bytes = warehouse.get(&warehouse.child("_runs/latest.json")).await.ok()?;
-    let latest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    (latest["status"] == "succeeded").then(|| latest["as_at"].as_str().map(str::to_string)).flatten()
+    published_manifest(warehouse).await?["as_at"].as_str().map(str::to_string)
 }
 
-/// The id of the last successful run, when its run key is `key`.
+/// The id of the run whose tables are published, when its run key is `key`.
 async fn last_success_with_key(warehouse: &Location, key: &str) -> Option<String> {
-    let bytes = warehouse.get(&warehouse.child("_runs/latest.json")).await.ok()?;
-    let latest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    (latest["status"] == "succeeded" && latest["run_key"] == key).then(|| latest["run_id"].as_str().unwrap_or_default().to_string())
+    let published = published_manifest(warehouse).await?;
+    (published["run_key"] == key).then(|| published["run_id"].as_str().unwrap_or_default().to_string())
 }
 
-async fn write_manifest(warehouse: &Location, manifest: &Manifest) -> Result<()> {
-    let json = serde_json::to_vec_pretty(manifest)?;
-    warehouse.put(&warehouse.child(&format!("_runs/{}.json", manifest.run_id)), json.clone().into()).await?;
-    warehouse.put(&warehouse.child("_runs/latest.json"), json.into()).await
+/// Writes a run's manifest as `_runs/<run_id>.json` and `_runs/latest.json` (the last run,
+/// whatever its status), and, when its tables were published, `_runs/published.json` — so a
+/// failed run never hides which run's tables the warehouse holds.
+async fn write_manifest(warehouse: &Location, manifest: &Manifest, published: bool) -> Result<()> {
+    let json = bytes::Bytes::from(serde_json::to_vec_pretty(manifest)?);
+    warehouse.put(&warehouse.child(&format!("_runs/{}.json", manifest.run_id)), json.clone()).await?;
+    if published {
+        warehouse.put(&warehouse.child("_runs/published.json"), json.clone()).await?;
+    }
+    warehouse.put(&warehouse.child("_runs/latest.json"), json).await
 }

@@ -300,6 +300,9 @@ fn a_failed_run_exits_1_and_leaves_the_published_warehouse_intact() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no input files"));
     assert_eq!(std::fs::read(&fact).unwrap(), before, "the published fact table is untouched");
     assert_eq!(manifest(&wh)["status"], "failed");
+    // published.json still names the run whose tables the warehouse holds.
+    let published: serde_json::Value = serde_json::from_slice(&std::fs::read(wh.join("_runs/published.json")).unwrap()).unwrap();
+    assert_eq!(published["status"], "succeeded");
     assert!(!wh.join("_staging").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "no staged files left behind");
     // Missing configuration is an error with a message, exit 1.
     let o = csc(&["run", "--input", empty.to_str().unwrap()]);
@@ -405,7 +408,7 @@ fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("Nothing changed"));
     assert_eq!(manifest(&wh)["run_id"], first["run_id"]);
     let runs: Vec<_> = std::fs::read_dir(wh.join("_runs")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert_eq!(runs.len(), 3, "two run manifests and latest.json: {runs:?}");
+    assert_eq!(runs.len(), 4, "two run manifests, latest.json and published.json: {runs:?}");
     // --force reruns; the same key publishes byte-identical tables.
     let mut forced = args.to_vec();
     forced.push("--force");
