@@ -152,7 +152,7 @@ impl Issue {
 pub fn issues_schema() -> SchemaRef {
     let s = |n: &str, nullable: bool| Field::new(n, DataType::Utf8, nullable);
     Arc::new(Schema::new(vec![
-        s("run_id", false),
+        s("run_key", false),
         s("severity", false),
         s("stage", false),
         s("table_name", true),
@@ -168,12 +168,13 @@ pub fn issues_schema() -> SchemaRef {
     ]))
 }
 
-/// Builds the issues table for one run.
-pub fn issues_batch(run_id: &str, issues: &[Issue]) -> Result<RecordBatch> {
+/// Builds the issues table for one run. `run_key` (not the run id) links the rows to the run's
+/// manifest, so two runs with the same key publish identical files.
+pub fn issues_batch(run_key: &str, issues: &[Issue]) -> Result<RecordBatch> {
     let mut cols: Vec<StringBuilder> = (0..12).map(|_| StringBuilder::new()).collect();
     let mut rows = Int64Builder::new();
     for i in issues {
-        cols[0].append_value(run_id);
+        cols[0].append_value(run_key);
         cols[1].append_value(i.severity.as_str());
         cols[2].append_value(i.stage);
         cols[3].append_option(i.table.as_deref());

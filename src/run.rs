@@ -231,13 +231,13 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
             write_table(warehouse, &format!("{staging}/{dir}"), &list.batch).await?;
             table_dirs.push(dir);
         }
-        write_table(warehouse, &format!("{staging}/{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_id, &issues)?).await?;
+        write_table(warehouse, &format!("{staging}/{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, &issues)?).await?;
         table_dirs.push(format!("{RESTRICTED}/quality/issues"));
         let analyst_issues = match &cfg.privacy {
             Privacy::Pseudonymised(p) => redact_issues(&issues, p.worker_names),
             Privacy::Identifiable => issues.clone(),
         };
-        write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_id, &analyst_issues)?).await?;
+        write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_key, &analyst_issues)?).await?;
         table_dirs.push("quality/issues".to_string());
         commit(warehouse, &manifest.run_id, &table_dirs).await
     }

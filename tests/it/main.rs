@@ -401,7 +401,8 @@ fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
     let first = manifest(&wh);
     let fact = wh.join("marts/fact_measure/financial_year=2022-23/part-0.parquet");
     let core = wh.join("core/contact/part-0.parquet");
-    let (fact_bytes, core_bytes) = (std::fs::read(&fact).unwrap(), std::fs::read(&core).unwrap());
+    let issues = wh.join("quality/issues/part-0.parquet");
+    let (fact_bytes, core_bytes, issue_bytes) = (std::fs::read(&fact).unwrap(), std::fs::read(&core).unwrap(), std::fs::read(&issues).unwrap());
     // Same inputs, pipeline, as-at date and code: skipped (exit 3), latest.json still the first run.
     let o = csc(&args);
     assert_eq!(o.status.code(), Some(3));
@@ -417,6 +418,7 @@ fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
     assert_eq!(manifest(&wh)["run_key"], first["run_key"]);
     assert_eq!(std::fs::read(&fact).unwrap(), fact_bytes);
     assert_eq!(std::fs::read(&core).unwrap(), core_bytes);
+    assert_eq!(std::fs::read(&issues).unwrap(), issue_bytes);
     // A changed input is a new key: the run is not skipped.
     std::fs::write(input.join("extra_contacts.csv"), "cont_contact_id,cont_person_id,cont_contact_date\nC9999,P001,2023-03-01\n").unwrap();
     assert_eq!(csc(&args).status.code(), Some(0));
