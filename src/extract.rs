@@ -38,7 +38,7 @@ pub struct InputFile {
 
 /// Lists and reads every file below the input location. Files that hold no recognised table are
 /// recorded as issues and left out; hidden files and folders (`.`/`_` prefixes) are ignored.
-pub async fn extract(input: &Location, _format: InputFormat, tables: &[TableSpec], issues: &mut Vec<Issue>) -> Result<Vec<InputFile>> {
+pub async fn extract(input: &Location, tables: &[TableSpec], issues: &mut Vec<Issue>) -> Result<Vec<InputFile>> {
     let listing = input.list("").await?;
     let mut files = Vec::new();
     for meta in listing {

@@ -144,7 +144,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     // Extract
     let t = Instant::now();
     let input = Location::parse(&cfg.input, false)?;
-    let files = extract(&input, cfg.format, tables, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
+    let files = extract(&input, tables, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
     manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.table.clone() }).collect();
     manifest.run_key = run_key(cfg, &files);

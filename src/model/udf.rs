@@ -21,6 +21,8 @@ use datafusion::common::{exec_err, Result as DfResult};
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
 use datafusion::prelude::SessionContext;
 
+use chrono::Datelike;
+
 use crate::calendar::{age_at, financial_year_label, financial_year_start, Calendar, Counting};
 use crate::normalise::cells::{date32, from_date32};
 
@@ -107,7 +109,7 @@ pub fn register(ctx: &SessionContext, population: &datafusion::arrow::array::Rec
                 .map(|(code, day)| {
                     // DfE: a year ending 31 March Y uses the mid-(Y-1) estimate, the mid-year in
                     // which the financial year starts.
-                    let year = financial_year_start(from_date32(day?)).format("%Y").to_string().parse::<i32>().ok()?;
+                    let year = financial_year_start(from_date32(day?)).year();
                     lookup.get(&(code?.to_string(), year)).copied()
                 })
                 .collect();
