@@ -97,5 +97,6 @@ pub async fn commit(warehouse: &Location, run_id: &str, table_dirs: &[String]) -
         warehouse.prune_empty_folders(dir)?;
     }
     warehouse.delete_all(&staging).await?;
+    warehouse.prune_empty_folders("_staging")?;
     Ok(published)
 }
