@@ -15,6 +15,16 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/bi/requirements.txt
 
 command -v xmllint >/dev/null || (apt-get update && apt-get install -y libxml2-utils)
-cargo build --locked --bin csc
-cargo test --locked
+
+# Azurite, the Azure Storage emulator the object-store tests run against (Node.js), pinned and
+# installed outside the clone once.
+azurite_dir="${CSC_AZURITE_DIR:-$HOME/.cache/csc-pipeline/azurite}"
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
+  command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+  mkdir -p "$azurite_dir"
+  npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error azurite@3.37.0
+fi
+export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
+cargo build --locked --features ballista --bin csc
+cargo test --locked --features ballista
 CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi

@@ -17,6 +17,9 @@ pub fn default_measures() -> Vec<String> {
     crate::model::MEASURES.iter().map(|(id, _)| id.to_string()).collect()
 }
 
+/// Published runs whose files a warehouse keeps when the pipeline file does not say.
+pub const DEFAULT_KEEP_RUNS: usize = 1;
+
 /// Years of history before the as-at date that periods are produced for (the SSD extracts six).
 pub const DEFAULT_HISTORY_YEARS: u32 = 6;
 
@@ -37,6 +40,9 @@ pub struct PipelineFile {
     /// Targets for RAG ratings, by measure id: `[targets.rereferral_12m_pct]`.
     #[serde(default)]
     pub targets: BTreeMap<String, Target>,
+    /// How object-store requests are retried (credentials never go here: see [`crate::storage`]).
+    #[serde(default)]
+    pub storage: crate::storage::StorageOptions,
 }
 
 /// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
@@ -75,6 +81,9 @@ pub struct WarehouseSection {
     /// Keep workers' names in analyst tables.
     #[serde(default)]
     pub worker_names: bool,
+    /// Published runs whose files are kept for Delta time travel (default 1: only the current
+    /// files stay, so plain Parquet readers of a folder always see exactly the current data).
+    pub keep_runs: Option<usize>,
 }
 
 /// How analyst-facing tables treat personal data.
@@ -115,6 +124,11 @@ pub struct RunSection {
     /// Publish, but exit with code 2, when the run has more error-severity data-quality issues
     /// than this (so a scheduler can alert on a bad export without losing the night's figures).
     pub max_error_issues: Option<usize>,
+    /// Where the model stage's SQL runs: `"local"` (default) or `"ballista://HOST:PORT"`.
+    pub engine: Option<crate::model::Engine>,
+    /// Memory the model stage's queries may hold before spilling to temporary files, e.g.
+    /// `"512MiB"`; unlimited when left out.
+    pub memory_limit: Option<String>,
 }
 
 /// Flags given on the command line; each overrides the pipeline file.
@@ -129,6 +143,10 @@ pub struct Overrides {
     /// The pseudonymisation key, read from `CSC_PSEUDONYM_KEY` by the caller; never a flag or a
     /// file, so it cannot end up in shell history or the repository.
     pub pseudonym_key: Option<Vec<u8>>,
+    /// `--engine`: where the model stage's SQL runs.
+    pub engine: Option<crate::model::Engine>,
+    /// `--memory-limit`, e.g. `512MiB`.
+    pub memory_limit: Option<String>,
 }
 
 /// Everything a run needs, resolved.
@@ -148,15 +166,25 @@ pub struct RunConfig {
     pub pipeline_text: String,
     /// How analyst tables treat personal data.
     pub privacy: Privacy,
+    /// Published runs whose files are kept (`[warehouse] keep_runs`, at least 1).
+    pub keep_runs: usize,
     /// Statistical-neighbour grouping the benchmarks use.
     pub sn_model: SnModel,
     /// Targets for RAG ratings, by measure id.
     pub targets: BTreeMap<String, Target>,
+    /// How object-store requests are retried.
+    pub storage: crate::storage::StorageOptions,
+    /// The model stage's engine and memory limit.
+    pub session: crate::model::SessionOptions,
+    /// Mappings for case-management exports: the built-in ones and the `mappings` folder beside
+    /// the pipeline file.
+    pub mappings: Vec<crate::normalise::vendor::Mapping>,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
 fn read_pipeline_file(path: &Path) -> Result<(PipelineFile, String, Option<PathBuf>)> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::PipelineFile { path: path.to_path_buf(), source })?;
+    crate::storage::refuse_secrets_in_pipeline(&text)?;
     let file: PipelineFile = toml::from_str(&text).map_err(|source| Error::PipelineToml { path: path.to_path_buf(), source })?;
     Ok((file, text, path.parent().map(Path::to_path_buf)))
 }
@@ -206,6 +234,15 @@ impl RunConfig {
             return Err(Error::Config("[run] measures is empty".into()));
         }
         crate::marts::validate_targets(&file.targets)?;
+        let keep_runs = file.warehouse.keep_runs.unwrap_or(DEFAULT_KEEP_RUNS);
+        if keep_runs == 0 {
+            return Err(Error::Config("[warehouse] keep_runs must be at least 1 (the published run)".into()));
+        }
+        file.storage.validate()?;
+        crate::storage::refuse_secrets_in_location(&input)?;
+        crate::storage::refuse_secrets_in_location(&warehouse)?;
+        let memory_limit = flags.memory_limit.as_deref().or(file.run.memory_limit.as_deref()).map(crate::model::engine::parse_bytes).transpose()?;
+        let session = crate::model::SessionOptions { engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(), memory_limit };
         Ok(RunConfig {
             la_code,
             la_name,
@@ -218,8 +255,12 @@ impl RunConfig {
             max_error_issues: file.run.max_error_issues,
             pipeline_text: text,
             privacy,
+            keep_runs,
             sn_model: file.benchmarks.sn_model.unwrap_or_default(),
             targets: file.targets,
+            storage: file.storage,
+            session,
+            mappings: crate::normalise::vendor::load_dir(base.as_deref().map(|b| b.join("mappings")).as_deref(), crate::schema::ssd_tables())?,
         })
     }
 }

@@ -1,8 +1,11 @@
-//! `csc demo`: the whole pipeline on built-in demo data, with no set-up.
+//! `csc demo`: the whole pipeline on invented children, with no set-up.
 //!
-//! The demo data is a small hand-made SSD extract for Southampton (LA 852) — 36 invented
-//! children, April 2021 to March 2023 — with a few deliberate faults so the quality issues table
-//! has something to show. `demo/EXPECTED.md` works out its measures by hand.
+//! By default the demo generates a synthetic Southampton (LA 852) with `csc synth` — financial
+//! years 2023-24 and 2024-25, calibrated to DfE's published figures, with the few faults real
+//! exports have — runs the pipeline over it and writes the Ofsted Annex A workbook as at the end
+//! of the data. `--hand-made` runs the small hand-made extract in `demo/ssd/`
+//! instead (36 invented children, April 2021 to March 2023, six deliberate faults), whose
+//! measures `demo/EXPECTED.md` works out by hand and the tests check.
 
 use std::path::Path;
 
@@ -13,7 +16,7 @@ use crate::pseudonymise::Pseudonymiser;
 use crate::extract::InputFormat;
 use crate::{Error, Result};
 
-/// The demo extract, compiled into the binary.
+/// The hand-made demo extract, compiled into the binary.
 pub const DEMO_FILES: &[(&str, &str)] = &[
     ("ssd_person.csv", include_str!("../demo/ssd/ssd_person.csv")),
     ("ssd_contacts.csv", include_str!("../demo/ssd/ssd_contacts.csv")),
@@ -32,33 +35,93 @@ pub const DEMO_FILES: &[(&str, &str)] = &[
 /// `CSC_PSEUDONYM_KEY`.
 const DEMO_KEY: &[u8] = b"csc-demo-key: invented children only, not a secret";
 
-/// The demo's fixed as-at date (the end of its data), so the demo gives the same output every day.
+/// The hand-made demo's fixed as-at date (the end of its data), so the demo gives the same
+/// output every day.
 pub fn demo_as_at() -> NaiveDate {
     NaiveDate::from_ymd_opt(2023, 3, 31).expect("valid date")
 }
 
-/// Writes the demo extract to `<out>/input/ssd/` and returns the configuration of a run over it
-/// publishing to `<out>/warehouse/`.
+/// The synthetic demo's window: financial years 2023-24 and 2024-25, enough for every rolling
+/// measure and Annex A look-back and quick in a debug build (`csc synth` defaults to six years).
+pub fn synthetic_window() -> (NaiveDate, NaiveDate) {
+    (NaiveDate::from_ymd_opt(2023, 4, 1).expect("valid date"), NaiveDate::from_ymd_opt(2025, 3, 31).expect("valid date"))
+}
+
+/// Seed of the synthetic demo, fixed so it gives the same children on every machine.
+pub const SYNTHETIC_SEED: u64 = 1;
+
+/// Writes the hand-made demo extract to `<out>/input/ssd/` and returns the configuration of a run
+/// over it publishing to `<out>/warehouse/`.
 pub fn prepare(out: &Path) -> Result<RunConfig> {
     let input = out.join("input").join("ssd");
     std::fs::create_dir_all(&input).map_err(|source| Error::Io { context: format!("cannot create {}", input.display()), source })?;
+    // A synthetic demo's files left in the same folder would be read too.
+    clear_csv_files(&input)?;
     for (name, text) in DEMO_FILES {
         let path = input.join(name);
         std::fs::write(&path, text).map_err(|source| Error::Io { context: format!("cannot write {}", path.display()), source })?;
     }
+    run_config(&input, out, demo_as_at())
+}
+
+/// Generates the synthetic demo LA into `<out>/input/` (the SSD extract in `<out>/input/ssd/`)
+/// and returns the configuration of a run over it publishing to `<out>/warehouse/`, with what
+/// the generation produced.
+pub fn prepare_synthetic(out: &Path) -> Result<(RunConfig, crate::synth::SynthOutcome)> {
+    let (from, to) = synthetic_window();
+    let input = out.join("input");
+    clear_csv_files(&input.join("ssd"))?;
+    let synth = crate::synth::SynthConfig {
+        la: "852".into(),
+        from,
+        to,
+        seed: SYNTHETIC_SEED,
+        out: input.clone(),
+        formats: vec![crate::synth::Format::Ssd],
+        messiness: crate::synth::Messiness::Low,
+        annex_a_as_at: None,
+    };
+    let outcome = crate::synth::generate(&synth)?;
+    Ok((run_config(&input.join("ssd"), out, to)?, outcome))
+}
+
+/// Where the demo writes the Annex A workbook.
+pub fn annex_a_path(out: &Path, as_at: NaiveDate) -> std::path::PathBuf {
+    out.join(format!("annex_a_{as_at}.xlsx"))
+}
+
+/// Removes the CSV files an earlier demo left in `dir` (the hand-made and synthetic extracts
+/// share the folder).
+fn clear_csv_files(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            std::fs::remove_file(&path).map_err(|source| Error::Io { context: format!("cannot remove {}", path.display()), source })?;
+        }
+    }
+    Ok(())
+}
+
+/// A run of the demo extract in `input` publishing to `<out>/warehouse/` as at `as_at`.
+fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
     Ok(RunConfig {
         la_code: "852".into(),
         la_name: "Southampton".into(),
         input: input.display().to_string(),
         format: InputFormat::Ssd,
         warehouse: out.join("warehouse").display().to_string(),
-        as_at: demo_as_at(),
+        as_at,
         measures: default_measures(),
         history_years: DEFAULT_HISTORY_YEARS,
         max_error_issues: None,
         pipeline_text: String::new(),
         privacy: Privacy::Pseudonymised(Pseudonymiser::new(DEMO_KEY, false)?),
+        keep_runs: crate::config::DEFAULT_KEEP_RUNS,
         sn_model: Default::default(),
         targets: Default::default(),
+        storage: Default::default(),
+        session: Default::default(),
+        mappings: crate::normalise::vendor::builtin(crate::schema::ssd_tables()),
     })
 }

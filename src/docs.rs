@@ -114,7 +114,7 @@ pub fn data_dictionary() -> String {
     for mart in crate::marts::MARTS {
         let _ = writeln!(md, "\n## `marts/{}/`\n", mart.name);
         let source = mart.sql_file().map(|f| format!(" Built by `{f}`.")).unwrap_or_default();
-        let _ = writeln!(md, "One file, `part-0.parquet`: {}.{source}\n", mart.about);
+        let _ = writeln!(md, "One data file (`part-<hash>.parquet`, a Delta table): {}.{source}\n", mart.about);
         let _ = writeln!(md, "| column | type | meaning |\n|---|---|---|");
         for (name, ty, meaning) in mart.columns {
             let _ = writeln!(md, "| `{name}` | {} | {meaning} |", ty.data_type());

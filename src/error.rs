@@ -14,6 +14,8 @@ pub enum Error {
     PipelineToml { path: PathBuf, source: toml::de::Error },
     #[error("storage location {location}: {source}")]
     Store { location: String, source: object_store::Error },
+    #[error("Delta table {table}: {source}")]
+    Delta { table: String, source: deltalake_core::DeltaTableError },
     #[error("invalid location {0:?}: give a local path or an object-store URL")]
     Location(String),
     #[error("reference data {name}: {message}")]
@@ -40,8 +42,9 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// Wraps an object-store error with the location it concerned.
+    /// Wraps an object-store error with the location it concerned, with any credential from
+    /// the environment blanked out of its message.
     pub fn store(location: impl Into<String>, source: object_store::Error) -> Self {
-        Error::Store { location: location.into(), source }
+        Error::Store { location: location.into(), source: crate::storage::scrub(source) }
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::quality::{Action, Issue, Severity};
-use crate::schema::{table_for_header, TableSpec};
+use crate::schema::TableSpec;
 use crate::storage::Location;
 use crate::{Error, Result};
 
@@ -23,6 +23,36 @@ pub enum InputFormat {
     Ssd,
 }
 
+/// What a file was recognised as: its format and, for formats with one table per file, the
+/// core table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum FileKind {
+    /// One Standard Safeguarding Dataset extract table.
+    Ssd { table: String },
+    /// An Ofsted Annex A workbook holding these lists (1–11).
+    AnnexA { lists: Vec<u8> },
+    /// A case-management export read through the named mapping (`pipelines/mappings/<name>.toml`).
+    Vendor { mapping: String },
+    /// A DfE Children in Need census return (XML).
+    CinCensus,
+    /// One file of an SSDA903 children-looked-after return (`episodes`, `header`, …).
+    Ssda903 { file: String },
+}
+
+impl FileKind {
+    /// A short description for manifests and summaries, e.g. `ssd:referral`.
+    pub fn describe(&self) -> String {
+        match self {
+            FileKind::Ssd { table } => format!("ssd:{table}"),
+            FileKind::AnnexA { lists } => format!("annex_a:lists {}", lists.iter().map(u8::to_string).collect::<Vec<_>>().join(",")),
+            FileKind::Vendor { mapping } => format!("vendor:{mapping}"),
+            FileKind::CinCensus => "cin_census".to_string(),
+            FileKind::Ssda903 { file } => format!("ssda903:{file}"),
+        }
+    }
+}
+
 /// One file received.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputFile {
@@ -30,8 +60,8 @@ pub struct InputFile {
     pub path: String,
     pub size: u64,
     pub sha256: String,
-    /// Core table the file was recognised as, if any.
-    pub table: Option<String>,
+    /// What the file was recognised as, if anything.
+    pub kind: Option<FileKind>,
     #[serde(skip)]
     pub bytes: Bytes,
 }
@@ -48,27 +78,21 @@ pub async fn extract(input: &Location, tables: &[TableSpec], issues: &mut Vec<Is
         }
         let bytes = input.get(&meta.location).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        let table = recognise(&bytes, tables).map(|t| t.name.clone());
-        if table.is_none() {
+        let kind = crate::normalise::recognise(&bytes, tables);
+        if kind.is_none() {
             issues.push(
-                Issue::new(Severity::Warning, STAGE, "unrecognised_file", "the header row matches no SSD table; the file was not loaded", Action::FileSkipped)
+                Issue::new(Severity::Warning, STAGE, "unrecognised_file", "the content matches no known export format; the file was not loaded", Action::FileSkipped)
                     .file(&path),
             );
         }
-        files.push(InputFile { path, size: bytes.len() as u64, sha256, table, bytes });
+        files.push(InputFile { path, size: bytes.len() as u64, sha256, kind, bytes });
     }
+    // Input order decides which of two duplicate records is kept, so it must not depend on
+    // the order the store lists files in.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     if files.is_empty() {
         return Err(Error::NoInput(input.display.clone()));
     }
     Ok(files)
 }
 
-/// The table a file holds, recognised from its first line.
-fn recognise<'a>(bytes: &[u8], tables: &'a [TableSpec]) -> Option<&'a TableSpec> {
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let (text, _) = crate::normalise::decode_lossy_head(head);
-    let first_line = text.lines().next()?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(first_line.as_bytes());
-    let header: Vec<String> = reader.records().next()?.ok()?.iter().map(str::to_string).collect();
-    table_for_header(tables, &header)
-}

@@ -58,6 +58,14 @@ enum Command {
         /// If another run holds the warehouse, wait up to this many seconds for it.
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
+        /// Where the model stage's SQL runs: `local` (this process) or `ballista://HOST:PORT`
+        /// (an Apache Ballista scheduler; needs a csc built with `--features ballista`).
+        #[arg(long, value_name = "ENGINE")]
+        engine: Option<csc_pipeline::model::Engine>,
+        /// Memory the model stage's queries may hold before they spill to temporary files
+        /// (e.g. 512MiB, 2GiB); default unlimited.
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
     },
     /// Generate a synthetic local authority calibrated to its DfE published figures.
     Synth {
@@ -76,21 +84,27 @@ enum Command {
         /// Output folder (the SSD extract goes to <out>/ssd/).
         #[arg(long)]
         out: PathBuf,
-        /// Output formats, comma-separated: ssd, cin, ssda903 (annex-a is not built yet).
+        /// Output formats, comma-separated: ssd, cin, ssda903, annex-a.
         #[arg(long, value_enum, value_delimiter = ',', default_value = "ssd")]
         formats: Vec<synth::Format>,
-        /// Faults real exports have, injected into the files (listed in ssd/_faults.csv).
+        /// Faults real exports have, injected into the files (listed in ssd/_faults.csv and annex_a/_faults.csv).
         #[arg(long, value_enum, default_value = "none")]
         messiness: synth::Messiness,
         /// Print target against generated for every calibrated measure; exit 1 if any check fails.
         #[arg(long)]
         report: bool,
+        /// As-at date of the Annex A workbook (--formats annex-a); default --to.
+        #[arg(long)]
+        annex_a_as_at: Option<NaiveDate>,
     },
-    /// Run the whole pipeline on the built-in demo data (no set-up needed).
+    /// Generate a synthetic LA and run the whole pipeline on it, writing the warehouse and the Annex A workbook (no set-up needed).
     Demo {
-        /// Folder for the demo input and warehouse.
+        /// Folder for the demo input, warehouse and Annex A workbook.
         #[arg(long, default_value = "csc-demo")]
         out: PathBuf,
+        /// Run the small hand-made extract in demo/ssd (answers worked out in demo/EXPECTED.md) instead of a synthetic LA.
+        #[arg(long)]
+        hand_made: bool,
     },
     /// Write the Ofsted Annex A workbook (lists 1-11) as at a date, from a warehouse's published lists.
     #[command(name = "annex-a")]
@@ -107,6 +121,37 @@ enum Command {
         /// Warehouse folder or object-store URL (overrides the pipeline file).
         #[arg(long)]
         warehouse: Option<String>,
+    },
+    /// Write the published run's data-quality issues as a CSV file to open in Excel.
+    Issues {
+        /// CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Pipeline file naming the warehouse.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+        /// Warehouse folder or object-store URL (overrides the pipeline file).
+        #[arg(long)]
+        warehouse: Option<String>,
+        /// Include the raw cell values (from the restricted area; they may be personal data).
+        #[arg(long)]
+        restricted: bool,
+    },
+    /// Check an export without running the pipeline: read and type every file (SSD CSVs, Annex A
+    /// workbooks, mapped case-management CSVs …) and print what each file was recognised as,
+    /// the rows each core table got and the data-quality issues by code. Exit 2 when there are
+    /// error-severity issues. Nothing is written.
+    Check {
+        /// An export file, or a folder of them.
+        #[arg(long)]
+        input: String,
+        /// Pipeline file whose `mappings` folder holds the case-management export mappings.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+        /// Also write every issue, with its file, sheet, row, column and raw value, to this CSV
+        /// (it holds cell values: keep it where the export itself may be kept).
+        #[arg(long)]
+        issues: Option<PathBuf>,
     },
     /// Write the data dictionary (every measure and published column) as Markdown.
     Docs {
@@ -131,24 +176,27 @@ fn main() -> ExitCode {
         }
     };
     logging::init(cli.log_format);
+    csc_pipeline::progress::enable(cli.log_format == LogFormat::Text);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(anyhow::anyhow!("cannot start the async runtime: {e}")),
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run { pipeline, input, format, la, warehouse, as_at, force, wait } => {
+            Command::Run { pipeline, input, format, la, warehouse, as_at, force, wait, engine, memory_limit } => {
                 // The pseudonymisation key is a secret: it comes from the environment only.
                 let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
                 let opts = RunOptions { force, wait_for_lock: wait.map(std::time::Duration::from_secs), explicit_as_at: as_at.is_some() };
-                let flags = Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key };
+                let flags = Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, engine, memory_limit };
                 cmd_run(flags, opts).await
             }
-            Command::Synth { la, from, to, seed, out, formats, messiness, report } => {
-                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness }, report).map(|()| ExitCode::SUCCESS)
+            Command::Synth { la, from, to, seed, out, formats, messiness, report, annex_a_as_at } => {
+                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report).map(|()| ExitCode::SUCCESS)
             }
-            Command::Demo { out } => cmd_demo(out).await.map(|()| ExitCode::SUCCESS),
+            Command::Demo { out, hand_made } => cmd_demo(out, hand_made).await.map(|()| ExitCode::SUCCESS),
+            Command::Issues { out, pipeline, warehouse, restricted } => cmd_issues(out, pipeline, warehouse, restricted).await.map(|()| ExitCode::SUCCESS),
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
+            Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
             Command::AnnexA { as_at, out, pipeline, warehouse } => cmd_annex_a(as_at, out, pipeline, warehouse).await.map(|()| ExitCode::SUCCESS),
         }
     });
@@ -175,30 +223,108 @@ async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode>
     })
 }
 
-async fn cmd_demo(out: PathBuf) -> anyhow::Result<()> {
-    let cfg = demo::prepare(&out)?;
+async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
+    let (cfg, input) = if hand_made {
+        let cfg = demo::prepare(&out)?;
+        let input = format!("hand-made SSD extract, 36 invented children: {}", cfg.input);
+        (cfg, input)
+    } else {
+        let (cfg, synth) = demo::prepare_synthetic(&out)?;
+        let (from, to) = demo::synthetic_window();
+        let input = format!("synthetic {} ({}) {from} to {to}, {} invented children, {} faults injected: {}", synth.report.la_name, synth.report.la_code, synth.children, synth.faults, cfg.input);
+        (cfg, input)
+    };
     // The demo always runs, even over its own earlier output.
     let outcome = run(&cfg, &RunOptions { force: true, ..RunOptions::default() }).await?;
     print_outcome(&outcome);
+    let warehouse = csc_pipeline::storage::Location::parse(&cfg.warehouse, false)?;
+    let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, cfg.as_at).await?;
+    let workbook = demo::annex_a_path(&out, cfg.as_at);
+    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &workbook)?;
     println!();
-    println!("Demo input (hand-made SSD extract, 36 invented children): {}", cfg.input);
+    println!("Demo input ({input})");
+    println!("Warehouse: {}", outcome.warehouse);
+    println!("Annex A workbook as at {}: {}", cfg.as_at, workbook.display());
     println!("Open the fact table in DuckDB:");
     println!("  SELECT * FROM read_parquet('{}/marts/fact_measure/*/*.parquet', hive_partitioning = true);", outcome.warehouse);
     Ok(())
 }
 
-async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, pipeline: Option<PathBuf>, warehouse: Option<String>) -> anyhow::Result<()> {
+/// The warehouse a command reads: `--warehouse`, else the one the pipeline file names.
+fn warehouse_arg(warehouse: Option<String>, pipeline: Option<PathBuf>, what: &str) -> anyhow::Result<csc_pipeline::storage::Location> {
     let location = match (warehouse, pipeline) {
         (Some(w), _) => w,
         (None, Some(p)) => csc_pipeline::config::warehouse_of(&p)?,
-        (None, None) => anyhow::bail!("give --warehouse or --pipeline to say where the Annex A lists are"),
+        (None, None) => anyhow::bail!("give --warehouse or --pipeline to say where the {what} are"),
     };
-    let warehouse = csc_pipeline::storage::Location::parse(&location, false)?;
+    Ok(csc_pipeline::storage::Location::parse(&location, false)?)
+}
+
+async fn cmd_issues(out: PathBuf, pipeline: Option<PathBuf>, warehouse: Option<String>, restricted: bool) -> anyhow::Result<()> {
+    let warehouse = warehouse_arg(warehouse, pipeline, "data-quality issues")?;
+    let rows = csc_pipeline::report::issues_csv::write_issues_csv(&warehouse, restricted, &out).await?;
+    println!("{} ({rows} issues{})", out.display(), if restricted { ", with raw values" } else { "" });
+    Ok(())
+}
+
+async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, pipeline: Option<PathBuf>, warehouse: Option<String>) -> anyhow::Result<()> {
+    let warehouse = warehouse_arg(warehouse, pipeline, "Annex A lists")?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, as_at).await?;
     csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &out)?;
     let rows: usize = lists.iter().map(|(_, b)| b.num_rows()).sum();
     println!("{} (11 lists, {rows} rows, as at {as_at})", out.display());
     Ok(())
+}
+
+async fn cmd_check(input: String, pipeline: Option<PathBuf>, issues_csv: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    use csc_pipeline::normalise::{normalise, recognise, vendor};
+    use csc_pipeline::quality::Severity;
+    let tables = csc_pipeline::schema::ssd_tables();
+    let codes = csc_pipeline::reference::CodeLists::builtin();
+    vendor::use_mappings(vendor::load_dir(pipeline.as_deref().and_then(|p| p.parent()).map(|d| d.join("mappings")).as_deref(), tables)?);
+    let started = std::time::Instant::now();
+    let mut issues = Vec::new();
+    let path = std::path::Path::new(&input);
+    let files = if path.is_file() {
+        let bytes = bytes::Bytes::from(std::fs::read(path)?);
+        let kind = recognise(&bytes, tables);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| input.clone());
+        vec![csc_pipeline::extract::InputFile { path: name, size: bytes.len() as u64, sha256: String::new(), kind, bytes }]
+    } else {
+        let location = csc_pipeline::storage::Location::parse(&input, false)?;
+        csc_pipeline::extract::extract(&location, tables, &mut issues).await?
+    };
+    let out = normalise(tables, &files, codes, &mut issues)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rows: usize = out.rows_by_file.iter().sum();
+    println!("checked {} file(s) in {elapsed:.2} s: {rows} records for the core tables", files.len());
+    for (f, n) in files.iter().zip(&out.rows_by_file) {
+        let kind = f.kind.as_ref().map(|k| k.describe()).unwrap_or_else(|| "not recognised".into());
+        println!("  {}: {kind}, {n} records", f.path);
+    }
+    println!("core tables:");
+    for t in out.tables.iter().filter(|t| t.rows_in > 0) {
+        println!("  {:<20} {:>8} rows ({} rejected)", t.spec.name, t.rows_out(), t.rows_in - t.rows_out());
+    }
+    let mut by_code: std::collections::BTreeMap<(Severity, &str), usize> = Default::default();
+    for i in &issues {
+        *by_code.entry((i.severity, i.code)).or_default() += 1;
+    }
+    let counts = csc_pipeline::quality::IssueCounts::of(&issues);
+    println!("issues: {} error, {} warning, {} info", counts.error, counts.warning, counts.info);
+    for ((severity, code), n) in by_code.iter().rev() {
+        println!("  {:<8} {code:<28} {n:>8}", severity.as_str());
+    }
+    if let Some(path) = issues_csv {
+        use std::io::Write;
+        let batch = csc_pipeline::quality::issues_batch("check", &issues)?;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        file.write_all("\u{feff}".as_bytes())?;
+        datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(&mut file).write(&batch)?;
+        file.flush()?;
+        println!("issues written to {}", path.display());
+    }
+    Ok(if counts.error > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 fn cmd_docs(out: PathBuf) -> anyhow::Result<()> {

@@ -36,9 +36,20 @@ pub struct Manifest {
     /// Rows of each Annex A list published for the as-at date.
     pub annex_a: BTreeMap<String, usize>,
     pub issues: IssueSummary,
+    /// Each measure's headline value (latest rolling 12 months, else latest month), which the
+    /// next run compares its own with.
+    pub headlines: Vec<crate::report::movement::Headline>,
+    /// Measures whose headline moved sharply since the previously published run.
+    pub moved_sharply: Vec<crate::report::movement::Move>,
     pub stages: Vec<StageEntry>,
     /// Files published by the run, relative to the warehouse.
     pub outputs: Vec<String>,
+    /// Delta version of each table the run published, by folder (`core/person`: 4): with Delta
+    /// time travel, what this run published can be read back table by table.
+    pub delta_versions: BTreeMap<String, u64>,
+    /// Runs whose table versions are kept (this run first, then earlier published runs, up to
+    /// `[warehouse] keep_runs`); files no retained run references are vacuumed.
+    pub retained_runs: Vec<String>,
 }
 
 /// An input file as received.
@@ -47,8 +58,12 @@ pub struct InputEntry {
     pub path: String,
     pub size_bytes: u64,
     pub sha256: String,
-    /// Core table it was read into; `null` when it was not recognised.
+    /// What it was recognised as (`ssd:referral`, ...); `null` when it was not recognised.
     pub table: Option<String>,
+    /// Data rows read from it (accepted or rejected).
+    pub rows: usize,
+    /// Data-quality issues raised on it, by severity.
+    pub issues: IssueCounts,
 }
 
 /// Rows of one core table.

@@ -118,6 +118,11 @@ impl Issue {
         self
     }
 
+    pub fn sheet(mut self, sheet: &str) -> Self {
+        self.sheet = Some(sheet.to_string());
+        self
+    }
+
     pub fn row(mut self, row: i64) -> Self {
         self.row = Some(row);
         self
@@ -127,6 +132,12 @@ impl Issue {
     pub fn column(mut self, name: &str, index: usize) -> Self {
         self.column = Some(name.to_string());
         self.column_letter = Some(crate::schema::column_letter(index));
+        self
+    }
+
+    /// Sets a column (or XML element) name that has no spreadsheet letter.
+    pub fn column_named(mut self, name: &str) -> Self {
+        self.column = Some(name.to_string());
         self
     }
 
@@ -210,13 +221,18 @@ impl IssueCounts {
     pub fn of(issues: &[Issue]) -> Self {
         let mut c = IssueCounts::default();
         for i in issues {
-            match i.severity {
-                Severity::Error => c.error += 1,
-                Severity::Warning => c.warning += 1,
-                Severity::Info => c.info += 1,
-            }
+            c.count(i.severity);
         }
         c
+    }
+
+    /// Counts one more issue of this severity.
+    pub fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.error += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Info => self.info += 1,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One pipeline run: extract → normalise → model → publish, each in its own tracing span, with a
 //! manifest written whether the run succeeds or fails.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
@@ -14,9 +14,10 @@ use crate::extract::{extract, InputFile};
 use crate::lock::RunLock;
 use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
 use crate::model::annex_a::run_lists;
-use crate::model::{run_measures, session, ModelParams};
+use crate::model::{run_measures, session_on, ModelParams};
 use crate::normalise::normalise;
-use crate::publish::{commit, staging_root, write_partitioned, write_table};
+use crate::publish::vacuum::{after_publish, published_manifest, recover, retained_runs};
+use crate::publish::{commit, CommitInfo, Staging};
 use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
 use crate::reference::CodeLists;
 use crate::schema::ssd_tables;
@@ -78,7 +79,7 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
         run_id: format!("{}-pending", started.format("%Y%m%dT%H%M%SZ")),
         ..Manifest::default()
     };
-    let root = Location::parse(&cfg.warehouse, true)?;
+    let root = Location::open(&cfg.warehouse, true, &cfg.storage)?;
     let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
     // A rerun as at a date other than the published one goes to its own folder.
     let warehouse = match published_as_at(&root).await {
@@ -116,16 +117,23 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
         Ok(Some(fact)) => {
             manifest.status = "succeeded".into();
             write_manifest(warehouse, &manifest, true).await?;
+            // Published: the files no retained run needs go, so plain Parquet readers of each
+            // folder see exactly the new data. A failure here leaves extra files that the next
+            // run removes; it does not undo the publish.
+            match after_publish(warehouse, &manifest.run_id, &manifest.retained_runs, &serde_json::to_value(&manifest)?).await {
+                Ok(deleted) => info!(files_deleted = deleted, "superseded files vacuumed"),
+                Err(e) => warn!(error = %e, "could not vacuum superseded files; the next run will"),
+            }
             info!(run_id = %manifest.run_id, elapsed_ms = manifest.elapsed_ms as u64, issues = manifest.issues.total, "run succeeded");
             Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
         }
         Err(e) => {
             manifest.status = "failed".into();
             manifest.error = Some(e.to_string());
-            // Best effort: the staged files of a failed run are removed and the failure recorded;
-            // neither may hide the original error.
-            if let Err(cleanup) = warehouse.delete_all(&staging_root(&manifest.run_id)).await {
-                warn!(error = %cleanup, "could not remove the failed run's staged files");
+            // Best effort: whatever the failed run committed or staged is undone and the failure
+            // recorded; neither may hide the original error.
+            if let Err(cleanup) = recover(warehouse).await {
+                warn!(error = %cleanup, "could not undo the failed run's changes; the next run will");
             }
             if let Err(write) = write_manifest(warehouse, &manifest, false).await {
                 warn!(error = %write, "could not write the failed run's manifest");
@@ -137,19 +145,23 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
 
 /// The four stages. `None` when the run was skipped because nothing changed.
 async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>) -> Result<Option<RecordBatch>> {
+    // A run that died (killed, machine lost) may have left staged files or half its commits:
+    // undo them first, so the warehouse is the published one again whatever this run does.
+    recover(warehouse).await?;
     let tables = ssd_tables();
     let codes = CodeLists::builtin();
     let mut issues: Vec<Issue> = Vec::new();
 
     // Extract
     let t = Instant::now();
-    let input = Location::parse(&cfg.input, false)?;
+    let input = Location::open(&cfg.input, false, &cfg.storage)?;
+    crate::normalise::vendor::use_mappings(cfg.mappings.clone());
     let files = extract(&input, tables, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
-    manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.table.clone() }).collect();
+    manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.kind.as_ref().map(|k| k.describe()), rows: 0, issues: IssueCounts::default() }).collect();
     manifest.run_key = run_key(cfg, &files);
     manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
-    stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.table.is_some()).count(), &issues, bytes);
+    stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.kind.is_some()).count(), &issues, bytes);
     if !opts.force {
         if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key).await {
             manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
@@ -162,7 +174,18 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let before = issues.len();
     let core = {
         let _span = info_span!("normalise").entered();
-        normalise(tables, &files, codes, &mut issues)?
+        let normalised = normalise(tables, &files, codes, &mut issues)?;
+        let mut by_file: HashMap<&str, IssueCounts> = HashMap::new();
+        for i in &issues {
+            if let Some(file) = &i.file {
+                by_file.entry(file.as_str()).or_default().count(i.severity);
+            }
+        }
+        for (entry, rows) in manifest.inputs.iter_mut().zip(&normalised.rows_by_file) {
+            entry.rows = *rows;
+            entry.issues = by_file.remove(entry.path.as_str()).unwrap_or_default();
+        }
+        normalised.tables
     };
     for i in &issues[before..] {
         if i.severity == Severity::Error {
@@ -178,19 +201,15 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         .collect();
     // The identifiable core goes to the restricted area (the model reads it from there); analysts
     // get the pseudonymised copy in core/.
-    let staging = staging_root(&manifest.run_id);
-    let mut table_dirs = Vec::new();
+    let mut staging = Staging::begin(warehouse, &manifest.run_id).await?;
     for c in &core {
-        let restricted = format!("{RESTRICTED}/core/{}", c.spec.name);
-        write_table(warehouse, &format!("{staging}/{restricted}"), &c.batch).await?;
-        table_dirs.push(restricted);
-        let analyst = format!("core/{}", c.spec.name);
+        staging.table(warehouse, &format!("{RESTRICTED}/core/{}", c.spec.name), &c.batch).await?;
         let batch = match &cfg.privacy {
             Privacy::Pseudonymised(p) => p.table(&c.spec, &c.batch)?,
             Privacy::Identifiable => c.batch.clone(),
         };
-        write_table(warehouse, &format!("{staging}/{analyst}"), &batch).await?;
-        table_dirs.push(analyst);
+        staging.table(warehouse, &format!("core/{}", c.spec.name), &batch).await?;
+        crate::failpoint::hit("normalise.table");
     }
     drop(core);
     stage_done(manifest, "normalise", t, rows_in, rows_out, &issues[before..], 0);
@@ -201,7 +220,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
     let (model, lists, marts) = async {
-        let ctx = session(warehouse, &format!("{staging}/{RESTRICTED}/core"), tables, &params).await?;
+        let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
         let lists = run_lists(&ctx, &mut issues).await?;
         let marts = crate::marts::build(&ctx, &model.fact, cfg.sn_model, &cfg.targets).await?;
@@ -212,41 +231,57 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     manifest.measures = MeasureSummary { measure_ids: cfg.measures.clone(), rows: model.fact.num_rows(), months: model.months, financial_years: model.financial_years };
     manifest.annex_a = lists.iter().map(|l| (l.name.to_string(), l.batch.num_rows())).collect();
     stage_done(manifest, "model", t, rows_out, model.fact.num_rows(), &issues[before..], 0);
+    record_movement(warehouse, manifest, &model.fact).await?;
 
     // Publish
     let t = Instant::now();
     let publish = async {
-        write_partitioned(warehouse, &format!("{staging}/marts/fact_measure"), &model.fact, "financial_year").await?;
-        table_dirs.push("marts/fact_measure".to_string());
+        staging.partitioned(warehouse, "marts/fact_measure", &model.fact, "financial_year").await?;
         // BI marts (issue 5): dim_measure, dim_period, dim_la, benchmarks, measure_rag.
         for mart in &marts {
-            let dir = format!("marts/{}", mart.name);
-            write_table(warehouse, &format!("{staging}/{dir}"), &mart.batch).await?;
-            table_dirs.push(dir);
+            staging.table(warehouse, &format!("marts/{}", mart.name), &mart.batch).await?;
         }
         // Annex A lists name children, so they are restricted. Each as-at date is its own
         // partition, so an Ofsted rerun never replaces the nightly lists.
         for list in &lists {
-            let dir = format!("{RESTRICTED}/annex_a/{}/as_at={}", list.name, cfg.as_at);
-            write_table(warehouse, &format!("{staging}/{dir}"), &list.batch).await?;
-            table_dirs.push(dir);
+            staging.partition(warehouse, &format!("{RESTRICTED}/annex_a/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string()).await?;
         }
-        write_table(warehouse, &format!("{staging}/{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, &issues)?).await?;
-        table_dirs.push(format!("{RESTRICTED}/quality/issues"));
+        staging.table(warehouse, &format!("{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, &issues)?).await?;
         let analyst_issues = match &cfg.privacy {
             Privacy::Pseudonymised(p) => redact_issues(&issues, p.worker_names),
             Privacy::Identifiable => issues.clone(),
         };
-        write_table(warehouse, &format!("{staging}/quality/issues"), &issues_batch(&manifest.run_key, &analyst_issues)?).await?;
-        table_dirs.push("quality/issues".to_string());
-        commit(warehouse, &manifest.run_id, &table_dirs).await
+        staging.table(warehouse, "quality/issues", &issues_batch(&manifest.run_key, &analyst_issues)?).await?;
+        // Every table is staged: commit them one by one. Until the manifest below names the new
+        // versions, the published run is still the previous one.
+        let info = CommitInfo { run_id: manifest.run_id.clone(), run_key: manifest.run_key.clone(), as_at: cfg.as_at.to_string() };
+        let versions = commit(warehouse, &staging, &info).await?;
+        Ok::<_, Error>((staging.files(), versions))
     }
     .instrument(info_span!("publish", warehouse = %warehouse.display))
     .await?;
-    manifest.outputs = publish;
+    let (outputs, versions) = publish;
+    manifest.outputs = outputs;
+    manifest.delta_versions = versions;
+    manifest.retained_runs = retained_runs(&manifest.run_id, published_manifest(warehouse).await.as_ref(), cfg.keep_runs);
     manifest.issues = issue_summary(&issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
     Ok(Some(model.fact))
+}
+
+/// Records the run's headline measures and those that moved sharply since the published run,
+/// warning about each (measure ids and aggregate values only).
+async fn record_movement(warehouse: &Location, manifest: &mut Manifest, fact: &RecordBatch) -> Result<()> {
+    use crate::report::movement::{headlines, sharp_moves, Headline};
+    manifest.headlines = headlines(fact);
+    let previous: Option<Vec<Headline>> = published_manifest(warehouse).await.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
+    if let Some(previous) = previous {
+        manifest.moved_sharply = sharp_moves(&previous, &manifest.headlines, &crate::marts::dim_measure::units()?);
+        for m in &manifest.moved_sharply {
+            warn!(measure_id = %m.measure_id, "measure moved sharply since the last published run: {m}");
+        }
+    }
+    Ok(())
 }
 
 /// Records a stage's figures in the manifest and logs them.
@@ -277,6 +312,10 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
+    for m in &cfg.mappings {
+        h.update(m.text.as_bytes());
+        h.update([0]);
+    }
     for f in files {
         h.update(f.path.as_bytes());
         h.update([0]);
@@ -284,12 +323,6 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
         h.update([0]);
     }
     hex::encode(h.finalize())
-}
-
-/// The manifest of the run whose tables are published (`_runs/published.json`), if any.
-async fn published_manifest(warehouse: &Location) -> Option<serde_json::Value> {
-    let bytes = warehouse.get(&warehouse.child("_runs/published.json")).await.ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// The as-at date of the tables published at a warehouse's root, if any.

@@ -123,9 +123,20 @@ pub fn ssd_tables() -> &'static [TableSpec] {
     })
 }
 
-/// Normalises a header cell for matching: trimmed, lower case, byte-order mark removed.
+/// Normalises a header cell for matching: byte-order mark removed, trimmed, lower case, and runs
+/// of spaces, hyphens or dots made one underscore (`Pers Person-ID` → `pers_person_id`).
 pub fn header_key(raw: &str) -> String {
-    raw.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()
+    let mut key = String::with_capacity(raw.len());
+    for c in raw.trim_start_matches('\u{feff}').trim().chars() {
+        if matches!(c, ' ' | '-' | '.' | '\t') {
+            if !key.ends_with('_') {
+                key.push('_');
+            }
+        } else {
+            key.push(c.to_ascii_lowercase());
+        }
+    }
+    key
 }
 
 /// Finds the core table a CSV header row belongs to: the table whose primary key is present and
@@ -154,6 +165,13 @@ pub fn column_letter(index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_keys_forgive_case_spacing_and_punctuation() {
+        assert_eq!(header_key("\u{feff} Pers Person-ID "), "pers_person_id");
+        assert_eq!(header_key("cont_contact_date"), "cont_contact_date");
+        assert_eq!(header_key("CINE  REFERRAL.DATE"), "cine_referral_date");
+    }
 
     #[test]
     fn compiled_schema_parses_and_names_the_walking_skeleton_tables() {

@@ -25,7 +25,10 @@ use crate::storage::Location;
 use crate::{Error, Result};
 
 pub mod annex_a;
+pub mod engine;
 pub mod udf;
+
+pub use engine::{Engine, SessionOptions};
 
 const STAGE: &str = "model";
 
@@ -130,10 +133,15 @@ pub fn fact_schema() -> SchemaRef {
     ]))
 }
 
-/// A new DataFusion session with the core tables (read back from the Parquet the normalise stage
-/// wrote under `core_root`) and the reference tables registered.
+/// A new in-process DataFusion session with the core tables (read back from the Parquet the
+/// normalise stage wrote under `core_root`) and the reference tables registered.
 pub async fn session(core: &Location, core_root: &str, tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
-    let ctx = SessionContext::new();
+    session_on(&SessionOptions::default(), core, core_root, tables, p).await
+}
+
+/// As [`session`], on the engine and with the memory limit `opts` chooses.
+pub async fn session_on(opts: &SessionOptions, core: &Location, core_root: &str, tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
+    let ctx = engine::context(opts).await?;
     ctx.register_object_store(&core.root_url, core.store.clone());
     for spec in tables {
         let url = core.folder_url(&format!("{core_root}/{}", spec.name));
@@ -183,7 +191,10 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
 
     let fact = fact_schema();
     let mut results = Vec::new();
-    for id in execution_order(measures)? {
+    let order = execution_order(measures)?;
+    let bar = crate::progress::stage("model", order.len() as u64, "measure files");
+    for id in order {
+        bar.inc();
         let (_, sql) = MEASURES.iter().find(|(m, _)| *m == id).expect("execution_order only returns known measures");
         let file = format!("sql/measures/{id}.sql");
         let batches = query(ctx, (&file, sql)).await?;
@@ -198,6 +209,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
             results.extend(conformed);
         }
     }
+    bar.finish();
     let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Config("no measures to run".into()))?;
     ctx.register_table("measure_results", Arc::new(MemTable::try_new(schema, vec![results])?))?;
     let rows = query(ctx, FACT_MEASURE_SQL).await?;

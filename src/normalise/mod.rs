@@ -1,23 +1,33 @@
 //! Normalise: turns the extracted files into typed Arrow record batches, one per core table.
 //!
-//! Every cell is typed by [`cells::type_cell`]; every problem becomes a quality issue naming the
-//! file, row, column and raw value. Rows without their key or person id are rejected (and
-//! recorded); a repeated primary key keeps its first occurrence.
+//! Each file is read by the reader for its format (SSD CSV today; each format is a module here)
+//! into a [`Sink`] of per-table builders; files are read in parallel on all cores and their parts
+//! merged per table in input order. Every cell is typed by [`cells::type_cell`] and every problem
+//! becomes a quality issue naming the file, sheet, row, column and raw value. Rows without their
+//! key or person id are rejected (and recorded); a repeated primary key keeps its first
+//! occurrence.
 
+pub mod annex_a;
+pub mod builder;
 pub mod cells;
+pub mod cin_xml;
 mod decode;
+pub mod delimited;
+pub mod ssd;
+pub mod ssda903;
+pub mod vendor;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use datafusion::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder, RecordBatch, StringBuilder};
+use datafusion::arrow::array::RecordBatch;
 
-use crate::extract::InputFile;
+use crate::extract::{FileKind, InputFile};
 use crate::quality::{Action, Issue, Severity};
 use crate::reference::CodeLists;
-use crate::schema::{header_key, ColumnType, TableSpec};
+use crate::schema::TableSpec;
 use crate::Result;
-use cells::{type_cell, Typed};
+use builder::{merge, TableBuilder, TablePart};
 
 const STAGE: &str = "normalise";
 
@@ -36,209 +46,162 @@ impl CoreTable {
     }
 }
 
-/// Normalises the files assigned to each table. Tables with no file are produced empty (and the
-/// missing file is recorded), so the model always sees every core table.
-pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, issues: &mut Vec<Issue>) -> Result<Vec<CoreTable>> {
+/// The per-table builders one input file writes into; a reader asks for the tables it fills.
+pub struct Sink<'a> {
+    tables: &'a [TableSpec],
+    builders: Vec<Option<TableBuilder<'a>>>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(tables: &'a [TableSpec]) -> Self {
+        Sink { tables, builders: tables.iter().map(|_| None).collect() }
+    }
+
+    /// The builder of a core table. Panics on a table name the schema does not define: readers
+    /// name their tables in code, so that is a programming error, not bad input.
+    pub fn table(&mut self, name: &str) -> &mut TableBuilder<'a> {
+        let i = self.tables.iter().position(|t| t.name == name).unwrap_or_else(|| panic!("no core table named {name}"));
+        self.builders[i].get_or_insert_with(|| TableBuilder::new(&self.tables[i]))
+    }
+
+    fn finish(self) -> Result<Vec<TablePart>> {
+        self.builders.into_iter().flatten().map(TableBuilder::finish).collect()
+    }
+}
+
+/// What reading one file produced.
+struct FileOutput {
+    parts: Vec<TablePart>,
+    issues: Vec<Issue>,
+    /// For a CIN census return: what its header says, for merging several years.
+    cin: Option<cin_xml::Return>,
+    /// For an SSDA903 file: its rows, loaded once every year's files have been read.
+    ssda903: Option<ssda903::ReturnFile>,
+}
+
+/// Reads one file with the reader for its format.
+fn read_file(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Result<FileOutput> {
+    let mut sink = Sink::new(tables);
+    let mut issues = Vec::new();
+    let mut cin = None;
+    let mut ssda903 = None;
+    match &file.kind {
+        Some(FileKind::Ssd { table }) => ssd::read(file, table, &mut sink, codes, &mut issues),
+        Some(FileKind::AnnexA { .. }) => annex_a::read(file, tables, &mut sink, codes, &mut issues),
+        Some(FileKind::Vendor { mapping }) => vendor::read(file, mapping, tables, &mut sink, codes, &mut issues),
+        Some(FileKind::CinCensus) => cin = cin_xml::read(file, &mut sink, codes, &mut issues),
+        Some(FileKind::Ssda903 { file: name }) => ssda903 = ssda903::read(file, name, &mut issues),
+        None => {}
+    }
+    crate::failpoint::hit("normalise.file");
+    Ok(FileOutput { parts: sink.finish()?, issues, cin, ssda903 })
+}
+
+/// Recognises the format (and for one-table formats, the table) of a file from its content (its
+/// header row, XML root or workbook sheets), never from its name. `None` when no reader knows it.
+pub fn recognise(bytes: &[u8], tables: &[TableSpec]) -> Option<FileKind> {
+    if let Some(lists) = annex_a::recognise(bytes) {
+        return Some(FileKind::AnnexA { lists });
+    }
+    if cin_xml::recognise(bytes) {
+        return Some(FileKind::CinCensus);
+    }
+    let (text, _) = decode_lossy_head(&bytes[..bytes.len().min(64 * 1024)]);
+    let first_line = text.lines().next()?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(first_line.as_bytes());
+    let header: Vec<String> = reader.records().next()?.ok()?.iter().map(str::to_string).collect();
+    if let Some(mapping) = vendor::recognise(&header, tables) {
+        return Some(FileKind::Vendor { mapping });
+    }
+    if let Some(name) = ssda903::recognise(&header) {
+        return Some(FileKind::Ssda903 { file: name.to_string() });
+    }
+    if let Some(spec) = ssd::recognise(&header, tables) {
+        return Some(FileKind::Ssd { table: spec.name.clone() });
+    }
+    None
+}
+
+/// The core tables, and how many data rows each input file held (in input order).
+#[derive(Debug)]
+pub struct Normalised {
+    pub tables: Vec<CoreTable>,
+    pub rows_by_file: Vec<usize>,
+}
+
+/// Normalises every recognised file. Tables no file supplied are produced empty (and that is
+/// recorded), so the model always sees every core table. Issues come out in input order
+/// whatever order the files were read in.
+pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, issues: &mut Vec<Issue>) -> Result<Normalised> {
+    let bar = crate::progress::stage("normalise", files.len() as u64, "files");
+    let outputs = read_in_parallel(files, |f| {
+        let output = read_file(f, tables, codes);
+        bar.inc();
+        output
+    });
+    bar.finish();
+    let mut outputs = outputs.into_iter().collect::<Result<Vec<FileOutput>>>()?;
+    // Several years' CIN census returns become one history before the tables are merged.
+    let returns = outputs
+        .iter_mut()
+        .zip(files)
+        .filter_map(|(o, f)| {
+            let FileOutput { parts, cin, .. } = o;
+            Some(cin_xml::history::ReturnParts { file: &f.path, ret: cin.as_ref()?, parts })
+        })
+        .collect();
+    let mut history_issues = Vec::new();
+    cin_xml::history::merge_returns(returns, tables, &mut history_issues)?;
+    // Several years' SSDA903 returns: the latest version of each record, episodes repaired
+    // across years.
+    let ssda903_rows: Vec<usize> = outputs.iter().map(|o| o.ssda903.as_ref().map_or(0, |r| r.rows.len())).collect();
+    let ssda903_returns: Vec<ssda903::ReturnFile> = outputs.iter_mut().filter_map(|o| o.ssda903.take()).collect();
+    let ssda903_parts = ssda903::assemble(tables, ssda903_returns, codes, &mut history_issues)?;
+    let mut parts_by_table: Vec<Vec<TablePart>> = tables.iter().map(|_| Vec::new()).collect();
+    let mut rows_by_file = Vec::with_capacity(files.len());
+    for output in outputs {
+        rows_by_file.push(output.parts.iter().map(|p| p.rows_in).sum::<usize>() + ssda903_rows[rows_by_file.len()]);
+        issues.extend(output.issues);
+        for part in output.parts {
+            let i = tables.iter().position(|t| t.name == part.table).expect("parts are built from these specs");
+            parts_by_table[i].push(part);
+        }
+    }
+    for part in ssda903_parts {
+        let i = tables.iter().position(|t| t.name == part.table).expect("parts are built from these specs");
+        parts_by_table[i].push(part);
+    }
+    issues.extend(history_issues);
     let mut out = Vec::with_capacity(tables.len());
-    for spec in tables {
-        let mut builder = TableBuilder::new(spec);
-        let mine: Vec<&InputFile> = files.iter().filter(|f| f.table.as_deref() == Some(spec.name.as_str())).collect();
-        if mine.is_empty() {
+    for (spec, parts) in tables.iter().zip(parts_by_table) {
+        if parts.is_empty() {
             issues.push(
-                Issue::new(Severity::Warning, STAGE, "missing_table", format!("no {} file in the input; the {} table is empty", spec.source, spec.name), Action::Kept)
+                Issue::new(Severity::Warning, STAGE, "missing_table", format!("no input file supplied the {} table ({}); it is empty", spec.name, spec.source), Action::Kept)
                     .table(&spec.name),
             );
         }
-        for file in mine {
-            builder.read_csv(file, codes, issues);
-        }
-        out.push(builder.finish()?);
+        let (batch, rows_in) = merge(spec, parts, issues)?;
+        out.push(CoreTable { spec: spec.clone(), batch, rows_in });
     }
-    Ok(out)
+    Ok(Normalised { tables: out, rows_by_file })
 }
 
-/// Column builders for one core table, filled file by file.
-struct TableBuilder<'a> {
-    spec: &'a TableSpec,
-    columns: Vec<ColumnBuilder>,
-    source_file: StringBuilder,
-    source_row: Int64Builder,
-    /// Primary key → (file, row) of its first occurrence.
-    seen: HashMap<String, (String, i64)>,
-    rows_in: usize,
-}
-
-enum ColumnBuilder {
-    Text(StringBuilder),
-    Date(Date32Builder),
-    Number(Float64Builder),
-}
-
-impl ColumnBuilder {
-    fn append(&mut self, v: &Typed) {
-        match (self, v) {
-            (ColumnBuilder::Text(b), Typed::Text(s)) => b.append_value(s),
-            (ColumnBuilder::Date(b), Typed::Date(d)) => b.append_value(*d),
-            (ColumnBuilder::Number(b), Typed::Number(n)) => b.append_value(*n),
-            (ColumnBuilder::Text(b), _) => b.append_null(),
-            (ColumnBuilder::Date(b), _) => b.append_null(),
-            (ColumnBuilder::Number(b), _) => b.append_null(),
+/// Applies `read` to every file on all available cores, returning the results in file order.
+fn read_in_parallel<T: Send>(files: &[InputFile], read: impl Fn(&InputFile) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let result = read(file);
+                results.lock().expect("no reader panics while holding the lock")[i] = Some(result);
+            });
         }
-    }
-
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            ColumnBuilder::Text(b) => Arc::new(b.finish()),
-            ColumnBuilder::Date(b) => Arc::new(b.finish()),
-            ColumnBuilder::Number(b) => Arc::new(b.finish()),
-        }
-    }
-}
-
-impl<'a> TableBuilder<'a> {
-    fn new(spec: &'a TableSpec) -> Self {
-        let columns = spec
-            .columns
-            .iter()
-            .map(|c| match c.kind {
-                ColumnType::Date => ColumnBuilder::Date(Date32Builder::new()),
-                ColumnType::Number => ColumnBuilder::Number(Float64Builder::new()),
-                _ => ColumnBuilder::Text(StringBuilder::new()),
-            })
-            .collect();
-        TableBuilder { spec, columns, source_file: StringBuilder::new(), source_row: Int64Builder::new(), seen: HashMap::new(), rows_in: 0 }
-    }
-
-    /// Reads one CSV file into the builders, recording every problem.
-    fn read_csv(&mut self, file: &InputFile, codes: &CodeLists, issues: &mut Vec<Issue>) {
-        let table = self.spec.name.clone();
-        let at = |i: Issue| i.table(&table).file(&file.path);
-        let text = match decode::decode(&file.bytes) {
-            Ok((text, note)) => {
-                if let Some(note) = note {
-                    issues.push(at(Issue::new(Severity::Info, STAGE, "encoding", note, Action::Kept)));
-                }
-                text
-            }
-            Err(why) => {
-                issues.push(at(Issue::new(Severity::Error, STAGE, "unreadable_file", why, Action::FileSkipped)));
-                return;
-            }
-        };
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        let mut records = reader.records();
-        let header: Vec<String> = match records.next() {
-            Some(Ok(h)) => h.iter().map(str::to_string).collect(),
-            _ => {
-                issues.push(at(Issue::new(Severity::Error, STAGE, "unreadable_file", "no header row", Action::FileSkipped)));
-                return;
-            }
-        };
-        // Map each spec column to its position in this file's header.
-        let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
-        let positions: Vec<Option<usize>> = self.spec.columns.iter().map(|c| keys.iter().position(|k| *k == c.name)).collect();
-        for (spec_col, pos) in self.spec.columns.iter().zip(&positions) {
-            if pos.is_none() {
-                issues.push(at(Issue::new(Severity::Warning, STAGE, "missing_column", format!("column {} is not in the file; its values are null", spec_col.name), Action::SetNull)));
-            }
-        }
-        for (i, key) in keys.iter().enumerate() {
-            if self.spec.column_index(key).is_none() {
-                issues.push(at(Issue::new(Severity::Info, STAGE, "extra_column", "column is not part of the core table and was not loaded", Action::Kept).column(&header[i], i)));
-            }
-        }
-        let key_idx = self.spec.column_index(&self.spec.primary_key).expect("checked when the schema loads");
-        // Rows are numbered as a spreadsheet shows them: the line a record starts on, less the
-        // line breaks inside quoted cells of earlier records.
-        let mut embedded_breaks: u64 = 0;
-        for record in records {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    let row = e.position().map(|p| p.line() as i64 - embedded_breaks as i64).unwrap_or(0);
-                    issues.push(at(Issue::new(Severity::Error, STAGE, "unreadable_row", e.to_string(), Action::RowRejected).row(row)));
-                    continue;
-                }
-            };
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
-            let row = (line - embedded_breaks) as i64;
-            embedded_breaks += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
-            if record.iter().all(|f| f.trim().is_empty()) {
-                continue; // a blank row carries no data
-            }
-            self.rows_in += 1;
-            if record.len() != header.len() {
-                issues.push(at(Issue::new(
-                    Severity::Error,
-                    STAGE,
-                    "wrong_field_count",
-                    format!("row has {} fields but the header has {}; its values cannot be placed in columns", record.len(), header.len()),
-                    Action::RowRejected,
-                )
-                .row(row)));
-                continue;
-            }
-            let mut values = Vec::with_capacity(self.spec.columns.len());
-            let mut row_issues = Vec::new();
-            let mut rejected = false;
-            for (spec_col, pos) in self.spec.columns.iter().zip(&positions) {
-                let Some(pos) = *pos else {
-                    values.push(Typed::Null);
-                    continue;
-                };
-                let raw = &record[pos];
-                let (value, problem) = type_cell(spec_col, raw, codes);
-                let here = |i: Issue| at(i).row(row).column(&header[pos], pos).value(raw);
-                if let Some(p) = problem {
-                    row_issues.push(here(Issue::new(p.severity, STAGE, p.code, p.message, p.action)));
-                }
-                if spec_col.required && value == Typed::Null {
-                    rejected = true;
-                    row_issues.push(here(Issue::new(Severity::Error, STAGE, "missing_required", format!("{} is required; the row cannot be used without it", spec_col.name), Action::RowRejected)));
-                }
-                values.push(value);
-            }
-            if !rejected {
-                if let Typed::Text(key) = &values[key_idx] {
-                    if let Some((first_file, first_row)) = self.seen.get(key) {
-                        let pos = positions[key_idx].unwrap_or(0);
-                        row_issues.push(
-                            at(Issue::new(
-                                Severity::Warning,
-                                STAGE,
-                                "duplicate_key",
-                                format!("{} repeats the key first seen in {first_file} row {first_row}; the first occurrence is kept", self.spec.primary_key),
-                                Action::RowRejected,
-                            ))
-                            .row(row)
-                            .column(&header[pos], pos)
-                            .value(&record[pos]),
-                        );
-                        rejected = true;
-                    } else {
-                        self.seen.insert(key.clone(), (file.path.clone(), row));
-                    }
-                }
-            }
-            issues.extend(row_issues);
-            if rejected {
-                continue;
-            }
-            for (b, v) in self.columns.iter_mut().zip(&values) {
-                b.append(v);
-            }
-            self.source_file.append_value(&file.path);
-            self.source_row.append_value(row);
-        }
-    }
-
-    fn finish(mut self) -> Result<CoreTable> {
-        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
-        arrays.push(Arc::new(self.source_file.finish()));
-        arrays.push(Arc::new(self.source_row.finish()));
-        let batch = RecordBatch::try_new(self.spec.arrow_schema(), arrays)?;
-        Ok(CoreTable { spec: self.spec.clone(), batch, rows_in: self.rows_in })
-    }
+    });
+    results.into_inner().expect("readers finished").into_iter().map(|r| r.expect("every file was read")).collect()
 }
 
 /// Decodes the start of a file for recognition, replacing what cannot be decoded.

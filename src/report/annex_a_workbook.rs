@@ -5,14 +5,13 @@
 //! (`restricted/annex_a/<list>/as_at=DATE/`), so the workbook and the Parquet lists come from
 //! the same SQL and always agree.
 
-use bytes::Bytes;
 use chrono::{Datelike, NaiveDate};
-use datafusion::arrow::array::{Array, AsArray, RecordBatch, RecordBatchReader};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int32Type, Int64Type};
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::model::annex_a::LISTS;
+use super::published::read_table;
 use crate::normalise::cells::from_date32;
 use crate::run::RESTRICTED;
 use crate::storage::Location;
@@ -30,51 +29,74 @@ pub async fn read_lists(warehouse: &Location, as_at: NaiveDate) -> Result<Vec<(&
     let mut out = Vec::with_capacity(LISTS.len());
     for (name, _) in LISTS {
         let dir = format!("{RESTRICTED}/annex_a/{name}/as_at={as_at}");
-        let mut files = warehouse.list(&dir).await?;
-        if files.is_empty() {
-            files = warehouse.list(&format!("{}/{dir}", crate::run::rerun_folder(as_at))).await?;
-        }
-        if files.is_empty() {
+        let batch = match read_table(warehouse, &dir).await? {
+            Some(b) => Some(b),
+            None => read_table(warehouse, &format!("{}/{dir}", crate::run::rerun_folder(as_at))).await?,
+        };
+        let Some(batch) = batch else {
             return Err(Error::Config(format!(
                 "no Annex A {name} as at {as_at} in {}: run `csc run --as-at {as_at}` over this warehouse first",
                 warehouse.display
             )));
-        }
-        let mut batches = Vec::new();
-        let mut schema = None;
-        for f in files {
-            let bytes: Bytes = warehouse.get(&f.location).await?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()?;
-            schema.get_or_insert_with(|| reader.schema());
-            for b in reader {
-                batches.push(b?);
-            }
-        }
-        let schema = schema.expect("at least one file was read");
-        out.push((*name, datafusion::arrow::compute::concat_batches(&schema, &batches)?));
+        };
+        out.push((*name, batch));
     }
     Ok(out)
 }
 
+/// A cell written in place of a list's value, as hand-kept or exported workbooks hold them
+/// (`csc synth --formats annex-a --messiness` uses this to put Annex A faults in).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellOverride {
+    /// Text instead of the value (a date typed as text, a header or lettered value spelt
+    /// differently).
+    Text(String),
+    /// A plain number (a date as an Excel serial number without a date format).
+    Number(f64),
+    /// An empty cell.
+    Blank,
+}
+
+/// Cells to write differently: by list (its index in the lists given), row as Excel numbers it
+/// (the header is row 1) and column (0 is column A).
+pub type Overrides = std::collections::BTreeMap<(usize, u32, u16), CellOverride>;
+
 /// Writes the workbook to `path`.
 pub fn write_workbook(lists: &[(&str, RecordBatch)], path: &std::path::Path) -> Result<()> {
+    write_workbook_with(lists, path, &Overrides::new())
+}
+
+/// Writes the workbook to `path`, with the cells in `overrides` written as given.
+pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path, overrides: &Overrides) -> Result<()> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Config(format!("writing {}: {e}", path.display()));
     let mut book = Workbook::new();
     let header = Format::new().set_bold().set_text_wrap();
     let date = Format::new().set_num_format("dd/mm/yyyy");
-    for (name, batch) in lists {
+    for (l, (name, batch)) in lists.iter().enumerate() {
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(name)).map_err(xlsx)?;
         for (c, field) in batch.schema().fields().iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, field.name(), &header).map_err(xlsx)?;
+            let text = match overrides.get(&(l, 1, c as u16)) {
+                Some(CellOverride::Text(t)) => t.as_str(),
+                _ => field.name().as_str(),
+            };
+            sheet.write_string_with_format(0, c as u16, text, &header).map_err(xlsx)?;
         }
         for (c, column) in batch.columns().iter().enumerate() {
             let col = c as u16;
             for r in 0..batch.num_rows() {
+                let row = r as u32 + 1;
+                if let Some(cell) = overrides.get(&(l, row + 1, col)) {
+                    match cell {
+                        CellOverride::Text(t) => sheet.write_string(row, col, t).map_err(xlsx)?,
+                        CellOverride::Number(n) => sheet.write_number(row, col, *n).map_err(xlsx)?,
+                        CellOverride::Blank => sheet,
+                    };
+                    continue;
+                }
                 if column.is_null(r) {
                     continue;
                 }
-                let row = r as u32 + 1;
                 match column.data_type() {
                     DataType::Date32 => {
                         let d = from_date32(column.as_primitive::<Date32Type>().value(r));

@@ -1,4 +1,7 @@
 //! Human-facing outputs made from a run: the terminal summary and the Ofsted Annex A workbook.
 
 pub mod annex_a_workbook;
+pub mod movement;
+pub mod published;
+pub mod issues_csv;
 pub mod summary;

@@ -41,10 +41,29 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
             writeln!(out, "  {:<34} {v:>10}", ids.value(i))?;
         }
     }
+    if !m.moved_sharply.is_empty() {
+        writeln!(out, "\nMeasures that moved sharply since the last published run (check the inputs before sharing):")?;
+        for mv in &m.moved_sharply {
+            writeln!(out, "  {mv}")?;
+        }
+    }
+    input_files(out, m)?;
     let s = &m.issues;
     writeln!(out, "\nData-quality issues: {} ({} errors, {} warnings, {} notes)", s.total, s.by_severity.error, s.by_severity.warning, s.by_severity.info)?;
     for (code, n) in &s.by_code {
         writeln!(out, "  {code:<24} {n:>6}")?;
+    }
+    Ok(())
+}
+
+/// One line per input file: what it was read as, its rows and its issues.
+fn input_files(out: &mut impl std::io::Write, m: &crate::manifest::Manifest) -> std::io::Result<()> {
+    writeln!(out, "\nInput files: {}", m.inputs.len())?;
+    let width = m.inputs.iter().map(|f| f.path.len()).max().unwrap_or(0).min(48);
+    for f in &m.inputs {
+        let kind = f.table.as_deref().unwrap_or("not recognised");
+        let i = &f.issues;
+        writeln!(out, "  {:<width$} {:<28} {:>8} rows {:>6} errors {:>6} warnings", f.path, kind, f.rows, i.error, i.warning)?;
     }
     Ok(())
 }

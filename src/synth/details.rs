@@ -1,6 +1,6 @@
 //! Details of the simulated children that the DfE returns need and the SSD extract does not
 //! carry: disabilities, assessment factors, CP and CLA review dates, missing episodes, health
-//! outcomes, care leavers' activity and accommodation, adoption dates and previous permanence.
+//! outcomes, adoption dates and previous permanence.
 //!
 //! Each is drawn from a generator keyed by the run's seed and the record it belongs to
 //! ([`keyed`]), so the CIN census and SSDA903 files of every year agree with each other and the
@@ -198,19 +198,6 @@ pub fn oc2(seed: u64, person: &str, year: i32, dob: i32, at: i32) -> [String; 10
         received,
         offered,
     ]
-}
-
-/// A care leaver's position around their birthday (SSDA903 OC3): in touch, activity,
-/// accommodation. About half are in education, employment or training.
-pub fn oc3(seed: u64, person: &str, year: i32) -> [&'static str; 3] {
-    let mut rng = keyed(seed, "oc3", &format!("{person}/{year}"));
-    let in_touch = pick(&mut rng, &[("YES", 88.0), ("NO", 5.0), ("REFU", 3.0), ("NREQ", 2.0), ("RHOM", 2.0)]);
-    if in_touch != "YES" {
-        return [in_touch, "", ""];
-    }
-    let activ = pick(&mut rng, &[("F1", 6.0), ("P1", 1.0), ("F2", 25.0), ("P2", 2.0), ("F4", 4.0), ("P4", 1.0), ("F5", 10.0), ("P5", 5.0), ("G4", 10.0), ("G5", 30.0), ("G6", 6.0)]);
-    let accom = pick(&mut rng, &[("U1", 25.0), ("T1", 20.0), ("S1", 15.0), ("B1", 6.0), ("C1", 8.0), ("D1", 3.0), ("K1", 6.0), ("E1", 2.0), ("G1", 2.0), ("H1", 1.0), ("V2", 2.0), ("Z1", 5.0), ("R1", 2.0), ("X2", 1.0), ("Y1", 1.0), ("W1", 1.0)]);
-    [in_touch, activ, accom]
 }
 
 /// An adoption: the decision that the child should be placed for adoption, the match, and the

@@ -4,9 +4,9 @@
 //! Identifiers are numbered in date order within each table.
 
 use super::dates::Window;
-use super::records::{Assessment, CinPlan, ClaEpisode, ClaPlacement, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person, Referral, Ssd, S47};
+use super::records::{Assessment, CareLeaver, CinPlan, ClaEpisode, ClaPlacement, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person, Referral, Ssd, S47};
 use super::simulate::{people, World};
-use crate::synth::dates::{add_years, age};
+use crate::synth::dates::{add_years, age, fy_end, fy_of};
 
 const UNWRITTEN: usize = usize::MAX;
 
@@ -258,6 +258,19 @@ pub fn extract(w: &World, window: Window) -> Ssd {
         });
     }
 
+    // Care leavers: the table as at each 31 March of the window (the last as at its end).
+    for y in fy_of(window.from)..=fy_of(window.to) {
+        let day = fy_end(y).min(window.to);
+        let table = care_leavers(w, y, day, &person_id);
+        for row in &table {
+            person_used[row_child(row)] = true;
+        }
+        if y == fy_of(window.to) {
+            ssd.care_leavers = table.clone();
+        }
+        ssd.care_leaver_years.insert(y, table);
+    }
+
     // People: everyone a written record names. The unborn appear with an expected date of birth
     // until born.
     for (c, child) in w.children.iter().enumerate() {
@@ -285,4 +298,35 @@ pub fn extract(w: &World, window: Window) -> Ssd {
         });
     }
     ssd
+}
+
+/// The child index behind a written care-leaver row (its person id is `1_000_001 + child`).
+fn row_child(row: &CareLeaver) -> usize {
+    row.person.parse::<usize>().map_or(0, |id| id - 1_000_001)
+}
+
+/// The care-leaver table as an extract taken on `day` would hold it: every young person who had
+/// left care by then with a position in financial year `y`, in order of leaving.
+fn care_leavers(w: &World, y: i32, day: i32, person_id: &dyn Fn(usize) -> String) -> Vec<CareLeaver> {
+    let mut rows = Vec::new();
+    for (i, l) in w.leavers.iter().enumerate() {
+        let Some(p) = l.positions.get(&y).filter(|_| l.left <= day) else { continue };
+        let in_touch = p.in_touch == "YES";
+        let spread = |k: usize, days: usize| (i * k % days) as i32;
+        rows.push(CareLeaver {
+            id: id(13_000_000, i),
+            person: person_id(l.child),
+            eligibility: if age(w.children[l.child].dob, day) >= 18 { "Former relevant" } else { "Relevant" },
+            in_touch: p.in_touch,
+            latest_contact: Some(if in_touch { day - spread(37, 56) } else { day - 120 - spread(29, 200) }).filter(|&d| d >= l.left),
+            accommodation: p.accommodation,
+            suitable: p.suitable(),
+            activity: p.activity,
+            pathway_review: Some(day - spread(53, 180)).filter(|&d| d >= l.left - 90),
+            advisor: format!("Personal Adviser {:02}", i * 7 % 18 + 1),
+            team: "Leaving Care",
+            worker: worker(i + 5),
+        });
+    }
+    rows
 }

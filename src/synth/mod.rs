@@ -7,7 +7,9 @@
 //! [`simulate`] builds children's journeys event by event so that the published counts, shares
 //! and stocks come out right, [`extract`] keeps what an SSD extract for the window would hold,
 //! [`write_ssd`] writes the CSVs (optionally with the faults real exports have, see [`faults`]),
-//! and [`report`] measures the written records against the targets.
+//! [`write_cin`], [`write_903`] and [`write_annex_a`] write the DfE returns and the Ofsted
+//! Annex A workbook from the same extract, and [`report`] measures the written records against
+//! the targets.
 //!
 //! Everything is driven by one seeded ChaCha8 generator and ordered collections, so the same
 //! seed gives byte-identical output.
@@ -23,6 +25,7 @@ pub mod returns;
 pub mod simulate;
 pub mod targets;
 pub mod write_903;
+pub mod write_annex_a;
 pub mod write_cin;
 pub mod write_ssd;
 
@@ -45,7 +48,7 @@ pub enum Format {
     Cin,
     /// SSDA903 CSVs per collection year (`DIR/ssda903/<YYYY>/`).
     Ssda903,
-    /// Ofsted Annex A workbook (not implemented yet).
+    /// Ofsted Annex A workbook as at `--annex-a-as-at` or `--to` (`DIR/annex_a/annex_a_<date>.xlsx`).
     AnnexA,
 }
 
@@ -75,8 +78,10 @@ pub struct SynthConfig {
     pub out: PathBuf,
     /// Formats to write.
     pub formats: Vec<Format>,
-    /// Faults injected into the SSD files.
+    /// Faults injected into the SSD files and the Annex A workbook.
     pub messiness: Messiness,
+    /// As-at date of the Annex A workbook; the window's last day when `None`.
+    pub annex_a_as_at: Option<NaiveDate>,
 }
 
 /// What a generation produced.
@@ -144,17 +149,26 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     if cfg.formats.contains(&Format::Ssda903) {
         files.extend(in_dir("ssda903", write_903::write(&source, &years, &out.join("ssda903"))?));
     }
+    if cfg.formats.contains(&Format::AnnexA) {
+        let as_at = cfg.annex_a_as_at.unwrap_or(cfg.to);
+        let lists = write_annex_a::lists(&ssd, &targets.la_code, &targets.la_name, as_at)?;
+        let (written, injected) = write_annex_a::write(&lists, as_at, &out.join("annex_a"), cfg.messiness, &mut rng)?;
+        faults += injected.len();
+        files.extend(in_dir("annex_a", written));
+    }
     report::write_csv(&report, &out.join("calibration_report.csv"))?;
     files.push(("calibration_report.csv".into(), file_size(&out.join("calibration_report.csv"))));
     Ok(SynthOutcome { report, files, faults, children: ssd.persons.len(), elapsed: started.elapsed() })
 }
 
 fn check(cfg: &SynthConfig) -> Result<()> {
-    if cfg.formats.contains(&Format::AnnexA) {
-        return Err(Error::Config("csc synth --formats annex-a is not implemented yet; give ssd, cin or ssda903".into()));
-    }
     if cfg.to < cfg.from {
         return Err(Error::Config(format!("--to {} is before --from {}", cfg.to, cfg.from)));
+    }
+    if let Some(as_at) = cfg.annex_a_as_at {
+        if as_at < cfg.from || as_at > cfg.to {
+            return Err(Error::Config(format!("--annex-a-as-at {as_at} is outside the window {} to {}", cfg.from, cfg.to)));
+        }
     }
     // The bank-holiday calendar covers 2010–2030; the burn-in starts two years before --from.
     let (lo, hi) = crate::calendar::COVERED_YEARS;

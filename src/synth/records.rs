@@ -249,6 +249,25 @@ ssd_table!(
     }
 );
 
+ssd_table!(
+    /// A care leaver's current position (`ssd_care_leavers`): SSDA903 OC3 codes for in touch,
+    /// activity and accommodation, suitability `1` / `2`.
+    CareLeaver = "ssd_care_leavers" {
+        id: String => "clea_table_id",
+        person: String => "clea_person_id",
+        eligibility: &'static str => "clea_care_leaver_eligibility",
+        in_touch: &'static str => "clea_care_leaver_in_touch",
+        latest_contact: Option<i32> => "clea_care_leaver_latest_contact",
+        accommodation: &'static str => "clea_care_leaver_accommodation",
+        suitable: &'static str => "clea_care_leaver_accom_suitable",
+        activity: &'static str => "clea_care_leaver_activity",
+        pathway_review: Option<i32> => "clea_pathway_plan_review_date",
+        advisor: String => "clea_care_leaver_personal_advisor",
+        team: &'static str => "clea_care_leaver_allocated_team",
+        worker: String => "clea_care_leaver_worker_id",
+    }
+);
+
 /// Legal statuses of short breaks (an agreed series of short-term placements).
 pub const SHORT_BREAK_STATUSES: [&str; 2] = ["V3", "V4"];
 
@@ -267,6 +286,11 @@ pub struct Ssd {
     pub cla_placements: Vec<ClaPlacement>,
     pub legal_statuses: Vec<LegalStatus>,
     pub immigration: Vec<Immigration>,
+    /// The care-leaver table as at the extract's end (`ssd_care_leavers`).
+    pub care_leavers: Vec<CareLeaver>,
+    /// The care-leaver table as it stood on each 31 March of the window, by financial year:
+    /// what the calibration report and SSDA903 OC3 read (the SSD keeps only the latest).
+    pub care_leaver_years: std::collections::BTreeMap<i32, Vec<CareLeaver>>,
 }
 
 #[cfg(test)]
@@ -297,5 +321,6 @@ mod tests {
         same_columns::<ClaPlacement>();
         same_columns::<LegalStatus>();
         same_columns::<Immigration>();
+        same_columns::<CareLeaver>();
     }
 }

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::dates::{cp_band, fy_end, fy_label, fy_start, within_12_months, Window, CP_BANDS};
+use super::dates::age;
 use super::records::{Ssd, SHORT_BREAK_STATUSES};
+use super::simulate::leavers;
 use super::targets::{Source, Target, Targets};
 use crate::calendar::{Calendar, Counting};
 use crate::{Error, Result};
@@ -228,6 +230,13 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
             short_breaks.entry(l.person.as_str()).or_default().push((s, l.end));
         }
     }
+    let mut placements_by_child: BTreeMap<&str, Vec<(i32, Option<i32>)>> = BTreeMap::new();
+    for p in &ssd.cla_placements {
+        if let Some(s) = p.start {
+            placements_by_child.entry(p.person.as_str()).or_default().push((s, p.end));
+        }
+    }
+    let dob: BTreeMap<&str, i32> = ssd.persons.iter().filter_map(|p| Some((p.id.as_str(), p.dob?))).collect();
     let on_short_break = |person: &str, day: i32| short_breaks.get(person).is_some_and(|v| v.iter().any(|&(s, e)| s <= day && e.is_none_or(|e| e >= day)));
 
     let mut checks = Vec::new();
@@ -285,6 +294,24 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         starting.sort_unstable();
         starting.dedup();
         push("children starting to be looked after", Unit::Count, t.cla_starts, count(starting.len()));
+        // Of the children looked after on 31 March, those with 3 or more placements overlapping
+        // the year (as sql/measures/cla_3plus_placements_pct.sql counts them).
+        let three_plus = in_care
+            .iter()
+            .filter(|p| placements_by_child.get(*p).is_some_and(|v| v.iter().filter(|&&(s, e)| s <= d && e.is_none_or(|e| e >= fy_start(y))).count() >= 3))
+            .count();
+        push("children looked after at 31 March with 3 or more placements in the year %", Unit::Percent, t.cla_3plus_pct, share(three_plus, in_care.len()));
+        // Care leavers in education, employment or training, from the care-leaver table as it
+        // stood on 31 March (as sql/measures/care_leavers_outcomes_pct.sql at that as-at date).
+        let table = ssd.care_leaver_years.get(&y).map(Vec::as_slice).unwrap_or(&[]);
+        for (b, label) in ["aged 17-18", "aged 19-21"].iter().enumerate() {
+            let cohort: Vec<_> = table
+                .iter()
+                .filter(|c| leavers::counted(c.in_touch) && dob.get(c.person.as_str()).is_some_and(|&born| leavers::band(age(born, d)) == Some(b)))
+                .collect();
+            let eet = cohort.iter().filter(|c| leavers::EET_CODES.contains(&c.activity)).count();
+            push(&format!("care leavers {label} in education, employment or training %"), Unit::Percent, t.eet_pct[b], share(eet, cohort.len()));
+        }
     }
     Report { la_code: targets.la_code.clone(), la_name: targets.la_name.clone(), checks, skipped: Vec::new() }
 }

@@ -10,11 +10,14 @@
 //! assigned to the journeys ([`assign`]), in date order, reusing a child for exactly the
 //! published share of re-referrals and of second or subsequent plans.
 //!
+//! Care leavers ([`leavers`]) come last, from the periods of care that ended at 16 or over.
+//!
 //! The simulation starts [`BURN_IN_YEARS`](super::BURN_IN_YEARS) before the window with the
 //! stocks of the 31 March before that, so the window's first 31 March has a history.
 
 mod assign;
 mod care;
+pub mod leavers;
 pub mod people;
 mod protection;
 mod referrals;
@@ -169,6 +172,8 @@ pub struct World {
     pub plans: Vec<Plan>,
     pub periods: Vec<Period>,
     pub contacts: Vec<Contact>,
+    /// Young people who left care at 16 or over, with their position each year.
+    pub leavers: Vec<leavers::Leaver>,
 }
 
 impl World {
@@ -222,6 +227,7 @@ pub fn simulate(targets: &Targets, window: Window, rng: &mut ChaCha8Rng) -> Worl
     referrals::balance_children_in_need(&mut world, targets, first, last, rng);
     assign::children(&mut world, targets, window, rng);
     referrals::contacts(&mut world, targets, window, rng);
+    leavers::simulate(&mut world, targets, first, last, rng);
     world
 }
 

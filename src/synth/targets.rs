@@ -17,6 +17,8 @@ const C4: &str = include_str!("../../reference/dfe/c4_children_in_need_section_4
 const D3: &str = include_str!("../../reference/dfe/d3_cpps_subsequent_plan_2013_to_2025.csv");
 const D5: &str = include_str!("../../reference/dfe/d5_cpps_at31march_by_duration_2013_to_2025.csv");
 const CLA: &str = include_str!("../../reference/dfe/cla_number_and_rate_per_10k_children.csv");
+const STABILITY: &str = include_str!("../../reference/dfe/la_cla_placement_stability.csv");
+const LEAVERS: &str = include_str!("../../reference/dfe/la_care_leavers_activity.csv");
 
 /// Contacts are not published by DfE; council papers show about five contacts per referral.
 pub const CONTACTS_PER_REFERRAL: f64 = 5.0;
@@ -79,6 +81,10 @@ pub struct YearTargets {
     pub cpp_subsequent_pct: Target,
     pub cla_at31: Target,
     pub cla_starts: Target,
+    /// Children looked after on 31 March with 3 or more placements during the year (%).
+    pub cla_3plus_pct: Target,
+    /// Care leavers aged 17–18, then 19–21, in education, employment or training (%).
+    pub eet_pct: [Target; 2],
 }
 
 /// Targets for one LA, by financial year (named by the calendar year it ends in).
@@ -141,18 +147,18 @@ impl Table {
 
     /// One column of LA `la` by year, for rows passing `filter` (column, value).
     fn series(&self, la: &str, column: &str, filter: Option<(&str, &str)>) -> Result<Series> {
+        self.series_where(la, column, filter.as_slice())
+    }
+
+    /// One column of LA `la` by year, for rows passing every filter (column, value).
+    fn series_where(&self, la: &str, column: &str, filters: &[(&str, &str)]) -> Result<Series> {
         let i_year = self.index("time_period")?;
         let i_value = self.index(column)?;
-        let filter = match filter {
-            Some((c, v)) => Some((self.index(c)?, v)),
-            None => None,
-        };
+        let filters: Vec<(usize, &str)> = filters.iter().map(|(c, v)| Ok((self.index(c)?, *v))).collect::<Result<_>>()?;
         let mut out = Series::new();
         for r in self.rows(la) {
-            if let Some((i, v)) = filter {
-                if r.get(i).map(str::trim) != Some(v) {
-                    continue;
-                }
+            if filters.iter().any(|&(i, v)| r.get(i).map(str::trim) != Some(v)) {
+                continue;
             }
             let Some(year) = r.get(i_year).and_then(|y| y.trim().parse::<i32>().ok()) else {
                 return Err(reference_error(self.name, format!("time_period {:?} is not a year", r.get(i_year))));
@@ -202,6 +208,38 @@ fn need(series: &Series, y: i32, table: &str, what: &str, la: &str) -> Result<Ta
     fill(series, y).ok_or_else(|| reference_error(table, format!("no published {what} for LA {la} in any year")))
 }
 
+/// England's share of children looked after on 31 March with 3 or more placements in the year
+/// (DfE placement stability, 2024-25: 8,500 of 81,770), for an LA that publishes none in any year.
+const ENGLAND_3PLUS_PCT: f64 = 10.4;
+/// England's care leavers in education, employment or training, aged 17–18 and 19–21 (DfE care
+/// leavers' activity, 2024-25: 9,430 of 14,800 and 20,760 of 38,440), for an LA that publishes none
+/// in any year.
+const ENGLAND_EET_PCT: [f64; 2] = [63.7, 54.0];
+
+/// A percentage by year: the count over the total where both are published (DfE rounds the
+/// published percentage to a whole number), else the published percentage.
+fn share_series(table: &Table, la: &str, count: &str, percent: &str, part: &[(&str, &str)], total: &[(&str, &str)]) -> Result<Series> {
+    let parts = table.series_where(la, count, part)?;
+    let totals = table.series_where(la, count, total)?;
+    let percents = table.series_where(la, percent, part)?;
+    let years: std::collections::BTreeSet<i32> = parts.keys().chain(percents.keys()).copied().collect();
+    Ok(years
+        .into_iter()
+        .map(|y| {
+            let exact = match (parts.get(&y).copied().flatten(), totals.get(&y).copied().flatten()) {
+                (Some(n), Some(d)) if d > 0.0 => Some(100.0 * n / d),
+                _ => None,
+            };
+            (y, exact.or(percents.get(&y).copied().flatten()))
+        })
+        .collect())
+}
+
+/// England's CP plans at 31 March by D5 band (%, 2024-25): the shares of suppressed bands for an
+/// LA that publishes them in no year (an equal split would ask for more plans open two years or
+/// more than the year before could have left open).
+const ENGLAND_D5_PCT: [f64; 5] = [31.5, 25.5, 26.3, 14.4, 2.3];
+
 const BAND_COLUMNS: [&str; 5] = ["3_months_or_less", "more_than_3_months_6_months", "more_than_6_months_less_than_1_year", "1_year_less_than_2_years", "2_years_or_more"];
 
 /// Loads the targets of LA `la` for financial years `first..=last`.
@@ -217,6 +255,8 @@ pub struct Tables {
     d3: Table,
     d5: Table,
     cla: Table,
+    stability: Table,
+    leavers: Table,
 }
 
 impl Tables {
@@ -229,6 +269,8 @@ impl Tables {
             d3: Table::parse("d3_cpps_subsequent_plan_2013_to_2025.csv", D3)?,
             d5: Table::parse("d5_cpps_at31march_by_duration_2013_to_2025.csv", D5)?,
             cla: Table::parse("cla_number_and_rate_per_10k_children.csv", CLA)?,
+            stability: Table::parse("la_cla_placement_stability.csv", STABILITY)?,
+            leavers: Table::parse("la_care_leavers_activity.csv", LEAVERS)?,
         })
     }
 
@@ -250,7 +292,7 @@ impl Tables {
     /// The targets of LA `la` for financial years `first..=last`.
     pub fn targets(&self, la: &str, first: i32, last: i32) -> Result<Targets> {
         let la = la.trim();
-        let Tables { b1, c1, c4, d3, d5, cla } = self;
+        let Tables { b1, c1, c4, d3, d5, cla, stability, leavers } = self;
         let Some(la_name) = c1.la_name(la) else {
             return Err(Error::Config(format!("LA code {la} is not in the DfE tables (reference/dfe/); give a DfE three-digit code such as 852")));
         };
@@ -283,6 +325,27 @@ impl Tables {
         let subsequent = d3.series(la, "CPP_subsequent_percent", None)?;
         let cla_at31 = cla.series(la, "children_count", Some(("population_type", "Children looked after on 31 March each year")))?;
         let cla_starts = cla.series(la, "children_count", Some(("population_type", "Children starting to be looked after each year")))?;
+        let three_plus = share_series(
+            stability,
+            la,
+            "children_count",
+            "children_percent",
+            &[("cla_group", "CLA on 31 March"), ("placement_stability", "With 3 or more placements during the year")],
+            &[("cla_group", "CLA on 31 March"), ("placement_stability", "Total children")],
+        )?;
+        let eet: Vec<Series> = ["17 to 18 years", "19 to 21 years"]
+            .iter()
+            .map(|band| {
+                share_series(
+                    leavers,
+                    la,
+                    "care_leaver_count",
+                    "care_leaver_percent",
+                    &[("care_leaver_age", band), ("breakdown", "Total in education, employment or training")],
+                    &[("care_leaver_age", band), ("breakdown", "Total")],
+                )
+            })
+            .collect::<Result<_>>()?;
 
         let mut years = BTreeMap::new();
         for y in first..=last {
@@ -307,6 +370,11 @@ impl Tables {
                     cpp_subsequent_pct: g(&subsequent, d3.name, "second or subsequent CP plans")?,
                     cla_at31: g(&cla_at31, cla.name, "CLA at 31 March")?,
                     cla_starts: g(&cla_starts, cla.name, "CLA starts")?,
+                    cla_3plus_pct: fill(&three_plus, y).unwrap_or(Target { value: ENGLAND_3PLUS_PCT, source: Source::Derived }),
+                    eet_pct: [
+                        fill(&eet[0], y).unwrap_or(Target { value: ENGLAND_EET_PCT[0], source: Source::Derived }),
+                        fill(&eet[1], y).unwrap_or(Target { value: ENGLAND_EET_PCT[1], source: Source::Derived }),
+                    ],
                 },
             );
         }
@@ -315,7 +383,8 @@ impl Tables {
 }
 
 /// D5 band counts for year `y`, summing to the plan total. Published bands are kept; suppressed
-/// ones share what the total leaves in the proportions of their interpolated percentages.
+/// ones share what the total leaves in the proportions of their interpolated percentages, or of
+/// England's when the LA publishes a band's percentage in no year.
 fn fill_bands(bands: &[(Series, Series)], y: i32, total: Target) -> Result<[Target; 5]> {
     let published: Vec<Option<f64>> = if total.source == Source::Published {
         bands.iter().map(|(counts, _)| counts.get(&y).copied().flatten()).collect()
@@ -327,7 +396,8 @@ fn fill_bands(bands: &[(Series, Series)], y: i32, total: Target) -> Result<[Targ
     let weights: Vec<f64> = bands
         .iter()
         .zip(&published)
-        .map(|((_, pct), p)| if p.is_some() { 0.0 } else { fill(pct, y).map(|t| t.value.max(0.0)).unwrap_or(1.0) })
+        .zip(ENGLAND_D5_PCT)
+        .map(|(((_, pct), p), england)| if p.is_some() { 0.0 } else { fill(pct, y).map(|t| t.value.max(0.0)).unwrap_or(england) })
         .collect();
     let weight_sum: f64 = weights.iter().sum();
     let mut out = [Target { value: 0.0, source: Source::Published }; 5];
@@ -381,6 +451,30 @@ mod tests {
         assert_eq!(bands[3].source, Source::Interpolated);
         assert!((bands[3].value + bands[4].value - 31.0).abs() < 1e-9);
         assert!(bands[3].value > bands[4].value);
+    }
+
+    #[test]
+    fn placement_stability_and_care_leavers_come_from_the_counts() {
+        let t = load("852", 2019, 2025).unwrap();
+        // 2023-24: 90 of the 489 looked after on 31 March had 3+ placements (published as 18 %).
+        assert!((t.year(2024).cla_3plus_pct.value - 100.0 * 90.0 / 489.0).abs() < 1e-9);
+        assert_eq!(t.year(2024).cla_3plus_pct.source, Source::Published);
+        // 2024-25 care leavers in EET: 55 of 92 aged 17-18, 113 of 207 aged 19-21 (60 %, 55 %).
+        let eet = t.year(2025).eet_pct;
+        assert!((eet[0].value - 100.0 * 55.0 / 92.0).abs() < 1e-9);
+        assert!((eet[1].value - 100.0 * 113.0 / 207.0).abs() < 1e-9);
+        // Published from 2020-21 only: 2019-20 carries 2020-21's value and says so.
+        assert_eq!(t.year(2020).cla_3plus_pct.source, Source::Extrapolated);
+        assert_eq!(t.year(2020).eet_pct[1].source, Source::Extrapolated);
+    }
+
+    #[test]
+    fn suppressed_bands_never_published_share_in_englands_proportions() {
+        // LA 943 publishes D5 for 2024 and 2025 with both longest bands suppressed.
+        let t = load("943", 2024, 2025).unwrap();
+        let bands = t.year(2025).cpp_bands;
+        assert!((bands[3].value + bands[4].value - (197.0 - 44.0 - 50.0 - 70.0)).abs() < 1e-9);
+        assert!((bands[3].value / bands[4].value - 14.4 / 2.3).abs() < 1e-9);
     }
 
     #[test]

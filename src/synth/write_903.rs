@@ -5,8 +5,10 @@
 //! Built from the SSD extract so the two agree: an SSDA903 episode is an SSD CLA episode (one
 //! per placement) that falls in the year, with the same child id and dates, the end and reason
 //! left blank while not yet known on 31 March. Short breaks (V3) are returned as episodes too.
-//! Reviews, missing episodes, health outcomes (OC2), care leavers (OC3), adoptions (AD1,
-//! PlacedAdoption) and previous permanence come from [`details`]. Every file is streamed through
+//! Care leavers (OC3) are the
+//! extract's care-leaver table as it stood on 31 March. Reviews, missing episodes, health
+//! outcomes (OC2), adoptions (AD1, PlacedAdoption) and previous permanence come from
+//! [`details`]. Every file is streamed through
 //! a buffered writer, children in id order.
 
 use std::collections::BTreeMap;
@@ -16,7 +18,7 @@ use std::path::Path;
 
 use rand::Rng;
 
-use super::dates::{add_years, age};
+use super::dates::age;
 use super::details;
 use super::records::{ClaEpisode, Person, SHORT_BREAK_STATUSES};
 use super::returns::{ddmmyyyy, keyed, ChildAt, Codes, Index, Source, Upn, Year};
@@ -139,16 +141,6 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     Error::Io { context: format!("writing {}", path.display()), source: e.into() }
 }
 
-/// The year of a care leaver's 17th to 21st birthday falling in `year`, having left care at 16
-/// or over after at least 13 weeks, before that birthday.
-fn care_leaver(periods: &[Period], dob: i32, year: Year) -> bool {
-    let birthday = (17..=21).map(|k| add_years(dob, k)).find(|&b| year.contains(Some(b)));
-    let Some(birthday) = birthday else { return false };
-    periods.iter().any(|p| {
-        !p.short_break() && !p.adopted() && p.end.is_some_and(|end| end >= add_years(dob, 16) && end - p.entered >= 91 && end <= birthday)
-    })
-}
-
 fn child(src: &Source, year: Year, person: &Person, w: &mut Writers) -> std::result::Result<(), csv::Error> {
     let Some(dob) = person.dob else { return Ok(()) };
     if dob > year.end {
@@ -156,8 +148,9 @@ fn child(src: &Source, year: Year, person: &Person, w: &mut Writers) -> std::res
     }
     let periods = periods(src, person);
     let in_year: Vec<&Period> = periods.iter().filter(|p| year.touches(Some(p.entered), p.end)).collect();
-    let leaver = care_leaver(&periods, dob, year);
-    if in_year.is_empty() && !leaver {
+    // A care leaver aged 17 to 21 on 31 March, as the care-leaver table stood then.
+    let leaver = src.index.care_leavers.get(&(year.year, person.id.as_str())).and_then(|&i| src.ssd.care_leaver_years.get(&year.year).map(|rows| &rows[i]));
+    if in_year.is_empty() && leaver.is_none() {
         return Ok(());
     }
     let codes = Codes { year: year.year };
@@ -215,9 +208,8 @@ fn child(src: &Source, year: Year, person: &Person, w: &mut Writers) -> std::res
         row.extend(outcomes.iter().map(String::as_str));
         w[OC2].write_record(&row)?;
     }
-    if leaver {
-        let [in_touch, activ, accom] = details::oc3(src.seed, id, year.year);
-        w[OC3].write_record([id, &dob_cell, in_touch, activ, accom])?;
+    if let Some(c) = leaver {
+        w[OC3].write_record([id, dob_cell.as_str(), c.in_touch, c.activity, c.accommodation])?;
     }
     for p in in_year.iter().filter(|p| p.adopted()) {
         let Some(adopted) = p.end else { continue };

@@ -1,4 +1,4 @@
-"""Shared fixtures: one demo warehouse built by the real `csc` binary for the whole session."""
+"""Shared fixtures: one hand-made demo warehouse (demo/EXPECTED.md) built by the real `csc` binary for the whole session."""
 import os
 import subprocess
 from pathlib import Path
@@ -16,6 +16,6 @@ def csc_binary() -> str:
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run([csc_binary(), "demo", "--out", str(out)], capture_output=True, text=True)
+    done = subprocess.run([csc_binary(), "demo", "--hand-made", "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return out / "warehouse"

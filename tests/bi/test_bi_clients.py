@@ -15,7 +15,7 @@ FY_2021_22 = {"contacts": 34, "referrals": 19, "s47_enquiries": 6, "cpp_at_date"
 
 
 def fact_glob(warehouse):
-    return f"{warehouse}/marts/fact_measure/*/*.parquet"
+    return f"{warehouse}/marts/fact_measure/financial_year=*/*.parquet"
 
 
 def test_duckdb_reads_the_fact_table_with_its_financial_year_partition(warehouse):
@@ -100,7 +100,7 @@ def test_annex_a_lists_keep_ofsted_headers_in_duckdb(warehouse):
     con = duckdb.connect()
     rel = con.execute(
         f"""SELECT "Child Unique ID", "Gender", "Date of Contact", "Contact Source", as_at
-        FROM read_parquet('{warehouse}/restricted/annex_a/list_01_contacts/*/*.parquet', hive_partitioning = true)
+        FROM read_parquet('{warehouse}/restricted/annex_a/list_01_contacts/as_at=*/*.parquet', hive_partitioning = true)
         ORDER BY "Date of Contact" """
     )
     rows = rel.fetchall()

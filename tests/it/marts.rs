@@ -156,7 +156,7 @@ fn rag_follows_the_pipeline_file_targets_and_the_sn_model_is_selectable() {
     assert_eq!((text(b[0].column(0), 0), text(b[0].column(0), 1), text(b[0].column(1), 0)), ("331".into(), "831".into(), "2025".into()));
     let b = rt.block_on(marts(&wh, "SELECT DISTINCT sn_model FROM benchmarks"));
     assert_eq!(text(b[0].column(0), 0), "2025");
-    assert!(manifest(&wh)["outputs"].as_array().unwrap().iter().any(|o| o == "marts/measure_rag/part-0.parquet"));
+    assert!(manifest(&wh)["outputs"].as_array().unwrap().iter().any(|o| o.as_str().unwrap().starts_with("marts/measure_rag/part-")));
 
     // A target for a measure that does not exist stops the run before anything is read.
     std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[targets.rereferals]\ntarget = 23\ngood = \"low\"\n").unwrap();
@@ -172,7 +172,7 @@ async fn star_schema_dimensions_use_types_power_bi_reads() {
     let wh = dir.path().join("warehouse");
     // Plain Utf8 strings (no views, no dictionaries), Date32 dates, Int64 and Float64 numbers.
     for m in MARTS {
-        let file = std::fs::File::open(wh.join(format!("marts/{m}/part-0.parquet"))).unwrap();
+        let file = std::fs::File::open(crate::data_file(&wh.join(format!("marts/{m}")))).unwrap();
         let schema = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().schema().clone();
         for f in schema.fields() {
             assert!(

@@ -78,7 +78,21 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let years: BTreeSet<&str> = rows.iter().map(|r| r.get(2).unwrap()).collect();
     assert_eq!(years.into_iter().collect::<Vec<_>>(), ["2019-20", "2020-21", "2021-22", "2022-23", "2023-24", "2024-25"]);
-    for measure in ["referrals", "re-referrals within 12 months %", "S47 enquiries", "ICPCs", "ICPCs within 15 working days of S47 start %", "CIN episodes open at 31 March", "CP plans at 31 March", "CP plans that are a second or subsequent plan %", "children looked after at 31 March", "contacts"] {
+    for measure in [
+        "referrals",
+        "re-referrals within 12 months %",
+        "S47 enquiries",
+        "ICPCs",
+        "ICPCs within 15 working days of S47 start %",
+        "CIN episodes open at 31 March",
+        "CP plans at 31 March",
+        "CP plans that are a second or subsequent plan %",
+        "children looked after at 31 March",
+        "contacts",
+        "children looked after at 31 March with 3 or more placements in the year %",
+        "care leavers aged 17-18 in education, employment or training %",
+        "care leavers aged 19-21 in education, employment or training %",
+    ] {
         assert_eq!(rows.iter().filter(|r| r.get(1) == Some(measure)).count(), 6, "{measure}");
     }
     assert!(rows.iter().all(|r| r.get(9) == Some("true")), "{report}");
@@ -119,6 +133,7 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
         ("CP plans that are a second or subsequent plan %", "cpp_second_or_subsequent_pct"),
         ("children looked after at 31 March", "cla_at_date"),
         ("children starting to be looked after", "cla_started"),
+        ("children looked after at 31 March with 3 or more placements in the year %", "cla_3plus_placements_pct"),
     ];
     let mut checked = 0;
     for r in &rows {
@@ -132,6 +147,19 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
         checked += 1;
     }
     assert_eq!(checked, pairs.len() * 6);
+    // Care leavers in education, employment or training: the SSD holds the current position
+    // only, so the pipeline measures them for the year ending on the as-at date.
+    for (measure, id) in [
+        ("care leavers aged 17-18 in education, employment or training %", "care_leavers_17_18_eet_pct"),
+        ("care leavers aged 19-21 in education, employment or training %", "care_leavers_19_21_eet_pct"),
+    ] {
+        let r = rows.iter().find(|r| r.get(1) == Some(measure) && r.get(2) == Some("2024-25")).unwrap_or_else(|| panic!("{measure} not in the report"));
+        let target: f64 = r.get(4).unwrap().parse().unwrap();
+        let generated: f64 = r.get(6).unwrap().parse().unwrap();
+        let got = published[&(id.to_string(), "2024-04-01".to_string())];
+        assert!((got - target).abs() <= 2.0, "{id} 2024-25: pipeline {got}, DfE target {target}");
+        assert!((got - generated).abs() < 0.01, "{id} 2024-25: pipeline {got}, generator's report {generated}");
+    }
 }
 
 #[tokio::test]
@@ -180,12 +208,12 @@ async fn every_injected_fault_is_in_the_quality_table() {
 }
 
 #[test]
-fn formats_not_built_yet_are_refused_clearly() {
+fn bad_arguments_are_refused_clearly() {
     let dir = temp();
     let out = dir.path().to_str().unwrap();
-    let o = csc(&["synth", "--out", out, "--formats", "ssd,annex-a"]);
+    let o = csc(&["synth", "--out", out, "--formats", "annex-a", "--annex-a-as-at", "2026-01-01"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not implemented yet"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("outside the window"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = csc(&["synth", "--out", out, "--la", "999"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("999"));
@@ -322,6 +350,17 @@ fn ssda903_files_have_dfe_headers_and_agree_with_the_ssd_episodes() {
             assert_eq!(at_31.len() as f64, row.get(6).unwrap().parse::<f64>().unwrap(), "the 903 and the report count the same children");
             assert!((at_31.len() as f64 - target).abs() <= 0.05 * target, "CLA at 31 March 2024 from the 903 episodes: {}", at_31.len());
         }
+        // Care leavers: on the last 31 March, OC3 is the SSD care-leaver table.
+        if year == 2025 {
+            let (_, oc3) = read_csv(&folder.join("oc3.csv"));
+            let (_, leavers) = read_csv(&out.join("ssd/ssd_care_leavers.csv"));
+            let mut from_903: Vec<[String; 4]> = oc3.iter().map(|r| [0, 2, 3, 4].map(|i| r.get(i).unwrap().to_string())).collect();
+            let mut from_ssd: Vec<[String; 4]> = leavers.iter().map(|r| [1, 3, 7, 5].map(|i| r.get(i).unwrap().to_string())).collect();
+            from_903.sort();
+            from_ssd.sort();
+            assert!(from_ssd.len() > 100, "{} care leavers", from_ssd.len());
+            assert_eq!(from_903, from_ssd, "OC3 2025 differs from ssd_care_leavers");
+        }
         // Placement codes follow the year: K3 from 2024/25, H5 and P2 before.
         let places: BTreeSet<&str> = episodes.iter().map(|e| e.get(5).unwrap()).collect();
         assert_eq!(places.contains("K3"), year >= 2025, "{year}: {places:?}");
@@ -335,7 +374,7 @@ fn calibrates(la: &str) {
     let out = dir.path().join(la);
     let o = synth(&out, &["--la", la, "--from", "2019-04-01", "--to", "2025-03-31", "--report", "--formats", "ssd"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("102 checks, 102 within tolerance, 0 outside"), "{la}: {stdout}");
+    assert!(stdout.contains("120 checks, 120 within tolerance, 0 outside"), "{la}: {stdout}");
 }
 
 #[test]
@@ -377,4 +416,147 @@ fn every_la_is_generated_or_skipped_with_its_reason() {
     let checks: Vec<&csv::StringRecord> = rows.iter().filter(|r| !r.get(9).unwrap().is_empty()).collect();
     let failed = checks.iter().filter(|r| r.get(9) == Some("false")).count();
     assert!(failed * 100 <= checks.len(), "{failed} of {} checks outside tolerance", checks.len());
+}
+
+/// Every sheet of a workbook: (name, rows of cells).
+fn workbook(path: &Path) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let names = book.sheet_names();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            // Rows and columns as Excel numbers them, from A1, whatever cells are empty.
+            let (r0, c0) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+            let mut rows: Vec<Vec<calamine::Data>> = vec![Vec::new(); r0];
+            for row in range.rows() {
+                let mut cells = vec![calamine::Data::Empty; c0];
+                cells.extend(row.iter().cloned());
+                rows.push(cells);
+            }
+            (name, rows)
+        })
+        .collect()
+}
+
+fn cell(rows: &[Vec<calamine::Data>], row: usize, col: usize) -> calamine::Data {
+    rows.get(row - 1).and_then(|r| r.get(col)).cloned().unwrap_or(calamine::Data::Empty)
+}
+
+#[test]
+fn the_annex_a_workbook_is_the_one_the_pipeline_publishes_for_the_same_children() {
+    let dir = temp();
+    let out = dir.path().join("synth");
+    synth(&out, &["--from", "2024-04-01", "--to", "2025-03-31", "--formats", "ssd,annex-a", "--seed", "5"]);
+    let generated = workbook(&out.join("annex_a/annex_a_2025-03-31.xlsx"));
+    assert!(!out.join("annex_a/_faults.csv").exists(), "no messiness, no faults");
+
+    // The pipeline over the generated SSD extract, and `csc annex-a` from its warehouse.
+    let wh = dir.path().join("warehouse");
+    let o = csc(&["run", "--la", "852", "--input", out.join("ssd").to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2025-03-31"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let book = dir.path().join("pipeline.xlsx");
+    let o = csc(&["annex-a", "--as-at", "2025-03-31", "--warehouse", wh.to_str().unwrap(), "--out", book.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let published = workbook(&book);
+
+    let names: Vec<&str> = generated.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, (1..=11).map(|n| format!("List {n}")).collect::<Vec<_>>());
+    assert_eq!(generated.len(), published.len());
+    for ((name, a), (_, b)) in generated.iter().zip(&published) {
+        assert_eq!(a.first(), b.first(), "{name}: headers");
+        assert_eq!(a.len(), b.len(), "{name}: rows");
+        assert!(a == b, "{name}: cells differ from the pipeline's workbook");
+    }
+    // The lists a year of Southampton fills, with Ofsted's first header.
+    for (name, rows) in &generated[..9] {
+        assert_eq!(cell(rows, 1, 0).to_string(), "Child Unique ID", "{name}");
+        if name != "List 2" {
+            assert!(rows.len() > 20, "{name}: {} rows", rows.len());
+        }
+    }
+    // Care leavers (list 9) are the SSD care-leaver table.
+    let (_, leavers) = read_csv(&out.join("ssd/ssd_care_leavers.csv"));
+    assert_eq!(generated[8].1.len() - 1, leavers.len());
+}
+
+#[test]
+fn annex_a_faults_are_where_the_manifest_says() {
+    let dir = temp();
+    let (clean, messy) = (dir.path().join("clean"), dir.path().join("messy"));
+    let args = ["--from", "2024-04-01", "--to", "2025-03-31", "--formats", "annex-a", "--annex-a-as-at", "2025-01-31", "--seed", "9"];
+    synth(&clean, &args);
+    synth(&messy, &[&args[..], &["--messiness", "high"]].concat());
+    let a = workbook(&clean.join("annex_a/annex_a_2025-01-31.xlsx"));
+    let b = workbook(&messy.join("annex_a/annex_a_2025-01-31.xlsx"));
+    let (header, faults) = read_csv(&messy.join("annex_a/_faults.csv"));
+    assert_eq!(header, ["file", "sheet", "row", "column", "column_letter", "kind", "expected_issue"]);
+    let kinds: BTreeSet<&str> = faults.iter().map(|f| f.get(5).unwrap()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["blank_child_id", "date_as_serial", "date_as_text", "header_variant", "lettered_value_variant"]);
+    let letters = |l: &str| l.bytes().fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1)) - 1;
+    let mut listed: BTreeSet<(String, usize, usize)> = BTreeSet::new();
+    for f in &faults {
+        let sheet = f.get(1).unwrap();
+        let (row, col) = (f.get(2).unwrap().parse::<usize>().unwrap(), letters(f.get(4).unwrap()));
+        let before = cell(&a.iter().find(|(n, _)| n == sheet).unwrap().1, row, col);
+        let after = cell(&b.iter().find(|(n, _)| n == sheet).unwrap().1, row, col);
+        // The manifest names the column by its Ofsted header.
+        assert_eq!(cell(&a.iter().find(|(n, _)| n == sheet).unwrap().1, 1, col).to_string(), f.get(3).unwrap(), "{f:?}");
+        use calamine::Data;
+        let ok = match f.get(5).unwrap() {
+            "blank_child_id" => col == 0 && after == Data::Empty && before != Data::Empty && f.get(6) == Some("missing_required"),
+            "date_as_text" => matches!((&before, &after), (Data::DateTime(_), Data::String(s)) if s.len() == 10 && s.as_bytes()[2] == b'/'),
+            "date_as_serial" => matches!((&before, &after), (Data::DateTime(d), Data::Float(n)) if (d.as_f64() - n).abs() < 1e-9),
+            "lettered_value_variant" => matches!((&before, &after), (Data::String(x), Data::String(y)) if x.ends_with(y.as_str()) && x[1..].starts_with(") ")),
+            "header_variant" => {
+                row == 1 && before != after && {
+                    let squash = |d: &Data| d.to_string().split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                    squash(&before) == squash(&after)
+                }
+            }
+            other => panic!("unexpected kind {other}"),
+        };
+        assert!(ok, "{f:?}: {before:?} -> {after:?}");
+        listed.insert((sheet.to_string(), row, col));
+    }
+    // Nothing else differs.
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        for row in 1..=x.len().max(y.len()) {
+            for col in 0..x.first().map_or(0, Vec::len) {
+                if cell(x, row, col) != cell(y, row, col) {
+                    assert!(listed.contains(&(name.clone(), row, col)), "{name} row {row} column {col} differs but is not in the manifest");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn csc_demo_generates_a_synthetic_la_and_runs_it_with_no_configuration() {
+    let dir = temp();
+    // No pipeline file, no key, nothing but an output folder.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_csc"))
+        .args(["demo", "--out", "csc-demo"])
+        .current_dir(dir.path())
+        .env_remove("CSC_PSEUDONYM_KEY")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let out = dir.path().join("csc-demo");
+    assert!(stdout.contains("synthetic Southampton (852)"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("Warehouse: ") && l.ends_with("warehouse")), "{stdout}");
+    assert!(out.join("warehouse/marts/fact_measure").is_dir());
+    assert!(stdout.contains("Annex A workbook as at 2025-03-31"), "{stdout}");
+    let book = workbook(&out.join("annex_a_2025-03-31.xlsx"));
+    assert_eq!(book.len(), 11);
+    assert!(book[0].1.len() > 1000, "List 1: {} rows", book[0].1.len());
+    // The warehouse holds the synthetic LA's figures: 2024-25 referrals as calibrated.
+    let report = std::fs::read_to_string(out.join("input/calibration_report.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(report.as_bytes());
+    let target: f64 = reader.records().map(Result::unwrap).find(|r| r.get(1) == Some("referrals") && r.get(2) == Some("2024-25")).unwrap().get(4).unwrap().parse().unwrap();
+    let (referrals, _, _) = measure(&out.join("warehouse"), "referrals", "financial_year", "2024-04-01").await;
+    // Low messiness rejects a few referral rows (blank person ids): within 5 % still.
+    assert!((referrals as f64 - target).abs() <= 0.05 * target, "referrals 2024-25: {referrals}, DfE {target}");
 }

@@ -69,9 +69,10 @@ pub fn simulate(w: &mut World, t: &Targets, first: i32, last: i32, rng: &mut Cha
         }
     }
     short_breaks(w, t, first, last, rng);
-    for p in 0..w.periods.len() {
+    let moves = moves(w, t, first, last, rng);
+    for (p, cuts) in moves.iter().enumerate() {
         if !w.periods[p].short_break {
-            place(w, rng, p, fy_end(last));
+            place(w, rng, p, cuts);
             let e = w.periods[p].episode;
             w.assess(rng, e, "Looked after", false);
         }
@@ -126,19 +127,84 @@ fn end_period(w: &mut World, rng: &mut ChaCha8Rng, p: usize, end: i32) {
     };
 }
 
-/// Splits period `p` into placements: moves become more likely the longer a child is in care.
-fn place(w: &mut World, rng: &mut ChaCha8Rng, p: usize, horizon: i32) {
+/// Share of the other children in care in a year who move placement once in it.
+const ONE_MOVE_SHARE: f64 = 0.2;
+/// Share of the children with three or more placements in a year who have four or more.
+const FOUR_PLUS_SHARE: f64 = 0.25;
+
+/// The dates each period of care moves to a new placement, year by year. In each year exactly
+/// the published share of the children looked after on its 31 March have three or more
+/// placements during it (DfE placement stability, measured as `sql/measures/
+/// cla_3plus_placements_pct.sql` does: the placement held on 1 April, or the first one, plus
+/// the moves in the year), teenagers more often than younger children; some of the others move
+/// once. Moves keep a week clear of the year's ends, so each year's placements are its own.
+fn moves(w: &World, t: &Targets, first: i32, last: i32, rng: &mut ChaCha8Rng) -> Vec<Vec<i32>> {
+    let mut cuts: Vec<Vec<i32>> = vec![Vec::new(); w.periods.len()];
+    for y in first..=last {
+        let (fs, fe) = (fy_start(y), fy_end(y));
+        let mut cohort: Vec<usize> = Vec::new();
+        let mut leaving: Vec<usize> = Vec::new();
+        for (p, period) in w.periods.iter().enumerate() {
+            if period.short_break || period.start > fe || period.end.is_some_and(|e| e < fs) {
+                continue;
+            }
+            if period.end.is_none_or(|e| e > fe) {
+                cohort.push(p);
+            } else {
+                leaving.push(p);
+            }
+        }
+        // The first and last days a move may fall on this year.
+        let range = |p: usize| {
+            let period = &w.periods[p];
+            (period.start.max(fs) + 7, period.end.map_or(fe, |e| e.min(fe)) - 7)
+        };
+        let wanted = (t.year(y).cla_3plus_pct.value / 100.0 * cohort.len() as f64).round() as usize;
+        // Weighted sampling without replacement (key u^(1/weight)): teenagers move most.
+        let mut ranked: Vec<(f64, usize)> = cohort
+            .iter()
+            .filter(|&&p| range(p).1 - range(p).0 >= 14)
+            .map(|&p| {
+                let weight = match age(w.children[w.periods[p].child].dob, fe) {
+                    13.. => 3.0,
+                    5..=12 => 1.5,
+                    _ => 1.0,
+                };
+                (rng.random::<f64>().powf(1.0 / weight), p)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut unstable = vec![false; w.periods.len()];
+        for &(_, p) in ranked.iter().take(wanted) {
+            unstable[p] = true;
+        }
+        for p in cohort.into_iter().chain(leaving) {
+            let (lo, hi) = range(p);
+            let n = if unstable[p] {
+                2 + usize::from(chance(rng, FOUR_PLUS_SHARE))
+            } else if hi >= lo && chance(rng, ONE_MOVE_SHARE) {
+                1
+            } else {
+                0
+            };
+            // One move in each of n equal parts of the range: distinct days, in order.
+            let width = f64::from(hi - lo + 1) / n.max(1) as f64;
+            for k in 0..n {
+                let a = lo + (width * k as f64) as i32;
+                let b = (lo + (width * (k + 1) as f64) as i32 - 1).max(a);
+                cuts[p].push(day_between(rng, a, b));
+            }
+        }
+    }
+    cuts
+}
+
+/// Splits period `p` into placements at the move dates `cuts` (ascending).
+fn place(w: &mut World, rng: &mut ChaCha8Rng, p: usize, cuts: &[i32]) {
     let (start, end) = (w.periods[p].start, w.periods[p].end);
-    let until = end.unwrap_or(horizon).max(start + 1);
-    let years = f64::from(until - start) / 365.25;
-    let mut moves = (years * rng.random::<f64>() * 1.1) as usize + usize::from(chance(rng, 0.2));
-    moves = moves.min(((until - start - 1) / 14).max(0) as usize).min(7);
-    let mut cuts: Vec<i32> = (0..moves).map(|_| day_between(rng, start + 7, until - 1)).collect();
-    cuts.sort_unstable();
-    cuts.dedup();
     let dob = w.children[w.periods[p].child].dob;
     let mut bounds = vec![start];
-    bounds.extend(cuts);
+    bounds.extend_from_slice(cuts);
     let mut segments = Vec::with_capacity(bounds.len());
     for (i, &s) in bounds.iter().enumerate() {
         let seg_end = bounds.get(i + 1).copied().or(end);

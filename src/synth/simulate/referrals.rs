@@ -86,26 +86,59 @@ pub fn balance_children_in_need(w: &mut World, t: &Targets, first: i32, last: i3
             };
             let mut first_choice: Vec<usize> = Vec::new();
             let mut second_choice: Vec<usize> = Vec::new();
+            // Last, where referrals are few against the children in need (City of London):
+            // children whose CP plan ended, or who left care, in the year going on to a CIN plan,
+            // and referrals closed with no further action that are assessed instead.
+            let mut third_choice: Vec<usize> = Vec::new();
             for (i, ep) in w.episodes.iter().enumerate() {
-                if !closed_before(ep) {
-                    continue;
-                }
-                if ep.kind == Kind::Other && fy_of(ep.referral) == y {
-                    first_choice.push(i);
-                } else if matches!(ep.kind, Kind::Other | Kind::Enquiry | Kind::Conference) {
-                    second_choice.push(i);
+                let in_year = ep.close.is_some_and(|c| c <= d && c > fy_end(y - 1));
+                if closed_before(ep) {
+                    if ep.kind == Kind::Other && fy_of(ep.referral) == y {
+                        first_choice.push(i);
+                    } else if matches!(ep.kind, Kind::Other | Kind::Enquiry | Kind::Conference) {
+                        second_choice.push(i);
+                    }
+                } else if in_year && ep.kind != Kind::ShortBreaks {
+                    // A child who left care in the year going home on a CIN plan.
+                    let plan_ended = match ep.kind {
+                        Kind::Protection(p) => w.plans[p].end.is_some_and(|end| end <= d),
+                        Kind::Care => ep.child.is_some_and(|c| age(w.children[c].dob, d) < 17),
+                        _ => true,
+                    };
+                    if plan_ended && (!ep.nfa || ep.referral <= d - 30) {
+                        third_choice.push(i);
+                    }
                 }
             }
             shuffle(rng, &mut first_choice);
             shuffle(rng, &mut second_choice);
+            shuffle(rng, &mut third_choice);
+            let wanted = target - open;
+            for &e in third_choice.iter().take(wanted.saturating_sub(first_choice.len() + second_choice.len())) {
+                let ep = &w.episodes[e];
+                let after = match ep.kind {
+                    Kind::Protection(p) => w.plans[p].end.unwrap_or(ep.referral),
+                    Kind::Care => ep.close.unwrap_or(ep.referral),
+                    _ => ep.referral,
+                };
+                if ep.nfa {
+                    w.episodes[e].nfa = false;
+                    w.episodes[e].close = Some(d + 1);
+                    w.assess(rng, e, "CIN plan", false);
+                }
+                let ep = &mut w.episodes[e];
+                let plan_start = ep.cin_plan.map(|(s, _)| s).unwrap_or_else(|| ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(after).max(after).min(d));
+                ep.cin_plan = Some((plan_start, None));
+                first_choice.push(e);
+            }
             // Where children stay in need for years (many open cases for few referrals), plans
             // run longer.
             let per_referral = target as f64 / t.year(y).referrals.value.max(1.0);
             let long = (per_referral - 0.3).clamp(0.35, 0.95);
-            for &e in first_choice.iter().chain(&second_choice).take(target - open) {
+            for &e in first_choice.iter().chain(&second_choice).take(wanted) {
                 let close = d + if chance(rng, 1.0 - long) { rng.random_range(1..=365) } else { rng.random_range(366..=1500) };
                 let ep = &mut w.episodes[e];
-                let plan_start = ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(ep.referral).min(d);
+                let plan_start = ep.cin_plan.map(|(s, _)| s).unwrap_or_else(|| ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(ep.referral).min(d));
                 ep.close = Some(close);
                 ep.close_reason = "RC7";
                 ep.cin_plan = Some((plan_start, Some(close)));

@@ -1,0 +1,178 @@
+//! Where the model stage's SQL runs and how much memory it may use.
+//!
+//! The engine is `local` (DataFusion in this process, the default) or `ballista://HOST:PORT` (an
+//! Apache Ballista cluster, when csc is built with the `ballista` cargo feature). Either way the
+//! same SQL runs over the same core tables; the cluster reads them from the warehouse's object
+//! store, so its executors must be able to reach the warehouse (see [`cluster`]).
+//!
+//! A memory limit puts DataFusion's fair spill pool in front of every query: operators that can
+//! spill (sorts, grouped aggregations, sort-merge joins) write to temporary files once their
+//! share of the limit is used, so a smaller machine spills rather than being killed; a query that
+//! cannot fit even by spilling fails with a "resources exhausted" error naming the limit.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::{Error, Result};
+
+#[cfg(feature = "ballista")]
+pub mod cluster;
+
+/// The query engine the model stage runs on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// DataFusion in this process.
+    #[default]
+    Local,
+    /// An Apache Ballista cluster; `scheduler` is `HOST:PORT` of its scheduler.
+    Ballista { scheduler: String },
+}
+
+impl FromStr for Engine {
+    type Err = Error;
+
+    /// `local` or `ballista://HOST:PORT`.
+    fn from_str(s: &str) -> Result<Engine> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("local") {
+            return Ok(Engine::Local);
+        }
+        let bad = || Error::Config(format!("engine {s:?}: give `local` or `ballista://HOST:PORT` (the Ballista scheduler)"));
+        let rest = s.strip_prefix("ballista://").ok_or_else(bad)?.trim_end_matches('/');
+        let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
+        if host.is_empty() || port.parse::<u16>().is_err() {
+            return Err(bad());
+        }
+        Ok(Engine::Ballista { scheduler: rest.to_string() })
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Engine::Local => f.write_str("local"),
+            Engine::Ballista { scheduler } => write!(f, "ballista://{scheduler}"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Engine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Engine, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How the model stage's DataFusion session is built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Where the SQL runs.
+    pub engine: Engine,
+    /// Memory the queries may hold at once, in bytes; beyond it they spill to temporary files.
+    /// `None`: unlimited.
+    pub memory_limit: Option<u64>,
+}
+
+/// Parses a size such as `512MiB`, `2GiB`, `1.5GB` or `1000000` (bytes). Binary units (KiB,
+/// MiB, GiB, TiB) are powers of 1024, decimal ones (KB, MB, GB, TB) powers of 1000.
+pub fn parse_bytes(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = (&t[..split], t[split..].trim());
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        _ => return Err(Error::Config(format!("memory size {s:?}: unknown unit {unit:?} (use B, KiB, MiB, GiB, KB, MB or GB)"))),
+    };
+    let value: f64 = number.parse().map_err(|_| Error::Config(format!("memory size {s:?} is not a number with a unit, e.g. 512MiB")))?;
+    let bytes = (value * scale as f64).round();
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(Error::Config(format!("memory size {s:?} is out of range")));
+    }
+    Ok(bytes as u64)
+}
+
+/// The session state every model session starts from: the memory pool and spill directory, and
+/// the SQL options the measures rely on.
+pub fn base_state(opts: &SessionOptions, config: SessionConfig) -> Result<SessionState> {
+    let mut runtime = RuntimeEnvBuilder::new();
+    let mut config = config;
+    if let Some(limit) = opts.memory_limit {
+        let limit = usize::try_from(limit).map_err(|_| Error::Config(format!("memory limit of {limit} bytes is more than this machine can address")))?;
+        // Each sorting partition sets aside this much to merge its spill files; DataFusion's
+        // 10 MB default would take a small limit whole before any row is sorted.
+        let per_sort = (limit / (8 * config.target_partitions().max(1))).clamp(64 << 10, 10 << 20);
+        config = config.with_sort_spill_reservation_bytes(per_sort);
+        runtime = runtime
+            .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+            // Spill files go to the system temporary directory (TMPDIR) and are removed as soon
+            // as the operator that wrote them has read them back.
+            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory));
+    }
+    Ok(SessionStateBuilder::new().with_config(config).with_runtime_env(Arc::new(runtime.build()?)).with_default_features().build())
+}
+
+/// A new, empty model session on the chosen engine. The caller registers the tables and the
+/// functions (for Ballista, the cluster's executors must know the same functions: see
+/// [`cluster`]).
+pub async fn context(opts: &SessionOptions) -> Result<SessionContext> {
+    match &opts.engine {
+        Engine::Local => Ok(SessionContext::new_with_state(base_state(opts, SessionConfig::new())?)),
+        #[cfg(feature = "ballista")]
+        Engine::Ballista { scheduler } => cluster::connect(scheduler, opts).await,
+        #[cfg(not(feature = "ballista"))]
+        Engine::Ballista { .. } => Err(Error::Config(format!(
+            "engine {}: this csc was built without Ballista support; rebuild it with `cargo build --release --features ballista`",
+            opts.engine
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_parse_and_print() {
+        assert_eq!("local".parse::<Engine>().unwrap(), Engine::Local);
+        let e: Engine = "ballista://10.0.0.5:50050".parse().unwrap();
+        assert_eq!(e, Engine::Ballista { scheduler: "10.0.0.5:50050".into() });
+        assert_eq!(e.to_string(), "ballista://10.0.0.5:50050");
+        for bad in ["ballista://host", "ballista://:50050", "spark://h:1", "ballista://h:99999"] {
+            assert!(bad.parse::<Engine>().unwrap_err().to_string().contains("ballista://HOST:PORT"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_parse_in_binary_and_decimal_units() {
+        assert_eq!(parse_bytes("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_bytes("2 GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_bytes("1.5GB").unwrap(), 1_500_000_000);
+        assert_eq!(parse_bytes("4096").unwrap(), 4096);
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("12 parsecs").unwrap_err().to_string().contains("unknown unit"));
+        assert!(parse_bytes("0MiB").is_err());
+    }
+
+    #[cfg(not(feature = "ballista"))]
+    #[tokio::test]
+    async fn ballista_without_the_feature_is_a_clear_error() {
+        let opts = SessionOptions { engine: "ballista://localhost:50050".parse().unwrap(), memory_limit: None };
+        let err = context(&opts).await.unwrap_err().to_string();
+        assert!(err.contains("--features ballista"), "{err}");
+    }
+}

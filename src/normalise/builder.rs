@@ -1,0 +1,223 @@
+//! Building one core table from raw cells, whatever the input format.
+//!
+//! Every reader (SSD CSV, CIN census XML, SSDA903, Annex A workbooks, vendor CSVs) hands rows to
+//! a [`TableBuilder`] as raw text cells placed against the table's columns, with where each came
+//! from. The builder types every cell with [`type_cell`], records every problem as an issue
+//! naming file, sheet, row, column and raw value, and rejects rows missing a required value.
+//! Duplicate keys are resolved later, across files, by [`merge`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray, StringBuilder};
+use datafusion::arrow::compute::{concat_batches, filter_record_batch};
+
+use super::cells::{type_cell, Typed};
+use crate::quality::{Action, Issue, Severity};
+use crate::reference::CodeLists;
+use crate::schema::{ColumnType, TableSpec};
+use crate::Result;
+
+const STAGE: &str = "normalise";
+
+/// Where a row came from: the file, the worksheet (workbooks only) and the row as a
+/// spreadsheet numbers it (for XML, the line the record starts on).
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub file: &'a str,
+    pub sheet: Option<&'a str>,
+    pub row: i64,
+}
+
+/// One raw cell as received, with its original header and its position in the source row
+/// (zero-based; `None` where the format has no column positions, such as XML elements).
+#[derive(Debug, Clone, Copy)]
+pub struct SourceCell<'a> {
+    pub raw: &'a str,
+    pub header: &'a str,
+    pub position: Option<usize>,
+}
+
+impl<'a> Origin<'a> {
+    /// An issue located at this row (and at `cell`, with its raw value, when given).
+    pub fn issue(&self, table: &str, cell: Option<&SourceCell>, i: Issue) -> Issue {
+        let mut i = i.table(table).file(self.file).row(self.row);
+        if let Some(sheet) = self.sheet {
+            i = i.sheet(sheet);
+        }
+        if let Some(c) = cell {
+            i = match c.position {
+                Some(p) => i.column(c.header, p),
+                None => i.column_named(c.header),
+            }
+            .value(c.raw);
+        }
+        i
+    }
+}
+
+/// Column builders for one core table.
+pub struct TableBuilder<'a> {
+    spec: &'a TableSpec,
+    columns: Vec<ColumnBuilder>,
+    source_file: StringBuilder,
+    source_row: Int64Builder,
+    /// How the primary key was headed in each file, for duplicate-key issues.
+    key_headers: HashMap<String, (String, Option<usize>)>,
+    rows_in: usize,
+}
+
+enum ColumnBuilder {
+    Text(StringBuilder),
+    Date(Date32Builder),
+    Number(Float64Builder),
+}
+
+impl ColumnBuilder {
+    fn append(&mut self, v: &Typed) {
+        match (self, v) {
+            (ColumnBuilder::Text(b), Typed::Text(s)) => b.append_value(s),
+            (ColumnBuilder::Date(b), Typed::Date(d)) => b.append_value(*d),
+            (ColumnBuilder::Number(b), Typed::Number(n)) => b.append_value(*n),
+            (ColumnBuilder::Text(b), _) => b.append_null(),
+            (ColumnBuilder::Date(b), _) => b.append_null(),
+            (ColumnBuilder::Number(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Text(b) => Arc::new(b.finish()),
+            ColumnBuilder::Date(b) => Arc::new(b.finish()),
+            ColumnBuilder::Number(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+impl<'a> TableBuilder<'a> {
+    pub fn new(spec: &'a TableSpec) -> Self {
+        let columns = spec
+            .columns
+            .iter()
+            .map(|c| match c.kind {
+                ColumnType::Date => ColumnBuilder::Date(Date32Builder::new()),
+                ColumnType::Number => ColumnBuilder::Number(Float64Builder::new()),
+                _ => ColumnBuilder::Text(StringBuilder::new()),
+            })
+            .collect();
+        TableBuilder { spec, columns, source_file: StringBuilder::new(), source_row: Int64Builder::new(), key_headers: HashMap::new(), rows_in: 0 }
+    }
+
+    pub fn spec(&self) -> &TableSpec {
+        self.spec
+    }
+
+    /// Rows offered so far (accepted or rejected).
+    pub fn rows_in(&self) -> usize {
+        self.rows_in
+    }
+
+    /// Types and appends one row. `cells` has one entry per spec column, in spec order (`None`
+    /// where the source has no such column). Returns whether the row was accepted.
+    pub fn push_row(&mut self, at: &Origin, cells: &[Option<SourceCell>], codes: &CodeLists, issues: &mut Vec<Issue>) -> bool {
+        debug_assert_eq!(cells.len(), self.spec.columns.len());
+        self.rows_in += 1;
+        let table = self.spec.name.as_str();
+        let mut values = Vec::with_capacity(cells.len());
+        let mut rejected = false;
+        for (spec_col, cell) in self.spec.columns.iter().zip(cells) {
+            let Some(cell) = cell else {
+                if spec_col.required {
+                    rejected = true;
+                    issues.push(at.issue(table, None, Issue::new(Severity::Error, STAGE, "missing_required", format!("{} is required but the source has no such field; the row cannot be used", spec_col.name), Action::RowRejected)));
+                }
+                values.push(Typed::Null);
+                continue;
+            };
+            let (value, problem) = type_cell(spec_col, cell.raw, codes);
+            if let Some(p) = problem {
+                issues.push(at.issue(table, Some(cell), Issue::new(p.severity, STAGE, p.code, p.message, p.action)));
+            }
+            if spec_col.required && value == Typed::Null {
+                rejected = true;
+                issues.push(at.issue(table, Some(cell), Issue::new(Severity::Error, STAGE, "missing_required", format!("{} is required; the row cannot be used without it", spec_col.name), Action::RowRejected)));
+            }
+            values.push(value);
+        }
+        if rejected {
+            return false;
+        }
+        let key_idx = self.key_index();
+        if let Some(key_cell) = &cells[key_idx] {
+            self.key_headers.entry(at.file.to_string()).or_insert_with(|| (key_cell.header.to_string(), key_cell.position));
+        }
+        for (b, v) in self.columns.iter_mut().zip(&values) {
+            b.append(v);
+        }
+        self.source_file.append_value(at.file);
+        self.source_row.append_value(at.row);
+        true
+    }
+
+    fn key_index(&self) -> usize {
+        self.spec.column_index(&self.spec.primary_key).expect("checked when the schema loads")
+    }
+
+    /// The rows built so far, in the core table's Arrow schema.
+    pub fn finish(mut self) -> Result<TablePart> {
+        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        arrays.push(Arc::new(self.source_file.finish()));
+        arrays.push(Arc::new(self.source_row.finish()));
+        let batch = RecordBatch::try_new(self.spec.arrow_schema(), arrays)?;
+        Ok(TablePart { table: self.spec.name.clone(), batch, rows_in: self.rows_in, key_headers: self.key_headers })
+    }
+}
+
+/// The rows one input file contributed to one core table.
+#[derive(Debug)]
+pub struct TablePart {
+    pub table: String,
+    pub batch: RecordBatch,
+    pub rows_in: usize,
+    key_headers: HashMap<String, (String, Option<usize>)>,
+}
+
+/// Joins the parts of one table in input order and resolves repeated primary keys: the first
+/// occurrence (by file, then row) is kept and every later one is recorded and left out.
+pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -> Result<(RecordBatch, usize)> {
+    let schema = spec.arrow_schema();
+    let rows_in = parts.iter().map(|p| p.rows_in).sum();
+    let key_headers: HashMap<String, (String, Option<usize>)> = parts.iter().flat_map(|p| p.key_headers.clone()).collect();
+    let batch = concat_batches(&schema, parts.iter().map(|p| &p.batch))?;
+    let key_idx = spec.column_index(&spec.primary_key).expect("checked when the schema loads");
+    let keys = batch.column(key_idx).as_any().downcast_ref::<StringArray>().expect("primary keys are text");
+    let files = batch.column(spec.columns.len()).as_any().downcast_ref::<StringArray>().expect("source_file is text");
+    let rows = batch.column(spec.columns.len() + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+    let mut keep = Vec::with_capacity(keys.len());
+    for i in 0..keys.len() {
+        if keys.is_null(i) {
+            keep.push(true);
+            continue;
+        }
+        match first.get(keys.value(i)) {
+            None => {
+                first.insert(keys.value(i), i);
+                keep.push(true);
+            }
+            Some(&f) => {
+                keep.push(false);
+                let (header, position) = key_headers.get(files.value(i)).cloned().unwrap_or_else(|| (spec.primary_key.clone(), None));
+                let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
+                let cell = SourceCell { raw: keys.value(i), header: &header, position };
+                let message = format!("{} repeats the key first seen in {} row {}; the first occurrence is kept", spec.primary_key, files.value(f), rows.value(f));
+                issues.push(at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected)));
+            }
+        }
+    }
+    if keep.iter().all(|k| *k) {
+        return Ok((batch, rows_in));
+    }
+    let batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
+    Ok((batch, rows_in))
+}

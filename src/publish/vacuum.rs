@@ -1,0 +1,176 @@
+//! Retention and recovery: after a run has published, files that no retained run needs are
+//! deleted from the table folders (so a plain Parquet reader of a folder sees exactly the current
+//! data); before a run starts, whatever a run that died left behind is undone.
+//!
+//! The runs whose files are kept are the last `[warehouse] keep_runs` published runs, listed in
+//! each published manifest as `retained_runs`; each run's manifest records the Delta version of
+//! every table it published (`delta_versions`). Manifests themselves are never deleted.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tracing::{info, warn};
+
+use super::delta::{self, CommitInfo};
+use super::staging_root;
+use crate::storage::Location;
+use crate::{failpoint, Error, Result};
+
+/// Folder of the Delta log inside a table folder; vacuum never touches it.
+const DELTA_LOG: &str = "_delta_log/";
+
+/// Table folder → Delta versions to keep, gathered from the manifests of the retained runs.
+pub type Keep = BTreeMap<String, BTreeSet<u64>>;
+
+/// The manifest of the run whose tables are published (`_runs/published.json`), if any.
+pub async fn published_manifest(warehouse: &Location) -> Option<serde_json::Value> {
+    let bytes = warehouse.get(&warehouse.child("_runs/published.json")).await.ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The table versions a manifest records (`delta_versions`).
+pub fn versions_of(manifest: &serde_json::Value) -> BTreeMap<String, u64> {
+    manifest["delta_versions"].as_object().map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_u64()?))).collect()).unwrap_or_default()
+}
+
+/// The runs to keep after a new run publishes: it and the `keep_runs - 1` runs the previous
+/// published manifest kept.
+pub fn retained_runs(run_id: &str, previous: Option<&serde_json::Value>, keep_runs: usize) -> Vec<String> {
+    let mut runs = vec![run_id.to_string()];
+    if let Some(prev) = previous {
+        match prev["retained_runs"].as_array() {
+            Some(ids) => runs.extend(ids.iter().filter_map(|i| i.as_str().map(str::to_string))),
+            None => runs.extend(prev["run_id"].as_str().map(str::to_string)),
+        }
+    }
+    runs.dedup();
+    runs.truncate(keep_runs.max(1));
+    runs
+}
+
+/// The table versions to keep: those the retained runs' manifests record. `current` is the
+/// manifest of the run that just published (its file may not be readable yet on every store).
+pub async fn keep_of(warehouse: &Location, retained: &[String], current: Option<&serde_json::Value>) -> Keep {
+    let mut keep = Keep::new();
+    for id in retained {
+        let manifest = match current.filter(|c| c["run_id"].as_str() == Some(id)) {
+            Some(c) => Some(c.clone()),
+            None => warehouse.get(&warehouse.child(&format!("_runs/{id}.json"))).await.ok().and_then(|b| serde_json::from_slice(&b).ok()),
+        };
+        match manifest {
+            Some(m) => versions_of(&m).into_iter().for_each(|(dir, v)| {
+                keep.entry(dir).or_default().insert(v);
+            }),
+            None => warn!(run_id = %id, "the manifest of a retained run is missing; only the current table versions are kept"),
+        }
+    }
+    keep
+}
+
+/// Deletes, from each table folder in `keep`, every file that neither the table's current version
+/// nor a kept version references: superseded files and files left by a run that died. Returns
+/// the number of files deleted.
+pub async fn vacuum(warehouse: &Location, keep: &Keep) -> Result<usize> {
+    let mut deleted = 0;
+    for (dir, versions) in keep {
+        let Some(table) = delta::open(warehouse, dir, None).await? else { continue };
+        let latest = delta::version(&table);
+        let mut needed = delta::files(&table, dir)?;
+        for &v in versions.iter().filter(|&&v| v < latest) {
+            match delta::open(warehouse, dir, Some(v)).await {
+                Ok(Some(old)) => needed.extend(delta::files(&old, dir)?),
+                Ok(None) => {}
+                Err(e) => warn!(table = %dir, version = v, error = %e, "a retained version can no longer be read; its files are not kept"),
+            }
+        }
+        for meta in warehouse.list(dir).await? {
+            let rel = warehouse.relative(&meta.location);
+            let inside = rel.strip_prefix(&format!("{dir}/")).unwrap_or(&rel);
+            if !inside.starts_with(DELTA_LOG) && !needed.contains(inside) {
+                warehouse.delete(&meta.location).await?;
+                deleted += 1;
+            }
+        }
+        warehouse.prune_empty_folders(dir)?;
+        failpoint::hit("publish.vacuum");
+    }
+    Ok(deleted)
+}
+
+/// Whether a run left its staging area behind (it died or failed before finishing).
+async fn unfinished_run(warehouse: &Location) -> Result<bool> {
+    Ok(!warehouse.list("_staging").await?.is_empty())
+}
+
+/// Undoes a run that did not finish: every table it committed is restored (by a new Delta
+/// commit) to the version the published manifest records, the files it wrote are vacuumed, and
+/// its staging area is deleted. Does nothing when no run left staged files behind.
+pub async fn recover(warehouse: &Location) -> Result<()> {
+    if !unfinished_run(warehouse).await? {
+        return Ok(());
+    }
+    warn!(warehouse = %warehouse.display, "a previous run did not finish: undoing what it left behind");
+    if let Some(published) = published_manifest(warehouse).await {
+        let info = CommitInfo {
+            run_id: published["run_id"].as_str().unwrap_or_default().to_string(),
+            run_key: published["run_key"].as_str().unwrap_or_default().to_string(),
+            as_at: published["as_at"].as_str().unwrap_or_default().to_string(),
+        };
+        let mut restored = 0;
+        for (dir, v) in versions_of(&published) {
+            if restore(warehouse, &dir, v, &info).await? {
+                restored += 1;
+            }
+        }
+        let retained: Vec<String> = published["retained_runs"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let keep = keep_of(warehouse, &retained, Some(&published)).await;
+        let deleted = vacuum(warehouse, &keep).await?;
+        info!(tables_restored = restored, files_deleted = deleted, "the unfinished run is undone");
+    }
+    for meta in warehouse.list("_staging").await? {
+        warehouse.delete(&meta.location).await?;
+    }
+    warehouse.prune_empty_folders("_staging")
+}
+
+/// Restores a table to `version` when its current files differ from that version's. Returns
+/// whether it did.
+async fn restore(warehouse: &Location, dir: &str, version: u64, info: &CommitInfo) -> Result<bool> {
+    let Some(table) = delta::open(warehouse, dir, None).await? else { return Ok(false) };
+    let Some(published) = delta::open(warehouse, dir, Some(version)).await? else { return Ok(false) };
+    if delta::files(&table, dir)? == delta::files(&published, dir)? {
+        return Ok(false);
+    }
+    warn!(table = dir, from = delta::version(&table), to = version, "restoring a table to its published version");
+    table
+        .restore()
+        .with_version_to_restore(version as _)
+        .with_commit_properties(info.properties())
+        .await
+        .map_err(|source| Error::Delta { table: dir.to_string(), source })?;
+    Ok(true)
+}
+
+/// Finishes a published run: deletes the files no retained run needs and the run's staging area.
+pub async fn after_publish(warehouse: &Location, run_id: &str, retained: &[String], current: &serde_json::Value) -> Result<usize> {
+    let keep = keep_of(warehouse, retained, Some(current)).await;
+    let deleted = vacuum(warehouse, &keep).await?;
+    warehouse.delete_all(&staging_root(run_id)).await?;
+    warehouse.prune_empty_folders("_staging")?;
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retained_runs_keep_the_newest_n() {
+        let prev = serde_json::json!({"run_id": "b", "retained_runs": ["b", "a"]});
+        assert_eq!(retained_runs("c", Some(&prev), 1), ["c"]);
+        assert_eq!(retained_runs("c", Some(&prev), 2), ["c", "b"]);
+        assert_eq!(retained_runs("c", Some(&prev), 5), ["c", "b", "a"]);
+        let legacy = serde_json::json!({"run_id": "b"});
+        assert_eq!(retained_runs("c", Some(&legacy), 3), ["c", "b"]);
+        assert_eq!(retained_runs("c", None, 3), ["c"]);
+    }
+}

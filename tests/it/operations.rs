@@ -1,0 +1,69 @@
+//! What a run tells the people who operate it: the per-file summary, measures that moved
+//! sharply since the last published run, and the issues as a CSV for Excel.
+
+use super::{csc, demo, manifest, temp};
+
+#[test]
+fn issues_export_as_an_excel_csv_with_raw_values_only_when_restricted() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    let total = manifest(&wh)["issues"]["total"].as_u64().unwrap() as usize;
+    for (restricted, name) in [(false, "issues.csv"), (true, "issues_raw.csv")] {
+        let out = dir.path().join(name);
+        let mut args = vec!["issues", "--warehouse", wh.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        if restricted {
+            args.push("--restricted");
+        }
+        let o = csc(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "a byte-order mark, so Excel reads UTF-8");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        for col in ["severity", "file", "row_number", "column_letter", "column_name", "raw_value", "issue_code", "action"] {
+            assert!(header.iter().any(|h| h == col), "{col} in {header:?}");
+        }
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), total, "every issue of the run");
+        let raw = header.iter().position(|h| h == "raw_value").unwrap();
+        let file = header.iter().position(|h| h == "file").unwrap();
+        let padded_id = rows.iter().find(|r| &r[file] == "ssd_person.csv" && r[raw].contains("P017"));
+        assert_eq!(padded_id.is_some(), restricted, "the padded person id is a raw value only in the restricted export");
+    }
+    let o = csc(&["issues", "--out", dir.path().join("x.csv").to_str().unwrap()]);
+    assert!(!o.status.success(), "a warehouse is required");
+}
+
+#[test]
+fn the_summary_lists_each_file_and_flags_measures_that_moved_sharply() {
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"warehouse\"\n[run]\nas_at = 2023-03-31\n").unwrap();
+    let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("Input files: 10"), "{stdout}");
+    let contacts_line = stdout.lines().find(|l| l.contains("ssd_contacts.csv")).expect("a line for the contacts file");
+    assert!(contacts_line.contains("ssd:contact") && contacts_line.contains("70 rows"), "{contacts_line}");
+    assert!(!stdout.contains("moved sharply"), "same data, same measures: {stdout}");
+    assert_eq!(manifest(&dir.path().join("warehouse"))["inputs"][0]["rows"].as_u64().is_some(), true);
+
+    // Tonight's contacts export was cut short: only its first 5 rows arrived.
+    let contacts = input.join("ssd_contacts.csv");
+    let text = std::fs::read_to_string(&contacts).unwrap();
+    std::fs::write(&contacts, text.lines().take(6).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("moved sharply"), "{stdout}");
+    let m = manifest(&dir.path().join("warehouse"));
+    let moved: Vec<&str> = m["moved_sharply"].as_array().unwrap().iter().map(|m| m["measure_id"].as_str().unwrap()).collect();
+    assert!(moved.contains(&"contacts"), "{moved:?}");
+    assert!(!moved.contains(&"s47_enquiries"), "S47s did not change: {moved:?}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("moved sharply"), "a warning for schedulers");
+}
