@@ -28,3 +28,7 @@ export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
 cargo build --locked --features ballista --bin csc
 cargo test --locked --features ballista
 CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi
+# Smoke benchmark (issue 8): one synthetic year of Southampton through the debug build, figures
+# printed for the log; no timing is asserted. The release figures are in BENCHMARKS.md.
+[ -x /usr/bin/time ] || (apt-get update && apt-get install -y time)
+CSC_BIN="$CARGO_TARGET_DIR/debug/csc" CSC_BENCH_PROFILE=debug BENCH_FROM=2024-04-01 BENCH_DIR="$(mktemp -d)" bash scripts/bench.sh 852 1

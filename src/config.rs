@@ -331,6 +331,20 @@ mod tests {
     }
 
     #[test]
+    fn keep_runs_defaults_to_one_and_must_be_at_least_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        let resolve = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            RunConfig::resolve(&Overrides { pipeline: Some(file.clone()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() }, today())
+        };
+        let base = "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n";
+        assert_eq!(resolve(base).unwrap().keep_runs, 1);
+        assert_eq!(resolve(&format!("{base}[warehouse]\nkeep_runs = 7\n")).unwrap().keep_runs, 7);
+        assert!(resolve(&format!("{base}[warehouse]\nkeep_runs = 0\n")).unwrap_err().to_string().contains("keep_runs"));
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.toml");

@@ -9,6 +9,10 @@
 //! sees exactly the current data. A run that dies part-way is undone by the next one
 //! ([`vacuum::recover`]).
 //!
+//! Crash tests arm [`failpoint`]s here: `publish.file` (after each data file is staged, during
+//! normalise and publish), `publish.commit` (after each table's commit, before the next) and
+//! `publish.vacuum` (after each table is vacuumed); `normalise.table` is in [`crate::run`].
+//!
 //! Data files are named after a hash of their bytes (`part-<sha256 prefix>.parquet`): identical
 //! data gives the identical file, so a rerun with the same run key changes no data file, and a new
 //! file can never overwrite a live one.
@@ -190,6 +194,74 @@ fn partition_last(schema: &Schema, column: &str) -> SchemaRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::vacuum::{after_publish, recover};
+    use datafusion::arrow::array::ArrayRef;
+    use object_store::memory::InMemory;
+    use std::sync::Arc;
+
+    /// A warehouse in an in-memory object store: nothing may assume a local path.
+    fn memory_warehouse() -> Location {
+        Location { store: Arc::new(InMemory::new()), root_url: url::Url::parse("memory:///").unwrap(), prefix: object_store::path::Path::from("wh"), display: "memory:///wh".into() }
+    }
+
+    fn batch(ids: &[&str], years: &[&str]) -> RecordBatch {
+        let col = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+        RecordBatch::try_from_iter([("id", col(ids)), ("financial_year", col(years))]).unwrap()
+    }
+
+    fn info(run_id: &str) -> CommitInfo {
+        CommitInfo { run_id: run_id.into(), run_key: format!("key-{run_id}"), as_at: "2024-03-31".into() }
+    }
+
+    /// Stages and commits tables `t` (partitioned) and `u`, as a run does, and returns the manifest
+    /// it would publish.
+    async fn publish(wh: &Location, run_id: &str, data: &RecordBatch, tables: &[&str]) -> serde_json::Value {
+        let mut staging = Staging::begin(wh, run_id).await.unwrap();
+        if tables.contains(&"t") {
+            staging.partitioned(wh, "t", data, "financial_year").await.unwrap();
+        }
+        if tables.contains(&"u") {
+            staging.table(wh, "u", data).await.unwrap();
+        }
+        let versions = commit(wh, &staging, &info(run_id)).await.unwrap();
+        serde_json::json!({ "run_id": run_id, "run_key": format!("key-{run_id}"), "as_at": "2024-03-31", "delta_versions": versions, "retained_runs": [run_id] })
+    }
+
+    async fn data_files(wh: &Location, dir: &str) -> BTreeSet<String> {
+        wh.list(dir).await.unwrap().iter().map(|m| wh.relative(&m.location)).filter(|p| !p.contains("/_delta_log/")).map(|p| p[dir.len() + 1..].to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn runs_commit_vacuum_and_recover_on_an_object_store() {
+        let wh = memory_warehouse();
+        let first = publish(&wh, "r1", &batch(&["a", "b"], &["2022-23", "2023-24"]), &["t", "u"]).await;
+        wh.put(&wh.child("_runs/published.json"), Bytes::from(first.to_string())).await.unwrap();
+        after_publish(&wh, "r1", &["r1".into()], &first).await.unwrap();
+        assert_eq!(first["delta_versions"], serde_json::json!({"t": 0, "u": 0}));
+        let t1 = delta::files(&delta::open(&wh, "t", None).await.unwrap().unwrap(), "t").unwrap();
+        assert_eq!(t1.len(), 2);
+        assert!(t1.iter().all(|f| f.starts_with("financial_year=")));
+
+        // A second run replaces both tables; the vacuum leaves exactly its files.
+        let second = publish(&wh, "r2", &batch(&["a", "c"], &["2023-24", "2023-24"]), &["t", "u"]).await;
+        wh.put(&wh.child("_runs/published.json"), Bytes::from(second.to_string())).await.unwrap();
+        after_publish(&wh, "r2", &["r2".into()], &second).await.unwrap();
+        let t2 = delta::files(&delta::open(&wh, "t", None).await.unwrap().unwrap(), "t").unwrap();
+        assert_eq!(t2.len(), 1);
+        assert_eq!(data_files(&wh, "t").await, t2);
+        assert!(wh.list("_staging").await.unwrap().is_empty());
+
+        // A third run dies after committing `t` only: the next run restores `t` and removes the
+        // dead run's files and staging area.
+        publish(&wh, "r3", &batch(&["z"], &["2024-25"]), &["t"]).await;
+        assert_ne!(delta::files(&delta::open(&wh, "t", None).await.unwrap().unwrap(), "t").unwrap(), t2);
+        recover(&wh).await.unwrap();
+        let table = delta::open(&wh, "t", None).await.unwrap().unwrap();
+        assert_eq!(delta::version(&table), 3, "the dead run's commit, then the restore");
+        assert_eq!(delta::files(&table, "t").unwrap(), t2);
+        assert_eq!(data_files(&wh, "t").await, t2);
+        assert!(wh.list("_staging").await.unwrap().is_empty());
+    }
 
     #[test]
     fn data_files_are_named_by_their_bytes() {

@@ -63,13 +63,19 @@ pub type Overrides = std::collections::BTreeMap<(usize, u32, u16), CellOverride>
 
 /// Writes the workbook to `path`.
 pub fn write_workbook(lists: &[(&str, RecordBatch)], path: &std::path::Path) -> Result<()> {
-    write_workbook_with(lists, path, &Overrides::new())
+    write_workbook_with(lists, path, &Overrides::new(), None)
 }
 
-/// Writes the workbook to `path`, with the cells in `overrides` written as given.
-pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path, overrides: &Overrides) -> Result<()> {
+/// Writes the workbook to `path`, with the cells in `overrides` written as given. With `created`,
+/// the workbook says it was created then (midnight) instead of now, so the same lists give the
+/// same bytes.
+pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path, overrides: &Overrides, created: Option<NaiveDate>) -> Result<()> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Config(format!("writing {}: {e}", path.display()));
     let mut book = Workbook::new();
+    if let Some(d) = created {
+        let when = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(xlsx)?;
+        book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&when));
+    }
     let header = Format::new().set_bold().set_text_wrap();
     let date = Format::new().set_num_format("dd/mm/yyyy");
     for (l, (name, batch)) in lists.iter().enumerate() {

@@ -4,7 +4,7 @@
 //! Identifiers are numbered in date order within each table.
 
 use super::dates::Window;
-use super::records::{Assessment, CareLeaver, CinPlan, ClaEpisode, ClaPlacement, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person, Referral, Ssd, S47};
+use super::records::{Assessment, CareLeaver, CinPlan, ClaReview, ClaEpisode, ClaPlacement, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person, Referral, Ssd, S47};
 use super::simulate::{people, World};
 use crate::synth::dates::{add_years, age, fy_end, fy_of};
 
@@ -32,8 +32,8 @@ fn worker(i: usize) -> String {
     format!("W{:03}", (i * 7919) % 60 + 1)
 }
 
-/// Builds the extract from the simulation.
-pub fn extract(w: &World, window: Window) -> Ssd {
+/// Builds the extract from the simulation; `seed` keys the details drawn here (CLA reviews).
+pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
     let cut = |d: Option<i32>| d.filter(|&d| d <= window.to);
     let touches = |s: i32, e: Option<i32>| window.touches(s, e);
     let mut ssd = Ssd::default();
@@ -226,6 +226,24 @@ pub fn extract(w: &World, window: Window) -> Ssd {
             start: Some(period.start),
             end: cut(period.end),
         });
+    }
+    // Reviews held in the window, of every period of care but short breaks.
+    let mut reviews: Vec<(i32, String, super::details::Review, &'static str)> = Vec::new();
+    for &p in &period_order {
+        let period = &w.periods[p];
+        if period.short_break {
+            continue;
+        }
+        let cla_id = format!("CLA{}", id(8_000_000, period_ids[p]));
+        let person = person_id(period.child);
+        for r in super::details::cla_reviews(seed, &cla_id, period.start, period.end, window.to + 1).into_iter().filter(|r| r.held >= window.from) {
+            let participation = super::details::review_code(seed, &person, r.held, w.children[period.child].dob);
+            reviews.push((r.held, cla_id.clone(), r, participation));
+        }
+    }
+    reviews.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    for (n, (_, cla_id, r, participation)) in reviews.into_iter().enumerate() {
+        ssd.cla_reviews.push(ClaReview { id: id(14_000_000, n), cla_id, due: Some(r.due), held: Some(r.held), cancelled: "N", participation });
     }
     let mut uasc: Vec<(i32, usize)> = Vec::new();
     for &p in &period_order {

@@ -129,7 +129,7 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     let window = dates::Window { from: date32(cfg.from), to: date32(cfg.to) };
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let world = simulate::simulate(targets, window, &mut rng);
-    let ssd = extract::extract(&world, window);
+    let ssd = extract::extract(&world, window, cfg.seed);
     drop(world);
     let report = report::measure(&ssd, targets, window);
     let mut files: Vec<(String, u64)> = Vec::new();

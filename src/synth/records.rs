@@ -268,6 +268,18 @@ ssd_table!(
     }
 );
 
+ssd_table!(
+    /// A review of a child looked after (`ssd_cla_reviews`), by period of care.
+    ClaReview = "ssd_cla_reviews" {
+        id: String => "clar_cla_review_id",
+        cla_id: String => "clar_cla_id",
+        due: Option<i32> => "clar_cla_review_due_date",
+        held: Option<i32> => "clar_cla_review_date",
+        cancelled: &'static str => "clar_cla_review_cancelled",
+        participation: &'static str => "clar_cla_review_participation",
+    }
+);
+
 /// Legal statuses of short breaks (an agreed series of short-term placements).
 pub const SHORT_BREAK_STATUSES: [&str; 2] = ["V3", "V4"];
 
@@ -286,6 +298,7 @@ pub struct Ssd {
     pub cla_placements: Vec<ClaPlacement>,
     pub legal_statuses: Vec<LegalStatus>,
     pub immigration: Vec<Immigration>,
+    pub cla_reviews: Vec<ClaReview>,
     /// The care-leaver table as at the extract's end (`ssd_care_leavers`).
     pub care_leavers: Vec<CareLeaver>,
     /// The care-leaver table as it stood on each 31 March of the window, by financial year:
@@ -322,5 +335,6 @@ mod tests {
         same_columns::<LegalStatus>();
         same_columns::<Immigration>();
         same_columns::<CareLeaver>();
+        same_columns::<ClaReview>();
     }
 }

@@ -84,6 +84,8 @@ pub struct Index<'a> {
     pub legal_status: HashMap<(&'a str, i32), &'static str>,
     /// Immigration (UASC) status rows by person.
     pub uasc: HashMap<&'a str, usize>,
+    /// CLA reviews by period of care (`clar_cla_id`), in date order.
+    pub cla_reviews: HashMap<&'a str, Vec<usize>>,
     /// Care leavers by financial year and person: the row in that year's care-leaver table.
     pub care_leavers: HashMap<(i32, &'a str), usize>,
 }
@@ -121,6 +123,7 @@ impl<'a> Index<'a> {
             placements: ssd.cla_placements.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect(),
             legal_status: ssd.legal_statuses.iter().filter_map(|l| Some(((l.person.as_str(), l.start?), l.status))).collect(),
             uasc: ssd.immigration.iter().enumerate().map(|(i, u)| (u.person.as_str(), i)).collect(),
+            cla_reviews: group(ssd.cla_reviews.iter().map(|r| r.cla_id.as_str())),
             care_leavers: ssd.care_leaver_years.iter().flat_map(|(&y, rows)| rows.iter().enumerate().map(move |(i, c)| ((y, c.person.as_str()), i))).collect(),
         }
     }

@@ -5,10 +5,10 @@
 //! Built from the SSD extract so the two agree: an SSDA903 episode is an SSD CLA episode (one
 //! per placement) that falls in the year, with the same child id and dates, the end and reason
 //! left blank while not yet known on 31 March. Short breaks (V3) are returned as episodes too.
-//! Care leavers (OC3) are the
-//! extract's care-leaver table as it stood on 31 March. Reviews, missing episodes, health
-//! outcomes (OC2), adoptions (AD1, PlacedAdoption) and previous permanence come from
-//! [`details`]. Every file is streamed through
+//! Reviews are the extract's
+//! CLA reviews and care leavers (OC3) its care-leaver table as it stood on 31 March. Missing
+//! episodes, health outcomes (OC2), adoptions (AD1, PlacedAdoption) and previous permanence come
+//! from [`details`]. Every file is streamed through
 //! a buffered writer, children in id order.
 
 use std::collections::BTreeMap;
@@ -194,8 +194,11 @@ fn child(src: &Source, year: Year, person: &Person, w: &mut Writers) -> std::res
         }
     }
     for p in in_year.iter().filter(|p| !p.short_break()) {
-        for r in details::cla_reviews(p.entered, p.end, year.end).into_iter().filter(|&r| r >= year.start) {
-            w[REVIEWS].write_record([id, &dob_cell, &ddmmyyyy(Some(r)), details::review_code(src.seed, id, r, dob)])?;
+        for &i in Index::rows(&src.index.cla_reviews, p.cla_id) {
+            let r = &src.ssd.cla_reviews[i];
+            if year.contains(r.held) {
+                w[REVIEWS].write_record([id, &dob_cell, &ddmmyyyy(r.held), r.participation])?;
+            }
         }
     }
     if let Some(&u) = src.index.uasc.get(id).filter(|_| !in_year.is_empty()) {

@@ -108,6 +108,7 @@ fn input_files(ssd: &Ssd, tables: &[crate::schema::TableSpec]) -> Vec<crate::ext
     add(super::records::LegalStatus::TABLE, csv_bytes(&ssd.legal_statuses));
     add(super::records::Immigration::TABLE, csv_bytes(&ssd.immigration));
     add(super::records::CareLeaver::TABLE, csv_bytes(&ssd.care_leavers));
+    add(super::records::ClaReview::TABLE, csv_bytes(&ssd.cla_reviews));
     files
 }
 
@@ -134,7 +135,7 @@ pub fn write(lists: &[AnnexAList], as_at: NaiveDate, dir: &Path, messiness: Mess
     let named: Vec<(&str, RecordBatch)> = lists.iter().map(|l| (l.name, l.batch.clone())).collect();
     let name = file_name(as_at);
     let path = dir.join(&name);
-    write_workbook_with(&named, &path, &overrides)?;
+    write_workbook_with(&named, &path, &overrides, Some(as_at))?;
     let mut files = vec![(name, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0))];
     if !faults.is_empty() {
         let csv_err = |e: csv::Error| Error::Io { context: format!("writing {}", manifest.display()), source: e.into() };

@@ -53,6 +53,7 @@ pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) 
     table(dir, &ssd.legal_statuses, &mut injector, &mut written)?;
     table(dir, &ssd.immigration, &mut injector, &mut written)?;
     table(dir, &ssd.care_leavers, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_reviews, &mut injector, &mut written)?;
     written.faults = injector.faults.len();
     if !injector.faults.is_empty() {
         let file = File::create(&manifest).map_err(|e| io_error(&manifest, e))?;

@@ -65,7 +65,7 @@ impl Azurite {
         let mut child = Command::new(azurite_bin())
             .args(["--blobHost", "127.0.0.1", "--blobPort", &self.port.to_string(), "--location"])
             .arg(self.data.path())
-            .args(["--skipApiVersionCheck", "--loose", "--silent"])
+            .args(["--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"])
             .stdout(Stdio::piped())
             .spawn()
             .expect("Azurite starts (node must be on PATH)");
@@ -81,8 +81,8 @@ impl Azurite {
         true
     }
 
-    /// Stops Azurite as a service stop would (SIGTERM: it saves its data and closes its
-    /// connections) and waits until it has gone.
+    /// Stops Azurite as a service stop would (SIGTERM: it stops listening, drops idle
+    /// connections and saves its data) and waits until it has gone.
     fn stop(&mut self) {
         let mut child = self.child.take().expect("Azurite is running");
         let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();

@@ -36,11 +36,3 @@ async fn the_model_on_ballista_equals_the_in_process_engine() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!nowhere.join("marts").exists());
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn scratch_cluster_for_debugging() {
-    let cluster = LoopbackCluster::start(&SessionOptions::default(), 2).await.unwrap();
-    std::fs::write("/tmp/g/cluster_url", &cluster.engine_url).unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(240)).await;
-}

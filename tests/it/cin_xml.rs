@@ -130,7 +130,7 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
     assert!(issues.iter().all(|i| i.severity != Severity::Error), "{:#?}", issues.iter().filter(|i| i.severity == Severity::Error).collect::<Vec<_>>());
     assert_eq!(
         codes_of(&issues, f),
-        ["before_referral", "birth_and_expected_birth", "closed_before_collection_year", "element_not_loaded", "flag_spelling", "icpc_recorded_twice", "upn_and_unknown_reason"]
+        ["before_referral", "birth_and_expected_birth", "closed_before_collection_year", "collection_year", "element_not_loaded", "flag_spelling", "icpc_recorded_twice", "upn_and_unknown_reason"]
     );
 }
 
@@ -139,6 +139,8 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
 fn edge_faults(f: &str, issues: &[Issue], shift: i64) {
     let conflict = issue_at(issues, "collection_year_conflict", f, 5, "Header/CollectionDetails/Year");
     assert_eq!(conflict.value.as_deref(), Some("2023"));
+    let year = issues.iter().find(|i| i.code == "collection_year" && i.file.as_deref() == Some(f)).unwrap();
+    assert!(year.message.contains("2024 (2023/24) is taken from the header's ReferenceDate"), "{}", year.message);
     assert!(conflict.message.contains("2023/24"), "{}", conflict.message);
     assert_eq!(issue_at(issues, "stray_text", f, 23, "ChildIdentifiers").value.as_deref(), Some("PersonBirthDate"));
     // Sex is the 2024/25 name of GenderCurrent; its code 1 is a GenderCurrent code, valid in 2023/24.
@@ -348,7 +350,15 @@ fn a_return_without_a_header_takes_its_year_from_the_file_name_and_is_checked_ag
 
 #[test]
 fn returns_of_several_las_or_two_of_one_year_are_flagged() {
-    let one = cin_return(2024, &child("C1", ("GenderCurrent", "1"), &["NONE"], "<CINdetails>\n<CINreferralDate>2023-06-01</CINreferralDate>\n<ReferralSource>6</ReferralSource>\n<ReferralNFA>0</ReferralNFA>\n</CINdetails>\n"));
+    let one = cin_return(
+        2024,
+        &child(
+            "C1",
+            ("GenderCurrent", "1"),
+            &["NONE"],
+            "<CINdetails>\n<CINreferralDate>2023-06-01</CINreferralDate>\n<ReferralSource>6</ReferralSource>\n<ReferralNFA>0</ReferralNFA>\n</CINdetails>\n",
+        ),
+    );
     let other_la = String::from_utf8(one.clone()).unwrap().replace("<LEA>852</LEA>", "<LEA>851</LEA>").into_bytes();
     let (t, issues) = read(vec![input(one, "a.xml"), input(other_la, "b.xml")]);
     let las = issues.iter().find(|i| i.code == "cin_returns_from_several_las").unwrap();

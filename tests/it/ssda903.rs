@@ -534,3 +534,30 @@ fn every_other_file_reaches_its_core_table() {
         issues.iter().filter(|i| i.severity == Severity::Error).collect::<Vec<_>>()
     );
 }
+
+/// A malformed end date is reported once, at its cell, and the episode taken as open — so the
+/// repair rules close it from the later return (rule 1) and say so.
+#[test]
+fn a_malformed_end_date_is_reported_once_and_repaired() {
+    let episodes = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n";
+    let files = vec![
+        input(format!("{episodes}B7,01/06/2021,S,C2,N1,U4,PR1,31/02/2022,X1,,,,\n").into_bytes(), "2022/episodes.csv"),
+        input(format!("{episodes}B7,10/04/2022,P,C2,N1,U6,PR1,,,,,,\n").into_bytes(), "2023/episodes.csv"),
+    ];
+    let (tables, issues) = read(files);
+    assert_eq!(located(&issues, "invalid_date"), vec![(2, "H".into(), "31/02/2022".into())]);
+    let closed = issues.iter().find(|i| i.code == "episode_closed").unwrap();
+    assert_eq!((closed.file.as_deref(), closed.row, closed.column_letter.as_deref()), (Some("2022/episodes.csv"), Some(2), Some("H")));
+    let got = rows(
+        &tables,
+        "cla_episode",
+        &["clae_cla_episode_start_date", "clae_cla_episode_ceased_date", "clae_cla_episode_ceased_reason"],
+    );
+    assert_eq!(
+        got,
+        vec![
+            vec!["2021-06-01".to_string(), "2022-04-10".into(), "X1".into()],
+            vec!["2022-04-10".to_string(), String::new(), String::new()]
+        ]
+    );
+}

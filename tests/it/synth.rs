@@ -36,7 +36,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_same_seed_gives_the_same_bytes() {
     let dir = temp();
-    let year = ["--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "low", "--formats", "ssd,cin,ssda903"];
+    let year = ["--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "low", "--formats", "ssd,cin,ssda903,annex-a"];
     let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
     synth(&a, &[&year[..], &["--seed", "7"]].concat());
     synth(&b, &[&year[..], &["--seed", "7"]].concat());
@@ -54,6 +54,9 @@ fn the_same_seed_gives_the_same_bytes() {
         "ssda903/2024/header.csv",
         "ssda903/2024/episodes.csv",
         "ssda903/2024/missing.csv",
+        "ssd/ssd_care_leavers.csv",
+        "annex_a/annex_a_2024-03-31.xlsx",
+        "annex_a/_faults.csv",
     ] {
         assert!(fa.iter().any(|(n, _)| n == name), "{name} not written");
     }
@@ -160,6 +163,14 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
         assert!((got - target).abs() <= 2.0, "{id} 2024-25: pipeline {got}, DfE target {target}");
         assert!((got - generated).abs() < 0.01, "{id} 2024-25: pipeline {got}, generator's report {generated}");
     }
+    // CLA reviews (not calibrated: DfE no longer publishes them): the pipeline's on-time share is
+    // the extract's, and most, not all, are on time.
+    let (_, reviews) = read_csv(&out.join("ssd/ssd_cla_reviews.csv"));
+    let held: Vec<&csv::StringRecord> = reviews.iter().filter(|r| ("2024-04-01".."2025-04-01").contains(&r.get(3).unwrap())).collect();
+    let on_time = 100.0 * held.iter().filter(|r| r.get(3).unwrap() <= r.get(2).unwrap()).count() as f64 / held.len() as f64;
+    let got = published[&("cla_reviews_on_time_pct".to_string(), "2024-04-01".to_string())];
+    assert!((got - on_time).abs() < 0.01, "CLA reviews on time 2024-25: pipeline {got}, extract {on_time}");
+    assert!((80.0..99.0).contains(&on_time), "{on_time}");
 }
 
 #[tokio::test]

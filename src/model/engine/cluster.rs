@@ -122,7 +122,12 @@ pub fn cluster_state(opts: &SessionOptions) -> Result<SessionState> {
     // Ballista's default of 16 partitions per stage suits big clusters; the model's tables are
     // small, and every partition is a task the scheduler hands out, so use one per core.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let config = SessionConfig::new_with_ballista().with_target_partitions(cores).with_ballista_logical_extension_codec(Arc::new(MemTableCodec::default()));
+    // Ballista 55's adaptive planner re-plans one of the measures (cp_visits_within_wd_pct)
+    // without end, adding a stage every poll; the static distributed planner runs it.
+    let config = SessionConfig::new_with_ballista()
+        .with_target_partitions(cores)
+        .with_ballista_adaptive_query_planner(false)
+        .with_ballista_logical_extension_codec(Arc::new(MemTableCodec::default()));
     let ctx = SessionContext::new_with_state(base_state(opts, config)?);
     crate::model::udf::register(&ctx, &crate::reference::population_batch()?);
     Ok(ctx.state())

@@ -3,13 +3,13 @@
 //! A return is recognised by its content — root `Message` whose header names the collection
 //! `CIN`, or, for a return without its optional header, `Message/Children/Child` — never by its
 //! file name. It is streamed with quick-xml one `<Child>` at a time ([`parse`]), checked against
-//! its collection year's schema as data ([`schema`], [`checks`]), and flattened into the core
-//! tables ([`flatten`]): `person` (ChildIdentifiers, Ethnicity), `disability`, `referral`
+//! its collection year's schema as data ([`schema`]; `checks`, and the plausibility rules in
+//! `rules`), and flattened into the core tables (`flatten`): `person` (ChildIdentifiers, Ethnicity), `disability`, `referral`
 //! (CINdetails), `assessment`, `cin_plan`, `s47_enquiry`, `icpc`, `cp_plan` and `cp_review`.
 //!
 //! **Collection year.** `Header/CollectionDetails/ReferenceDate` (the 31 March the return ends
 //! on), else `Year`, else the file name (`cin_2022.xml`, `2021-22`, `202122`, `21-22`); which one
-//! was used is recorded. Element names and code lists are checked against that year's schema:
+//! was used is recorded (info issue `collection_year`). Element names and code lists are checked against that year's schema:
 //! an element or code of another year is read and reported, one of no year is reported and not
 //! loaded.
 //!
@@ -156,7 +156,7 @@ impl<'a> Ctx<'a> {
         let from_reference = reference.map(|(n, d)| (n, if d.month() <= 3 { d.year() } else { d.year() + 1 }, d));
         let (year, source) = match (from_reference, declared) {
             (Some((_, ry, d)), Some((yn, y))) if y != ry => {
-                let message = format!("Year {y} disagrees with ReferenceDate {d}, which ends the {}/{} collection; the reference date is used", ry - 1, ry % 100);
+                let message = format!("Year {y} disagrees with ReferenceDate {d}, which ends the {}/{:02} collection; the reference date is used", ry - 1, ry % 100);
                 self.at(None, yn, true, issue(Severity::Warning, "collection_year_conflict", message, Action::Kept));
                 (Some(ry), YearSource::ReferenceDate)
             }
@@ -178,7 +178,7 @@ impl<'a> Ctx<'a> {
             ),
             (Some(y), YearSource::FileName) => note(Severity::Info, "collection_year", format!("the header gives no collection year; {y} is taken from the file name")),
             (Some(y), YearSource::Year) => note(Severity::Info, "collection_year", format!("the header has no ReferenceDate; collection year {y} is taken from Year")),
-            (Some(_), YearSource::ReferenceDate) => {}
+            (Some(y), YearSource::ReferenceDate) => note(Severity::Info, "collection_year", format!("collection year {y} ({}/{:02}) is taken from the header's ReferenceDate", y - 1, y % 100)),
         }
         self.year = year;
         self.schema_year = year.map(|y| Schemas::get().schema_year(y));

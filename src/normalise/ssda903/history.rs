@@ -100,13 +100,24 @@ fn episode(ctx: &Ctx, row: &Row, source: usize, issues: &mut Vec<Issue>) -> Opti
             return None;
         }
     };
+    // A malformed end date is reported here, once, and the episode treated as open: the repair
+    // rules may then close it.
+    let end = match parse_date(row.value("DEC")) {
+        Ok(d) => Some(d),
+        Err(_) if row.value("DEC").is_empty() => None,
+        Err(why) => {
+            let i = Issue::new(Severity::Error, STAGE, "invalid_date", format!("{why}; the episode is taken as open"), Action::SetNull);
+            issues.push(at.issue(TABLE, row.cell("DEC").as_ref(), i));
+            None
+        }
+    };
     let code = |c: &str| row.value(c).to_ascii_uppercase();
     Some(Episode {
         source,
         year: row.year(),
         rank: row.rank(),
         start,
-        end: parse_date(row.value("DEC")).ok(),
+        end,
         rne: code("RNE"),
         ls: code("LS"),
         place: code("PLACE"),
@@ -230,9 +241,9 @@ fn load_child(ctx: &Ctx, child: &str, episodes: Vec<Episode>, rows: &[Row], sink
         let entered = (episodes[period_of[i]].rne == "S").then(|| episodes[period_of[i]].start.to_string());
         let end_text = e.end.map(|d| d.to_string());
         let dec = row.cell("DEC");
-        // A repaired end is loaded as worked out; an unrepaired one as received (so a malformed
-        // DEC is reported when it is typed).
-        let unchanged_end = e.end == parse_date(row.value("DEC")).ok();
+        // An end date as received, or as a repair worked it out (a malformed one was reported
+        // when the episode was read).
+        let unchanged_end = e.end.is_some() && e.end == parse_date(row.value("DEC")).ok();
         let rec_changed = e.rec != row.value("REC").to_ascii_uppercase();
         let rec_code = ctx.translated(row, "REC", TABLE, issues);
         let child_cell = row.cell("CHILD");

@@ -8,14 +8,14 @@
 //! one, else from its path (`2022`, `2021-22`, `202122`, `21_22` …, see [`year`]); which was
 //! used is recorded. Then [`assemble`] combines every year: where several returns hold the
 //! same record the latest return's version wins, each child's episodes are made into one
-//! history by the multi-year repair rules ([`repair`]), and the rows go into the core tables:
-//!
-//! Keys are derived ([`key`]: a hash of the child id, the record type and the parts below) so
-//! that a record re-submitted in a later return has the same key, and no key shows a child id:
+//! history by the multi-year repair rules ([`repair`], every repair recorded as an issue), and
+//! the rows go into the core tables as below. Keys are derived ([`key`]: a hash of the child id,
+//! the record type and the parts listed) so that a record re-submitted in a later return has
+//! the same key, and no key shows a child's id (the person id itself is CHILD):
 //!
 //! | SSDA903 | core table | key parts |
 //! |---|---|---|
-//! | header | person | CHILD |
+//! | header | person | (CHILD itself) |
 //! | episodes | cla_episode (one per episode) | CHILD, DECOM |
 //! | episodes | cla_placement (a run of episodes in one placement: a new placement at every reason for new episode but `L`) | CHILD, DECOM of its first episode |
 //! | episodes | legal_status (a run of episodes with one legal status) | CHILD, DECOM of its first episode |

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::people::{chance, new_child, pick, Cohort};
+use super::people::{new_child, pick, Cohort};
 use super::World;
 use crate::synth::dates::{add_years, age, fy_end, fy_start};
 use crate::synth::targets::Targets;
@@ -102,7 +102,7 @@ const ACCOMMODATION: &[(&str, f64)] = &[
     ("Y2", 2.0),
     ("W2", 1.0),
 ];
-/// Whether a care leaver is in touch, for those not returned home or died last year.
+/// Whether a care leaver is in touch (those who returned home for good stay so).
 const IN_TOUCH: &[(&str, f64)] = &[("YES", 90.0), ("NO", 4.0), ("REFU", 2.5), ("NREQ", 2.0), ("RHOM", 1.5)];
 /// Left care before the simulation: the leavers of each of these years before the first.
 const EARLIER_YEARS: i32 = 4;
@@ -125,8 +125,8 @@ pub fn simulate(w: &mut World, t: &Targets, first: i32, last: i32, rng: &mut Cha
     for y in first - EARLIER_YEARS..first {
         for _ in 0..per_year {
             let left = rng.random_range(fy_start(y)..=fy_end(y));
-            let cohort = if chance(rng, 0.1) { Cohort::Uasc } else { Cohort::Care };
-            let mut child = new_child(rng, cohort, left, 17);
+            // No immigration status is written for them, so none was an asylum seeker.
+            let mut child = new_child(rng, Cohort::Care, left, 17);
             let years = pick(rng, &[(18, 80.0), (17, 12.0), (16, 8.0)]);
             child.dob = add_years(left, -years) - rng.random_range(0..365);
             child.expected_dob = None;
