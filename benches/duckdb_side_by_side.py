@@ -208,7 +208,8 @@ def main():
     for m, e in errors.items():
         print(f"  not on DuckDB: {m}: {e}")
     disagree = {m: d for m, d in diffs.items() if d[0]}
-    print(f"agreement: {len(diffs) - len(disagree)} of {len(diffs)} measure files give the same numbers on both engines")
+    rows = sum(total for _, total in diffs.values())
+    print(f"agreement: {len(diffs) - len(disagree)} of {len(diffs)} measure files give the same numbers on both engines ({rows:,} rows compared)")
     for m, (bad, total) in disagree.items():
         print(f"  differs: {m}: {bad} of {total} rows")
     df, dd = statistics.median(df_ms), statistics.median(dd_ms)

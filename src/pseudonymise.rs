@@ -62,8 +62,10 @@ impl Pseudonymiser {
         let mut fields = Vec::with_capacity(batch.num_columns());
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
         for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
-            let pii = spec.columns.iter().find(|c| c.name == *field.name()).and_then(|c| c.pii.as_deref());
-            let treatment = treatment(field.name(), pii, self.worker_names);
+            let treatment = match spec.columns.iter().find(|c| c.name == *field.name()) {
+                Some(c) => column_treatment(c, self.worker_names),
+                None => Treatment::Keep, // provenance columns: source file and row
+            };
             let (data_type, out): (DataType, ArrayRef) = match treatment {
                 Treatment::Keep => (field.data_type().clone(), array.clone()),
                 Treatment::Hash => (DataType::Utf8, Arc::new(self.hash_strings(array)?)),
@@ -107,23 +109,31 @@ pub fn treatment(column: &str, pii: Option<&str>, worker_names: bool) -> Treatme
     }
 }
 
+/// The treatment of a core column. Every record id (`type = "id"`: keys and the ids that join
+/// tables) is hashed too: an export's record ids can be looked up in the case-management system,
+/// and ids a reader derives from a child's id and a date could be worked back by trial.
+pub fn column_treatment(column: &crate::schema::ColumnSpec, worker_names: bool) -> Treatment {
+    match column.kind {
+        crate::schema::ColumnType::Id => Treatment::Hash,
+        _ => treatment(&column.name, column.pii.as_deref(), worker_names),
+    }
+}
+
 /// Issues as analysts may see them: the raw value is removed wherever the column holds personal
-/// data (a misspelt date of birth is still a date of birth). The full issues stay restricted.
+/// data (a misspelt date of birth is still a date of birth), and wherever the issue cannot be
+/// tied to a core column whose values are known not to be personal — it fails closed. The full
+/// issues stay restricted.
 pub fn redact_issues(issues: &[crate::quality::Issue], worker_names: bool) -> Vec<crate::quality::Issue> {
     let tables = crate::schema::ssd_tables();
     issues
         .iter()
         .map(|i| {
             let mut i = i.clone();
-            if let Some(column) = i.column.as_deref() {
-                let key = crate::schema::header_key(column);
-                let pii = i
-                    .table
-                    .as_deref()
-                    .and_then(|t| tables.iter().find(|s| s.name == t))
-                    .and_then(|s| s.columns.iter().find(|c| c.name == key))
-                    .and_then(|c| c.pii.as_deref());
-                if treatment(&key, pii, worker_names) != Treatment::Keep {
+            if i.value.is_some() {
+                let key = i.core_column.clone().or_else(|| i.column.as_deref().map(crate::schema::header_key));
+                let column = key.as_deref().and_then(|key| i.table.as_deref().and_then(|t| tables.iter().find(|s| s.name == t)).and_then(|s| s.columns.iter().find(|c| c.name == key)));
+                let keep = column.is_some_and(|c| column_treatment(c, worker_names) == Treatment::Keep);
+                if !keep {
                     i.value = None;
                 }
             }

@@ -82,6 +82,10 @@ pub struct Issue {
     pub column_letter: Option<String>,
     /// The raw value, exactly as received.
     pub value: Option<String>,
+    /// The core-table column the value was read for, when known (`pers_dob` for a CIN
+    /// `PersonBirthDate`); decides whether the raw value is personal data. Not published.
+    #[serde(skip)]
+    pub core_column: Option<String>,
     /// Short machine-readable reason (`invalid_date`, `unknown_code`, ...).
     pub code: &'static str,
     /// Human explanation.
@@ -101,6 +105,7 @@ impl Issue {
             row: None,
             column: None,
             column_letter: None,
+            core_column: None,
             value: None,
             code,
             message: message.into(),
@@ -132,6 +137,12 @@ impl Issue {
     pub fn column(mut self, name: &str, index: usize) -> Self {
         self.column = Some(name.to_string());
         self.column_letter = Some(crate::schema::column_letter(index));
+        self
+    }
+
+    /// Names the core-table column the value was read for.
+    pub fn core_column(mut self, name: &str) -> Self {
+        self.core_column = Some(name.to_string());
         self
     }
 

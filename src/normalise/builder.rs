@@ -136,11 +136,12 @@ impl<'a> TableBuilder<'a> {
             };
             let (value, problem) = type_cell(spec_col, cell.raw, codes);
             if let Some(p) = problem {
-                issues.push(at.issue(table, Some(cell), Issue::new(p.severity, STAGE, p.code, p.message, p.action)));
+                issues.push(at.issue(table, Some(cell), Issue::new(p.severity, STAGE, p.code, p.message, p.action)).core_column(&spec_col.name));
             }
             if spec_col.required && value == Typed::Null {
                 rejected = true;
-                issues.push(at.issue(table, Some(cell), Issue::new(Severity::Error, STAGE, "missing_required", format!("{} is required; the row cannot be used without it", spec_col.name), Action::RowRejected)));
+                let why = format!("{} is required; the row cannot be used without it", spec_col.name);
+                issues.push(at.issue(table, Some(cell), Issue::new(Severity::Error, STAGE, "missing_required", why, Action::RowRejected)).core_column(&spec_col.name));
             }
             values.push(value);
         }
@@ -211,7 +212,7 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
                 let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
                 let cell = SourceCell { raw: keys.value(i), header: &header, position };
                 let message = format!("{} repeats the key first seen in {} row {}; the first occurrence is kept", spec.primary_key, files.value(f), rows.value(f));
-                issues.push(at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected)));
+                issues.push(at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected)).core_column(&spec.primary_key));
             }
         }
     }

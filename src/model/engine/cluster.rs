@@ -21,6 +21,7 @@ use ballista::extension::SessionStateExt;
 use ballista::prelude::SessionConfigExt;
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_core::serde::BallistaLogicalExtensionCodec;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::ipc::reader::StreamReader;
 use datafusion::arrow::ipc::writer::StreamWriter;
 use datafusion::common::TableReference;
@@ -30,12 +31,14 @@ use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::session_state::SessionState;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{AggregateUDF, Extension, LogicalPlan, ScalarUDF, WindowUDF};
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 
 use super::{base_state, SessionOptions};
 use crate::{Error, Result};
+
+/// Largest gRPC message between client, scheduler and executors.
+const GRPC_MAX_MESSAGE_BYTES: usize = 512 << 20;
 
 /// Marks a table provider encoded by [`MemTableCodec`] (the bytes that follow are an Arrow IPC
 /// stream), so it is never confused with one of Ballista's own encodings.
@@ -127,6 +130,9 @@ pub fn cluster_state(opts: &SessionOptions) -> Result<SessionState> {
     let config = SessionConfig::new_with_ballista()
         .with_target_partitions(cores)
         .with_ballista_adaptive_query_planner(false)
+        // Plans carry the in-memory tables; the benchmarks mart's (every DfE table) are larger
+        // than gRPC's 16 MiB default message.
+        .with_ballista_grpc_client_max_message_size(GRPC_MAX_MESSAGE_BYTES)
         .with_ballista_logical_extension_codec(Arc::new(MemTableCodec::default()));
     let ctx = SessionContext::new_with_state(base_state(opts, config)?);
     crate::model::udf::register(&ctx, &crate::reference::population_batch()?);
@@ -159,7 +165,8 @@ impl LoopbackCluster {
         let mut attempts = 0;
         let scheduler = loop {
             match SchedulerGrpcClient::connect(url.clone()).await {
-                Ok(client) => break client,
+                // Task definitions carry the plans, in-memory tables included.
+                Ok(client) => break client.max_decoding_message_size(GRPC_MAX_MESSAGE_BYTES).max_encoding_message_size(GRPC_MAX_MESSAGE_BYTES),
                 Err(e) if attempts >= 100 => return Err(Error::Config(format!("the Ballista scheduler at {url} did not answer: {e}"))),
                 Err(_) => {
                     attempts += 1;
