@@ -19,7 +19,7 @@ runs="${2:-3}"
 profile="${CSC_BENCH_PROFILE:-release}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/csc-pipeline/target}"
 if [ -z "${CSC_BIN:-}" ]; then
-  if [ "$profile" = release ]; then cargo build --release --locked --features ballista --bin csc; else cargo build --locked --features ballista --bin csc; fi
+  if [ "$profile" = release ]; then cargo build --release --locked --bin csc; else cargo build --locked --features ballista --bin csc; fi
   CSC_BIN="$CARGO_TARGET_DIR/$profile/csc"
 fi
 work="${BENCH_DIR:-$(mktemp -d)}"

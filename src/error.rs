@@ -14,8 +14,9 @@ pub enum Error {
     PipelineToml { path: PathBuf, source: toml::de::Error },
     #[error("storage location {location}: {source}")]
     Store { location: String, source: object_store::Error },
-    #[error("Delta table {table}: {source}")]
-    Delta { table: String, source: deltalake_core::DeltaTableError },
+    /// A Delta Lake error, its message cleared of credentials (see [`Error::delta`]).
+    #[error("Delta table {table}: {message}")]
+    Delta { table: String, message: String },
     #[error("invalid location {0:?}: give a local path or an object-store URL")]
     Location(String),
     #[error("reference data {name}: {message}")]
@@ -44,6 +45,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// Wraps an object-store error with the location it concerned, with any credential from
     /// the environment blanked out of its message.
+    /// A Delta Lake error on the table in `table`, with any credential in its message blanked.
+    pub fn delta(table: impl Into<String>, source: deltalake_core::DeltaTableError) -> Self {
+        Error::Delta { table: table.into(), message: crate::storage::scrub_message(&source.to_string()) }
+    }
+
     pub fn store(location: impl Into<String>, source: object_store::Error) -> Self {
         Error::Store { location: location.into(), source: crate::storage::scrub(source) }
     }

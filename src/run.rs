@@ -2,9 +2,12 @@
 //! manifest written whether the run succeeds or fails.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
 use sha2::{Digest, Sha256};
 use tracing::{info, info_span, warn, Instrument};
 
@@ -20,7 +23,7 @@ use crate::publish::vacuum::{after_publish, published_manifest, recover, retaine
 use crate::publish::{commit, CommitInfo, Staging};
 use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
 use crate::reference::CodeLists;
-use crate::schema::ssd_tables;
+use crate::schema::{ssd_tables, TableSpec};
 use crate::storage::Location;
 use crate::{Error, Result};
 
@@ -223,7 +226,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
         let lists = run_lists(&ctx, &mut issues).await?;
-        let marts = crate::marts::build(&ctx, &model.fact, cfg.sn_model, &cfg.targets).await?;
+        let marts = crate::marts::build(&marts_session(&ctx, cfg, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         Ok::<_, Error>((model, lists, marts))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
@@ -267,6 +270,21 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     manifest.issues = issue_summary(&issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
     Ok(Some(model.fact))
+}
+
+/// The session the BI marts are built in. They are small joins of the fact table with reference
+/// data, so on a cluster they run here: shipping every DfE reference table inside a plan to the
+/// executors costs more than the query, and overflows the cluster's message limits.
+async fn marts_session(model: &SessionContext, cfg: &RunConfig, tables: &[TableSpec], params: &ModelParams) -> Result<SessionContext> {
+    if cfg.session.engine == crate::model::engine::Engine::Local {
+        return Ok(model.clone());
+    }
+    let local = crate::model::memory_session(tables, params)?;
+    let periods = model.table("dim_period").await?;
+    let schema = Arc::new(periods.schema().as_arrow().clone());
+    let batches = periods.collect().await?;
+    local.register_table("dim_period", Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+    Ok(local)
 }
 
 /// Records the run's headline measures and those that moved sharply since the published run,

@@ -350,9 +350,22 @@ pub fn scrub(error: object_store::Error) -> object_store::Error {
     scrub_with(error, &secret_values(std::env::vars()))
 }
 
+/// A message with the credential values in the environment, and SAS signatures, blanked.
+pub fn scrub_message(message: &str) -> String {
+    scrub_text(message, &secret_values(std::env::vars()))
+}
+
 fn scrub_with(error: object_store::Error, secrets: &[String]) -> object_store::Error {
     let message = error.to_string();
-    let blanked = secrets.iter().fold(message.clone(), |m, s| m.replace(s.as_str(), "[redacted]"));
+    let clean = scrub_text(&message, secrets);
+    if clean == message {
+        return error;
+    }
+    object_store::Error::Generic { store: "object store", source: clean.into() }
+}
+
+fn scrub_text(message: &str, secrets: &[String]) -> String {
+    let blanked = secrets.iter().fold(message.to_string(), |m, s| m.replace(s.as_str(), "[redacted]"));
     // A SAS signature runs from `sig=` to the end of its query parameter.
     let (mut clean, mut rest) = (String::new(), blanked.as_str());
     while let Some(i) = rest.find("sig=") {
@@ -365,10 +378,7 @@ fn scrub_with(error: object_store::Error, secrets: &[String]) -> object_store::E
         rest = &rest[end..];
     }
     clean.push_str(rest);
-    if clean == message {
-        return error;
-    }
-    object_store::Error::Generic { store: "object store", source: clean.into() }
+    clean
 }
 
 #[cfg(test)]

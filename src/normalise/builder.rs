@@ -20,6 +20,21 @@ use crate::Result;
 
 const STAGE: &str = "normalise";
 
+/// A key for a record whose source has none (CIN census modules, SSDA903 episodes): `prefix`,
+/// a dash and 20 hex digits of SHA-256 over the child id, the record type and what identifies
+/// the record within the child (its start date, ...). The same record re-submitted in any year
+/// has the same key. Analyst tables hash every id column again under the pseudonymisation key.
+pub fn derived_key(prefix: &str, child: &str, record: &str, parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(child.as_bytes());
+    for p in std::iter::once(record).chain(parts.iter().copied()) {
+        h.update([0x1f]);
+        h.update(p.as_bytes());
+    }
+    format!("{prefix}-{}", &hex::encode_upper(h.finalize())[..20])
+}
+
 /// Where a row came from: the file, the worksheet (workbooks only) and the row as a
 /// spreadsheet numbers it (for XML, the line the record starts on).
 #[derive(Debug, Clone, Copy)]

@@ -46,7 +46,7 @@ impl CommitInfo {
 }
 
 fn delta_err(table: &str) -> impl FnOnce(DeltaTableError) -> Error + '_ {
-    move |source| Error::Delta { table: table.to_string(), source }
+    move |source| Error::delta(table, source)
 }
 
 /// The Delta log store of the table in folder `dir` below the warehouse, over the warehouse's
@@ -132,7 +132,7 @@ async fn commit_table(warehouse: &Location, staging: &Staging, dir: &str, staged
             })
         })
         .collect();
-    let schema: StructType = staged.schema.as_ref().try_into_kernel().map_err(|e| Error::Delta { table: dir.to_string(), source: e.into() })?;
+    let schema: StructType = staged.schema.as_ref().try_into_kernel().map_err(|e| Error::delta(dir, e.into()))?;
     let Some(table) = existing else {
         let created = CreateBuilder::new()
             .with_log_store(log_store(warehouse, dir)?)
@@ -154,7 +154,7 @@ async fn commit_table(warehouse: &Location, staging: &Staging, dir: &str, staged
     };
     let mut actions: Vec<Action> = Vec::new();
     if *state.schema() != schema {
-        actions.push(Action::Metadata(state.metadata().clone().with_schema(&schema).map_err(|e| Error::Delta { table: dir.to_string(), source: e.into() })?));
+        actions.push(Action::Metadata(state.metadata().clone().with_schema(&schema).map_err(|e| Error::delta(dir, e.into()))?));
     }
     for f in state.log_data().iter() {
         if !new_paths.contains(f.path().as_ref()) && in_scope(&f.partition_values_map()) {

@@ -146,7 +146,7 @@ async fn restore(warehouse: &Location, dir: &str, version: u64, info: &CommitInf
         .with_version_to_restore(version as _)
         .with_commit_properties(info.properties())
         .await
-        .map_err(|source| Error::Delta { table: dir.to_string(), source })?;
+        .map_err(|source| Error::delta(dir, source))?;
     Ok(true)
 }
 

@@ -29,20 +29,3 @@ async fn the_model_on_ballista_equals_the_in_process_engine() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!nowhere.join("marts").exists());
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn scratch_full_run() {
-    let dir = temp();
-    demo(dir.path());
-    let cluster = LoopbackCluster::start(&SessionOptions::default(), 2).await.unwrap();
-    let input = dir.path().join("input/ssd");
-    let wh = dir.path().join("wh-b");
-    let args: Vec<String> = ["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31", "--engine", &cluster.engine_url]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let o = tokio::task::spawn_blocking(move || csc(&args.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{}", err.lines().last().unwrap_or(""));
-}

@@ -67,3 +67,30 @@ fn the_summary_lists_each_file_and_flags_measures_that_moved_sharply() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("moved sharply"), "a warning for schedulers");
 }
+
+#[test]
+fn outputs_made_from_a_warehouse_that_keeps_history_read_only_the_current_run() {
+    let dir = temp();
+    demo(dir.path());
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"warehouse\"\nkeep_runs = 3\n[run]\nas_at = 2023-03-31\n").unwrap();
+    for _ in 0..2 {
+        let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap(), "--force"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let wh = dir.path().join("warehouse");
+    let total = manifest(&wh)["issues"]["total"].as_u64().unwrap() as usize;
+    let out = dir.path().join("issues.csv");
+    let o = csc(&["issues", "--pipeline", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files_in_folder = std::fs::read_dir(wh.join("quality/issues")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "parquet")).count();
+    assert!(files_in_folder >= 1);
+    let rows = csv::Reader::from_path(&out).unwrap().records().count();
+    assert_eq!(rows, total, "the kept runs' files are not read as well");
+    let xlsx = dir.path().join("annex_a.xlsx");
+    let o = csc(&["annex-a", "--pipeline", pipeline.to_str().unwrap(), "--as-at", "2023-03-31", "--out", xlsx.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let published: u64 = manifest(&wh)["annex_a"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(stdout.contains(&format!("{published} rows")), "{stdout} vs {published}");
+}

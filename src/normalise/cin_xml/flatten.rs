@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 use super::parse::Node;
 use super::rules;
@@ -72,16 +71,9 @@ pub fn table_of_group(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The key of a census record: `CIN-` and 20 hex digits of SHA-256 over the child id, the
-/// record type and what identifies the record within the child (see the module docs).
+/// The derived key of a record (see [`crate::normalise::builder::derived_key`]).
 pub fn key(child: &str, record: &str, parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    h.update(child.as_bytes());
-    for p in std::iter::once(record).chain(parts.iter().copied()) {
-        h.update([0x1f]);
-        h.update(p.as_bytes());
-    }
-    format!("CIN-{}", &hex::encode_upper(h.finalize())[..20])
+    crate::normalise::builder::derived_key("CIN", child, record, parts)
 }
 
 /// A readable date in a leaf, if any (problems are reported when the cell is typed).

@@ -41,7 +41,6 @@ pub mod year;
 mod history;
 mod tables;
 
-use sha2::{Digest, Sha256};
 
 use super::builder::{Origin, SourceCell, TablePart};
 use super::cells::{from_date32, type_cell, Typed};
@@ -56,17 +55,9 @@ use returns::Row;
 
 const STAGE: &str = "normalise";
 
-/// A derived key: `903-` and 20 hex digits of SHA-256 over the child id, the record type and
-/// what identifies the record within the child (its start date …), so that the same record
-/// re-submitted in any year has the same key and no key shows the child's id.
+/// The derived key of a record (see [`crate::normalise::builder::derived_key`]).
 pub fn key(child: &str, record: &str, parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    h.update(child.as_bytes());
-    for p in std::iter::once(record).chain(parts.iter().copied()) {
-        h.update([0x1f]);
-        h.update(p.as_bytes());
-    }
-    format!("903-{}", &hex::encode_upper(h.finalize())[..20])
+    crate::normalise::builder::derived_key("903", child, record, parts)
 }
 
 /// The SSDA903 file a CSV header row is (`episodes`, `header`, …), if any.
