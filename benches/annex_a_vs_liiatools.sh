@@ -36,7 +36,7 @@ fi
 
 csc=${CSC_BIN:-}
 if [ -z "$csc" ]; then
-  (cd "$root" && cargo build --release --features ballista --bin csc >&2)
+  (cd "$root" && cargo build --release --locked --bin csc >&2)
   csc=${CARGO_TARGET_DIR:-$root/target}/release/csc
 fi
 

@@ -136,7 +136,7 @@ def datafusion_pass(bench, args, export=None, only=None):
 def build_bench():
     """Builds the model bench (release profile) and returns its executable."""
     env = dict(os.environ)
-    cmd = ["cargo", "bench", "--features", "ballista", "--bench", "model", "--no-run", "--message-format", "json"]
+    cmd = ["cargo", "bench", "--bench", "model", "--no-run", "--message-format", "json"]
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True, env=env).stdout
     for line in out.splitlines():
         msg = json.loads(line)

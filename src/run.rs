@@ -226,7 +226,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
         let lists = run_lists(&ctx, &mut issues).await?;
-        let marts = crate::marts::build(&marts_session(&ctx, cfg, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
+        let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         Ok::<_, Error>((model, lists, marts))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
@@ -272,14 +272,14 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     Ok(Some(model.fact))
 }
 
-/// The session the BI marts are built in. They are small joins of the fact table with reference
-/// data, so on a cluster they run here: shipping every DfE reference table inside a plan to the
-/// executors costs more than the query, and overflows the cluster's message limits.
-async fn marts_session(model: &SessionContext, cfg: &RunConfig, tables: &[TableSpec], params: &ModelParams) -> Result<SessionContext> {
-    if cfg.session.engine == crate::model::engine::Engine::Local {
-        return Ok(model.clone());
-    }
-    let local = crate::model::memory_session(tables, params)?;
+/// The session the BI marts are built in: their own, in this process, with one partition. The
+/// marts are small joins of the fact table with reference data; one partition makes their
+/// averages sum in the same order every run, so two runs with the same key publish identical
+/// bytes. On a cluster this also keeps every DfE reference table out of the plans shipped to the
+/// executors, which costs more than the query and overflows the cluster's message limits.
+async fn marts_session(model: &SessionContext, tables: &[TableSpec], params: &ModelParams) -> Result<SessionContext> {
+    let config = datafusion::prelude::SessionConfig::new().with_target_partitions(1);
+    let local = crate::model::memory_session_with(config, tables, params)?;
     let periods = model.table("dim_period").await?;
     let schema = Arc::new(periods.schema().as_arrow().clone());
     let batches = periods.collect().await?;

@@ -9,8 +9,13 @@ use datafusion::arrow::array::{ArrayRef, Float64Builder, Int32Builder, Int64Buil
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
 use crate::calendar::financial_year_label;
-use crate::schema::header_key;
 use crate::{Error, Result};
+
+/// A DfE column name as the SQL names it: trimmed, lower case, byte-order mark removed. Hyphens
+/// stay (`duration_0-10_days`), unlike the forgiving match used for exports.
+fn dfe_column(raw: &str) -> String {
+    raw.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()
+}
 
 /// The DfE LA-level tables benchmarks read: (`source` name used in the SQL, file, text).
 pub const DFE_TABLES: &[(&str, &str, &str)] = &[
@@ -65,7 +70,7 @@ pub fn dfe_cells_batch() -> Result<RecordBatch> {
     for (source, file, text) in DFE_TABLES {
         let err = |m: String| Error::Reference { name: format!("reference/dfe/{file}"), message: m };
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-        let header: Vec<String> = reader.headers().map_err(|e| err(e.to_string()))?.iter().map(header_key).collect();
+        let header: Vec<String> = reader.headers().map_err(|e| err(e.to_string()))?.iter().map(dfe_column).collect();
         let idx = |name: &str| header.iter().position(|h| h == name);
         let need = |name: &str| idx(name).ok_or_else(|| err(format!("column {name} missing")));
         let (i_year, i_level, i_region, i_old, i_new, i_la) =

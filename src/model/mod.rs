@@ -7,7 +7,7 @@
 //! `ref_population` and `period_population`, and `m_<measure_id>` for measures declared with
 //! `-- depends:`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -15,7 +15,8 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanBuilder, Date32Array, Dat
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use futures::{StreamExt, TryStreamExt};
 
 use crate::calendar::{financial_year_label, financial_year_start};
 use crate::normalise::cells::{date32, from_date32};
@@ -154,7 +155,12 @@ pub async fn session_on(opts: &SessionOptions, core: &Location, core_root: &str,
 /// A session whose core tables are empty in-memory tables, for building small known-answer
 /// cases with `INSERT INTO` (tests, and checking SQL without a warehouse).
 pub fn memory_session(tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
-    let ctx = SessionContext::new();
+    memory_session_with(SessionConfig::new(), tables, p)
+}
+
+/// [`memory_session`] with a session configuration of the caller's.
+pub fn memory_session_with(config: SessionConfig, tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
+    let ctx = SessionContext::new_with_config(config);
     for spec in tables {
         ctx.register_table(&spec.name, Arc::new(MemTable::try_new(spec.arrow_schema(), vec![vec![]])?))?;
     }
@@ -190,23 +196,31 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     }
 
     let fact = fact_schema();
-    let mut results = Vec::new();
+    let schema = Arc::new(Schema::new(fact.fields()[..8].iter().filter(|f| f.name() != "la_code").cloned().collect::<Vec<_>>()));
     let order = execution_order(measures)?;
     let bar = crate::progress::stage("model", order.len() as u64, "measure files");
-    for id in order {
-        bar.inc();
-        let (_, sql) = MEASURES.iter().find(|(m, _)| *m == id).expect("execution_order only returns known measures");
-        let file = format!("sql/measures/{id}.sql");
-        let batches = query(ctx, (&file, sql)).await?;
-        let schema = Arc::new(Schema::new(fact.fields()[..8].iter().filter(|f| f.name() != "la_code").cloned().collect::<Vec<_>>()));
-        let mut conformed = Vec::new();
-        for b in &batches {
-            conformed.push(conform(b, &schema).map_err(|m| Error::Config(format!("{file}: {m}")))?);
+    // Measures run in waves: each wave is every measure whose dependencies have run, and its
+    // queries run concurrently, so one query's planning overlaps another's execution.
+    let mut by_id: HashMap<&str, Vec<RecordBatch>> = HashMap::with_capacity(order.len());
+    let mut pending = order.clone();
+    while !pending.is_empty() {
+        let (wave, rest): (Vec<&str>, Vec<&str>) = pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
+        let outputs: Vec<Vec<RecordBatch>> = futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema)))
+            .buffered(CONCURRENT_QUERIES)
+            .try_collect()
+            .await?;
+        for (&id, conformed) in wave.iter().zip(outputs) {
+            let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
+            ctx.register_table(format!("m_{id}"), Arc::new(table))?;
+            by_id.insert(id, conformed);
+            bar.inc();
         }
-        let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
-        ctx.register_table(format!("m_{id}"), Arc::new(table))?;
+        pending = rest;
+    }
+    let mut results = Vec::new();
+    for id in &order {
         if measures.iter().any(|m| m == id) {
-            results.extend(conformed);
+            results.extend(by_id.remove(id).unwrap_or_default());
         }
     }
     bar.finish();
@@ -252,6 +266,21 @@ async fn record_population_gaps(ctx: &SessionContext, la_code: &str, issues: &mu
         }
     }
     Ok(())
+}
+
+/// Measure queries run at once within a wave.
+const CONCURRENT_QUERIES: usize = 8;
+
+/// The SQL of a known measure file.
+fn measure_sql(id: &str) -> &'static str {
+    MEASURES.iter().find(|(m, _)| *m == id).map(|(_, sql)| *sql).expect("execution_order only returns known measures")
+}
+
+/// Runs one measure file and conforms its rows to the measure-result schema.
+async fn run_measure(ctx: &SessionContext, id: &str, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
+    let file = format!("sql/measures/{id}.sql");
+    let batches = query(ctx, (&file, measure_sql(id))).await?;
+    batches.iter().map(|b| conform(b, schema).map_err(|m| Error::Config(format!("{file}: {m}")))).collect()
 }
 
 /// Orders the requested measures so that each runs after the measures it depends on
