@@ -11,8 +11,6 @@ use csc_pipeline::normalise::{normalise, recognise, CoreTable};
 use csc_pipeline::quality::{Action, Issue, Severity};
 use csc_pipeline::reference::CodeLists;
 use csc_pipeline::schema::ssd_tables;
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Date32Type};
 
 use super::{csc, measure, temp};
 
@@ -38,24 +36,7 @@ fn table<'a>(tables: &'a [CoreTable], name: &str) -> &'a CoreTable {
 
 /// Every row of `name` as text cells (dates ISO, nulls empty), in table order, for the columns given.
 fn rows(tables: &[CoreTable], name: &str, columns: &[&str]) -> Vec<Vec<String>> {
-    let b = &table(tables, name).batch;
-    (0..b.num_rows())
-        .map(|row| {
-            columns
-                .iter()
-                .map(|c| {
-                    let col = b.column_by_name(c).unwrap_or_else(|| panic!("no column {c}"));
-                    if !col.is_valid(row) {
-                        return String::new();
-                    }
-                    match col.data_type() {
-                        DataType::Date32 => csc_pipeline::normalise::cells::from_date32(col.as_primitive::<Date32Type>().value(row)).to_string(),
-                        _ => datafusion::arrow::compute::cast(col, &DataType::Utf8).unwrap().as_string::<i32>().value(row).to_string(),
-                    }
-                })
-                .collect()
-        })
-        .collect()
+    super::core_rows(tables, name, columns)
 }
 
 /// The one issue with this code at this line and element path.

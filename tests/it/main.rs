@@ -82,6 +82,28 @@ fn data_file(folder: &Path) -> PathBuf {
     files[0].clone()
 }
 
+/// The rows of a normalised core table as text (dates ISO, nulls empty), in table order.
+fn core_rows(tables: &[csc_pipeline::normalise::CoreTable], name: &str, columns: &[&str]) -> Vec<Vec<String>> {
+    let b = &tables.iter().find(|t| t.spec.name == name).unwrap_or_else(|| panic!("no table {name}")).batch;
+    (0..b.num_rows())
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| {
+                    let col = b.column_by_name(c).unwrap_or_else(|| panic!("no column {c}"));
+                    if !col.is_valid(row) {
+                        return String::new();
+                    }
+                    match col.data_type() {
+                        DataType::Date32 => csc_pipeline::normalise::cells::from_date32(col.as_primitive::<Date32Type>().value(row)).to_string(),
+                        _ => text(col, row),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }

@@ -13,8 +13,6 @@ use csc_pipeline::normalise::{normalise, recognise, CoreTable};
 use csc_pipeline::quality::{Action, Issue, Severity};
 use csc_pipeline::reference::CodeLists;
 use csc_pipeline::schema::ssd_tables;
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Date32Type};
 
 use super::{csc, measure, temp};
 
@@ -42,24 +40,7 @@ fn read(files: Vec<InputFile>) -> (Vec<CoreTable>, Vec<Issue>) {
 
 /// Every row of `name` as text cells (dates ISO, nulls empty), for the columns given.
 fn rows(tables: &[CoreTable], name: &str, columns: &[&str]) -> Vec<Vec<String>> {
-    let b = &tables.iter().find(|t| t.spec.name == name).unwrap().batch;
-    (0..b.num_rows())
-        .map(|row| {
-            columns
-                .iter()
-                .map(|c| {
-                    let col = b.column_by_name(c).unwrap_or_else(|| panic!("no column {c}"));
-                    if !col.is_valid(row) {
-                        return String::new();
-                    }
-                    match col.data_type() {
-                        DataType::Date32 => csc_pipeline::normalise::cells::from_date32(col.as_primitive::<Date32Type>().value(row)).to_string(),
-                        _ => datafusion::arrow::compute::cast(col, &DataType::Utf8).unwrap().as_string::<i32>().value(row).to_string(),
-                    }
-                })
-                .collect()
-        })
-        .collect()
+    super::core_rows(tables, name, columns)
 }
 
 /// The key the reader derives for a record, from `child/part/part…`.
