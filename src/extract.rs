@@ -21,6 +21,31 @@ pub enum InputFormat {
     Auto,
     /// Standard Safeguarding Dataset extract CSVs (one file per `ssd_*` table).
     Ssd,
+    /// DfE Children in Need census returns (XML), one or more years.
+    Cin,
+    /// SSDA903 children-looked-after returns (CSVs), one or more years.
+    Ssda903,
+    /// Ofsted Annex A workbooks.
+    #[value(name = "annex-a")]
+    #[serde(rename = "annex-a")]
+    AnnexA,
+    /// Case-management exports read through a mapping in `pipelines/mappings/`.
+    Vendor,
+}
+
+impl InputFormat {
+    /// Whether a file recognised as `kind` is one this run reads.
+    pub fn accepts(self, kind: &FileKind) -> bool {
+        matches!(
+            (self, kind),
+            (InputFormat::Auto, _)
+                | (InputFormat::Ssd, FileKind::Ssd { .. })
+                | (InputFormat::Cin, FileKind::CinCensus)
+                | (InputFormat::Ssda903, FileKind::Ssda903 { .. })
+                | (InputFormat::AnnexA, FileKind::AnnexA { .. })
+                | (InputFormat::Vendor, FileKind::Vendor { .. })
+        )
+    }
 }
 
 /// What a file was recognised as: its format and, for formats with one table per file, the
@@ -66,9 +91,10 @@ pub struct InputFile {
     pub bytes: Bytes,
 }
 
-/// Lists and reads every file below the input location. Files that hold no recognised table are
-/// recorded as issues and left out; hidden files and folders (`.`/`_` prefixes) are ignored.
-pub async fn extract(input: &Location, tables: &[TableSpec], issues: &mut Vec<Issue>) -> Result<Vec<InputFile>> {
+/// Lists and reads every file below the input location. Files that hold no recognised table, or
+/// hold another format than `format` asks for, are recorded as issues and left out; hidden files
+/// and folders (`.`/`_` prefixes) are ignored.
+pub async fn extract(input: &Location, tables: &[TableSpec], format: InputFormat, issues: &mut Vec<Issue>) -> Result<Vec<InputFile>> {
     let listing = input.list("").await?;
     let mut files = Vec::new();
     for meta in listing {
@@ -78,8 +104,12 @@ pub async fn extract(input: &Location, tables: &[TableSpec], issues: &mut Vec<Is
         }
         let bytes = input.get(&meta.location).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        let kind = crate::normalise::recognise(&bytes, tables);
-        if kind.is_none() {
+        let mut kind = crate::normalise::recognise(&bytes, tables);
+        if let Some(other) = kind.as_ref().filter(|k| !format.accepts(k)) {
+            let message = format!("the file is {} but the run reads only {format:?} input (--format); it was not loaded", other.describe());
+            issues.push(Issue::new(Severity::Warning, STAGE, "other_format", message, Action::FileSkipped).file(&path));
+            kind = None;
+        } else if kind.is_none() {
             issues.push(
                 Issue::new(Severity::Warning, STAGE, "unrecognised_file", "the content matches no known export format; the file was not loaded", Action::FileSkipped)
                     .file(&path),

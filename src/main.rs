@@ -292,7 +292,7 @@ async fn cmd_check(input: String, pipeline: Option<PathBuf>, issues_csv: Option<
         vec![csc_pipeline::extract::InputFile { path: name, size: bytes.len() as u64, sha256: String::new(), kind, bytes }]
     } else {
         let location = csc_pipeline::storage::Location::parse(&input, false)?;
-        csc_pipeline::extract::extract(&location, tables, &mut issues).await?
+        csc_pipeline::extract::extract(&location, tables, InputFormat::Auto, &mut issues).await?
     };
     let out = normalise(tables, &files, codes, &mut issues)?;
     let elapsed = started.elapsed().as_secs_f64();

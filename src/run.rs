@@ -159,7 +159,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let t = Instant::now();
     let input = Location::open(&cfg.input, false, &cfg.storage)?;
     crate::normalise::vendor::use_mappings(cfg.mappings.clone());
-    let files = extract(&input, tables, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
+    let files = extract(&input, tables, cfg.format, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
     manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.kind.as_ref().map(|k| k.describe()), rows: 0, issues: IssueCounts::default() }).collect();
     manifest.run_key = run_key(cfg, &files);

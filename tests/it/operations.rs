@@ -94,3 +94,19 @@ fn outputs_made_from_a_warehouse_that_keeps_history_read_only_the_current_run() 
     let published: u64 = manifest(&wh)["annex_a"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert!(stdout.contains(&format!("{published} rows")), "{stdout} vs {published}");
 }
+
+#[test]
+fn a_run_told_its_format_reads_only_files_of_that_format_and_reports_the_rest() {
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let wh = dir.path().join("wh-903");
+    let o = csc(&["run", "--la", "852", "--as-at", "2023-03-31", "--format", "ssda903", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = manifest(&wh);
+    assert_eq!(m["issues"]["by_code"]["other_format"], 10, "every SSD file is reported, none read");
+    assert_eq!(m["input_format"], "ssda903");
+    assert!(m["inputs"].as_array().unwrap().iter().all(|f| f["table"].is_null() && f["rows"] == 0));
+    let o = csc(&["run", "--la", "852", "--format", "xml", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "an unknown format is a usage error");
+}
