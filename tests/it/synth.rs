@@ -211,6 +211,11 @@ async fn every_injected_fault_is_in_the_quality_table() {
         checked += 1;
     }
     assert!(checked > 100, "{checked}");
+    // And nothing clean is flagged: every issue on a row is at a cell where a fault was put.
+    let faulted: BTreeSet<(String, i64, String)> = faults.iter().map(|f| (f.get(0).unwrap().to_string(), f.get(1).unwrap().parse::<i64>().unwrap(), f.get(2).unwrap().to_string())).collect();
+    for (file, row, column, code) in &issues {
+        assert!(faulted.contains(&(file.clone(), *row, column.clone())), "{code} at {file} row {row} {column} flags a value no fault was put in");
+    }
 
     // No messiness, no faults and no manifest.
     let clean = dir.path().join("clean");
