@@ -115,24 +115,16 @@ enum Command {
         /// Workbook to write (.xlsx).
         #[arg(long)]
         out: PathBuf,
-        /// Pipeline file naming the warehouse.
-        #[arg(long)]
-        pipeline: Option<PathBuf>,
-        /// Warehouse folder or object-store URL (overrides the pipeline file).
-        #[arg(long)]
-        warehouse: Option<String>,
+        #[command(flatten)]
+        from: WarehouseArgs,
     },
     /// Write the published run's data-quality issues as a CSV file to open in Excel.
     Issues {
         /// CSV file to write.
         #[arg(long)]
         out: PathBuf,
-        /// Pipeline file naming the warehouse.
-        #[arg(long)]
-        pipeline: Option<PathBuf>,
-        /// Warehouse folder or object-store URL (overrides the pipeline file).
-        #[arg(long)]
-        warehouse: Option<String>,
+        #[command(flatten)]
+        from: WarehouseArgs,
         /// Include the raw cell values (from the restricted area; they may be personal data).
         #[arg(long)]
         restricted: bool,
@@ -159,6 +151,29 @@ enum Command {
         #[arg(long, default_value = "docs")]
         out: PathBuf,
     },
+}
+
+/// Where a command that reads a published warehouse finds it.
+#[derive(clap::Args)]
+struct WarehouseArgs {
+    /// Pipeline file naming the warehouse.
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// Warehouse folder or object-store URL (overrides the pipeline file).
+    #[arg(long)]
+    warehouse: Option<String>,
+}
+
+impl WarehouseArgs {
+    /// `--warehouse`, else the one the pipeline file names; `what` says what the command reads.
+    fn open(self, what: &str) -> anyhow::Result<csc_pipeline::storage::Location> {
+        let location = match (self.warehouse, self.pipeline) {
+            (Some(w), _) => w,
+            (None, Some(p)) => csc_pipeline::config::warehouse_of(&p)?,
+            (None, None) => anyhow::bail!("give --warehouse or --pipeline to say where the {what} are"),
+        };
+        Ok(csc_pipeline::storage::Location::parse(&location, false)?)
+    }
 }
 
 const fn csc_pipeline_version() -> &'static str {
@@ -194,10 +209,10 @@ fn main() -> ExitCode {
                 cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report).map(|()| ExitCode::SUCCESS)
             }
             Command::Demo { out, hand_made } => cmd_demo(out, hand_made).await.map(|()| ExitCode::SUCCESS),
-            Command::Issues { out, pipeline, warehouse, restricted } => cmd_issues(out, pipeline, warehouse, restricted).await.map(|()| ExitCode::SUCCESS),
+            Command::Issues { out, from, restricted } => cmd_issues(out, from, restricted).await.map(|()| ExitCode::SUCCESS),
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
             Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
-            Command::AnnexA { as_at, out, pipeline, warehouse } => cmd_annex_a(as_at, out, pipeline, warehouse).await.map(|()| ExitCode::SUCCESS),
+            Command::AnnexA { as_at, out, from } => cmd_annex_a(as_at, out, from).await.map(|()| ExitCode::SUCCESS),
         }
     });
     result.unwrap_or_else(fail)
@@ -250,25 +265,15 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The warehouse a command reads: `--warehouse`, else the one the pipeline file names.
-fn warehouse_arg(warehouse: Option<String>, pipeline: Option<PathBuf>, what: &str) -> anyhow::Result<csc_pipeline::storage::Location> {
-    let location = match (warehouse, pipeline) {
-        (Some(w), _) => w,
-        (None, Some(p)) => csc_pipeline::config::warehouse_of(&p)?,
-        (None, None) => anyhow::bail!("give --warehouse or --pipeline to say where the {what} are"),
-    };
-    Ok(csc_pipeline::storage::Location::parse(&location, false)?)
-}
-
-async fn cmd_issues(out: PathBuf, pipeline: Option<PathBuf>, warehouse: Option<String>, restricted: bool) -> anyhow::Result<()> {
-    let warehouse = warehouse_arg(warehouse, pipeline, "data-quality issues")?;
+async fn cmd_issues(out: PathBuf, from: WarehouseArgs, restricted: bool) -> anyhow::Result<()> {
+    let warehouse = from.open("data-quality issues")?;
     let rows = csc_pipeline::report::issues_csv::write_issues_csv(&warehouse, restricted, &out).await?;
     println!("{} ({rows} issues{})", out.display(), if restricted { ", with raw values" } else { "" });
     Ok(())
 }
 
-async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, pipeline: Option<PathBuf>, warehouse: Option<String>) -> anyhow::Result<()> {
-    let warehouse = warehouse_arg(warehouse, pipeline, "Annex A lists")?;
+async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, from: WarehouseArgs) -> anyhow::Result<()> {
+    let warehouse = from.open("Annex A lists")?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, as_at).await?;
     csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &out)?;
     let rows: usize = lists.iter().map(|(_, b)| b.num_rows()).sum();
