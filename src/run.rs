@@ -9,7 +9,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use sha2::{Digest, Sha256};
-use tracing::{info, info_span, warn, Instrument};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::config::{Privacy, RunConfig};
 use crate::pseudonymise::redact_issues;
@@ -223,10 +223,18 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
     let (model, lists, marts) = async {
+        let step = Instant::now();
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "model session ready");
+        let step = Instant::now();
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "measures and fact table built");
+        let step = Instant::now();
         let lists = run_lists(&ctx, &mut issues).await?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "Annex A lists built");
+        let step = Instant::now();
         let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");
         Ok::<_, Error>((model, lists, marts))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))

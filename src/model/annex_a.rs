@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::prelude::SessionContext;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::quality::{Action, Issue, Severity};
-use crate::{Error, Result};
+use crate::Result;
 
 /// Every list: its name (the folder it is published to) and SQL.
 pub const LISTS: &[(&str, &str)] = &[
@@ -34,23 +35,21 @@ pub struct AnnexAList {
     pub batch: RecordBatch,
 }
 
-/// Runs every list. Lists the SSD cannot fill (list 11) are returned empty with an issue.
+/// Runs every list, several at once (they are independent). Lists the SSD cannot fill (list 11)
+/// are returned empty with an issue.
 pub async fn run_lists(ctx: &SessionContext, issues: &mut Vec<Issue>) -> Result<Vec<AnnexAList>> {
-    let mut out = Vec::with_capacity(LISTS.len());
-    for (name, sql) in LISTS {
+    let out: Vec<AnnexAList> = futures::stream::iter(LISTS.iter().map(|&(name, sql)| async move {
         let file = format!("sql/annex_a/{name}.sql");
-        let df = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await.map_err(|source| Error::Sql { file: file.clone(), source })?;
-        let batch = plain_strings(&concat_batches(&schema, &batches)?)?;
-        if *name == "list_11_adopters" {
-            issues.push(
-                Issue::new(Severity::Info, "model", "annex_a_not_in_source", "Annex A list 11 (adopters) is published empty: the SSD holds no adopter records", Action::Kept)
-                    .table(name),
-            );
-        }
-        out.push(AnnexAList { name, batch });
-    }
+        let (schema, batches) = super::query_with_schema(ctx, (&file, sql)).await?;
+        Ok::<_, crate::Error>(AnnexAList { name, batch: plain_strings(&concat_batches(&schema, &batches)?)? })
+    }))
+    .buffered(super::CONCURRENT_QUERIES)
+    .try_collect()
+    .await?;
+    issues.push(
+        Issue::new(Severity::Info, "model", "annex_a_not_in_source", "Annex A list 11 (adopters) is published empty: the SSD holds no adopter records", Action::Kept)
+            .table("list_11_adopters"),
+    );
     Ok(out)
 }
 

@@ -231,9 +231,21 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
 }
 
-async fn query(ctx: &SessionContext, (file, sql): (&str, &str)) -> Result<Vec<RecordBatch>> {
+async fn query(ctx: &SessionContext, file_sql: (&str, &str)) -> Result<Vec<RecordBatch>> {
+    Ok(query_with_schema(ctx, file_sql).await?.1)
+}
+
+/// Plans and runs one SQL file, naming the file in any error, and logs its time at debug level
+/// (`RUST_LOG=csc_pipeline::model=debug` shows where a run's model stage spends its time).
+pub(crate) async fn query_with_schema(ctx: &SessionContext, (file, sql): (&str, &str)) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let started = std::time::Instant::now();
     let df = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.to_string(), source })?;
-    df.collect().await.map_err(|source| Error::Sql { file: file.to_string(), source })
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let planned_ms = started.elapsed().as_millis() as u64;
+    let batches = df.collect().await.map_err(|source| Error::Sql { file: file.to_string(), source })?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    tracing::debug!(file, planned_ms, elapsed_ms = started.elapsed().as_millis() as u64, rows, "query finished");
+    Ok((schema, batches))
 }
 
 /// Periods whose population had to come from an earlier mid-year (not yet published) or is
@@ -269,7 +281,7 @@ async fn record_population_gaps(ctx: &SessionContext, la_code: &str, issues: &mu
 }
 
 /// Measure queries run at once within a wave.
-const CONCURRENT_QUERIES: usize = 8;
+pub(crate) const CONCURRENT_QUERIES: usize = 8;
 
 /// The SQL of a known measure file.
 fn measure_sql(id: &str) -> &'static str {
