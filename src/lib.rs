@@ -13,6 +13,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod failpoint;
+pub mod hub;
 pub mod lock;
 pub mod logging;
 pub mod manifest;

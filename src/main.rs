@@ -32,40 +32,38 @@ struct Cli {
 enum Command {
     /// Run the pipeline: extract, normalise, model and publish.
     Run {
-        /// Pipeline file (pipelines/*.toml); the flags below override it.
-        #[arg(long)]
-        pipeline: Option<PathBuf>,
-        /// Input folder or object-store URL holding the exports.
-        #[arg(long)]
-        input: Option<String>,
-        /// Input format.
-        #[arg(long, value_enum)]
-        format: Option<InputFormat>,
         /// DfE local authority code, e.g. 852 for Southampton.
         #[arg(long)]
         la: Option<String>,
+        /// Input folder or object-store URL holding the exports.
+        #[arg(long)]
+        input: Option<String>,
         /// Warehouse folder or object-store URL to publish to (default ./warehouse).
         #[arg(long)]
         warehouse: Option<String>,
-        /// Compute everything as at this date (YYYY-MM-DD); default today. When the warehouse
-        /// already holds tables as at another date, this rerun is published to
-        /// <warehouse>/reruns/as_at=DATE/ and the nightly tables are left alone.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run many local authorities, each its own run with its own warehouse, several at once (a
+    /// regional or national hub). Exit status: 1 if any LA failed, else 2 if any published with
+    /// too many errors, else 3 if every LA was skipped, else 0.
+    Hub {
+        /// Comma-separated DfE LA codes, or `all` for every folder below the input root named
+        /// by an LA code.
+        #[arg(long, default_value = "all")]
+        la: String,
+        /// Input root: each LA's exports are in <input>/<code>, or where `{la}` in it says
+        /// (e.g. /data/{la}/ssd).
         #[arg(long)]
-        as_at: Option<NaiveDate>,
-        /// Run even if nothing changed since the last successful run.
+        input: String,
+        /// Warehouse root: each LA publishes to <warehouse>/<code>, or where `{la}` says.
+        #[arg(long, default_value = "warehouse")]
+        warehouse: String,
+        /// LAs run at once (default: the number of cores).
         #[arg(long)]
-        force: bool,
-        /// If another run holds the warehouse, wait up to this many seconds for it.
-        #[arg(long, value_name = "SECONDS")]
-        wait: Option<u64>,
-        /// Where the model stage's SQL runs: `local` (this process) or `ballista://HOST:PORT`
-        /// (an Apache Ballista scheduler; needs a csc built with `--features ballista`).
-        #[arg(long, value_name = "ENGINE")]
-        engine: Option<csc_pipeline::model::Engine>,
-        /// Memory the model stage's queries may hold before they spill to temporary files
-        /// (e.g. 512MiB, 2GiB); default unlimited.
-        #[arg(long, value_name = "SIZE")]
-        memory_limit: Option<String>,
+        jobs: Option<usize>,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Generate a synthetic local authority calibrated to its DfE published figures.
     Synth {
@@ -153,6 +151,47 @@ enum Command {
     },
 }
 
+/// How `csc run` and `csc hub` run each LA.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Pipeline file (pipelines/*.toml); the flags override it.
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// Input format.
+    #[arg(long, value_enum)]
+    format: Option<InputFormat>,
+    /// Compute everything as at this date (YYYY-MM-DD); default today. When the warehouse
+    /// already holds tables as at another date, this rerun is published to
+    /// <warehouse>/reruns/as_at=DATE/ and the nightly tables are left alone.
+    #[arg(long)]
+    as_at: Option<NaiveDate>,
+    /// Run even if nothing changed since the last successful run.
+    #[arg(long)]
+    force: bool,
+    /// If another run holds the warehouse, wait up to this many seconds for it.
+    #[arg(long, value_name = "SECONDS")]
+    wait: Option<u64>,
+    /// Where the model stage's SQL runs: `local` (this process) or `ballista://HOST:PORT`
+    /// (an Apache Ballista scheduler; needs a csc built with `--features ballista`).
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<csc_pipeline::model::Engine>,
+    /// Memory the model stage's queries may hold before they spill to temporary files
+    /// (e.g. 512MiB, 2GiB); default unlimited.
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
+}
+
+impl RunArgs {
+    /// The overrides and options of one run; the pseudonymisation key is a secret, so it comes
+    /// from the environment only.
+    fn resolve(self, la: Option<String>, input: Option<String>, warehouse: Option<String>) -> (Overrides, RunOptions) {
+        let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
+        let opts = RunOptions { force: self.force, wait_for_lock: self.wait.map(std::time::Duration::from_secs), explicit_as_at: self.as_at.is_some() };
+        let RunArgs { pipeline, format, as_at, engine, memory_limit, .. } = self;
+        (Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, engine, memory_limit }, opts)
+    }
+}
+
 /// Where a command that reads a published warehouse finds it.
 #[derive(clap::Args)]
 struct WarehouseArgs {
@@ -198,12 +237,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run { pipeline, input, format, la, warehouse, as_at, force, wait, engine, memory_limit } => {
-                // The pseudonymisation key is a secret: it comes from the environment only.
-                let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
-                let opts = RunOptions { force, wait_for_lock: wait.map(std::time::Duration::from_secs), explicit_as_at: as_at.is_some() };
-                let flags = Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, engine, memory_limit };
+            Command::Run { la, input, warehouse, run } => {
+                let (flags, opts) = run.resolve(la, input, warehouse);
                 cmd_run(flags, opts).await
+            }
+            Command::Hub { la, input, warehouse, jobs, run } => {
+                let (flags, opts) = run.resolve(None, Some(input), Some(warehouse));
+                cmd_hub(&la, jobs, flags, opts).await
             }
             Command::Synth { la, from, to, seed, out, formats, messiness, report, annex_a_as_at } => {
                 cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report).map(|()| ExitCode::SUCCESS)
@@ -227,15 +267,29 @@ async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode>
     let cfg = RunConfig::resolve(&flags, chrono::Local::now().date_naive())?;
     let outcome = run(&cfg, &opts).await?;
     print_outcome(&outcome);
-    let errors = outcome.manifest.issues.by_severity.error;
-    Ok(match cfg.max_error_issues {
-        _ if outcome.manifest.status == "skipped" => ExitCode::from(3),
-        Some(max) if errors > max => {
-            eprintln!("csc: published, but {errors} data-quality errors is more than the {max} the pipeline file allows");
-            ExitCode::from(2)
-        }
-        _ => ExitCode::SUCCESS,
-    })
+    let status = csc_pipeline::run::exit_status(&cfg, &outcome);
+    if status == 2 {
+        eprintln!(
+            "csc: published, but {} data-quality errors is more than the {} the pipeline file allows",
+            outcome.manifest.issues.by_severity.error,
+            cfg.max_error_issues.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::from(status))
+}
+
+async fn cmd_hub(la: &str, jobs: Option<usize>, flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode> {
+    use csc_pipeline::hub;
+    let las: Vec<String> = match la {
+        "all" => hub::discover(flags.input.as_deref().unwrap_or_default()).await?,
+        list => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect(),
+    };
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    // Several runs at once would interleave their progress bars: the log says how each ends.
+    csc_pipeline::progress::enable(false);
+    let results = hub::run_all(&flags, &las, jobs, &opts, chrono::Local::now().date_naive()).await;
+    let _ = hub::summary(&mut std::io::stdout().lock(), &results);
+    Ok(ExitCode::from(hub::exit_status(&results)))
 }
 
 async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {

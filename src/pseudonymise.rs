@@ -29,7 +29,8 @@ pub const MIN_KEY_BYTES: usize = 16;
 /// How analyst tables are made from the identifiable core.
 #[derive(Clone)]
 pub struct Pseudonymiser {
-    key: Vec<u8>,
+    /// HMAC-SHA256 already keyed (its inner and outer pads hashed once), cloned per identifier.
+    keyed: Hmac<Sha256>,
     /// Keep workers' names (a pipeline-file choice).
     pub worker_names: bool,
 }
@@ -47,12 +48,13 @@ impl Pseudonymiser {
         if key.len() < MIN_KEY_BYTES {
             return Err(Error::Config(format!("{KEY_VAR} must be at least {MIN_KEY_BYTES} bytes long")));
         }
-        Ok(Pseudonymiser { key: key.to_vec(), worker_names })
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        Ok(Pseudonymiser { keyed, worker_names })
     }
 
     /// The pseudonym of an identifier: the first 16 bytes of HMAC-SHA256, as 32 hex digits.
     pub fn pseudonym(&self, id: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         mac.update(id.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }

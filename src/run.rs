@@ -59,6 +59,18 @@ pub fn rerun_folder(as_at: chrono::NaiveDate) -> String {
     format!("reruns/as_at={as_at}")
 }
 
+/// The process exit status `csc run` gives a finished run: 3 when it was skipped (nothing
+/// changed), 2 when it published more error-severity issues than `[run] max_error_issues`
+/// allows, else 0. (A failed run is an error, exit status 1.)
+pub fn exit_status(cfg: &RunConfig, outcome: &RunOutcome) -> u8 {
+    let errors = outcome.manifest.issues.by_severity.error;
+    match cfg.max_error_issues {
+        _ if outcome.manifest.status == "skipped" => 3,
+        Some(max) if errors > max => 2,
+        _ => 0,
+    }
+}
+
 /// Runs the pipeline once, holding the warehouse's run lock. When nothing changed since the last
 /// successful run (same run key) the run stops after extract and publishes nothing (status
 /// `skipped`). On failure nothing is published, a manifest with status `failed` is still written
@@ -177,7 +189,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let before = issues.len();
     let core = {
         let _span = info_span!("normalise").entered();
-        let normalised = normalise(tables, &files, codes, &mut issues)?;
+        let normalised = cpu_bound(|| normalise(tables, &files, codes, &mut issues))?;
         let mut by_file: HashMap<&str, IssueCounts> = HashMap::new();
         for i in &issues {
             if let Some(file) = &i.file {
@@ -278,6 +290,16 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     manifest.issues = issue_summary(&issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
     Ok(Some(model.fact))
+}
+
+/// Runs CPU-bound work (normalise keeps every core busy for seconds) so that, on a
+/// multi-threaded runtime, the other tasks of this worker thread move to another one meanwhile:
+/// the queries of another LA's run in `csc hub`, the object-store requests of this one.
+fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
 
 /// The session the BI marts are built in: their own, in this process, with one partition. The

@@ -181,6 +181,14 @@ impl Location {
         format!("{}{}/", self.root_url, path.as_ref())
     }
 
+    /// Names of the folders directly below this location, sorted.
+    pub async fn folders(&self) -> Result<Vec<String>> {
+        let listing = self.store.list_with_delimiter(Some(&self.prefix)).await.map_err(|e| Error::store(&self.display, e))?;
+        let mut names: Vec<String> = listing.common_prefixes.iter().filter_map(|p| p.filename().map(str::to_string)).collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// Lists every object below `relative`, sorted by path so runs are deterministic.
     pub async fn list(&self, relative: &str) -> Result<Vec<ObjectMeta>> {
         let prefix = self.child(relative);

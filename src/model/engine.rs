@@ -126,12 +126,24 @@ pub fn base_state(opts: &SessionOptions, config: SessionConfig) -> Result<Sessio
     Ok(SessionStateBuilder::new().with_config(config).with_runtime_env(Arc::new(runtime.build()?)).with_default_features().build())
 }
 
+/// Marks a model session whose queries run in this process ([`Engine::Local`]): there the
+/// views several measures share are computed once and kept in memory (see
+/// [`super::run_measures`]); on a cluster they stay views, planned into each query, so no
+/// in-memory table has to travel to the executors.
+#[derive(Debug)]
+pub struct InProcess;
+
+/// Whether `ctx` was made by [`context`] for [`Engine::Local`].
+pub fn in_process(ctx: &SessionContext) -> bool {
+    ctx.state().config().get_extension::<InProcess>().is_some()
+}
+
 /// A new, empty model session on the chosen engine. The caller registers the tables and the
 /// functions (for Ballista, the cluster's executors must know the same functions: see
 /// [`cluster`]).
 pub async fn context(opts: &SessionOptions) -> Result<SessionContext> {
     match &opts.engine {
-        Engine::Local => Ok(SessionContext::new_with_state(base_state(opts, SessionConfig::new())?)),
+        Engine::Local => Ok(SessionContext::new_with_state(base_state(opts, SessionConfig::new().with_extension(Arc::new(InProcess)))?)),
         #[cfg(feature = "ballista")]
         Engine::Ballista { scheduler } => cluster::connect(scheduler, opts).await,
         #[cfg(not(feature = "ballista"))]

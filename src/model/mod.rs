@@ -190,10 +190,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     let view = ctx.sql(PERIOD_POPULATION_SQL.1).await.map_err(|source| Error::Sql { file: PERIOD_POPULATION_SQL.0.into(), source })?;
     ctx.register_table("period_population", view.into_view())?;
     record_population_gaps(ctx, &p.la_code, issues).await?;
-    for (name, sql) in VIEWS {
-        let view = ctx.sql(sql).await.map_err(|source| Error::Sql { file: format!("sql/views/{name}.sql"), source })?;
-        ctx.register_table(*name, view.into_view())?;
-    }
+    register_views(ctx).await?;
 
     let fact = fact_schema();
     let schema = Arc::new(Schema::new(fact.fields()[..8].iter().filter(|f| f.name() != "la_code").cloned().collect::<Vec<_>>()));
@@ -229,6 +226,25 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     let rows = query(ctx, FACT_MEASURE_SQL).await?;
     let rows: Vec<RecordBatch> = rows.iter().map(|b| conform(b, &fact)).collect::<Result<_, String>>().map_err(|m| Error::Config(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
     Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
+}
+
+/// Registers the shared views ([`VIEWS`]). In an in-process session each is computed once and
+/// kept as an in-memory table with one part per partition, so the measures and Annex A lists
+/// that share it (two to eight each) do not compute it again.
+async fn register_views(ctx: &SessionContext) -> Result<()> {
+    let materialise = engine::in_process(ctx);
+    for (name, sql) in VIEWS {
+        let file = format!("sql/views/{name}.sql");
+        let view = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
+        if materialise {
+            let schema: SchemaRef = Arc::new(view.schema().as_arrow().clone());
+            let parts = view.collect_partitioned().await.map_err(|source| Error::Sql { file, source })?;
+            ctx.register_table(*name, Arc::new(MemTable::try_new(schema, parts)?))?;
+        } else {
+            ctx.register_table(*name, view.into_view())?;
+        }
+    }
+    Ok(())
 }
 
 async fn query(ctx: &SessionContext, file_sql: (&str, &str)) -> Result<Vec<RecordBatch>> {

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use deltalake_core::kernel::engine::arrow_conversion::TryIntoKernel;
+use futures::{StreamExt, TryStreamExt};
 use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TableReference};
 use deltalake_core::kernel::{Action, Add, MetadataExt, StructType};
 use deltalake_core::logstore::{default_logstore, LogStoreRef, StorageConfig};
@@ -88,15 +89,22 @@ pub fn version(table: &DeltaTable) -> u64 {
 /// by folder. Staged files move into the table folders first; a table whose data did not change
 /// still gets a commit, so each run appears in every table's history.
 pub async fn commit(warehouse: &Location, staging: &Staging, info: &CommitInfo) -> Result<BTreeMap<String, u64>> {
-    let mut versions = BTreeMap::new();
-    for (dir, table) in staging.tables() {
+    // Each table is its own Delta log, so their commits are independent: several run at once
+    // (a commit is mostly waiting on the store). Until the manifest names the new versions, the
+    // published run is still the previous one, whichever tables have committed.
+    futures::stream::iter(staging.tables().map(|(dir, table)| async move {
         let version = commit_table(warehouse, staging, dir, table, info).await?;
         info!(table = dir, version, files = table.files.len(), "table committed");
         failpoint::hit("publish.commit");
-        versions.insert(dir.to_string(), version);
-    }
-    Ok(versions)
+        Ok::<_, Error>((dir.to_string(), version))
+    }))
+    .buffer_unordered(CONCURRENT_COMMITS)
+    .try_collect()
+    .await
 }
+
+/// Tables committed at once.
+const CONCURRENT_COMMITS: usize = 8;
 
 async fn commit_table(warehouse: &Location, staging: &Staging, dir: &str, staged: &StagedTable, info: &CommitInfo) -> Result<u64> {
     let existing = open(warehouse, dir, None).await?;
