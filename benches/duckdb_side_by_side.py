@@ -7,7 +7,8 @@ WH is a warehouse a `csc run` published (its restricted core tables are read by 
 The DataFusion side is `cargo bench --bench model` (benches/model.rs), built once in the bench
 profile (= release); each run is a fresh process timing session set-up plus every measure. The
 DuckDB side is a fresh in-memory connection per run, timing the same set-up (views over the
-same Parquet files) plus the same measure SQL files, executed in the same dependency order.
+same Parquet files, and the shared views of sql/views/ computed once as tables, as the model
+stage computes them in process) plus the same measure SQL files, in the same dependency order.
 
 csc's SQL calls Rust functions; here they are DuckDB macros with the same meaning:
 working_days (elapsed England and Wales working days, from reference/calendar/), age_at,
@@ -107,7 +108,8 @@ def duckdb_pass(warehouse, inputs, views, measures):
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{inputs / (t + '.parquet')}')")
     for name, sql in views:
         try:
-            con.execute(f"CREATE VIEW {name} AS {sql}")
+            # As the model stage does in process, each shared view is computed once, as a table.
+            con.execute(f"CREATE TABLE {name} AS {sql}")
         except duckdb.Error:
             pass  # a view DuckDB cannot parse fails the measures that use it, which are reported
     results, errors = {}, {}

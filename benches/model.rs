@@ -47,7 +47,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let opts = SessionOptions { engine: args.engine, memory_limit: args.memory_limit.as_deref().map(parse_bytes).transpose()? };
+    let opts = SessionOptions { engine: args.engine, memory_limit: args.memory_limit.as_deref().map(parse_bytes).transpose()?, ..Default::default() };
     let params = ModelParams {
         la_code: args.la.clone(),
         la_name: csc_pipeline::reference::la_name(&args.la).unwrap_or_else(|| format!("LA {}", args.la)),

@@ -2,16 +2,18 @@
 # Benchmark: the pipeline end to end (release build) on synthetic local authorities.
 #   bash scripts/bench.sh [SCOPE] [RUNS]
 # SCOPE is one DfE LA code (default 852, Southampton), a comma-separated list of codes,
-# `south-east` (the region's 19 LAs) or `england` (every LA the generator covers). Each LA is its
-# own nightly run with its own warehouse, as councils run them; a scope of several LAs runs them
-# one after another. Six financial years (2019-20 to 2024-25) of SSD extract are generated once
-# per LA, then `csc run --force` is timed RUNS times per LA with GNU time (Debian package `time`),
-# printing wall time, peak memory (max RSS), each stage's time from the run manifest, input bytes
-# and rows per second, and for several LAs the totals.
+# `south-east` (the region's 19 LAs) or `england` (every LA the generator covers). Six financial
+# years (2019-20 to 2024-25) of SSD extract are generated once per LA. One LA is timed as
+# `csc run --force`; several LAs as one `csc hub --force` (each LA its own run and warehouse,
+# BENCH_JOBS at a time in one process, as a regional hub runs them). Each is timed RUNS times with
+# GNU time (Debian package `time`), printing wall time, peak memory (max RSS), each stage's time
+# from the run manifests, input bytes and rows per second; for several LAs, the whole hub's wall
+# time and peak memory and each stage's time summed over the LAs (stages of LAs run at once
+# overlap, so the sums exceed the wall time).
 # Environment: BENCH_DIR (work folder; default a new temporary one), BENCH_FROM (first day of
-# the extract; default 2019-04-01), CSC_BIN (a built csc; default
-# build the release binary with cargo), CSC_BENCH_PROFILE (release or debug; default release),
-# CSC_BENCH_ARGS (extra `csc run` flags, e.g. "--memory-limit 512MiB").
+# the extract; default 2019-04-01), BENCH_JOBS (LAs at once in a hub; default the cores), CSC_BIN
+# (a built csc; default build the release binary with cargo), CSC_BENCH_PROFILE (release or
+# debug; default release), CSC_BENCH_ARGS (extra flags, e.g. "--memory-limit 512MiB").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scope="${1:-852}"
@@ -46,38 +48,51 @@ echo "input: $(du -sch "$work"/synth/*/ssd | tail -1 | cut -f1) of SSD extract f
 export CSC_PSEUDONYM_KEY="benchmark key, not a secret"
 results="$work/results.jsonl"
 : > "$results"
-for i in $(seq 1 "$runs"); do
-  for la in $las; do
-    # shellcheck disable=SC2086
-    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$CSC_BIN" run --la "$la" --input "$work/synth/$la/ssd" \
-      --warehouse "$work/warehouse/$la" --as-at 2025-03-31 --force --log-format json ${CSC_BENCH_ARGS:-} 2> >(grep -v '^{' >&2) > /dev/null
-    python3 - "$work/warehouse/$la/_runs/latest.json" "$work/time.txt" "$i" "$la" >> "$results" <<'PY'
+record() { # record RUN LA WALL_S RSS_KB: one LA's manifest as a line of results.jsonl
+  python3 - "$work/warehouse/$2/_runs/latest.json" "$1" "$2" "$3" "$4" >> "$results" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-wall, rss_kb = open(sys.argv[2]).read().split()
 stages = {s["stage"]: s for s in m["stages"]}
-print(json.dumps({"run": int(sys.argv[3]), "la": sys.argv[4], "wall_s": float(wall), "max_rss_mib": int(rss_kb) / 1024,
+print(json.dumps({"run": int(sys.argv[2]), "la": sys.argv[3], "wall_s": float(sys.argv[4]), "max_rss_mib": int(sys.argv[5]) / 1024,
                   "input_bytes": sum(i["size_bytes"] for i in m["inputs"]), "rows": stages["normalise"]["rows_in"],
                   "stages_ms": {k: v["elapsed_ms"] for k, v in stages.items()}}))
 PY
-  done
+}
+n_las=$(echo $las | wc -w)
+for i in $(seq 1 "$runs"); do
+  if [ "$n_las" = 1 ]; then
+    # shellcheck disable=SC2086
+    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$CSC_BIN" --log-format json run --la "$las" --input "$work/synth/$las/ssd" \
+      --warehouse "$work/warehouse/$las" --as-at 2025-03-31 --force ${CSC_BENCH_ARGS:-} 2> >(grep -v '^{' >&2) > /dev/null
+    read -r wall rss < "$work/time.txt"
+    record "$i" "$las" "$wall" "$rss"
+  else
+    # shellcheck disable=SC2086
+    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$CSC_BIN" --log-format json hub --la "${las// /,}" --input "$work/synth/{la}/ssd" \
+      --warehouse "$work/warehouse" --as-at 2025-03-31 --force --jobs "${BENCH_JOBS:-$(nproc)}" ${CSC_BENCH_ARGS:-} 2> >(grep -v '^{' >&2) > "$work/hub.txt" || { cat "$work/hub.txt"; exit 1; }
+    read -r wall rss < "$work/time.txt"
+    for la in $las; do record "$i" "$la" 0 0; done
+    echo "{\"run\": $i, \"hub\": true, \"wall_s\": $wall, \"max_rss_mib\": $((rss / 1024))}" >> "$results"
+  fi
 done
 
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-fmt = lambda r: ("wall %.2f s, peak %d MiB, %s input bytes, %s rows, %s rows/s; " % (r["wall_s"], r["max_rss_mib"], format(r["input_bytes"], ","), format(r["rows"], ","), format(int(r["rows"] / r["wall_s"]), ","))
-                 + ", ".join("%s %s ms" % (k, format(v, ",")) for k, v in r["stages_ms"].items()))
-las = sorted({r["la"] for r in rows}, key=lambda x: [r["la"] for r in rows].index(x))
+ms = lambda d: ", ".join("%s %s ms" % (k, format(v, ",")) for k, v in d.items())
 for run in sorted({r["run"] for r in rows}):
-    mine = [r for r in rows if r["run"] == run]
-    if len(las) == 1:
-        print("run %d: %s" % (run, fmt(mine[0])))
+    las = [r for r in rows if r["run"] == run and "la" in r]
+    hub = [r for r in rows if r["run"] == run and r.get("hub")]
+    if not hub:
+        r = las[0]
+        print("run %d: wall %.2f s, peak %d MiB, %s input bytes, %s rows, %s rows/s; %s" % (run, r["wall_s"], r["max_rss_mib"], format(r["input_bytes"], ","),
+              format(r["rows"], ","), format(int(r["rows"] / r["wall_s"]), ","), ms(r["stages_ms"])))
         continue
-    for r in mine:
-        print("run %d, LA %s: %s" % (run, r["la"], fmt(r)))
-    total = {"wall_s": sum(r["wall_s"] for r in mine), "max_rss_mib": max(r["max_rss_mib"] for r in mine),
-             "input_bytes": sum(r["input_bytes"] for r in mine), "rows": sum(r["rows"] for r in mine),
-             "stages_ms": {k: sum(r["stages_ms"][k] for r in mine) for k in mine[0]["stages_ms"]}}
-    print("run %d, all %d LAs one after another: %s" % (run, len(mine), fmt(total)))
+    for r in las:
+        print("run %d, LA %s: %s rows, %s" % (run, r["la"], format(r["rows"], ","), ms(r["stages_ms"])))
+    rows_all = sum(r["rows"] for r in las)
+    stages = {k: sum(r["stages_ms"].get(k, 0) for r in las) for k in las[0]["stages_ms"]}
+    print("run %d, all %d LAs in one hub: wall %.1f s, peak %d MiB, %s input bytes, %s rows, %s rows/s; stage times summed over LAs: %s"
+          % (run, len(las), hub[0]["wall_s"], hub[0]["max_rss_mib"], format(sum(r["input_bytes"] for r in las), ","), format(rows_all, ","),
+             format(int(rows_all / hub[0]["wall_s"]), ","), ms(stages)))
 PY

@@ -215,9 +215,12 @@ impl RunConfig {
         let la_code = flags
             .la
             .clone()
-            .or(file.la.code)
+            .or(file.la.code.clone())
             .ok_or_else(|| Error::Config("no local authority: give --la CODE (the DfE code, e.g. 852) or [la] code in the pipeline file".into()))?;
-        let la_name = file.la.name.or_else(|| crate::reference::la_name(&la_code)).unwrap_or_else(|| format!("LA {la_code}"));
+        // The file's name belongs to the file's code: `--la` naming another LA (as `csc hub`
+        // does for each of its LAs) takes that LA's DfE name.
+        let file_name = file.la.name.filter(|_| file.la.code.as_deref().is_none_or(|c| c == la_code));
+        let la_name = file_name.or_else(|| crate::reference::la_name(&la_code)).unwrap_or_else(|| format!("LA {la_code}"));
         let input = flags
             .input
             .clone()
@@ -242,7 +245,7 @@ impl RunConfig {
         crate::storage::refuse_secrets_in_location(&input)?;
         crate::storage::refuse_secrets_in_location(&warehouse)?;
         let memory_limit = flags.memory_limit.as_deref().or(file.run.memory_limit.as_deref()).map(crate::model::engine::parse_bytes).transpose()?;
-        let session = crate::model::SessionOptions { engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(), memory_limit };
+        let session = crate::model::SessionOptions { engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(), memory_limit, partitions: None };
         Ok(RunConfig {
             la_code,
             la_name,

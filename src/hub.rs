@@ -53,6 +53,8 @@ pub struct LaOutcome {
 /// `csc run --la CODE` resolves it. Results come back in the order of `las`; one LA failing does
 /// not stop the others.
 pub async fn run_all(flags: &Overrides, las: &[String], jobs: usize, opts: &RunOptions, today: chrono::NaiveDate) -> Vec<LaOutcome> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let partitions = (cores / jobs.max(1)).max(1);
     let one = |la_code: String| async move {
         let started = std::time::Instant::now();
         let mut mine = flags.clone();
@@ -60,7 +62,10 @@ pub async fn run_all(flags: &Overrides, las: &[String], jobs: usize, opts: &RunO
         mine.input = flags.input.as_deref().map(|t| la_location(t, &la_code));
         mine.warehouse = Some(la_location(flags.warehouse.as_deref().unwrap_or("warehouse"), &la_code));
         let (config, outcome) = match RunConfig::resolve(&mine, today) {
-            Ok(cfg) => {
+            Ok(mut cfg) => {
+                // The LAs running at once share the cores: each query gets its share of them
+                // rather than splitting (and re-merging) its rows across every core.
+                cfg.session.partitions.get_or_insert(partitions);
                 let outcome = run(&cfg, opts).instrument(info_span!("la", code = %la_code)).await;
                 (Some(cfg), outcome)
             }

@@ -14,4 +14,4 @@ LEFT JOIN annex_a_person p ON p.person_id = c.cont_person_id
 LEFT JOIN ref_annex_a_value s ON s.domain = 'source' AND s.code = c.cont_contact_source_code
 WHERE c.cont_contact_date >= params.as_at - INTERVAL '6 months'
   AND c.cont_contact_date <= params.as_at
-ORDER BY "Date of Contact", "Child Unique ID"
+ORDER BY "Date of Contact", "Child Unique ID", c.cont_contact_id

@@ -13,4 +13,4 @@ CROSS JOIN params
 LEFT JOIN annex_a_person p ON p.person_id = e.earl_person_id
 WHERE e.earl_episode_start_date <= params.as_at
   AND (e.earl_episode_end_date IS NULL OR e.earl_episode_end_date >= params.as_at - INTERVAL '6 months')
-ORDER BY "Assessment start date", "Child Unique ID"
+ORDER BY "Assessment start date", "Child Unique ID", e.earl_episode_id

@@ -29,4 +29,4 @@ LEFT JOIN last_12m l ON l.cine_person_id = r.cine_person_id
 LEFT JOIN professional w ON w.prof_professional_id = r.cine_referral_worker_id
 WHERE r.cine_referral_date >= params.as_at - INTERVAL '6 months'
   AND r.cine_referral_date <= params.as_at
-ORDER BY "Date of referral", "Child Unique ID"
+ORDER BY "Date of referral", "Child Unique ID", r.cine_referral_id

@@ -24,4 +24,4 @@ LEFT JOIN ref_annex_a_value s ON s.domain = 'yes_no_unknown' AND s.code = a.cina
 LEFT JOIN professional w ON w.prof_professional_id = a.cina_assessment_worker_id
 WHERE a.cina_assessment_start_date <= params.as_at
   AND (a.cina_assessment_auth_date IS NULL OR a.cina_assessment_auth_date >= params.as_at - INTERVAL '6 months')
-ORDER BY "Continuous Assessment Start Date", "Child Unique ID"
+ORDER BY "Continuous Assessment Start Date", "Child Unique ID", a.cina_assessment_id

@@ -49,4 +49,4 @@ LEFT JOIN professional w ON w.prof_professional_id = s.s47e_s47_completed_by_wor
 WHERE s.s47e_s47_start_date <= params.as_at
   AND (s.s47e_s47_start_date >= params.as_at - INTERVAL '6 months'
        OR s.s47e_s47_end_date IS NULL OR s.s47e_s47_end_date > params.as_at)
-ORDER BY "Strategy discussion initiating Section 47 Enquiry Start Date", "Child Unique ID"
+ORDER BY "Strategy discussion initiating Section 47 Enquiry Start Date", "Child Unique ID", s.s47e_s47_enquiry_id

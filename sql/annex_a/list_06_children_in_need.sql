@@ -90,4 +90,4 @@ LEFT JOIN last_seen l ON l.cine_referral_id = e.cine_referral_id
 LEFT JOIN ref_annex_a_value n ON n.domain = 'primary_need' AND n.code = e.cine_cin_primary_need_code
 LEFT JOIN ref_annex_a_value c ON c.domain = 'closure_reason' AND c.code = e.cine_close_reason
 LEFT JOIN professional w ON w.prof_professional_id = e.cine_referral_worker_id
-ORDER BY "CIN Start Date", "Child Unique ID"
+ORDER BY "CIN Start Date", "Child Unique ID", e.cine_referral_id

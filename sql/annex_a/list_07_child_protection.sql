@@ -68,4 +68,4 @@ LEFT JOIN ref_annex_a_value a ON a.domain = 'yes_no_unknown' AND a.code = v.seen
 LEFT JOIN last_review r ON r.cppl_cp_plan_id = c.cppl_cp_plan_id
 LEFT JOIN emergency em ON em.lega_person_id = c.cppl_person_id
 LEFT JOIN previous pr ON pr.cppl_cp_plan_id = c.cppl_cp_plan_id
-ORDER BY "Child Protection Plan Start Date", "Child Unique ID"
+ORDER BY "Child Protection Plan Start Date", "Child Unique ID", c.cppl_cp_plan_id

@@ -33,4 +33,4 @@ WHERE a.perm_adm_decision_date <= params.as_at
        OR a.perm_decision_reversed_date BETWEEN params.as_at - INTERVAL '12 months' AND params.as_at
        OR ((a.perm_permanence_order_date IS NULL OR a.perm_permanence_order_date > params.as_at)
            AND (a.perm_decision_reversed_date IS NULL OR a.perm_decision_reversed_date > params.as_at)))
-ORDER BY "Date of Decision that Child Should be Placed for Adoption", "Child Unique ID"
+ORDER BY "Date of Decision that Child Should be Placed for Adoption", "Child Unique ID", a.perm_table_id

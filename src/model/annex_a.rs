@@ -1,6 +1,7 @@
 //! Ofsted Annex A lists 1–11 as at the run's as-at date, from `sql/annex_a/`. Each list keeps
 //! Ofsted's column order and headers, lettered values (`ref_annex_a_value`) and real dates; the
-//! look-back windows and 12-month counters are in each file's header.
+//! look-back windows and 12-month counters are in each file's header. Each list's `ORDER BY`
+//! ends with its record id, so the row order is total and the same on every engine and run.
 
 use std::sync::Arc;
 

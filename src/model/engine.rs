@@ -78,6 +78,9 @@ pub struct SessionOptions {
     /// Memory the queries may hold at once, in bytes; beyond it they spill to temporary files.
     /// `None`: unlimited.
     pub memory_limit: Option<u64>,
+    /// Partitions each query is split into (DataFusion's `target_partitions`); `None`: one per
+    /// core. `csc hub` gives each of its concurrent runs a share of the cores instead.
+    pub partitions: Option<usize>,
 }
 
 /// Parses a size such as `512MiB`, `2GiB`, `1.5GB` or `1000000` (bytes). Binary units (KiB,
@@ -111,6 +114,9 @@ pub fn parse_bytes(s: &str) -> Result<u64> {
 pub fn base_state(opts: &SessionOptions, config: SessionConfig) -> Result<SessionState> {
     let mut runtime = RuntimeEnvBuilder::new();
     let mut config = config;
+    if let Some(n) = opts.partitions {
+        config = config.with_target_partitions(n.max(1));
+    }
     if let Some(limit) = opts.memory_limit {
         let limit = usize::try_from(limit).map_err(|_| Error::Config(format!("memory limit of {limit} bytes is more than this machine can address")))?;
         // Each sorting partition sets aside this much to merge its spill files; DataFusion's
@@ -183,7 +189,7 @@ mod tests {
     #[cfg(not(feature = "ballista"))]
     #[tokio::test]
     async fn ballista_without_the_feature_is_a_clear_error() {
-        let opts = SessionOptions { engine: "ballista://localhost:50050".parse().unwrap(), memory_limit: None };
+        let opts = SessionOptions { engine: "ballista://localhost:50050".parse().unwrap(), ..Default::default() };
         let err = context(&opts).await.unwrap_err().to_string();
         assert!(err.contains("--features ballista"), "{err}");
     }

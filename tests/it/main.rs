@@ -10,6 +10,7 @@ mod ballista;
 mod marts;
 mod measures;
 mod publish;
+mod hub;
 mod memory;
 mod operations;
 mod ssda903;

@@ -1,0 +1,83 @@
+//! `csc hub`: many LAs in one process, each published exactly as its own `csc run` would be.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::{csc, manifest, temp};
+
+/// Names of the data files of a table (content hashes), with their partition folders.
+fn data_files(table: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for entry in walk(table) {
+        if entry.extension().is_some_and(|x| x == "parquet") {
+            out.insert(entry.strip_prefix(table).unwrap().display().to_string());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            if !p.file_name().unwrap().to_str().unwrap().starts_with('_') {
+                out.extend(walk(&p));
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn copy_demo(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/ssd")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn a_hub_publishes_each_la_as_its_own_run_would_and_one_failure_spares_the_others() {
+    let dir = temp();
+    let root = dir.path().join("exports");
+    copy_demo(&root.join("852/ssd"));
+    copy_demo(&root.join("330/ssd"));
+    // Portsmouth's export is missing its files: that LA fails, the others publish.
+    std::fs::create_dir_all(root.join("851/ssd")).unwrap();
+    std::fs::create_dir_all(root.join("not-an-la/ssd")).unwrap();
+    let hub_wh = dir.path().join("hub");
+    let input = format!("{}/{{la}}/ssd", root.display());
+    let o = csc(&["hub", "--input", &input, "--warehouse", hub_wh.to_str().unwrap(), "--as-at", "2023-03-31", "--jobs", "2"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "one LA failed: {stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("851 Portsmouth: failed"), "{stdout}");
+    assert!(stdout.contains("3 local authorities: 2 published, 0 skipped, 1 failed"), "{stdout}");
+    assert!(!stdout.contains("not-an-la"), "only folders named by an LA code are runs: {stdout}");
+
+    // Each LA's warehouse holds what a `csc run` of that LA alone publishes: the same run key and
+    // byte-identical measure and core files (data files are named by their content's hash).
+    for la in ["852", "330"] {
+        let alone = dir.path().join(format!("alone-{la}"));
+        let input = root.join(format!("{la}/ssd"));
+        let o = csc(&["run", "--la", la, "--input", input.to_str().unwrap(), "--warehouse", alone.to_str().unwrap(), "--as-at", "2023-03-31"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (hub, alone_m) = (manifest(&hub_wh.join(la)), manifest(&alone));
+        assert_eq!(hub["la_code"], la);
+        assert_eq!(hub["run_key"], alone_m["run_key"]);
+        assert_eq!(hub["status"], "succeeded");
+        for table in ["marts/fact_measure", "marts/benchmarks", "core/person", "core/referral"] {
+            let files = data_files(&hub_wh.join(la).join(table));
+            assert!(!files.is_empty(), "{la} {table}");
+            assert_eq!(files, data_files(&alone.join(table)), "{la} {table}");
+        }
+    }
+    assert!(!hub_wh.join("851/_runs/published.json").exists(), "the failed LA published nothing");
+
+    // Nothing changed: a second hub run of the good LAs skips both (exit 3, as `csc run`).
+    let o = csc(&["hub", "--la", "852,330", "--input", &input, "--warehouse", hub_wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 local authorities: 0 published, 2 skipped, 0 failed"));
+}
