@@ -4,7 +4,9 @@
 //! waits on a query or a commit. The reference data every run needs (DfE published figures,
 //! populations) is built once for the whole process.
 
-use futures::StreamExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
 use tracing::{info, info_span, Instrument};
 
 use crate::config::{Overrides, RunConfig};
@@ -53,33 +55,50 @@ pub struct LaOutcome {
 /// `csc run --la CODE` resolves it. Results come back in the order of `las`; one LA failing does
 /// not stop the others.
 pub async fn run_all(flags: &Overrides, las: &[String], jobs: usize, opts: &RunOptions, today: chrono::NaiveDate) -> Vec<LaOutcome> {
+    let jobs = jobs.max(1);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let partitions = (cores / jobs.max(1)).max(1);
-    let one = |la_code: String| async move {
-        let started = std::time::Instant::now();
-        let mut mine = flags.clone();
-        mine.la = Some(la_code.clone());
-        mine.input = flags.input.as_deref().map(|t| la_location(t, &la_code));
-        mine.warehouse = Some(la_location(flags.warehouse.as_deref().unwrap_or("warehouse"), &la_code));
-        let (config, outcome) = match RunConfig::resolve(&mine, today) {
-            Ok(mut cfg) => {
-                // The LAs running at once share the cores: each query gets its share of them
-                // rather than splitting (and re-merging) its rows across every core.
-                cfg.session.partitions.get_or_insert(partitions);
-                let outcome = run(&cfg, opts).instrument(info_span!("la", code = %la_code)).await;
-                (Some(cfg), outcome)
+    let partitions = (cores / jobs).max(1);
+    // One thread per job, each taking the next LA in order and driving its run on the shared
+    // runtime, so the runs really proceed side by side (their queries' own tasks go to the
+    // runtime's workers) rather than taking turns on one task.
+    let runtime = tokio::runtime::Handle::current();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<LaOutcome>>> = Mutex::new(las.iter().map(|_| None).collect());
+    crate::run::cpu_bound(|| {
+        std::thread::scope(|scope| {
+            for _ in 0..jobs.min(las.len()) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(la_code) = las.get(i) else { break };
+                    let outcome = runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions));
+                    results.lock().expect("no run panics while holding the lock")[i] = Some(outcome);
+                });
             }
-            Err(e) => (None, Err(e)),
-        };
-        let elapsed = started.elapsed();
-        info!(la = %la_code, status = status(&outcome), elapsed_ms = elapsed.as_millis() as u64, "local authority finished");
-        LaOutcome { la_code, config, outcome, elapsed }
+        })
+    });
+    results.into_inner().expect("every run finished").into_iter().map(|r| r.expect("every LA was run")).collect()
+}
+
+/// One LA's run, as `csc run --la CODE` with the hub's flags would make it, its queries split
+/// into `partitions` (the LAs running at once share the cores, so each query takes its share
+/// rather than splitting and re-merging its rows across every core).
+async fn run_one(flags: &Overrides, la_code: String, opts: &RunOptions, today: chrono::NaiveDate, partitions: usize) -> LaOutcome {
+    let started = std::time::Instant::now();
+    let mut mine = flags.clone();
+    mine.la = Some(la_code.clone());
+    mine.input = flags.input.as_deref().map(|t| la_location(t, &la_code));
+    mine.warehouse = Some(la_location(flags.warehouse.as_deref().unwrap_or("warehouse"), &la_code));
+    let (config, outcome) = match RunConfig::resolve(&mine, today) {
+        Ok(mut cfg) => {
+            cfg.session.partitions.get_or_insert(partitions);
+            let outcome = run(&cfg, opts).instrument(info_span!("la", code = %la_code)).await;
+            (Some(cfg), outcome)
+        }
+        Err(e) => (None, Err(e)),
     };
-    // Unordered, so a large LA never holds up the next LA's start; put back in order after.
-    let mut results: Vec<(usize, LaOutcome)> =
-        futures::stream::iter(las.iter().cloned().enumerate().map(|(i, la)| async move { (i, one(la).await) })).buffer_unordered(jobs.max(1)).collect().await;
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    let elapsed = started.elapsed();
+    info!(la = %la_code, status = status(&outcome), elapsed_ms = elapsed.as_millis() as u64, "local authority finished");
+    LaOutcome { la_code, config, outcome, elapsed }
 }
 
 fn status(outcome: &Result<RunOutcome>) -> &str {

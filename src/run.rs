@@ -295,7 +295,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
 /// Runs CPU-bound work (normalise keeps every core busy for seconds) so that, on a
 /// multi-threaded runtime, the other tasks of this worker thread move to another one meanwhile:
 /// the queries of another LA's run in `csc hub`, the object-store requests of this one.
-fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
+pub(crate) fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
         _ => work(),
