@@ -87,13 +87,42 @@ pub struct InputFile {
     pub sha256: String,
     /// What the file was recognised as, if anything.
     pub kind: Option<FileKind>,
+    /// The file's content, when it is held in memory; [`extract`] does not keep it (see
+    /// [`InputFile::loaded`]).
     #[serde(skip)]
     pub bytes: Bytes,
+    /// Where to read the content again when it is not held.
+    #[serde(skip)]
+    source: Option<(Location, object_store::path::Path)>,
 }
 
-/// Lists and reads every file below the input location. Files that hold no recognised table, or
-/// hold another format than `format` asks for, are recorded as issues and left out; hidden files
-/// and folders (`.`/`_` prefixes) are ignored.
+impl InputFile {
+    /// A file whose content is in memory (tests, `csc check` of one file, the generator).
+    pub fn in_memory(path: impl Into<String>, bytes: Bytes, kind: Option<FileKind>) -> InputFile {
+        InputFile { path: path.into(), size: bytes.len() as u64, sha256: String::new(), kind, bytes, source: None }
+    }
+
+    /// The file with its content: itself when the content is held, else read again from the
+    /// input location on `runtime`, checked against the SHA-256 extract recorded (a file that
+    /// changed since is an error: the run would otherwise mix two versions of the export).
+    pub fn loaded(&self, runtime: Option<&tokio::runtime::Handle>) -> Result<std::borrow::Cow<'_, InputFile>> {
+        let Some((input, object)) = self.source.as_ref().filter(|_| self.bytes.is_empty() && self.size > 0) else {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        };
+        let runtime = runtime.ok_or_else(|| Error::Config(format!("{}: reading it again needs the async runtime", self.path)))?;
+        let bytes = runtime.block_on(input.get(object))?;
+        if hex::encode(Sha256::digest(&bytes)) != self.sha256 {
+            return Err(Error::Config(format!("{}: the file changed while the run was reading it; run again once the export is complete", self.path)));
+        }
+        Ok(std::borrow::Cow::Owned(InputFile { bytes, source: None, ..self.clone() }))
+    }
+}
+
+/// Lists and reads every file below the input location, one at a time: each is hashed and
+/// recognised, and its content is not kept (normalise reads each again when it types it), so the
+/// whole input is never in memory at once. Files that hold no recognised table, or hold another
+/// format than `format` asks for, are recorded as issues and left out; hidden files and folders
+/// (`.`/`_` prefixes) are ignored.
 pub async fn extract(input: &Location, tables: &[TableSpec], format: InputFormat, issues: &mut Vec<Issue>) -> Result<Vec<InputFile>> {
     let listing = input.list("").await?;
     let mut files = Vec::new();
@@ -115,7 +144,7 @@ pub async fn extract(input: &Location, tables: &[TableSpec], format: InputFormat
                     .file(&path),
             );
         }
-        files.push(InputFile { path, size: bytes.len() as u64, sha256, kind, bytes });
+        files.push(InputFile { path, size: bytes.len() as u64, sha256, kind, bytes: Bytes::new(), source: Some((input.clone(), meta.location)) });
     }
     // Input order decides which of two duplicate records is kept, so it must not depend on
     // the order the store lists files in.

@@ -50,13 +50,13 @@ pub struct LaOutcome {
     pub elapsed: std::time::Duration,
 }
 
-/// Runs every LA in `las`, `jobs` at a time. `flags` are the command line's, with `input` and
+/// Runs every LA in `las`, `jobs` at a time (default: one per core). `flags` are the command line's, with `input` and
 /// `warehouse` as templates ([`la_location`]); each LA's configuration is resolved from them as
 /// `csc run --la CODE` resolves it. Results come back in the order of `las`; one LA failing does
 /// not stop the others.
-pub async fn run_all(flags: &Overrides, las: &[String], jobs: usize, opts: &RunOptions, today: chrono::NaiveDate) -> Vec<LaOutcome> {
-    let jobs = jobs.max(1);
+pub async fn run_all(flags: &Overrides, las: &[String], jobs: Option<usize>, opts: &RunOptions, today: chrono::NaiveDate) -> Vec<LaOutcome> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let jobs = jobs.unwrap_or(cores).max(1);
     let partitions = (cores / jobs).max(1);
     // One thread per job, each taking the next LA in order and driving its run on the shared
     // runtime, so the runs really proceed side by side (their queries' own tasks go to the
@@ -129,8 +129,8 @@ pub fn exit_status(results: &[LaOutcome]) -> u8 {
     }
 }
 
-/// One line per LA: code, name, status, measure rows, error issues and time, then the error of
-/// each failed LA (storage and SQL errors carry no personal data).
+/// One line per LA: code, name, status, measure rows, error issues, time and warehouse, or the
+/// error that stopped it (storage and SQL errors carry no personal data); then the totals.
 pub fn summary(out: &mut impl std::io::Write, results: &[LaOutcome]) -> std::io::Result<()> {
     for r in results {
         let name = r.config.as_ref().map(|c| c.la_name.as_str()).unwrap_or("");

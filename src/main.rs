@@ -284,7 +284,7 @@ async fn cmd_hub(la: &str, jobs: Option<usize>, flags: Overrides, opts: RunOptio
         "all" => hub::discover(flags.input.as_deref().unwrap_or_default()).await?,
         list => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect(),
     };
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    anyhow::ensure!(!las.is_empty(), "--la names no local authority: give DfE codes separated by commas, or all");
     // Several runs at once would interleave their progress bars: the log says how each ends.
     csc_pipeline::progress::enable(false);
     let results = hub::run_all(&flags, &las, jobs, &opts, chrono::Local::now().date_naive()).await;
@@ -348,7 +348,7 @@ async fn cmd_check(input: String, pipeline: Option<PathBuf>, issues_csv: Option<
         let bytes = bytes::Bytes::from(std::fs::read(path)?);
         let kind = recognise(&bytes, tables);
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| input.clone());
-        vec![csc_pipeline::extract::InputFile { path: name, size: bytes.len() as u64, sha256: String::new(), kind, bytes }]
+        vec![csc_pipeline::extract::InputFile::in_memory(name, bytes, kind)]
     } else {
         let location = csc_pipeline::storage::Location::parse(&input, false)?;
         csc_pipeline::extract::extract(&location, tables, InputFormat::Auto, &mut issues).await?

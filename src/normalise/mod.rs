@@ -134,8 +134,13 @@ pub struct Normalised {
 /// whatever order the files were read in.
 pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, issues: &mut Vec<Issue>) -> Result<Normalised> {
     let bar = crate::progress::stage("normalise", files.len() as u64, "files");
+    // Files extract did not keep are read again here, each by the thread that types it.
+    let runtime = tokio::runtime::Handle::try_current().ok();
     let outputs = read_in_parallel(files, |f| {
-        let output = read_file(f, tables, codes);
+        let output = match &f.kind {
+            Some(_) => f.loaded(runtime.as_ref()).and_then(|f| read_file(&f, tables, codes)),
+            None => read_file(f, tables, codes),
+        };
         bar.inc();
         output
     });

@@ -93,7 +93,7 @@ fn input_files(ssd: &Ssd, tables: &[crate::schema::TableSpec]) -> Vec<crate::ext
     let mut files = Vec::new();
     let mut add = |name: &str, bytes: Vec<u8>| {
         let kind = crate::normalise::recognise(&bytes, tables);
-        files.push(crate::extract::InputFile { path: format!("{name}.csv"), size: bytes.len() as u64, sha256: String::new(), kind, bytes: bytes.into() });
+        files.push(crate::extract::InputFile::in_memory(format!("{name}.csv"), bytes.into(), kind));
     };
     add(super::records::Person::TABLE, csv_bytes(&ssd.persons));
     add(super::records::Contact::TABLE, csv_bytes(&ssd.contacts));

@@ -18,7 +18,7 @@ const WORKBOOK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/thir
 fn input(path: &Path, name: &str) -> InputFile {
     let bytes = bytes::Bytes::from(std::fs::read(path).unwrap());
     let kind = recognise(&bytes, ssd_tables());
-    InputFile { path: name.to_string(), size: bytes.len() as u64, sha256: String::new(), kind, bytes }
+    InputFile::in_memory(name, bytes, kind)
 }
 
 fn read(file: InputFile) -> (Vec<CoreTable>, Vec<Issue>) {

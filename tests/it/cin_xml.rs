@@ -21,7 +21,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn input(bytes: Vec<u8>, name: &str) -> InputFile {
     let bytes = bytes::Bytes::from(bytes);
     let kind = recognise(&bytes, ssd_tables());
-    InputFile { path: name.to_string(), size: bytes.len() as u64, sha256: String::new(), kind, bytes }
+    InputFile::in_memory(name, bytes, kind)
 }
 
 fn read(files: Vec<InputFile>) -> (Vec<CoreTable>, Vec<Issue>) {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{csc, manifest, temp};
+use super::{copy_demo, csc, manifest, temp};
 
 /// Names of the data files of a table (content hashes), with their partition folders.
 fn data_files(table: &Path) -> BTreeSet<String> {
@@ -29,14 +29,6 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
-}
-
-fn copy_demo(to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/ssd")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-    }
 }
 
 #[test]

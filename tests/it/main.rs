@@ -105,6 +105,15 @@ fn core_rows(tables: &[csc_pipeline::normalise::CoreTable], name: &str, columns:
         .collect()
 }
 
+/// Copies the hand-made demo extract (`demo/ssd`) into `to`.
+fn copy_demo(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/ssd")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }

@@ -1,7 +1,7 @@
 //! What a run tells the people who operate it: the per-file summary, measures that moved
 //! sharply since the last published run, and the issues as a CSV for Excel.
 
-use super::{csc, demo, manifest, temp};
+use super::{copy_demo, csc, demo, manifest, temp};
 
 #[test]
 fn issues_export_as_an_excel_csv_with_raw_values_only_when_restricted() {
@@ -109,4 +109,30 @@ fn a_run_told_its_format_reads_only_files_of_that_format_and_reports_the_rest() 
     assert!(m["inputs"].as_array().unwrap().iter().all(|f| f["table"].is_null() && f["rows"] == 0));
     let o = csc(&["run", "--la", "852", "--format", "xml", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "an unknown format is a usage error");
+}
+
+/// Extract keeps no file's content (normalise reads each again as it types it), and a file that
+/// changes between the two is an error naming it, never a mix of two versions of the export.
+#[tokio::test(flavor = "multi_thread")]
+async fn input_is_read_file_by_file_and_a_file_changed_mid_run_is_refused() {
+    use csc_pipeline::extract::{extract, InputFormat};
+    use csc_pipeline::normalise::normalise;
+    use csc_pipeline::reference::CodeLists;
+    use csc_pipeline::schema::ssd_tables;
+    let dir = temp();
+    let input = dir.path().join("ssd");
+    copy_demo(&input);
+    let location = csc_pipeline::storage::Location::parse(input.to_str().unwrap(), false).unwrap();
+    let mut issues = Vec::new();
+    let files = extract(&location, ssd_tables(), InputFormat::Auto, &mut issues).await.unwrap();
+    assert!(files.len() >= 10 && files.iter().all(|f| f.bytes.is_empty() && f.size > 0), "extract holds no content");
+    let tables = normalise(ssd_tables(), &files, CodeLists::builtin(), &mut issues).unwrap().tables;
+    let person = tables.iter().find(|t| t.spec.name == "person").unwrap();
+    assert!(person.batch.num_rows() > 0, "normalise read the files again");
+
+    let contacts = input.join("ssd_contacts.csv");
+    let text = std::fs::read_to_string(&contacts).unwrap();
+    std::fs::write(&contacts, format!("{text}{}\n", text.lines().last().unwrap())).unwrap();
+    let err = normalise(ssd_tables(), &files, CodeLists::builtin(), &mut Vec::new()).unwrap_err().to_string();
+    assert!(err.contains("ssd_contacts.csv") && err.contains("changed while the run was reading it"), "{err}");
 }

@@ -38,7 +38,7 @@ fn the_worked_example_export_is_recognised_mapped_and_typed() {
     let bytes = bytes::Bytes::from_static(EXPORT.as_bytes());
     let kind = recognise(&bytes, ssd_tables());
     assert_eq!(kind, Some(FileKind::Vendor { mapping: "casefile_contacts".into() }));
-    let file = InputFile { path: "casefile.csv".into(), size: bytes.len() as u64, sha256: String::new(), kind, bytes };
+    let file = InputFile::in_memory("casefile.csv", bytes, kind);
     let mut issues = Vec::new();
     let tables = normalise(ssd_tables(), &[file], CodeLists::builtin(), &mut issues).unwrap().tables;
     let rows = |name: &str| tables.iter().find(|t| t.spec.name == name).unwrap().rows_out();
