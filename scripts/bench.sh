@@ -7,7 +7,8 @@
 # `csc run --force`; several LAs as one `csc hub --force` (each LA its own run and warehouse,
 # BENCH_JOBS at a time in one process, as a regional hub runs them). Each is timed RUNS times with
 # GNU time (Debian package `time`), printing wall time, peak memory (max RSS), each stage's time
-# from the run manifests, input bytes and rows per second; for several LAs, the whole hub's wall
+# from the run manifests (and for one LA the peak memory so far at the end of each stage), input
+# bytes and rows per second; for several LAs, the whole hub's wall
 # time and peak memory and each stage's time summed over the LAs (stages of LAs run at once
 # overlap, so the sums exceed the wall time).
 # Environment: BENCH_DIR (work folder; default a new temporary one), BENCH_FROM (first day of
@@ -36,7 +37,7 @@ esac
 
 synth_args=(--from "${BENCH_FROM:-2019-04-01}" --to 2025-03-31 --seed 1)
 if [ "$scope" = england ]; then
-  /usr/bin/time -f "synth (all LAs): %e s wall, %M KB max RSS" "$CSC_BIN" synth --la all "${synth_args[@]}" --out "$work/synth" > /dev/null
+  [ -f "$work/synth/calibration_report.csv" ] || /usr/bin/time -f "synth (all LAs): %e s wall, %M KB max RSS" "$CSC_BIN" synth --la all "${synth_args[@]}" --out "$work/synth" > /dev/null
   las="$(cd "$work/synth" && for d in */ssd; do echo "${d%/ssd}"; done | sort -n | tr '\n' ' ')"
 else
   for la in $las; do
@@ -55,7 +56,8 @@ m = json.load(open(sys.argv[1]))
 stages = {s["stage"]: s for s in m["stages"]}
 print(json.dumps({"run": int(sys.argv[2]), "la": sys.argv[3], "wall_s": float(sys.argv[4]), "max_rss_mib": int(sys.argv[5]) / 1024,
                   "input_bytes": sum(i["size_bytes"] for i in m["inputs"]), "rows": stages["normalise"]["rows_in"],
-                  "stages_ms": {k: v["elapsed_ms"] for k, v in stages.items()}}))
+                  "stages_ms": {k: v["elapsed_ms"] for k, v in stages.items()},
+                  "peak_mib_after": {k: v.get("peak_rss_mib") for k, v in stages.items()}}))
 PY
 }
 n_las=$(echo $las | wc -w)
@@ -85,8 +87,9 @@ for run in sorted({r["run"] for r in rows}):
     hub = [r for r in rows if r["run"] == run and r.get("hub")]
     if not hub:
         r = las[0]
-        print("run %d: wall %.2f s, peak %d MiB, %s input bytes, %s rows, %s rows/s; %s" % (run, r["wall_s"], r["max_rss_mib"], format(r["input_bytes"], ","),
-              format(r["rows"], ","), format(int(r["rows"] / r["wall_s"]), ","), ms(r["stages_ms"])))
+        print("run %d: wall %.2f s, peak %d MiB, %s input bytes, %s rows, %s rows/s; %s; peak memory so far after each stage: %s" % (run, r["wall_s"], r["max_rss_mib"], format(r["input_bytes"], ","),
+              format(r["rows"], ","), format(int(r["rows"] / r["wall_s"]), ","), ms(r["stages_ms"]),
+              ", ".join("%s %s MiB" % (k, v) for k, v in r["peak_mib_after"].items())))
         continue
     for r in las:
         print("run %d, LA %s: %s rows, %s" % (run, r["la"], format(r["rows"], ","), ms(r["stages_ms"])))

@@ -101,4 +101,27 @@ pub struct StageEntry {
     pub rows_in: usize,
     pub rows_out: usize,
     pub issues: usize,
+    /// The process's peak resident memory so far, in MiB, when the stage ended (Linux
+    /// `VmHWM`; absent elsewhere). It only grows, so the stage in which it rose is the one that
+    /// set the run's peak. In `csc hub` it is the whole process's, all LAs together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mib: Option<u64>,
+}
+
+/// The process's peak resident set size so far, in MiB (`VmHWM` in `/proc/self/status`).
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib / 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn peak_memory_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            let mib = super::peak_rss_mib().expect("VmHWM in /proc/self/status");
+            assert!(mib > 0 && mib < 1 << 20, "{mib} MiB");
+        }
+    }
 }

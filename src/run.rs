@@ -336,8 +336,9 @@ async fn record_movement(warehouse: &Location, manifest: &mut Manifest, fact: &R
 fn stage_done(manifest: &mut Manifest, stage: &str, started: Instant, rows_in: usize, rows_out: usize, issues: &[Issue], bytes: u64) {
     let elapsed_ms = started.elapsed().as_millis();
     let counts = IssueCounts::of(issues);
-    info!(stage, rows_in, rows_out, issues = issues.len(), errors = counts.error, warnings = counts.warning, bytes, elapsed_ms = elapsed_ms as u64, "stage finished");
-    manifest.stages.push(StageEntry { stage: stage.to_string(), elapsed_ms, rows_in, rows_out, issues: issues.len() });
+    let peak_rss_mib = crate::manifest::peak_rss_mib();
+    info!(stage, rows_in, rows_out, issues = issues.len(), errors = counts.error, warnings = counts.warning, bytes, elapsed_ms = elapsed_ms as u64, peak_rss_mib, "stage finished");
+    manifest.stages.push(StageEntry { stage: stage.to_string(), elapsed_ms, rows_in, rows_out, issues: issues.len(), peak_rss_mib });
 }
 
 fn issue_summary(issues: &[Issue]) -> IssueSummary {
