@@ -56,8 +56,10 @@ enum Command {
         /// (e.g. /data/{la}/ssd).
         #[arg(long)]
         input: String,
-        /// Warehouse root: each LA publishes to <warehouse>/<code>, or where `{la}` says.
-        #[arg(long, default_value = "warehouse")]
+        /// Warehouse root: each LA publishes to <warehouse>/<code>, or where `{la}` says. (The
+        /// pipeline file's [input] and [warehouse] locations are one LA's, so a hub does not use
+        /// them.)
+        #[arg(long)]
         warehouse: String,
         /// LAs run at once (default: the number of cores).
         #[arg(long)]
