@@ -73,3 +73,19 @@ fn a_hub_publishes_each_la_as_its_own_run_would_and_one_failure_spares_the_other
     assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stdout));
     assert!(String::from_utf8_lossy(&o.stdout).contains("2 local authorities: 0 published, 2 skipped, 0 failed"));
 }
+
+#[test]
+fn the_example_hub_pipeline_file_runs_several_las() {
+    let dir = temp();
+    let root = dir.path().join("exports");
+    copy_demo(&root.join("852/ssd"));
+    copy_demo(&root.join("921/ssd"));
+    let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/hub.toml");
+    let wh = dir.path().join("hub");
+    let input = format!("{}/{{la}}/ssd", root.display());
+    let o = csc(&["hub", "--pipeline", pipeline.to_str().unwrap(), "--input", &input, "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("852 Southampton: succeeded") && stdout.contains("921 Isle of Wight: succeeded"), "{stdout}");
+    assert_eq!(manifest(&wh.join("921"))["la_name"], "Isle of Wight");
+}
