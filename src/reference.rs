@@ -173,14 +173,21 @@ pub fn annex_a_values_batch() -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema, vec![Arc::new(domain.finish()), Arc::new(code.finish()), Arc::new(value.finish())])?)
 }
 
-/// Name of a local authority by its DfE code, from the population table.
+/// Name of a local authority by its DfE code, from the population table (read once per
+/// process: a hub looks up every LA folder's code).
 pub fn la_name(la_code: &str) -> Option<String> {
-    let mut reader = csv::Reader::from_reader(POPULATION_CSV.as_bytes());
-    reader
-        .records()
-        .flatten()
-        .find(|r| r.get(7) == Some(la_code))
-        .and_then(|r| r.get(9).map(str::to_string))
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names = std::collections::HashMap::new();
+        for r in csv::Reader::from_reader(POPULATION_CSV.as_bytes()).records().flatten() {
+            if let (Some(code), Some(name)) = (r.get(7), r.get(9)) {
+                // The first row of a code names it, as the search this replaces did.
+                names.entry(code.to_string()).or_insert_with(|| name.to_string());
+            }
+        }
+        names
+    });
+    names.get(la_code).cloned()
 }
 
 #[cfg(test)]

@@ -1,47 +1,26 @@
 //! `csc hub`: many LAs in one process, each published exactly as its own `csc run` would be.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{copy_demo, csc, manifest, temp};
+use super::{copy_demo, csc, files_on_disk, manifest, temp};
 
-/// Names of the data files of a table (content hashes), with their partition folders.
-fn data_files(table: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for entry in walk(table) {
-        if entry.extension().is_some_and(|x| x == "parquet") {
-            out.insert(entry.strip_prefix(table).unwrap().display().to_string());
-        }
+/// The demo extract as each of `las`' export folder below `root`; returns the hub's `--input`.
+fn demo_exports(root: &Path, las: &[&str]) -> String {
+    for la in las {
+        copy_demo(&root.join(la).join("ssd"));
     }
-    out
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            if !p.file_name().unwrap().to_str().unwrap().starts_with('_') {
-                out.extend(walk(&p));
-            }
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    format!("{}/{{la}}/ssd", root.display())
 }
 
 #[test]
 fn a_hub_publishes_each_la_as_its_own_run_would_and_one_failure_spares_the_others() {
     let dir = temp();
     let root = dir.path().join("exports");
-    copy_demo(&root.join("852/ssd"));
-    copy_demo(&root.join("330/ssd"));
+    let input = demo_exports(&root, &["852", "330"]);
     // Portsmouth's export is missing its files: that LA fails, the others publish.
     std::fs::create_dir_all(root.join("851/ssd")).unwrap();
     std::fs::create_dir_all(root.join("not-an-la/ssd")).unwrap();
     let hub_wh = dir.path().join("hub");
-    let input = format!("{}/{{la}}/ssd", root.display());
     let o = csc(&["hub", "--input", &input, "--warehouse", hub_wh.to_str().unwrap(), "--as-at", "2023-03-31", "--jobs", "2"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "one LA failed: {stdout}\n{}", String::from_utf8_lossy(&o.stderr));
@@ -53,17 +32,17 @@ fn a_hub_publishes_each_la_as_its_own_run_would_and_one_failure_spares_the_other
     // byte-identical measure and core files (data files are named by their content's hash).
     for la in ["852", "330"] {
         let alone = dir.path().join(format!("alone-{la}"));
-        let input = root.join(format!("{la}/ssd"));
-        let o = csc(&["run", "--la", la, "--input", input.to_str().unwrap(), "--warehouse", alone.to_str().unwrap(), "--as-at", "2023-03-31"]);
+        let la_input = root.join(format!("{la}/ssd"));
+        let o = csc(&["run", "--la", la, "--input", la_input.to_str().unwrap(), "--warehouse", alone.to_str().unwrap(), "--as-at", "2023-03-31"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let (hub, alone_m) = (manifest(&hub_wh.join(la)), manifest(&alone));
         assert_eq!(hub["la_code"], la);
         assert_eq!(hub["run_key"], alone_m["run_key"]);
         assert_eq!(hub["status"], "succeeded");
         for table in ["marts/fact_measure", "marts/benchmarks", "core/person", "core/referral"] {
-            let files = data_files(&hub_wh.join(la).join(table));
+            let files = files_on_disk(&hub_wh.join(la).join(table));
             assert!(!files.is_empty(), "{la} {table}");
-            assert_eq!(files, data_files(&alone.join(table)), "{la} {table}");
+            assert_eq!(files, files_on_disk(&alone.join(table)), "{la} {table}");
         }
     }
     assert!(!hub_wh.join("851/_runs/published.json").exists(), "the failed LA published nothing");
@@ -77,12 +56,9 @@ fn a_hub_publishes_each_la_as_its_own_run_would_and_one_failure_spares_the_other
 #[test]
 fn the_example_hub_pipeline_file_runs_several_las() {
     let dir = temp();
-    let root = dir.path().join("exports");
-    copy_demo(&root.join("852/ssd"));
-    copy_demo(&root.join("921/ssd"));
+    let input = demo_exports(&dir.path().join("exports"), &["852", "921"]);
     let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/hub.toml");
     let wh = dir.path().join("hub");
-    let input = format!("{}/{{la}}/ssd", root.display());
     let o = csc(&["hub", "--pipeline", pipeline.to_str().unwrap(), "--input", &input, "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));

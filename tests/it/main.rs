@@ -105,6 +105,26 @@ fn core_rows(tables: &[csc_pipeline::normalise::CoreTable], name: &str, columns:
         .collect()
 }
 
+/// Data files on disk in a table folder (outside `_delta_log/`), relative to it: data files are
+/// named by a hash of their bytes, so equal sets mean equal data.
+fn files_on_disk(folder: &Path) -> std::collections::BTreeSet<String> {
+    fn walk(dir: &Path, base: &Path, out: &mut std::collections::BTreeSet<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if p.file_name().unwrap() != "_delta_log" {
+                    walk(&p, base, out);
+                }
+            } else {
+                out.insert(p.strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(folder, folder, &mut out);
+    out
+}
+
 /// Copies the hand-made demo extract (`demo/ssd`) into `to`.
 fn copy_demo(to: &Path) {
     std::fs::create_dir_all(to).unwrap();

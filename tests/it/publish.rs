@@ -15,7 +15,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
-use super::{csc, demo, temp, TEST_KEY};
+use super::{csc, demo, files_on_disk, temp, TEST_KEY};
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
@@ -95,25 +95,6 @@ async fn latest(wh: &Path, tables: &BTreeSet<String>) -> BTreeMap<String, u64> {
     for dir in tables {
         out.insert(dir.clone(), delta::version(&delta::open(&loc, dir, None).await.unwrap().unwrap()));
     }
-    out
-}
-
-/// Data files on disk in a table folder (outside `_delta_log/`), relative to it.
-fn files_on_disk(folder: &Path) -> BTreeSet<String> {
-    fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                if p.file_name().unwrap() != "_delta_log" {
-                    walk(&p, base, out);
-                }
-            } else {
-                out.insert(p.strip_prefix(base).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(folder, folder, &mut out);
     out
 }
 
