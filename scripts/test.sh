@@ -15,6 +15,12 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/bi/requirements.txt
 
 command -v xmllint >/dev/null || (apt-get update && apt-get install -y libxml2-utils)
+# Headless Chromium prints the performance pack to PDF and opens it offline in the report tests;
+# poppler-utils (pdfinfo, pdftotext) reads the PDF back.
+if ! command -v chromium >/dev/null || ! command -v pdfinfo >/dev/null; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium poppler-utils
+fi
+export CSC_REQUIRE_CHROMIUM=1
 
 # Azurite, the Azure Storage emulator the object-store tests run against (Node.js), pinned and
 # installed outside the clone once.

@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::extract::InputFormat;
 use crate::marts::{SnModel, Target};
+use crate::report::pack::settings::{line_of, ReportSection};
+use crate::report::pack::PackSettings;
 use crate::pseudonymise::{Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
 use crate::{Error, Result};
 
@@ -43,6 +45,8 @@ pub struct PipelineFile {
     /// How object-store requests are retried (credentials never go here: see [`crate::storage`]).
     #[serde(default)]
     pub storage: crate::storage::StorageOptions,
+    /// The performance pack (`csc report`), written after every run when the section is present.
+    pub report: Option<ReportSection>,
 }
 
 /// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
@@ -179,6 +183,9 @@ pub struct RunConfig {
     /// Mappings for case-management exports: the built-in ones and the `mappings` folder beside
     /// the pipeline file.
     pub mappings: Vec<crate::normalise::vendor::Mapping>,
+    /// The performance pack written after the run publishes (`[report]`); none without the
+    /// section.
+    pub report: Option<PackSettings>,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
@@ -195,6 +202,35 @@ fn relative_to(base: Option<&Path>, location: String) -> String {
         Some(dir) if !location.contains("://") && Path::new(&location).is_relative() => dir.join(&location).display().to_string(),
         _ => location,
     }
+}
+
+/// The measure ids a run of `measures` (measure file ids) publishes.
+pub fn computed_ids(measures: &[String]) -> std::collections::BTreeSet<String> {
+    crate::docs::measure_docs().into_iter().filter(|d| measures.contains(&d.id)).flat_map(|d| d.emits).collect()
+}
+
+/// Every target must rate a measure the run computes: a target on another would silently give
+/// no RAG. The error names the line of its `[targets.<id>]` table.
+fn check_targets_are_computed(path: &Path, text: &str, targets: &BTreeMap<String, Target>, computed: &std::collections::BTreeSet<String>) -> Result<()> {
+    for id in targets.keys().filter(|id| !computed.contains(*id)) {
+        let line = text.find(&format!("[targets.{id}]")).map(|o| format!(" line {}", line_of(text, o))).unwrap_or_default();
+        return Err(Error::Config(format!(
+            "{}{line}: [targets.{id}] rates a measure this run does not compute: add its file to [run] measures (or leave [run] measures out to compute every measure), or remove the target",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The performance-pack settings and the warehouse of a pipeline file (`csc report`): its
+/// `[report]` section, or the default areas over the measures it computes.
+pub fn report_settings(path: &Path) -> Result<(PackSettings, String)> {
+    let (file, text, base) = read_pipeline_file(path)?;
+    let measures = file.run.measures.clone().unwrap_or_else(default_measures);
+    let computed = computed_ids(&measures);
+    let settings = PackSettings::resolve(&file.report.clone().unwrap_or_default(), path, &text, &computed)?;
+    let warehouse = file.warehouse.location.map(|l| relative_to(base.as_deref(), l)).unwrap_or_else(|| "warehouse".into());
+    Ok((settings, warehouse))
 }
 
 /// The warehouse location a pipeline file names (default `./warehouse`).
@@ -237,6 +273,14 @@ impl RunConfig {
             return Err(Error::Config("[run] measures is empty".into()));
         }
         crate::marts::validate_targets(&file.targets)?;
+        let computed = computed_ids(&measures);
+        if let Some(path) = &flags.pipeline {
+            check_targets_are_computed(path, &text, &file.targets, &computed)?;
+        }
+        let report = match (&flags.pipeline, &file.report) {
+            (Some(path), Some(section)) => Some(PackSettings::resolve(section, path, &text, &computed)?),
+            _ => None,
+        };
         let keep_runs = file.warehouse.keep_runs.unwrap_or(DEFAULT_KEEP_RUNS);
         if keep_runs == 0 {
             return Err(Error::Config("[warehouse] keep_runs must be at least 1 (the published run)".into()));
@@ -264,6 +308,7 @@ impl RunConfig {
             storage: file.storage,
             session,
             mappings: crate::normalise::vendor::load_dir(base.as_deref().map(|b| b.join("mappings")).as_deref(), crate::schema::ssd_tables())?,
+            report,
         })
     }
 }

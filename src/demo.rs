@@ -85,6 +85,11 @@ pub fn prepare_synthetic(out: &Path) -> Result<(RunConfig, crate::synth::SynthOu
     Ok((run_config(&input.join("ssd"), out, to)?, outcome))
 }
 
+/// Where the demo writes the performance pack.
+pub fn report_dir(out: &Path) -> std::path::PathBuf {
+    out.join("reports")
+}
+
 /// Where the demo writes the Annex A workbook.
 pub fn annex_a_path(out: &Path, as_at: NaiveDate) -> std::path::PathBuf {
     out.join(format!("annex_a_{as_at}.xlsx"))
@@ -123,5 +128,6 @@ fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
         storage: Default::default(),
         session: Default::default(),
         mappings: crate::normalise::vendor::builtin(crate::schema::ssd_tables()),
+        report: None,
     })
 }

@@ -8,36 +8,68 @@ use crate::model::{fact_schema, MEASURES, VIEWS};
 use crate::quality::issues_schema;
 use crate::schema::{ssd_tables, SOURCE_FILE, SOURCE_ROW};
 
-/// What a measure SQL file says about itself in its header.
+/// What a measure SQL file says about itself in its header: the single source of a measure's
+/// metadata. `dim_measure`, the data dictionary, the performance pack and the model's
+/// no-data rule all read it from here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasureDoc {
     /// File id (`sql/measures/<id>.sql`).
     pub id: String,
     pub title: String,
-    /// Measure ids the file publishes (its own id unless it declares `-- emits:`).
+    /// Measure ids the file publishes (`-- publishes:` lines), with their unit, direction and
+    /// plain-English name.
+    pub publishes: Vec<Published>,
+    /// Every measure id the file publishes, in header order.
     pub emits: Vec<String>,
     pub depends: Vec<String>,
+    /// Core tables the measure cannot be computed without (`-- sources:`): when one of them has
+    /// no rows in the export, the measure is published as no data (`source_table_missing`).
+    pub sources: Vec<String>,
     /// The rest of the header: definition, numerator, denominator, time basis, source.
     pub definition: String,
 }
 
-/// Reads a measure file's header comment.
+/// One measure id a file publishes: `-- publishes: id | unit | good | plain-English name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub id: String,
+    /// `count`, `percent` (0-100), `rate_per_10k`, `days` or `average`.
+    pub unit: String,
+    /// Direction of good: `high`, `low`, or `neutral` for volumes.
+    pub good: String,
+    /// What a person reads in the performance pack and Power BI, never the id.
+    pub name: String,
+}
+
+/// Units a `-- publishes:` line may name.
+pub const UNITS: &[&str] = &["count", "percent", "rate_per_10k", "days", "average"];
+/// Directions of good a `-- publishes:` line may name.
+pub const GOOD: &[&str] = &["high", "low", "neutral"];
+
+/// Reads a measure file's header comment. A `-- publishes:` line that does not have its four
+/// fields, or names an unknown unit or direction, is a bug in the file: [`check_measure_docs`]
+/// (run by a unit test) reports it.
 pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
-    let mut doc = MeasureDoc { id: id.to_string(), title: String::new(), emits: vec![id.to_string()], depends: Vec::new(), definition: String::new() };
+    let mut doc = MeasureDoc { id: id.to_string(), title: String::new(), publishes: Vec::new(), emits: Vec::new(), depends: Vec::new(), sources: Vec::new(), definition: String::new() };
     let list = |s: &str| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
     let mut body = Vec::new();
     for line in sql.lines().map(str::trim).take_while(|l| l.starts_with("--")) {
         let text = line.trim_start_matches("--").trim();
         if let Some(rest) = text.strip_prefix("measure:") {
             doc.title = rest.split_once('—').map(|(_, t)| t.trim()).unwrap_or(rest.trim()).to_string();
-        } else if let Some(rest) = text.strip_prefix("emits:") {
-            doc.emits = list(rest);
+        } else if let Some(rest) = text.strip_prefix("publishes:") {
+            let f: Vec<&str> = rest.split('|').map(str::trim).collect();
+            let field = |i: usize| f.get(i).copied().unwrap_or_default().to_string();
+            doc.publishes.push(Published { id: field(0), unit: field(1), good: field(2), name: field(3) });
         } else if let Some(rest) = text.strip_prefix("depends:") {
             doc.depends = list(rest);
+        } else if let Some(rest) = text.strip_prefix("sources:") {
+            doc.sources = list(rest);
         } else if !text.is_empty() {
             body.push(text.to_string());
         }
     }
+    doc.emits = doc.publishes.iter().map(|p| p.id.clone()).collect();
     // Continuation lines (indented in the file) join the line before them.
     let mut joined: Vec<String> = Vec::new();
     for line in body {
@@ -54,6 +86,60 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
     doc
 }
 
+/// Every problem with the measure headers: a file that publishes nothing, a `-- publishes:`
+/// line without its four fields or with an unknown unit or direction, an id published twice,
+/// a source that is not a core table, a dependency that is not a measure file.
+pub fn check_measure_docs() -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let tables: Vec<&str> = ssd_tables().iter().map(|t| t.name.as_str()).collect();
+    for d in measure_docs() {
+        let file = format!("sql/measures/{}.sql", d.id);
+        if d.title.is_empty() {
+            problems.push(format!("{file}: no `-- measure: id — title` line"));
+        }
+        if d.publishes.is_empty() {
+            problems.push(format!("{file}: no `-- publishes:` line"));
+        }
+        for p in &d.publishes {
+            if p.id.is_empty() || p.name.is_empty() || !UNITS.contains(&p.unit.as_str()) || !GOOD.contains(&p.good.as_str()) {
+                problems.push(format!("{file}: `-- publishes: {} | {} | {} | {}` needs an id, a unit ({}), a direction ({}) and a name", p.id, p.unit, p.good, p.name, UNITS.join(", "), GOOD.join(", ")));
+            }
+            if !seen.insert(p.id.clone()) {
+                problems.push(format!("{file}: measure id {} is published by another file too", p.id));
+            }
+        }
+        for s in &d.sources {
+            if !tables.contains(&s.as_str()) {
+                problems.push(format!("{file}: source {s} is not a core table"));
+            }
+        }
+        for dep in &d.depends {
+            if !MEASURES.iter().any(|(m, _)| m == dep) {
+                problems.push(format!("{file}: depends on {dep}, which is not a measure file"));
+            }
+        }
+        if d.sources.is_empty() && d.depends.is_empty() {
+            problems.push(format!("{file}: names neither `-- sources:` nor `-- depends:`, so a missing table could not be told from a true zero"));
+        }
+    }
+    problems
+}
+
+/// A direction of good in words, for people.
+pub fn good_word(good: &str) -> &'static str {
+    match good {
+        "high" => "higher is better",
+        "low" => "lower is better",
+        _ => "neither direction is better in itself",
+    }
+}
+
+/// Every published measure id with its file's documentation, in catalogue order.
+pub fn published_measures() -> Vec<(Published, MeasureDoc)> {
+    measure_docs().into_iter().flat_map(|d| d.publishes.clone().into_iter().map(move |p| (p, d.clone()))).collect()
+}
+
 /// Every measure file's documentation, in catalogue order.
 pub fn measure_docs() -> Vec<MeasureDoc> {
     MEASURES.iter().map(|(id, sql)| measure_doc(id, sql)).collect()
@@ -68,8 +154,8 @@ pub fn data_dictionary() -> String {
     let _ = writeln!(md, "| measure_id | measure | SQL file |\n|---|---|---|");
     let docs = measure_docs();
     for d in &docs {
-        for e in &d.emits {
-            let _ = writeln!(md, "| `{e}` | {} | `sql/measures/{}.sql` |", d.title, d.id);
+        for p in &d.publishes {
+            let _ = writeln!(md, "| `{}` | {} ({}; {}) | `sql/measures/{}.sql` |", p.id, p.name, p.unit.replace('_', " "), good_word(&p.good), d.id);
         }
     }
     for d in &docs {
@@ -79,6 +165,9 @@ pub fn data_dictionary() -> String {
         }
         if !d.depends.is_empty() {
             let _ = writeln!(md, "Built on: {}\n", d.depends.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "));
+        }
+        if !d.sources.is_empty() {
+            let _ = writeln!(md, "Needs the core tables: {} (without rows in one of them, the measure is published as no data, `source_table_missing`)\n", d.sources.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "));
         }
         let _ = writeln!(md, "{}", d.definition);
     }
@@ -105,6 +194,7 @@ pub fn data_dictionary() -> String {
             "numerator" => "count the value is built from",
             "denominator" => "count or population the numerator is divided by (null for counts)",
             "value" => "the measure: a count, a percent (0-100), a rate per 10,000 or working days",
+            "no_data_reason" => "null when `value` is a number; otherwise why there is no value, never a false 0: `source_table_missing` (a core table the measure needs has no rows in the export; numerator and denominator are null too), `population_missing`, `empty_denominator` or `not_computable`",
             "period_key" => "`period_type:period_start` (e.g. `month:2022-04-01`): one column to relate to `dim_period` in Power BI",
             "financial_year" => "partition column (hive): the financial year the period ends in, `2022-23`",
             _ => "",

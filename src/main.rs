@@ -118,6 +118,25 @@ enum Command {
         #[command(flatten)]
         from: WarehouseArgs,
     },
+    /// Write the monthly performance pack (HTML, PDF and Excel) from a warehouse's published run:
+    /// areas with RAG, 13-month trends, targets, DfE comparators, charts, commentary, an Annex A
+    /// analysis, a data-quality page and a glossary. Small numbers are suppressed.
+    Report {
+        #[command(flatten)]
+        from: WarehouseArgs,
+        /// The as-at date of an ad hoc rerun (`csc run --as-at`); the nightly tables by default.
+        #[arg(long)]
+        as_at: Option<NaiveDate>,
+        /// Folder to write the pack to.
+        #[arg(long)]
+        out: PathBuf,
+        /// Show counts from 1 to 5 (an internal pack; never for a public committee paper).
+        #[arg(long)]
+        unsuppressed: bool,
+        /// Write only the HTML and Excel files.
+        #[arg(long)]
+        no_pdf: bool,
+    },
     /// Write the published run's data-quality issues as a CSV file to open in Excel.
     Issues {
         /// CSV file to write.
@@ -251,6 +270,7 @@ fn main() -> ExitCode {
                 cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report).map(|()| ExitCode::SUCCESS)
             }
             Command::Demo { out, hand_made } => cmd_demo(out, hand_made).await.map(|()| ExitCode::SUCCESS),
+            Command::Report { from, as_at, out, unsuppressed, no_pdf } => cmd_report(from, as_at, out, unsuppressed, no_pdf).await.map(|()| ExitCode::SUCCESS),
             Command::Issues { out, from, restricted } => cmd_issues(out, from, restricted).await.map(|()| ExitCode::SUCCESS),
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
             Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
@@ -269,6 +289,14 @@ async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode>
     let cfg = RunConfig::resolve(&flags, chrono::Local::now().date_naive())?;
     let outcome = run(&cfg, &opts).await?;
     print_outcome(&outcome);
+    if let (Some(settings), "succeeded") = (&cfg.report, outcome.manifest.status.as_str()) {
+        // The run has published: a pack that cannot be written is reported, and the exit status
+        // stays the run's.
+        match write_pack(&cfg, settings.clone(), settings.out.clone().unwrap_or_else(|| PathBuf::from("reports"))).await {
+            Ok(files) => println!("\n{files}"),
+            Err(e) => eprintln!("csc: published, but the performance pack could not be written: {e}"),
+        }
+    }
     let status = csc_pipeline::run::exit_status(&cfg, &outcome);
     if status == 2 {
         eprintln!(
@@ -316,8 +344,30 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     println!("Demo input ({input})");
     println!("Warehouse: {}", outcome.warehouse);
     println!("Annex A workbook as at {}: {}", cfg.as_at, workbook.display());
+    println!("{}", write_pack(&cfg, csc_pipeline::report::pack::PackSettings::default(), demo::report_dir(&out)).await?);
     println!("Open the fact table in DuckDB:");
     println!("  SELECT * FROM read_parquet('{}/marts/fact_measure/*/*.parquet', hive_partitioning = true);", outcome.warehouse);
+    Ok(())
+}
+
+/// Writes the performance pack of the run `cfg` just published.
+async fn write_pack(cfg: &RunConfig, settings: csc_pipeline::report::pack::PackSettings, out: PathBuf) -> anyhow::Result<csc_pipeline::report::pack::PackFiles> {
+    let warehouse = csc_pipeline::storage::Location::open(&cfg.warehouse, false, &cfg.storage)?;
+    let req = csc_pipeline::report::pack::PackRequest { warehouse, as_at: Some(cfg.as_at), out, settings, no_pdf: false };
+    Ok(csc_pipeline::report::pack::write_pack(&req).await?)
+}
+
+async fn cmd_report(from: WarehouseArgs, as_at: Option<NaiveDate>, out: PathBuf, unsuppressed: bool, no_pdf: bool) -> anyhow::Result<()> {
+    let mut settings = match &from.pipeline {
+        Some(p) => csc_pipeline::config::report_settings(p)?.0,
+        None => csc_pipeline::report::pack::PackSettings::default(),
+    };
+    if unsuppressed {
+        settings.marker = None;
+    }
+    let warehouse = from.open("published tables")?;
+    let files = csc_pipeline::report::pack::write_pack(&csc_pipeline::report::pack::PackRequest { warehouse, as_at, out, settings, no_pdf }).await?;
+    println!("{files}");
     Ok(())
 }
 

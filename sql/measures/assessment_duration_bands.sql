@@ -1,5 +1,14 @@
 -- measure: assessment_duration_bands — Completed assessments by duration band (%)
--- emits: assessments_wd_same_day, assessments_wd_1_10, assessments_wd_11_20, assessments_wd_21_30, assessments_wd_31_40, assessments_wd_41_45, assessments_wd_46_50, assessments_wd_51_60, assessments_wd_61_plus
+-- sources: assessment
+-- publishes: assessments_wd_same_day | percent | neutral | Assessments completed the same day (%)
+-- publishes: assessments_wd_1_10 | percent | neutral | Assessments completed in 1-10 working days (%)
+-- publishes: assessments_wd_11_20 | percent | neutral | Assessments completed in 11-20 working days (%)
+-- publishes: assessments_wd_21_30 | percent | neutral | Assessments completed in 21-30 working days (%)
+-- publishes: assessments_wd_31_40 | percent | neutral | Assessments completed in 31-40 working days (%)
+-- publishes: assessments_wd_41_45 | percent | neutral | Assessments completed in 41-45 working days (%)
+-- publishes: assessments_wd_46_50 | percent | low | Assessments completed in 46-50 working days (%)
+-- publishes: assessments_wd_51_60 | percent | low | Assessments completed in 51-60 working days (%)
+-- publishes: assessments_wd_61_plus | percent | low | Assessments completed in 61 or more working days (%)
 -- Definition: DfE C2 duration bands (kpi-definitions.md §2.2): started and finished the same
 --   day, 1-10, 11-20, 21-30, 31-40, 41-45, 46-50, 51-60, 61+ working days (elapsed).
 -- Numerator: assessments completed in the period in the band. Denominator: all assessments

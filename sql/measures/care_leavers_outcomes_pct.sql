@@ -1,5 +1,11 @@
 -- measure: care_leavers_outcomes_pct — Care leavers aged 17-18 and 19-21: in touch, EET, suitable accommodation (%)
--- emits: care_leavers_17_18_in_touch_pct, care_leavers_17_18_eet_pct, care_leavers_17_18_suitable_accommodation_pct, care_leavers_19_21_in_touch_pct, care_leavers_19_21_eet_pct, care_leavers_19_21_suitable_accommodation_pct
+-- sources: care_leaver
+-- publishes: care_leavers_17_18_in_touch_pct | percent | high | Care leavers aged 17-18 in touch (%)
+-- publishes: care_leavers_17_18_eet_pct | percent | high | Care leavers aged 17-18 in education, employment or training (%)
+-- publishes: care_leavers_17_18_suitable_accommodation_pct | percent | high | Care leavers aged 17-18 in suitable accommodation (%)
+-- publishes: care_leavers_19_21_in_touch_pct | percent | high | Care leavers aged 19-21 in touch (%)
+-- publishes: care_leavers_19_21_eet_pct | percent | high | Care leavers aged 19-21 in education, employment or training (%)
+-- publishes: care_leavers_19_21_suitable_accommodation_pct | percent | high | Care leavers aged 19-21 in suitable accommodation (%)
 -- Definition: kpi-definitions.md §1.2 S30-S32, §1.3 C13-C14; DfE care leavers (SSDA903 OC3).
 --   Cohort: care leavers (ssd_care_leavers) by age at D, 17-18 or 19-21, excluding those who
 --   died (in touch DIED) or returned home for 6+ months (RHOM), as DfE excludes them.

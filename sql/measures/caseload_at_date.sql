@@ -1,5 +1,7 @@
 -- measure: caseload_at_date — Average caseload per worker and per team at the period end
--- emits: caseload_per_worker_avg, caseload_per_team_avg
+-- sources: involvement
+-- publishes: caseload_per_worker_avg | average | low | Average caseload per social worker
+-- publishes: caseload_per_team_avg | average | low | Average caseload per team
 -- Definition: kpi-definitions.md §1.2 S39 (council: average caseload); workforce measure, DfE
 --   publishes caseloads in the children's social work workforce release (not reproduced here).
 --   A child is on a worker's caseload at D when an involvement (ssd_involvements) with that

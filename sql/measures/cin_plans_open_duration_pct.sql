@@ -1,5 +1,7 @@
 -- measure: cin_plans_open_duration_pct — Open CIN plans open more than 12 and 24 months (%)
--- emits: cin_plans_open_over_12m_pct, cin_plans_open_over_24m_pct
+-- sources: cin_plan
+-- publishes: cin_plans_open_over_12m_pct | percent | low | Open CIN plans open more than 12 months (%)
+-- publishes: cin_plans_open_over_24m_pct | percent | low | Open CIN plans open more than 24 months (%)
 -- Definition: kpi-definitions.md §1.2 S15 (council report: 42% / 27%); local measure. CIN plan
 --   dates are collected from the 2022 census.
 -- Numerator: CIN plans open at D (start <= D, end null or > D) that started more than 12 (24)

@@ -1,5 +1,7 @@
 -- measure: cp_visits_within_wd_pct — Children on a CP plan visited within 10 and 20 working days (%)
--- emits: cp_visited_within_10wd_pct, cp_visited_within_20wd_pct
+-- sources: cp_plan, cp_visit
+-- publishes: cp_visited_within_10wd_pct | percent | high | Children on a CP plan seen within the last 10 working days (%)
+-- publishes: cp_visited_within_20wd_pct | percent | high | Children on a CP plan seen within the last 20 working days (%)
 -- Definition: kpi-definitions.md §1.2 S17; Southampton local standard (SEED-002 L5657-5659),
 --   no national statutory CP visit frequency. A child counts when their latest visit on or
 --   before D, with the child seen (cppv_cp_visit_seen not 'N'), was no more than 10 (20)

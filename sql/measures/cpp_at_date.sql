@@ -1,4 +1,6 @@
 -- measure: cpp_at_date — Children subject of a child protection plan at the period end
+-- sources: cp_plan
+-- publishes: cpp_at_date | count | neutral | Children subject of a child protection plan at the period end
 -- Definition: kpi-definitions.md §1.2 S14 (children with an open CP plan at month end); DfE D5
 --   CPP_At31 for 31 March. Unborn children are included (§0.3).
 -- Numerator: distinct children (cppl_person_id) with a plan where start <= D and (end is null or

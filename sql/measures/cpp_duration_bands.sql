@@ -1,5 +1,10 @@
 -- measure: cpp_duration_bands — Child protection plans open at the period end by duration (%)
--- emits: cpp_duration_3m_or_less_pct, cpp_duration_3m_6m_pct, cpp_duration_6m_1y_pct, cpp_duration_1y_2y_pct, cpp_duration_2y_plus_pct
+-- sources: cp_plan
+-- publishes: cpp_duration_3m_or_less_pct | percent | neutral | Open CP plans open 3 months or less (%)
+-- publishes: cpp_duration_3m_6m_pct | percent | neutral | Open CP plans open 3 to 6 months (%)
+-- publishes: cpp_duration_6m_1y_pct | percent | neutral | Open CP plans open 6 months to 1 year (%)
+-- publishes: cpp_duration_1y_2y_pct | percent | neutral | Open CP plans open 1 to 2 years (%)
+-- publishes: cpp_duration_2y_plus_pct | percent | low | Open CP plans open 2 years or more (%)
 -- Definition: DfE D5 (kpi-definitions.md §1.2 S12-S13, §2.1): duration = D - plan start, in
 --   calendar months (the boundary convention is UNKNOWN in DfE's text; calendar months as §2.1
 --   advises): 3 months or less; more than 3 months but <= 6; more than 6 months but < 1 year;

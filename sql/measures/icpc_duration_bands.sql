@@ -1,5 +1,9 @@
 -- measure: icpc_duration_bands — ICPCs by working days from the S47 start (%)
--- emits: icpc_wd_0_10, icpc_wd_11_15, icpc_wd_16_20, icpc_wd_21_plus
+-- sources: s47_enquiry, icpc
+-- publishes: icpc_wd_0_10 | percent | neutral | ICPCs held within 10 working days of the S47 start (%)
+-- publishes: icpc_wd_11_15 | percent | neutral | ICPCs held 11-15 working days after the S47 start (%)
+-- publishes: icpc_wd_16_20 | percent | low | ICPCs held 16-20 working days after the S47 start (%)
+-- publishes: icpc_wd_21_plus | percent | low | ICPCs held 21 or more working days after the S47 start (%)
 -- Definition: DfE C4 duration bands 0-10, 11-15, 16-20, 21+ working days (kpi-definitions.md
 --   §2.2), elapsed counting, from the S47 actual start date to the ICPC date.
 -- Numerator: ICPCs in the period in the band. Denominator: all ICPCs in the period (those

@@ -1,4 +1,6 @@
 -- measure: referral_nfa_pct — Referrals ending in no further action (%)
+-- sources: referral
+-- publishes: referral_nfa_pct | percent | neutral | Referrals ending in no further action (%)
 -- Definition: referrals in the period flagged NFA (cine_referral_nfa = 'Y', CIN census
 --   ReferralNFA) / referrals in the period x 100. Source: DfE CIN census item ReferralNFA; DfE
 --   publishes referrals "resulting in no further action" in C1.

@@ -1,6 +1,6 @@
-//! `marts/dim_measure`: one row per measure id with its name and definition (from the measure SQL
-//! headers, via [`crate::docs::measure_docs`]), unit and direction of good
-//! (`reference/measures/units.csv`) and source SQL file.
+//! `marts/dim_measure`: one row per measure id with its plain-English name, unit, direction of
+//! good and the core tables it needs, all from the `-- publishes:` and `-- sources:` lines of
+//! the measure SQL headers ([`crate::docs::measure_docs`]), and its definition and source file.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,72 +8,31 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
-use crate::docs::measure_docs;
-use crate::{Error, Result};
+use crate::docs::published_measures;
+use crate::Result;
 
-const UNITS_CSV: &str = include_str!("../../reference/measures/units.csv");
-const UNITS: &[&str] = &["count", "percent", "rate_per_10k", "days", "average"];
-const GOOD: &[&str] = &["high", "low", "neutral"];
-
-/// Unit and direction of good by measure id, checked against the allowed values.
+/// Unit and direction of good by measure id.
 pub fn units() -> Result<HashMap<String, (String, String)>> {
-    let err = |m: String| Error::Reference { name: "reference/measures/units.csv".into(), message: m };
-    let mut out = HashMap::new();
-    let mut reader = csv::Reader::from_reader(UNITS_CSV.as_bytes());
-    for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| err(format!("row {}: {e}", n + 2)))?;
-        let (Some(id), Some(unit), Some(good)) = (record.get(0), record.get(1), record.get(2)) else {
-            return Err(err(format!("row {} needs measure_id, unit and good", n + 2)));
-        };
-        if !UNITS.contains(&unit) || !GOOD.contains(&good) {
-            return Err(err(format!("row {}: unit {unit:?} / good {good:?} not allowed", n + 2)));
-        }
-        if out.insert(id.to_string(), (unit.to_string(), good.to_string())).is_some() {
-            return Err(err(format!("{id} is listed twice")));
-        }
-    }
-    Ok(out)
+    Ok(published_measures().into_iter().map(|(p, _)| (p.id, (p.unit, p.good))).collect())
 }
 
 /// The `dim_measure` table, in catalogue order (`sort_order`).
 pub fn dim_measure_batch() -> Result<RecordBatch> {
-    let units = units()?;
-    let (mut id, mut name, mut definition, mut unit, mut good, mut file, mut order) =
-        (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), Int64Builder::new());
-    let mut n = 0;
-    for doc in measure_docs() {
-        for e in &doc.emits {
-            let (u, g) = units.get(e).ok_or_else(|| Error::Reference { name: "reference/measures/units.csv".into(), message: format!("measure {e} is not listed") })?;
-            n += 1;
-            id.append_value(e);
-            name.append_value(&doc.title);
-            definition.append_value(&doc.definition);
-            unit.append_value(u);
-            good.append_value(g);
-            file.append_value(format!("sql/measures/{}.sql", doc.id));
-            order.append_value(n);
+    let mut text: Vec<StringBuilder> = (0..7).map(|_| StringBuilder::new()).collect();
+    let mut order = Int64Builder::new();
+    for (n, (p, doc)) in published_measures().into_iter().enumerate() {
+        let values = [p.id, p.name, doc.definition, p.unit, p.good, format!("sql/measures/{}.sql", doc.id), doc.sources.join(", ")];
+        for (builder, v) in text.iter_mut().zip(values) {
+            builder.append_value(v);
         }
+        order.append_value(n as i64 + 1);
     }
-    let text = |n: &str| Field::new(n, DataType::Utf8, true);
-    let schema = Arc::new(Schema::new(vec![
-        text("measure_id"),
-        text("measure_name"),
-        text("definition"),
-        text("unit"),
-        text("good"),
-        text("source_sql"),
-        Field::new("sort_order", DataType::Int64, true),
-    ]));
-    let arrays: Vec<ArrayRef> = vec![
-        Arc::new(id.finish()),
-        Arc::new(name.finish()),
-        Arc::new(definition.finish()),
-        Arc::new(unit.finish()),
-        Arc::new(good.finish()),
-        Arc::new(file.finish()),
-        Arc::new(order.finish()),
-    ];
-    Ok(RecordBatch::try_new(schema, arrays)?)
+    let names = ["measure_id", "measure_name", "definition", "unit", "good", "source_sql", "source_tables"];
+    let mut fields: Vec<Field> = names.iter().map(|n| Field::new(*n, DataType::Utf8, true)).collect();
+    fields.push(Field::new("sort_order", DataType::Int64, true));
+    let mut arrays: Vec<ArrayRef> = text.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
+    arrays.push(Arc::new(order.finish()));
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
 }
 
 #[cfg(test)]
@@ -81,12 +40,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_measure_id_has_exactly_one_unit_row() {
+    fn the_measure_headers_are_complete_and_consistent() {
+        let problems = crate::docs::check_measure_docs();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
         let units = units().unwrap();
-        let ids: Vec<String> = measure_docs().into_iter().flat_map(|d| d.emits).collect();
-        assert_eq!(units.len(), ids.len(), "units.csv lists a measure id that is not published");
         let b = dim_measure_batch().unwrap();
-        assert_eq!(b.num_rows(), ids.len());
+        assert_eq!(b.num_rows(), units.len());
         assert_eq!(units["rereferral_12m_pct"], ("percent".to_string(), "low".to_string()));
         assert_eq!(units["cin_rate_per_10k"].0, "rate_per_10k");
         assert_eq!(units["adoption_a1_days"].0, "days");

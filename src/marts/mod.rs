@@ -76,15 +76,16 @@ const REF_PUBLISHED_SQL: (&str, &str) = ("sql/marts/ref_published.sql", include_
 pub const MARTS: &[MartSpec] = &[
     MartSpec {
         name: "dim_measure",
-        about: "one row per measure id: name and definition from the measure SQL header, unit, direction of good (`reference/measures/units.csv`) and source SQL file",
+        about: "one row per measure id: its plain-English name, unit, direction of good, definition and the core tables it needs, all from the measure SQL header",
         sql: None,
         columns: &[
             ("measure_id", Ty::Text, "measure id, as in `fact_measure`"),
-            ("measure_name", Ty::Text, "title from the SQL header (shared by the ids one file emits)"),
+            ("measure_name", Ty::Text, "plain-English name (`-- publishes:` line of the SQL header)"),
             ("definition", Ty::Text, "definition, numerator, denominator, time basis and source from the SQL header"),
             ("unit", Ty::Text, "`count`, `percent` (0-100), `rate_per_10k`, `days` or `average`"),
             ("good", Ty::Text, "direction of good: `high`, `low`, or `neutral` for volumes"),
             ("source_sql", Ty::Text, "the SQL file that computes it"),
+            ("source_tables", Ty::Text, "core tables it needs, comma-separated (`-- sources:`); without rows in one of them it is published as no data"),
             ("sort_order", Ty::Int, "catalogue order"),
         ],
     },

@@ -50,54 +50,10 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("annex_a_person", include_str!("../../sql/views/annex_a_person.sql")),
 ];
 
-/// Every measure: its id and SQL (one file each in `sql/measures/`, named by the id). A file
-/// whose header says `-- emits:` produces several measure ids (the bands of a distribution).
-pub const MEASURES: &[(&str, &str)] = &[
-    ("contacts", include_str!("../../sql/measures/contacts.sql")),
-    ("referrals", include_str!("../../sql/measures/referrals.sql")),
-    ("referral_rate_per_10k", include_str!("../../sql/measures/referral_rate_per_10k.sql")),
-    ("s47_enquiries", include_str!("../../sql/measures/s47_enquiries.sql")),
-    ("s47_rate_per_10k", include_str!("../../sql/measures/s47_rate_per_10k.sql")),
-    ("cpp_at_date", include_str!("../../sql/measures/cpp_at_date.sql")),
-    ("contact_referral_conversion_pct", include_str!("../../sql/measures/contact_referral_conversion_pct.sql")),
-    ("rereferral_12m_pct", include_str!("../../sql/measures/rereferral_12m_pct.sql")),
-    ("rereferral_12m_child_pct", include_str!("../../sql/measures/rereferral_12m_child_pct.sql")),
-    ("referral_nfa_pct", include_str!("../../sql/measures/referral_nfa_pct.sql")),
-    ("assessments_completed", include_str!("../../sql/measures/assessments_completed.sql")),
-    ("assessments_rate_per_10k", include_str!("../../sql/measures/assessments_rate_per_10k.sql")),
-    ("assessments_within_45wd_pct", include_str!("../../sql/measures/assessments_within_45wd_pct.sql")),
-    ("assessment_duration_bands", include_str!("../../sql/measures/assessment_duration_bands.sql")),
-    ("assessments_median_wd", include_str!("../../sql/measures/assessments_median_wd.sql")),
-    ("icpcs", include_str!("../../sql/measures/icpcs.sql")),
-    ("icpc_rate_per_10k", include_str!("../../sql/measures/icpc_rate_per_10k.sql")),
-    ("s47_to_icpc_pct", include_str!("../../sql/measures/s47_to_icpc_pct.sql")),
-    ("icpc_within_15wd_pct", include_str!("../../sql/measures/icpc_within_15wd_pct.sql")),
-    ("icpc_duration_bands", include_str!("../../sql/measures/icpc_duration_bands.sql")),
-    ("cin_at_date", include_str!("../../sql/measures/cin_at_date.sql")),
-    ("cin_rate_per_10k", include_str!("../../sql/measures/cin_rate_per_10k.sql")),
-    ("cin_plans_open_duration_pct", include_str!("../../sql/measures/cin_plans_open_duration_pct.sql")),
-    ("cpp_rate_per_10k", include_str!("../../sql/measures/cpp_rate_per_10k.sql")),
-    ("cpp_duration_bands", include_str!("../../sql/measures/cpp_duration_bands.sql")),
-    ("cpp_ended_2y_plus_pct", include_str!("../../sql/measures/cpp_ended_2y_plus_pct.sql")),
-    ("cpp_second_or_subsequent_pct", include_str!("../../sql/measures/cpp_second_or_subsequent_pct.sql")),
-    ("cla_at_date", include_str!("../../sql/measures/cla_at_date.sql")),
-    ("cla_rate_per_10k", include_str!("../../sql/measures/cla_rate_per_10k.sql")),
-    ("cla_started", include_str!("../../sql/measures/cla_started.sql")),
-    ("cla_ceased", include_str!("../../sql/measures/cla_ceased.sql")),
-    ("cla_3plus_placements_pct", include_str!("../../sql/measures/cla_3plus_placements_pct.sql")),
-    ("cp_visits_within_wd_pct", include_str!("../../sql/measures/cp_visits_within_wd_pct.sql")),
-    ("cp_reviews_on_time_pct", include_str!("../../sql/measures/cp_reviews_on_time_pct.sql")),
-    ("cla_missing_pct", include_str!("../../sql/measures/cla_missing_pct.sql")),
-    ("cin_plan_visits_within_4w_pct", include_str!("../../sql/measures/cin_plan_visits_within_4w_pct.sql")),
-    ("cla_visits_within_timescale_pct", include_str!("../../sql/measures/cla_visits_within_timescale_pct.sql")),
-    ("cla_reviews_on_time_pct", include_str!("../../sql/measures/cla_reviews_on_time_pct.sql")),
-    ("cla_iha_within_20wd_pct", include_str!("../../sql/measures/cla_iha_within_20wd_pct.sql")),
-    ("cla_oc2_health_checks_pct", include_str!("../../sql/measures/cla_oc2_health_checks_pct.sql")),
-    ("cla_long_term_stability_pct", include_str!("../../sql/measures/cla_long_term_stability_pct.sql")),
-    ("care_leavers_outcomes_pct", include_str!("../../sql/measures/care_leavers_outcomes_pct.sql")),
-    ("adoption_timeliness_days", include_str!("../../sql/measures/adoption_timeliness_days.sql")),
-    ("caseload_at_date", include_str!("../../sql/measures/caseload_at_date.sql")),
-];
+/// Every measure file, by id: its id and SQL (`sql/measures/<id>.sql`; build.rs lists the
+/// folder). Each file's header says what it publishes (`-- publishes:`), what it needs
+/// (`-- sources:`, `-- depends:`) and how it is defined: see `sql/measures/README.md`.
+pub const MEASURES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/measures.rs"));
 
 /// What the model stage needs to know about the run.
 #[derive(Debug, Clone)]
@@ -129,6 +85,7 @@ pub fn fact_schema() -> SchemaRef {
         Field::new("numerator", DataType::Int64, true),
         Field::new("denominator", DataType::Int64, true),
         Field::new("value", DataType::Float64, true),
+        Field::new("no_data_reason", DataType::Utf8, true),
         Field::new("period_key", DataType::Utf8, false),
         Field::new("financial_year", DataType::Utf8, false),
     ]))
@@ -223,6 +180,9 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     bar.finish();
     let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Config("no measures to run".into()))?;
     ctx.register_table("measure_results", Arc::new(MemTable::try_new(schema, vec![results])?))?;
+    let empty = empty_tables(ctx, &order).await?;
+    ctx.register_batch("measure_source_missing", source_missing_batch(&order, &empty)?)?;
+    ctx.register_batch("measure_unit", measure_unit_batch()?)?;
     let rows = query(ctx, FACT_MEASURE_SQL).await?;
     let rows: Vec<RecordBatch> = rows.iter().map(|b| conform(b, &fact)).collect::<Result<_, String>>().map_err(|m| Error::Config(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
     Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
@@ -294,6 +254,66 @@ async fn record_population_gaps(ctx: &SessionContext, la_code: &str, issues: &mu
         }
     }
     Ok(())
+}
+
+/// The core tables, among those the measures in `order` name as `-- sources:`, that hold no
+/// rows (one query for all of them).
+async fn empty_tables(ctx: &SessionContext, order: &[&str]) -> Result<HashSet<String>> {
+    let mut named: Vec<String> = order.iter().flat_map(|id| crate::docs::measure_doc(id, measure_sql(id)).sources).collect();
+    named.sort();
+    named.dedup();
+    if named.is_empty() {
+        return Ok(HashSet::new());
+    }
+    // Table names come from the SQL headers, checked against the core schema by a unit test.
+    let sql = named.iter().map(|t| format!("SELECT '{t}' AS table_name FROM (SELECT 1 FROM {t} LIMIT 1) x")).collect::<Vec<_>>().join(" UNION ALL ");
+    let present: HashSet<String> = query(ctx, ("sources present (model)", &sql))
+        .await?
+        .iter()
+        .flat_map(|b| {
+            let col = cast(b.column(0), &DataType::Utf8).expect("names are text");
+            let col = col.as_any().downcast_ref::<datafusion::arrow::array::StringArray>().expect("cast to Utf8").clone();
+            (0..col.len()).map(move |i| col.value(i).to_string())
+        })
+        .collect();
+    Ok(named.into_iter().filter(|t| !present.contains(t)).collect())
+}
+
+/// `measure_source_missing(measure_id, tables)`: every measure id that cannot be computed
+/// because a table it needs, directly or through the measures it depends on, has no rows.
+fn source_missing_batch(order: &[&str], empty: &HashSet<String>) -> Result<RecordBatch> {
+    let mut missing: HashMap<&str, Vec<String>> = HashMap::new();
+    let (mut ids, mut tables) = (StringBuilder::new(), StringBuilder::new());
+    // `order` puts every measure after the measures it depends on.
+    for &file in order {
+        let doc = crate::docs::measure_doc(file, measure_sql(file));
+        let mut gone: Vec<String> = doc.sources.iter().filter(|t| empty.contains(*t)).cloned().collect();
+        for dep in &doc.depends {
+            gone.extend(missing.get(dep.as_str()).cloned().unwrap_or_default());
+        }
+        gone.sort();
+        gone.dedup();
+        if !gone.is_empty() {
+            for id in &doc.emits {
+                ids.append_value(id);
+                tables.append_value(gone.join(", "));
+            }
+            missing.insert(file, gone);
+        }
+    }
+    let schema = Arc::new(Schema::new(vec![Field::new("measure_id", DataType::Utf8, false), Field::new("tables", DataType::Utf8, false)]));
+    Ok(RecordBatch::try_new(schema, vec![Arc::new(ids.finish()), Arc::new(tables.finish())])?)
+}
+
+/// `measure_unit(measure_id, unit)`, from the measure headers.
+fn measure_unit_batch() -> Result<RecordBatch> {
+    let (mut ids, mut units) = (StringBuilder::new(), StringBuilder::new());
+    for (p, _) in crate::docs::published_measures() {
+        ids.append_value(&p.id);
+        units.append_value(&p.unit);
+    }
+    let schema = Arc::new(Schema::new(vec![Field::new("measure_id", DataType::Utf8, false), Field::new("unit", DataType::Utf8, false)]));
+    Ok(RecordBatch::try_new(schema, vec![Arc::new(ids.finish()), Arc::new(units.finish())])?)
 }
 
 /// Measure queries run at once within a wave.
@@ -534,15 +554,5 @@ mod tests {
         let order = execution_order(&["referral_rate_per_10k".to_string()]).unwrap();
         assert_eq!(order, vec!["referrals", "referral_rate_per_10k"]);
         assert!(execution_order(&["nope".to_string()]).unwrap_err().to_string().contains("known measures"));
-    }
-
-    #[test]
-    fn every_sql_file_in_sql_measures_is_compiled_in() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/measures");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let name = entry.unwrap().file_name().into_string().unwrap();
-            let id = name.trim_end_matches(".sql");
-            assert!(MEASURES.iter().any(|(m, _)| *m == id), "{name} is not listed in model::MEASURES");
-        }
     }
 }

@@ -1,7 +1,9 @@
-//! Human-facing outputs made from a run: the terminal summary and the Ofsted Annex A workbook.
+//! Human-facing outputs made from a run: the terminal summary, the performance pack
+//! (`csc report`) and the Ofsted Annex A workbook.
 
 pub mod annex_a_workbook;
 pub mod movement;
+pub mod pack;
 pub mod published;
 pub mod issues_csv;
 pub mod summary;

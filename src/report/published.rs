@@ -13,7 +13,13 @@ use crate::Result;
 /// Every row of the table (or hive partition of a table) in folder `dir`, in file-name order;
 /// `None` when it holds no data files.
 pub async fn read_table(warehouse: &Location, dir: &str) -> Result<Option<RecordBatch>> {
-    let files = current_files(warehouse, dir).await?;
+    read_table_at(warehouse, dir, None).await
+}
+
+/// As [`read_table`], at Delta `version` of the table (its latest when `None`): what a given
+/// run published, whatever ran since (a run that failed part-way, a run still publishing).
+pub async fn read_table_at(warehouse: &Location, dir: &str, version: Option<u64>) -> Result<Option<RecordBatch>> {
+    let files = current_files(warehouse, dir, version).await?;
     let mut batches = Vec::new();
     let mut schema = None;
     for f in files {
@@ -33,13 +39,13 @@ pub async fn read_table(warehouse: &Location, dir: &str) -> Result<Option<Record
 
 /// The data files (relative to the warehouse) of the current version of the table in `dir`. A
 /// `dir` ending in a hive partition (`as_at=2023-03-31`) is looked up in its parent's table.
-async fn current_files(warehouse: &Location, dir: &str) -> Result<Vec<String>> {
+async fn current_files(warehouse: &Location, dir: &str, version: Option<u64>) -> Result<Vec<String>> {
     let dir = dir.trim_end_matches('/');
     let (root, partition) = match dir.rsplit_once('/') {
         Some((parent, last)) if last.contains('=') => (parent, Some(last)),
         _ => (dir, None),
     };
-    if let Some(table) = crate::publish::delta::open(warehouse, root, None).await? {
+    if let Some(table) = crate::publish::delta::open(warehouse, root, version).await? {
         let mut files: Vec<String> = crate::publish::delta::files(&table, root)?
             .into_iter()
             .filter(|f| partition.is_none_or(|p| f.starts_with(&format!("{p}/"))))

@@ -3,7 +3,6 @@
 /// Writes a short human summary of a finished run: where the warehouse is, the latest financial
 /// year's measures and the data-quality issue counts.
 pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutcome) -> std::io::Result<()> {
-    use datafusion::arrow::array::{Array, Date32Array, Float64Array, StringArray};
     let m = &outcome.manifest;
     writeln!(out, "Run {} {} for {} ({}), as at {}", m.run_id, m.status, m.la_name, m.la_code, m.as_at)?;
     if m.status == "skipped" {
@@ -16,31 +15,7 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
     writeln!(out, "  quality:   {}/quality/issues/", outcome.warehouse)?;
     writeln!(out, "  restricted (identifiable core, Annex A lists, raw issues): {}/restricted/", outcome.warehouse)?;
     writeln!(out, "  manifest:  {}/_runs/{}.json", outcome.warehouse, m.run_id)?;
-    let f = &outcome.fact;
-    let col = |name: &str| f.column_by_name(name).cloned();
-    let (Some(ids), Some(types), Some(starts), Some(ends), Some(values), Some(years)) =
-        (col("measure_id"), col("period_type"), col("period_start"), col("period_end"), col("value"), col("financial_year"))
-    else {
-        return Ok(());
-    };
-    let ids = ids.as_any().downcast_ref::<StringArray>();
-    let types = types.as_any().downcast_ref::<StringArray>();
-    let starts = starts.as_any().downcast_ref::<Date32Array>();
-    let ends = ends.as_any().downcast_ref::<Date32Array>();
-    let values = values.as_any().downcast_ref::<Float64Array>();
-    let years = years.as_any().downcast_ref::<StringArray>();
-    let (Some(ids), Some(types), Some(starts), Some(ends), Some(values), Some(years)) = (ids, types, starts, ends, values, years) else {
-        return Ok(());
-    };
-    let rows: Vec<usize> = (0..f.num_rows()).filter(|&i| types.value(i) == "financial_year").collect();
-    if let Some(&latest) = rows.iter().max_by_key(|&&i| starts.value(i)) {
-        let year = years.value(latest);
-        writeln!(out, "\nFinancial year {year} (to {}):", crate::normalise::cells::from_date32(ends.value(latest)))?;
-        for &i in rows.iter().filter(|&&i| years.value(i) == year) {
-            let v = if values.is_null(i) { "n/a".to_string() } else { format!("{:.1}", values.value(i)) };
-            writeln!(out, "  {:<34} {v:>10}", ids.value(i))?;
-        }
-    }
+    latest_year(out, &outcome.fact)?;
     if !m.moved_sharply.is_empty() {
         writeln!(out, "\nMeasures that moved sharply since the last published run (check the inputs before sharing):")?;
         for mv in &m.moved_sharply {
@@ -54,6 +29,30 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
         writeln!(out, "  {code:<24} {n:>6}")?;
     }
     Ok(())
+}
+
+/// The latest financial year in one line: how many measures have a value, and how many are no
+/// data, by reason (the performance pack, `csc report`, shows each with its name).
+fn latest_year(out: &mut impl std::io::Write, f: &datafusion::arrow::array::RecordBatch) -> std::io::Result<()> {
+    use datafusion::arrow::array::{Array, Date32Array, StringArray};
+    let text = |name: &str| f.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned());
+    let (Some(types), Some(years), Some(reasons)) = (text("period_type"), text("financial_year"), text("no_data_reason")) else { return Ok(()) };
+    let Some(starts) = f.column_by_name("period_start").and_then(|c| c.as_any().downcast_ref::<Date32Array>().cloned()) else { return Ok(()) };
+    let rows: Vec<usize> = (0..f.num_rows()).filter(|&i| types.value(i) == "financial_year").collect();
+    let Some(&latest) = rows.iter().max_by_key(|&&i| starts.value(i)) else { return Ok(()) };
+    let year = years.value(latest);
+    let mut no_data: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut valued = 0;
+    for &i in rows.iter().filter(|&&i| years.value(i) == year) {
+        if reasons.is_null(i) {
+            valued += 1;
+        } else {
+            *no_data.entry(reasons.value(i)).or_default() += 1;
+        }
+    }
+    let reasons: Vec<String> = no_data.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let no_data = if reasons.is_empty() { String::new() } else { format!("; no data for {}", reasons.join(", ")) };
+    writeln!(out, "\nFinancial year {year}: {valued} measures computed{no_data}")
 }
 
 /// One line per input file: what it was read as, its rows and its issues.

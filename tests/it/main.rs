@@ -10,6 +10,7 @@ mod ballista;
 mod marts;
 mod measures;
 mod publish;
+mod report;
 mod hub;
 mod memory;
 mod operations;
@@ -210,7 +211,7 @@ async fn fact_table_is_hive_partitioned_by_financial_year_with_the_contract_colu
     let batches = query("SELECT * FROM fact LIMIT 1", &wh).await;
     let schema = batches[0].schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(names, ["measure_id", "period_type", "period_start", "period_end", "la_code", "numerator", "denominator", "value", "period_key", "financial_year"]);
+    assert_eq!(names, ["measure_id", "period_type", "period_start", "period_end", "la_code", "numerator", "denominator", "value", "no_data_reason", "period_key", "financial_year"]);
     assert_eq!(schema.field(2).data_type(), &DataType::Date32);
     // Every measure is there for every month and financial year, for LA 852 only; flow
     // measures also have rolling 12-month rows.
