@@ -196,7 +196,8 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
     let info = String::from_utf8(Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo (poppler-utils) is installed").stdout).unwrap();
     let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
     assert!(pages >= 12, "{pages} pages\n{info}");
-    assert!(info.contains("842 x 595") || info.contains("841.89 x 595.276"), "A4 landscape: {info}");
+    let size: Vec<f64> = info.lines().find_map(|l| l.strip_prefix("Page size:")).unwrap().split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!((size[0] - 842.0).abs() < 2.0 && (size[1] - 595.0).abs() < 2.0, "A4 landscape (842 x 595 points): {info}");
     let text = String::from_utf8(Command::new("pdftotext").args(["-layout", pdf.to_str().unwrap(), "-"]).output().unwrap().stdout).unwrap();
     for s in ["Contents", "Front door: contacts and referrals", "Children looked after", "Annex A analysis", "Glossary of indicators", &format!("Page {pages} of {pages}")] {
         assert!(text.contains(s), "the PDF has no {s:?}");
