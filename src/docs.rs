@@ -126,6 +126,19 @@ pub fn check_measure_docs() -> Vec<String> {
     problems
 }
 
+/// `flow` when a measure counts events in each period (its SQL, or a measure it depends on,
+/// reads `day_period`), else `snapshot` (taken on the period's last day). A flow count or rate
+/// for a month is not comparable with a yearly figure; a snapshot is.
+pub fn basis(file_id: &str) -> &'static str {
+    let Some((_, sql)) = MEASURES.iter().find(|(m, _)| *m == file_id) else { return "snapshot" };
+    let doc = measure_doc(file_id, sql);
+    if sql.contains("day_period") || doc.depends.iter().any(|d| basis(d) == "flow") {
+        "flow"
+    } else {
+        "snapshot"
+    }
+}
+
 /// A direction of good in words, for people.
 pub fn good_word(good: &str) -> &'static str {
     match good {

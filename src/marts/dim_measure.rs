@@ -18,16 +18,17 @@ pub fn units() -> Result<HashMap<String, (String, String)>> {
 
 /// The `dim_measure` table, in catalogue order (`sort_order`).
 pub fn dim_measure_batch() -> Result<RecordBatch> {
-    let mut text: Vec<StringBuilder> = (0..7).map(|_| StringBuilder::new()).collect();
+    let mut text: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
     let mut order = Int64Builder::new();
     for (n, (p, doc)) in published_measures().into_iter().enumerate() {
-        let values = [p.id, p.name, doc.definition, p.unit, p.good, format!("sql/measures/{}.sql", doc.id), doc.sources.join(", ")];
+        let basis = crate::docs::basis(&doc.id).to_string();
+        let values = [p.id, p.name, doc.definition, p.unit, p.good, format!("sql/measures/{}.sql", doc.id), doc.sources.join(", "), basis];
         for (builder, v) in text.iter_mut().zip(values) {
             builder.append_value(v);
         }
         order.append_value(n as i64 + 1);
     }
-    let names = ["measure_id", "measure_name", "definition", "unit", "good", "source_sql", "source_tables"];
+    let names = ["measure_id", "measure_name", "definition", "unit", "good", "source_sql", "source_tables", "basis"];
     let mut fields: Vec<Field> = names.iter().map(|n| Field::new(*n, DataType::Utf8, true)).collect();
     fields.push(Field::new("sort_order", DataType::Int64, true));
     let mut arrays: Vec<ArrayRef> = text.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
@@ -49,5 +50,6 @@ mod tests {
         assert_eq!(units["rereferral_12m_pct"], ("percent".to_string(), "low".to_string()));
         assert_eq!(units["cin_rate_per_10k"].0, "rate_per_10k");
         assert_eq!(units["adoption_a1_days"].0, "days");
+        assert_eq!((crate::docs::basis("referral_rate_per_10k"), crate::docs::basis("cla_rate_per_10k")), ("flow", "snapshot"));
     }
 }

@@ -86,6 +86,7 @@ pub const MARTS: &[MartSpec] = &[
             ("good", Ty::Text, "direction of good: `high`, `low`, or `neutral` for volumes"),
             ("source_sql", Ty::Text, "the SQL file that computes it"),
             ("source_tables", Ty::Text, "core tables it needs, comma-separated (`-- sources:`); without rows in one of them it is published as no data"),
+            ("basis", Ty::Text, "`flow` (events in the period: a month's count or rate is not comparable with a year's) or `snapshot` (taken on the period's last day)"),
             ("sort_order", Ty::Int, "catalogue order"),
         ],
     },

@@ -23,6 +23,8 @@ pub struct MeasureInfo {
     pub good: String,
     pub source_sql: String,
     pub source_tables: Vec<String>,
+    /// `flow` or `snapshot`.
+    pub basis: String,
 }
 
 /// One row of `marts/fact_measure`.
@@ -202,10 +204,12 @@ fn read_measures(b: &RecordBatch, out: &mut BTreeMap<String, MeasureInfo>) -> Re
     let t = |n: &str| column(b, "marts/dim_measure", n, &DataType::Utf8);
     let (id, name, def, unit, good, sql) = (t("measure_id")?, t("measure_name")?, t("definition")?, t("unit")?, t("good")?, t("source_sql")?);
     let tables = t("source_tables").ok();
+    let basis = t("basis").ok();
     for i in 0..b.num_rows() {
         let s = |a: &datafusion::arrow::array::ArrayRef| opt_text(a, i).unwrap_or_default();
         let source_tables = tables.as_ref().map(|a| s(a).split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()).unwrap_or_default();
-        out.insert(s(&id), MeasureInfo { name: s(&name), definition: s(&def), unit: s(&unit), good: s(&good), source_sql: s(&sql), source_tables });
+        let basis = basis.as_ref().map(s).unwrap_or_default();
+        out.insert(s(&id), MeasureInfo { name: s(&name), definition: s(&def), unit: s(&unit), good: s(&good), source_sql: s(&sql), source_tables, basis });
     }
     Ok(())
 }

@@ -153,15 +153,18 @@ fn area_page(h: &mut String, p: &Pack, a: &AreaView) {
 fn trend(p: &Pack, r: &Row) -> Trend {
     let b = p.board;
     let months: Vec<Option<f64>> = r.cells[..MONTHS as usize].iter().map(Cell::value).collect();
-    let (labels, values) = if months.iter().flatten().count() >= 2 {
+    let months_shown = months.iter().flatten().count() >= 2;
+    let (labels, values) = if months_shown {
         (b.columns[..MONTHS as usize].iter().map(|c| c.label.clone()).collect(), months)
     } else {
         let years: Vec<usize> = (MONTHS as usize..b.columns.len()).rev().collect();
         (years.iter().map(|&i| b.columns[i].label.clone()).collect(), years.iter().map(|&i| r.cells[i].value()).collect())
     };
-    // England's or the neighbours' count is not comparable with one LA's, so counts get no
-    // reference lines; rates, percentages and averages do.
-    let bm = r.benchmark.clone().filter(|_| r.info.unit != "count").unwrap_or_default();
+    // England's or the neighbours' count is not comparable with one LA's, nor a month's flow
+    // rate with a year's, so those get no reference lines; snapshot rates, percentages and
+    // averages do.
+    let comparable = r.info.unit != "count" && !(r.info.unit == "rate_per_10k" && r.info.basis == "flow" && months_shown);
+    let bm = r.benchmark.clone().filter(|_| comparable).unwrap_or_default();
     Trend { labels, values, target: r.target, england: bm.england_value, neighbours: bm.sn_mean, unit: r.info.unit.clone() }
 }
 
