@@ -273,7 +273,7 @@ mod tests {
             .row(7)
             .column("cont_contact_date", 2)
             .value("31/02/2022");
-        let batch = issues_batch("r1", &[issue.clone()]).unwrap();
+        let batch = issues_batch("r1", std::slice::from_ref(&issue)).unwrap();
         assert_eq!(batch.num_rows(), 1);
         let col = |n: &str| batch.column_by_name(n).unwrap().clone();
         let s = |n: &str| col(n).as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap().value(0).to_string();
