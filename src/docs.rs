@@ -228,6 +228,7 @@ pub fn data_dictionary() -> String {
     for f in issues_schema().fields() {
         let _ = writeln!(md, "| `{}` | {} |", f.name(), f.data_type());
     }
+    quality_rules(&mut md);
     let _ = writeln!(md, "\n## Core tables (`core/<table>/` for analysts, `restricted/core/<table>/` as received)\n");
     let _ = writeln!(md, "Column names are the Standard Safeguarding Dataset's; `item_ref` is the SSD data item. Every table also has `{SOURCE_FILE}` and `{SOURCE_ROW}` (the input file and spreadsheet row the record came from). In the analyst copy, person ids and identifiers are HMAC-SHA256 pseudonyms (32 hex digits, the same in every table), names and free text are empty, dates of birth are the 1st of their month and postcodes are cut to the sector; see the notes column.");
     for t in ssd_tables() {
@@ -252,6 +253,55 @@ pub fn data_dictionary() -> String {
         }
     }
     md
+}
+
+/// The data-quality rules section: every issue code from the rule catalogue
+/// (`reference/quality/rules.toml`), what it means and what to do about it.
+fn quality_rules(md: &mut String) {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let _ = writeln!(
+        md,
+        "\n## Data-quality rules (`issue_code` in `quality/issues/`)\n"
+    );
+    let _ = writeln!(md, "Generated from the rule catalogue `reference/quality/rules.toml`. Severity: **error**, a value, row or file could not be used, so figures may miss records; **warning**, a value was kept or emptied with a reason and may be wrong; **info**, noted, with no effect on the figures.\n");
+    let _ = writeln!(md, "| code | severity | stage | what it means | what to do | reads | source |\n|---|---|---|---|---|---|---|");
+    for r in crate::quality::rules() {
+        let severity = match &r.severity_note {
+            Some(note) => format!("{} ({note})", r.severity_text()),
+            None => r.severity_text(),
+        };
+        let list = |v: &[String]| {
+            v.iter()
+                .map(|x| {
+                    if x == "any" {
+                        "any".to_string()
+                    } else {
+                        format!("`{x}`")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let any = |v: &[String]| v.len() == 1 && v[0] == "any";
+        let reads = match (r.tables.as_slice(), r.columns.as_slice()) {
+            (t, []) if any(t) => "the whole file".to_string(),
+            (t, []) => format!("tables {}", list(t)),
+            (t, c) if any(t) && any(c) => "any table and column".to_string(),
+            (t, c) => format!("tables {}; columns {}", list(t), list(c)),
+        };
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | **{}.** {} | {} | {} | {} |",
+            r.code,
+            cell(&severity),
+            r.stage,
+            cell(&r.title),
+            cell(&r.message),
+            cell(&r.action),
+            cell(&reads),
+            cell(&r.source)
+        );
+    }
 }
 
 #[cfg(test)]
@@ -283,6 +333,19 @@ mod tests {
             assert!(md.contains(&format!("## `marts/{table}/`")), "{table} missing");
         }
         assert!(md.contains("| `sn_mean` | Float64 |"));
+    }
+
+    #[test]
+    fn dictionary_explains_every_issue_code() {
+        let md = data_dictionary();
+        assert!(md.contains("## Data-quality rules"));
+        for r in crate::quality::rules() {
+            let row = md
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", r.code)))
+                .unwrap_or_else(|| panic!("{} missing", r.code));
+            assert!(row.contains(&r.action) && row.contains(&r.source), "{row}");
+        }
     }
 
     #[test]

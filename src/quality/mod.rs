@@ -2,18 +2,25 @@
 //!
 //! Issues are collected by every stage and published as `<warehouse>/quality/issues/`. Each one
 //! names the file, sheet, row (as a spreadsheet numbers it), column and raw value, so that a
-//! person can open the export and find it.
+//! person can open the export and find it. Every issue code is one of the catalogue's
+//! ([`catalogue`], `reference/quality/rules.toml`), which says what it means and what to do.
+
+pub mod catalogue;
+#[cfg(test)]
+mod emit_sites;
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
 
+pub use catalogue::{rule, rules, Rule};
+
 /// How serious an issue is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Noted; the value was used as received (e.g. an extra column).
@@ -86,7 +93,8 @@ pub struct Issue {
     /// `PersonBirthDate`); decides whether the raw value is personal data. Not published.
     #[serde(skip)]
     pub core_column: Option<String>,
-    /// Short machine-readable reason (`invalid_date`, `unknown_code`, ...).
+    /// Short machine-readable reason (`invalid_date`, `unknown_code`, ...): a code of the rule
+    /// catalogue ([`rule`] explains it).
     pub code: &'static str,
     /// Human explanation.
     pub message: String,
@@ -94,8 +102,14 @@ pub struct Issue {
 }
 
 impl Issue {
-    /// A new issue with no location; fill the location with the builder methods.
+    /// A new issue with no location; fill the location with the builder methods. `code` must be
+    /// in the rule catalogue with this severity and stage (checked in debug builds).
     pub fn new(severity: Severity, stage: &'static str, code: &'static str, message: impl Into<String>, action: Action) -> Self {
+        if cfg!(debug_assertions) {
+            if let Some(why) = catalogue::mismatch(severity, stage, code) {
+                panic!("{why}");
+            }
+        }
         Issue {
             severity,
             stage,
@@ -259,7 +273,7 @@ mod tests {
             .row(7)
             .column("cont_contact_date", 2)
             .value("31/02/2022");
-        let batch = issues_batch("r1", &[issue.clone()]).unwrap();
+        let batch = issues_batch("r1", std::slice::from_ref(&issue)).unwrap();
         assert_eq!(batch.num_rows(), 1);
         let col = |n: &str| batch.column_by_name(n).unwrap().clone();
         let s = |n: &str| col(n).as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap().value(0).to_string();
