@@ -289,6 +289,5 @@ mod tests {
 /// What an issue code means and what a person should do about it, in plain English, for the
 /// performance pack's data-quality page. `None` for a code without a description.
 pub fn describe(code: &str) -> Option<String> {
-    let _ = code;
-    None
+    catalogue::rule(code).map(|r| format!("{}: {} What to do: {}", r.title, r.message, r.action))
 }
