@@ -14,6 +14,7 @@ mod report;
 mod hub;
 mod memory;
 mod operations;
+mod slt;
 mod ssda903;
 mod synth;
 mod vendor;
