@@ -8,7 +8,6 @@ mod azurite;
 #[cfg(feature = "ballista")]
 mod ballista;
 mod marts;
-mod measures;
 mod publish;
 mod report;
 mod hub;

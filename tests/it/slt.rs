@@ -132,7 +132,8 @@ impl Case {
         for spec in ssd_tables() {
             let df = from.table(spec.name.as_str()).await.map_err(err)?;
             let schema = Arc::new(df.schema().as_arrow().clone());
-            let batches = df.collect().await.map_err(err)?;
+            // Rows inserted from a query keep that query's field nullability: restate the table's.
+            let batches = df.collect().await.map_err(err)?.into_iter().map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec())).collect::<Result<Vec<_>, _>>().map_err(err)?;
             to.deregister_table(spec.name.as_str()).map_err(err)?;
             to.register_table(spec.name.as_str(), Arc::new(MemTable::try_new(schema, vec![batches]).map_err(err)?)).map_err(err)?;
         }
@@ -218,13 +219,9 @@ impl Case {
         }
         Ok(DBOutput::Rows { types, rows })
     }
-}
 
-impl AsyncDB for Case {
-    type Error = SltError;
-    type ColumnType = Column;
-
-    async fn run(&mut self, sql: &str) -> Result<DBOutput<Column>, SltError> {
+    /// One record's SQL: a directive, or DataFusion SQL.
+    async fn execute(&mut self, sql: &str) -> Result<DBOutput<Column>, SltError> {
         let sql = sql.trim().trim_end_matches(';').trim();
         let upper = sql.to_ascii_uppercase();
         if upper.starts_with("SET CSC.") {
@@ -237,6 +234,19 @@ impl AsyncDB for Case {
             return self.run_lists().await;
         }
         self.sql(sql).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncDB for Case {
+    type Error = SltError;
+    type ColumnType = Column;
+
+    /// The runner wants a `Send` future, which the compiler cannot prove for the model's runners
+    /// (closures over borrowed ids inside their streams), so each record runs to completion on
+    /// this thread. Needs the multi-threaded runtime.
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<Column>, SltError> {
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(self.execute(sql)))
     }
 
     async fn shutdown(&mut self) {}
