@@ -381,6 +381,7 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
             }
         }
     }
+    problems.extend(cases_without_source_rows(root));
     let pending: BTreeSet<String> = PENDING.iter().map(|s| s.to_string()).collect();
     eprintln!("SQL files with no known-answer file yet ({}): {}", missing.len(), missing.iter().cloned().collect::<Vec<_>>().join(", "));
     for m in missing.difference(&pending) {
@@ -390,4 +391,52 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
         problems.push(format!("{p} now has a known-answer file: remove it from PENDING in tests/it/slt.rs"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The core tables a measure file cannot be computed without: its `-- sources:` and those of the
+/// measures it `-- depends:` on.
+fn measure_sources(root: &Path, id: &str) -> BTreeSet<String> {
+    let sql = std::fs::read_to_string(root.join(format!("sql/measures/{id}.sql"))).unwrap_or_default();
+    let header = |key: &str| -> Vec<String> {
+        sql.lines().filter_map(|l| l.trim().strip_prefix(key)).flat_map(|l| l.split(',').map(|t| t.trim().to_string())).filter(|t| !t.is_empty()).collect()
+    };
+    let mut tables: BTreeSet<String> = header("-- sources:").into_iter().collect();
+    for dep in header("-- depends:") {
+        tables.extend(measure_sources(root, &dep));
+    }
+    tables
+}
+
+/// Every measure case inserts rows into each table its measures need, so that it tests the SQL
+/// and not the model's "source table has no rows" path; a case about that path says
+/// `source_table_missing` in its expected rows.
+fn cases_without_source_rows(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    for path in slt_files("measures") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+        let starts: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim_start().starts_with("SET csc.as_at")).map(|(i, _)| i).collect();
+        for (n, &start) in starts.iter().enumerate() {
+            let case = lines[start..starts.get(n + 1).copied().unwrap_or(lines.len())].join("\n");
+            if case.contains("source_table_missing") {
+                continue;
+            }
+            let inserted: BTreeSet<String> = case
+                .split("INSERT INTO ")
+                .skip(1)
+                .filter_map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next())
+                .map(str::to_string)
+                .collect();
+            let runs = case.lines().filter_map(|l| l.trim().strip_prefix("RUN MEASURE")).flat_map(|l| {
+                l.trim_start_matches('S').split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>()
+            });
+            let needed: BTreeSet<String> = runs.flat_map(|id| measure_sources(root, &id)).collect();
+            let missing: Vec<&String> = needed.difference(&inserted).collect();
+            if !missing.is_empty() {
+                let name = path.file_name().unwrap().to_string_lossy();
+                problems.push(format!("tests/sql/measures/{name}, case {}: inserts no rows into {missing:?}, which its measures need", n + 1));
+            }
+        }
+    }
+    problems
 }
