@@ -8,12 +8,12 @@ mod azurite;
 #[cfg(feature = "ballista")]
 mod ballista;
 mod marts;
-mod measures;
 mod publish;
 mod report;
 mod hub;
 mod memory;
 mod operations;
+mod slt;
 mod ssda903;
 mod synth;
 mod vendor;
