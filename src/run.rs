@@ -202,9 +202,11 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         }
         normalised.tables
     };
+    // Each issue is a row of the issues table and counted in the summary; one log line per bad
+    // cell would bury the summary, so they are logged at debug level only.
     for i in &issues[before..] {
         if i.severity == Severity::Error {
-            warn!(stage = "normalise", "{}", i.log_line());
+            debug!(stage = "normalise", "{}", i.log_line());
         }
     }
     drop(files);

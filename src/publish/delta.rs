@@ -15,7 +15,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::json;
-use tracing::info;
+use tracing::debug;
 use url::Url;
 
 use super::{StagedTable, Staging};
@@ -94,7 +94,7 @@ pub async fn commit(warehouse: &Location, staging: &Staging, info: &CommitInfo) 
     // published run is still the previous one, whichever tables have committed.
     futures::stream::iter(staging.tables().map(|(dir, table)| async move {
         let version = commit_table(warehouse, staging, dir, table, info).await?;
-        info!(table = dir, version, files = table.files.len(), "table committed");
+        debug!(table = dir, version, files = table.files.len(), "table committed");
         failpoint::hit("publish.commit");
         Ok::<_, Error>((dir.to_string(), version))
     }))

@@ -188,9 +188,6 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
     }
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "a screenshot with something on it ({} bytes)", png.len());
-    if std::env::var_os("CSC_UPDATE_SCREENSHOT").is_some() {
-        std::fs::copy(&shot, Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/images/performance_pack.png")).unwrap();
-    }
     // The PDF the demo printed: A4 landscape, a page per area at least, numbered, with the
     // contents and every area's title.
     let info = String::from_utf8(Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo (poppler-utils) is installed").stdout).unwrap();
