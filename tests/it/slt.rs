@@ -539,6 +539,7 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
         }
     }
     problems.extend(cases_without_source_rows(root));
+    problems.extend(published_ids_without_expected_rows(root));
     let pending: BTreeSet<String> = PENDING.iter().map(|s| s.to_string()).collect();
     eprintln!(
         "SQL files with no known-answer file yet ({}): {}",
@@ -626,6 +627,36 @@ fn cases_without_source_rows(root: &Path) -> Vec<String> {
                 problems.push(format!(
                     "tests/sql/measures/{name}, case {case}: inserts no rows into {missing:?}, \
                      which its measures need"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Every measure id a file publishes (`-- publishes: <id> | ...`) has at least one expected row
+/// (a result line starting with the id) in the file's known answers.
+fn published_ids_without_expected_rows(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    for stem in stems(&root.join("sql/measures"), "sql") {
+        let sql = std::fs::read_to_string(root.join(format!("sql/measures/{stem}.sql"))).unwrap();
+        let Ok(slt) = std::fs::read_to_string(sql_dir().join(format!("measures/{stem}.slt")))
+        else {
+            continue;
+        };
+        let ids = sql
+            .lines()
+            .filter_map(|l| l.strip_prefix("-- publishes:"))
+            .filter_map(|l| l.split('|').next())
+            .map(str::trim);
+        for id in ids {
+            let expected = slt
+                .lines()
+                .any(|l| l.strip_prefix(id).is_some_and(|rest| rest.starts_with(' ')));
+            if !expected {
+                problems.push(format!(
+                    "tests/sql/measures/{stem}.slt has no expected row for {id}, which \
+                     sql/measures/{stem}.sql publishes"
                 ));
             }
         }
