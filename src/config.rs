@@ -212,14 +212,12 @@ pub fn computed_ids(measures: &[String]) -> std::collections::BTreeSet<String> {
 /// Every target must rate a measure the run computes: a target on another would silently give
 /// no RAG. The error names the line of its `[targets.<id>]` table.
 fn check_targets_are_computed(path: &Path, text: &str, targets: &BTreeMap<String, Target>, computed: &std::collections::BTreeSet<String>) -> Result<()> {
-    for id in targets.keys().filter(|id| !computed.contains(*id)) {
-        let line = text.find(&format!("[targets.{id}]")).map(|o| format!(" line {}", line_of(text, o))).unwrap_or_default();
-        return Err(Error::Config(format!(
-            "{}{line}: [targets.{id}] rates a measure this run does not compute: add its file to [run] measures (or leave [run] measures out to compute every measure), or remove the target",
-            path.display()
-        )));
-    }
-    Ok(())
+    let Some(id) = targets.keys().find(|id| !computed.contains(*id)) else { return Ok(()) };
+    let line = text.find(&format!("[targets.{id}]")).map(|o| format!(" line {}", line_of(text, o))).unwrap_or_default();
+    Err(Error::Config(format!(
+        "{}{line}: [targets.{id}] rates a measure this run does not compute: add its file to [run] measures (or leave [run] measures out to compute every measure), or remove the target",
+        path.display()
+    )))
 }
 
 /// The performance-pack settings and the warehouse of a pipeline file (`csc report`): its
