@@ -159,6 +159,8 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
         assert!(page.contains(&format!("href=\"#area-{area}\"")), "contents links to {area}");
     }
     assert!(page.contains("No commentary for this month.") && page.contains("no target"));
+    // The hand-made extract has no early-help table: list 2 is no data, not 0 children.
+    assert!(page.contains("no data: the export had no early_help_episode records"));
     let charts: Vec<&str> = page.split("<figure class=\"chart\"").skip(1).collect();
     assert!(charts.len() > 20, "{} charts", charts.len());
     for c in &charts {

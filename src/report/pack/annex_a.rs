@@ -32,18 +32,19 @@ const QUERIES: &[(&str, &str)] = &[
     ("overlap", include_str!("../../../sql/report/overlap.sql")),
 ];
 
-/// Ofsted's names of lists 1 to 10.
-pub const LIST_TITLES: &[(&str, &str)] = &[
-    ("list_01", "List 1: contacts"),
-    ("list_02", "List 2: early help"),
-    ("list_03", "List 3: referrals"),
-    ("list_04", "List 4: assessments"),
-    ("list_05", "List 5: section 47 enquiries and ICPCs"),
-    ("list_06", "List 6: children in need"),
-    ("list_07", "List 7: child protection"),
-    ("list_08", "List 8: children in care"),
-    ("list_09", "List 9: care leavers"),
-    ("list_10", "List 10: adoption"),
+/// Ofsted's names of lists 1 to 10, with the core table each list is drawn from: a list with no
+/// rows whose table had none in the export is no data, not zero.
+pub const LIST_TITLES: &[(&str, &str, &str)] = &[
+    ("list_01", "List 1: contacts", "contact"),
+    ("list_02", "List 2: early help", "early_help_episode"),
+    ("list_03", "List 3: referrals", "referral"),
+    ("list_04", "List 4: assessments", "assessment"),
+    ("list_05", "List 5: section 47 enquiries and ICPCs", "s47_enquiry"),
+    ("list_06", "List 6: children in need", "referral"),
+    ("list_07", "List 7: child protection", "cp_plan"),
+    ("list_08", "List 8: children in care", "cla_episode"),
+    ("list_09", "List 9: care leavers", "care_leaver"),
+    ("list_10", "List 10: adoption", "permanence"),
 ];
 
 /// One list's size.
@@ -51,6 +52,8 @@ pub const LIST_TITLES: &[(&str, &str)] = &[
 pub struct ListSummary {
     pub list: String,
     pub title: String,
+    /// The core table it is drawn from, when the export had no rows in it.
+    pub missing_table: Option<String>,
     /// Rows (events) in the list; `None` when the list was not published.
     pub rows: Option<i64>,
     pub children: Option<i64>,
@@ -92,7 +95,7 @@ pub async fn analyse(data: &PackData) -> Result<AnnexAnalysis> {
         present.push(short(name).to_string());
     }
     // An absent list reads as empty, so a query over several lists still runs.
-    for (list, _) in LIST_TITLES {
+    for (list, _, _) in LIST_TITLES {
         if !present.iter().any(|p| p == list) {
             let schema = Arc::new(Schema::new(vec![Field::new("Child Unique ID", DataType::Utf8, true)]));
             ctx.register_batch(*list, RecordBatch::new_empty(schema))?;
@@ -102,7 +105,7 @@ pub async fn analyse(data: &PackData) -> Result<AnnexAnalysis> {
     ctx.register_batch("pack_params", RecordBatch::try_new(schema, vec![Arc::new(Date32Array::from(vec![date32(data.as_at)]))])?)?;
 
     let mut lists = Vec::new();
-    for (list, title) in LIST_TITLES {
+    for (list, title, table) in LIST_TITLES {
         let (rows, children) = if present.iter().any(|p| p == list) {
             let sql = format!("SELECT count(*) AS r, count(DISTINCT \"Child Unique ID\") AS c FROM {list}");
             let b = run(&ctx, &sql, "list size").await?;
@@ -111,8 +114,11 @@ pub async fn analyse(data: &PackData) -> Result<AnnexAnalysis> {
         } else {
             (None, None)
         };
-        lists.push(ListSummary { list: list.to_string(), title: title.to_string(), rows, children });
+        let missing_table = (data.table_rows.get(*table).copied().unwrap_or(0) == 0).then(|| table.to_string());
+        lists.push(ListSummary { list: list.to_string(), title: title.to_string(), missing_table, rows, children });
     }
+    // Cross-tabs are of lists with rows: an empty list's table would say nothing.
+    let present: Vec<String> = lists.iter().filter(|l| l.rows.unwrap_or(0) > 0).map(|l| l.list.clone()).collect();
 
     let mut tables = Vec::new();
     for (file, sql) in QUERIES {

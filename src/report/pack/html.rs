@@ -204,6 +204,9 @@ fn annex_a_page(h: &mut String, p: &Pack) {
     let _ = write!(h, "<table class=\"lists\">\n<thead><tr><th>List</th><th>Rows</th><th>Children</th><th>Children per 10,000</th></tr></thead>\n<tbody>\n");
     for l in &a.lists {
         let (rows, children, rate) = match (l.rows, l.children) {
+            (Some(0) | None, _) if l.missing_table.is_some() => {
+                (format!("<span class=\"nodata\">no data: the export had no {} records</span>", esc(l.missing_table.as_deref().unwrap_or_default())), String::new(), String::new())
+            }
             (Some(r), Some(c)) => {
                 let rate = match (a.population, p.marker) {
                     (_, Some(_)) if (1..=5).contains(&c) => esc(p.marker.unwrap_or_default()),
@@ -218,7 +221,7 @@ fn annex_a_page(h: &mut String, p: &Pack) {
     }
     let _ = write!(h, "</tbody>\n</table>\n<div class=\"tabs\">\n");
     for t in &a.tables {
-        let list = super::annex_a::LIST_TITLES.iter().find(|(l, _)| *l == t.list).map(|(_, title)| format!("{title}: ")).unwrap_or_default();
+        let list = super::annex_a::LIST_TITLES.iter().find(|(l, _, _)| *l == t.list).map(|(_, title, _)| format!("{title}: ")).unwrap_or_default();
         let _ = write!(h, "<table class=\"xtab\">\n<caption>{}{}</caption>\n<thead><tr><th></th>", esc(&list), esc(&t.title));
         for c in &t.columns {
             let _ = write!(h, "<th>{}</th>", esc(c));
