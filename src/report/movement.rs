@@ -89,7 +89,7 @@ pub fn headlines(fact: &RecordBatch) -> Vec<Headline> {
 }
 
 /// The measures whose headline moved sharply between two runs. `units` gives each measure's
-/// unit (`reference/measures/units.csv`); measures compared on different period types are
+/// unit (from the measure SQL headers); measures compared on different period types are
 /// skipped (a change of definition, not of data).
 pub fn sharp_moves(previous: &[Headline], current: &[Headline], units: &HashMap<String, (String, String)>) -> Vec<Move> {
     let before: HashMap<&str, &Headline> = previous.iter().map(|h| (h.measure_id.as_str(), h)).collect();
