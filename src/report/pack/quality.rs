@@ -51,7 +51,7 @@ pub fn build(data: &PackData) -> QualityPage {
             }
         }
     }
-    let mut by_rule: Vec<RuleCount> = by_rule.into_iter().map(|((code, severity), count)| RuleCount { meaning: meaning(&code), code, severity, count }).collect();
+    let mut by_rule: Vec<RuleCount> = by_rule.into_iter().map(|((code, severity), count)| RuleCount { meaning: crate::quality::describe(&code), code, severity, count }).collect();
     let rank = |s: &str| match s {
         "error" => 0,
         "warning" => 1,
@@ -62,9 +62,4 @@ pub fn build(data: &PackData) -> QualityPage {
     by_file.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
     let moved = data.moved.iter().map(|m| (m["measure_id"].as_str().unwrap_or_default().to_string(), m["previous"].as_f64(), m["current"].as_f64())).collect();
     QualityPage { by_rule, by_file, runs: data.runs.clone(), moved }
-}
-
-/// What an issue code means and what to do about it.
-pub fn meaning(code: &str) -> Option<String> {
-    crate::quality::describe(code)
 }
