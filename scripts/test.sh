@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build cache outside the clone, so repeat runs (and CI) are fast.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/csc-pipeline/target}"
+# The same build cache as `cargo run -- demo` (./target) unless CARGO_TARGET_DIR says otherwise
+# (.ci/run keeps it outside the clone), so the README's two commands compile DataFusion once.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 venv="${CSC_TEST_VENV:-$HOME/.cache/csc-pipeline/venv}"
 
 # Python BI clients (DuckDB, pyarrow, polars) and pytest, in a virtual environment.
@@ -31,8 +32,8 @@ if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
   npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error azurite@3.37.0
 fi
 export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
-cargo build --locked --features ballista --bin csc
-cargo test --locked --features ballista
+cargo build --locked --bin csc
+cargo test --locked
 CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi
 # Smoke benchmark (issue 8): one synthetic year of Southampton through the debug build, figures
 # printed for the log; no timing is asserted. The release figures are in BENCHMARKS.md.

@@ -1,7 +1,7 @@
 //! Working days in England and Wales: weekdays that are not bank holidays
 //! (`reference/calendar/england_wales_bank_holidays.csv`, 2010–2030).
 //!
-//! Two counting conventions exist (kpi-definitions.md §3.2). DfE's published duration tables
+//! Two counting conventions exist (docs/definitions.md §3.2). DfE's published duration tables
 //! count *elapsed* working days — the working days after the start day up to and including the
 //! end day, so "started and finished the same day" is 0. The DfE CIN validator counts
 //! *inclusively* — the start day is day 1. Elapsed is the default everywhere; inclusive is
@@ -145,7 +145,7 @@ mod tests {
     fn elapsed_counting_matches_dfe_tables() {
         assert_eq!(wd("2022-03-11", "2022-03-11", Counting::Elapsed), 0, "same day");
         assert_eq!(wd("2022-03-11", "2022-03-14", Counting::Elapsed), 1, "Friday to Monday");
-        // kpi-definitions §3.2 worked example: Fri 11 Mar 2022 to Thu 31 Mar 2022 is 15
+        // docs/definitions.md §3.2 worked example: Fri 11 Mar 2022 to Thu 31 Mar 2022 is 15
         // weekdays counting both ends (validator), so 14 elapsed.
         assert_eq!(wd("2022-03-11", "2022-03-31", Counting::Elapsed), 14);
         assert_eq!(wd("2022-03-11", "2022-03-31", Counting::Inclusive), 15);

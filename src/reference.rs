@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn southampton_populations_match_dfe() {
-        // kpi-definitions §4.3: mid-2021 49,388; mid-2022 49,978; mid-2024 50,941.
+        // docs/definitions.md §4.3: mid-2021 49,388; mid-2022 49,978; mid-2024 50,941.
         let b = population_batch().unwrap();
         assert_eq!(population(&b, "852", 2021), Some(49_388));
         assert_eq!(population(&b, "852", 2022), Some(49_978));

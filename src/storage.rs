@@ -328,7 +328,7 @@ pub fn refuse_secrets_in_pipeline(text: &str) -> Result<()> {
         if SECRET_KEY_WORDS.iter().any(|w| name.contains(w)) || secret_value {
             return Err(Error::Config(format!(
                 "the pipeline file sets `{}` on line {}, which looks like a credential: storage credentials are read only from \
-                 the environment (AZURE_STORAGE_*, AWS_*, GOOGLE_*; see the README's object-store section); remove it from the file",
+                 the environment (AZURE_STORAGE_*, AWS_*, GOOGLE_*; see docs/operating.md, object stores); remove it from the file",
                 key.trim(),
                 i + 1
             )));

@@ -9,7 +9,7 @@
 --   pipeline file ([benchmarks] sn_model = "2021" (default) or "2025"; reference/dfe/
 --   New_Statistical_Neighbour_Groupings_April_2021.csv, sn_model_2025_wide.csv). sn_mean is the
 --   simple unweighted mean of the neighbours' values, as DfE's LAIT and the council's reports
---   compute it (kpi-definitions.md §4.5; Southampton 2020/21: S47 rate 263.3, referral rate
+--   compute it (docs/definitions.md §4.5; Southampton 2020/21: S47 rate 263.3, referral rate
 --   656.1); sn_median as DfE's CSC outcomes dashboard shows. Neighbours whose value is
 --   suppressed or missing are left out and counted in sn_suppressed.
 -- National rank: among LAs with a value that year, 1 = the lowest value (ties share a rank);

@@ -6,12 +6,12 @@
 --   years) and care leavers' activity and accommodation (whole-number percentages, as
 --   published; the cohort and outcome are the row's breakdown), as republished in the DfE CSC outcomes and enablers repository
 --   (data-raw/), Open Government Licence. time_period Y = the year ending 31 March Y.
--- Kinds of measure (kpi-definitions.md §1.1, §4.1):
+-- Kinds of measure (docs/definitions.md §1.1, §4.1):
 --   count   - the published count (LA counts are unrounded; England and regions to the nearest 10).
 --   percent - DfE's published percentage (1 d.p.), with the counts behind it.
 --   ratio   - a percentage DfE does not publish, computed as numerator / denominator x 100 from
 --             published counts (ICPCs within 15 working days = (0-10 + 11-15 days) / ICPCs;
---             S47 to ICPC = ICPCs / S47 enquiries), as kpi-definitions §4.1 does.
+--             S47 to ICPC = ICPCs / S47 enquiries), as docs/definitions.md §4.1 does.
 --   rate    - per 10,000 children aged 0-17: the published count / the ONS mid-year estimate for
 --             the mid-year BEFORE the year end (year ending 31 March Y uses mid-(Y-1)) x 10,000,
 --             from ref_population, as DfE does (§0.2; reproduces England CIN 2020/21 = 329.6 and

@@ -3,7 +3,7 @@
 -- publishes: adoption_a1_days | days | low | A1: average days from entering care to moving in with the adoptive family (3 years)
 -- publishes: adoption_a2_days | days | low | A2: average days from placement order to match with adopters (3 years)
 -- publishes: adoption_a10_days | days | low | A10: average days from entering care to moving in, adjusted for foster-carer adoptions (3 years)
--- Definition: kpi-definitions.md §1.3 A1, A2, A10 (DfE adoption scorecards). Children adopted
+-- Definition: docs/definitions.md §1.3 A1, A2, A10 (DfE adoption scorecards). Children adopted
 --   (ssd_permanence: an adoption order, perm_permanence_order_type mentioning adoption) in the
 --   3 years ending on D:
 --   A1: average days from entering care (clae_entered_care_date, else the first episode start)

@@ -9,7 +9,7 @@
 -- publishes: assessments_wd_46_50 | percent | low | Assessments completed in 46-50 working days (%)
 -- publishes: assessments_wd_51_60 | percent | low | Assessments completed in 51-60 working days (%)
 -- publishes: assessments_wd_61_plus | percent | low | Assessments completed in 61 or more working days (%)
--- Definition: DfE C2 duration bands (kpi-definitions.md §2.2): started and finished the same
+-- Definition: DfE C2 duration bands (docs/definitions.md §2.2): started and finished the same
 --   day, 1-10, 11-20, 21-30, 31-40, 41-45, 46-50, 51-60, 61+ working days (elapsed).
 -- Numerator: assessments completed in the period in the band. Denominator: all assessments
 --   completed in the period. Time basis: flow by authorisation date. value: percent (0-100).

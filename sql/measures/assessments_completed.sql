@@ -1,7 +1,7 @@
 -- measure: assessments_completed — Single (child and family) assessments completed
 -- sources: assessment
 -- publishes: assessments_completed | count | neutral | Single (child and family) assessments completed
--- Definition: kpi-definitions.md §1.2 S3; DfE C2 Assessments_completed. An assessment is
+-- Definition: docs/definitions.md §1.2 S3; DfE C2 Assessments_completed. An assessment is
 --   completed when it is authorised (AssessmentAuthorisationDate, N00160).
 -- Numerator: assessments whose cina_assessment_auth_date falls in the period (assessments, not
 --   children). Denominator: none. value = numerator. Time basis: flow by authorisation date.

@@ -1,7 +1,7 @@
 -- measure: assessments_median_wd — Median working days to complete an assessment
 -- sources: assessment
 -- publishes: assessments_median_wd | days | low | Median working days to complete an assessment
--- Definition: DfE C2 median duration (kpi-definitions.md §2.2), elapsed working days from
+-- Definition: DfE C2 median duration (docs/definitions.md §2.2), elapsed working days from
 --   start to authorisation. With an even number of assessments the median is the mean of the
 --   two middle values. Assessments with no start date or authorised before they started are
 --   left out.

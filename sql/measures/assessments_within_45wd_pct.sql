@@ -1,7 +1,7 @@
 -- measure: assessments_within_45wd_pct — Assessments completed within 45 working days (%)
 -- sources: assessment
 -- publishes: assessments_within_45wd_pct | percent | high | Assessments completed within 45 working days (%)
--- Definition: kpi-definitions.md §1.2 S4; statutory maximum 45 working days (Working Together).
+-- Definition: docs/definitions.md §1.2 S4; statutory maximum 45 working days (Working Together).
 --   Duration from assessment start (N00159) to authorisation (N00160) in elapsed working days,
 --   England and Wales bank holidays excluded, as DfE's C2 bands count it: "within" = the bands
 --   same day + 1-10 + ... + 41-45, i.e. duration_wd <= 45 (view assessment_duration).

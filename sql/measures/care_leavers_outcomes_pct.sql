@@ -6,7 +6,7 @@
 -- publishes: care_leavers_19_21_in_touch_pct | percent | high | Care leavers aged 19-21 in touch (%)
 -- publishes: care_leavers_19_21_eet_pct | percent | high | Care leavers aged 19-21 in education, employment or training (%)
 -- publishes: care_leavers_19_21_suitable_accommodation_pct | percent | high | Care leavers aged 19-21 in suitable accommodation (%)
--- Definition: kpi-definitions.md §1.2 S30-S32, §1.3 C13-C14; DfE care leavers (SSDA903 OC3).
+-- Definition: docs/definitions.md §1.2 S30-S32, §1.3 C13-C14; DfE care leavers (SSDA903 OC3).
 --   Cohort: care leavers (ssd_care_leavers) by age at D, 17-18 or 19-21, excluding those who
 --   died (in touch DIED) or returned home for 6+ months (RHOM), as DfE excludes them.
 --   In touch: YES. EET: activity F1/P1 (higher education), F2/P2 (other education), F4/P4

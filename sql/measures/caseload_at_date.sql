@@ -2,7 +2,7 @@
 -- sources: involvement
 -- publishes: caseload_per_worker_avg | average | low | Average caseload per social worker
 -- publishes: caseload_per_team_avg | average | low | Average caseload per team
--- Definition: kpi-definitions.md §1.2 S39 (council: average caseload); workforce measure, DfE
+-- Definition: docs/definitions.md §1.2 S39 (council: average caseload); workforce measure, DfE
 --   publishes caseloads in the children's social work workforce release (not reproduced here).
 --   A child is on a worker's caseload at D when an involvement (ssd_involvements) with that
 --   worker is open at D (start <= D, end null or > D).

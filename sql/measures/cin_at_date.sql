@@ -1,7 +1,7 @@
 -- measure: cin_at_date — Children in need at the period end
 -- sources: referral
 -- publishes: cin_at_date | count | neutral | Children in need at the period end
--- Definition: kpi-definitions.md §1.3 C1; DfE B1 At31_episodes. A child is in need from the
+-- Definition: docs/definitions.md §1.3 C1; DfE B1 At31_episodes. A child is in need from the
 --   referral that opens a CIN episode until the episode closes; CIN includes children on CIN
 --   plans, CP plans, looked after, disabled children, unborn children and young people 18+
 --   still supported (§0.3) — all included here.

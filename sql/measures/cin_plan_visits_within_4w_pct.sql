@@ -1,7 +1,7 @@
 -- measure: cin_plan_visits_within_4w_pct — Children on a CIN plan visited within 4 weeks (%)
 -- sources: cin_plan, cin_visit
 -- publishes: cin_plan_visits_within_4w_pct | percent | high | Children on a CIN plan visited within 4 weeks (%)
--- Definition: kpi-definitions.md §1.2 S19 (council report "CIN on a plan visited within 4
+-- Definition: docs/definitions.md §1.2 S19 (council report "CIN on a plan visited within 4
 --   weeks"); local standard, no national equivalent. A child counts when their latest CIN visit
 --   on or before D with the child seen (cinv_cin_visit_seen not 'N') was no more than 28 days
 --   before D.

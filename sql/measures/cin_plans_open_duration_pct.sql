@@ -2,7 +2,7 @@
 -- sources: cin_plan
 -- publishes: cin_plans_open_over_12m_pct | percent | low | Open CIN plans open more than 12 months (%)
 -- publishes: cin_plans_open_over_24m_pct | percent | low | Open CIN plans open more than 24 months (%)
--- Definition: kpi-definitions.md §1.2 S15 (council report: 42% / 27%); local measure. CIN plan
+-- Definition: docs/definitions.md §1.2 S15 (council report: 42% / 27%); local measure. CIN plan
 --   dates are collected from the 2022 census.
 -- Numerator: CIN plans open at D (start <= D, end null or > D) that started more than 12 (24)
 --   calendar months before D. Denominator: CIN plans open at D. value: percent (0-100).

@@ -1,7 +1,7 @@
 -- measure: cin_rate_per_10k — Children in need per 10,000 children aged 0-17
 -- depends: cin_at_date
 -- publishes: cin_rate_per_10k | rate_per_10k | neutral | Children in need per 10,000 children aged 0-17
--- Definition: kpi-definitions.md §1.3 C1; DfE B1 CIN rate (England 2020/21 = 329.6).
+-- Definition: docs/definitions.md §1.3 C1; DfE B1 CIN rate (England 2020/21 = 329.6).
 -- Numerator: children in need at the period end. Denominator: ONS mid-year 0-17 estimate for
 --   the mid-year before the financial year ends; the rate denominator stays 0-17 although
 --   unborn and 18+ children are counted (§0.3). value: per 10,000 (DfE rounds to 1 d.p.).

@@ -1,7 +1,7 @@
 -- measure: cla_3plus_placements_pct — Children looked after with 3 or more placements in the year (%)
 -- sources: cla_episode, cla_placement
 -- publishes: cla_3plus_placements_pct | percent | low | Children looked after with 3 or more placements in the year (%)
--- Definition: kpi-definitions.md §1.2 S34, §1.3 C10; DfE placement stability "3 or more
+-- Definition: docs/definitions.md §1.2 S34, §1.3 C10; DfE placement stability "3 or more
 --   placements during the year" (Southampton 2024: 18%). Cohort: children looked after at the
 --   period end (short breaks excluded). A placement counts when it overlaps the period (start
 --   <= period end and end null or >= period start). DfE's exact placement-counting rules are

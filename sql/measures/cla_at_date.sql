@@ -2,7 +2,7 @@
 -- sources: cla_episode
 -- publishes: cla_at_date | count | neutral | Children looked after at the period end
 -- publishes: cla_uasc_at_date | count | neutral | Unaccompanied asylum-seeking children looked after at the period end
--- Definition: kpi-definitions.md §1.2 S24, §1.3 C15; DfE "children looked after on 31 March".
+-- Definition: docs/definitions.md §1.2 S24, §1.3 C15; DfE "children looked after on 31 March".
 --   Children looked after only under an agreed series of short breaks (legal status V3/V4) are
 --   excluded; unaccompanied asylum-seeking children are included, and also counted on their own
 --   as cla_uasc_at_date (view cla_episode_in_care).

@@ -1,7 +1,7 @@
 -- measure: cla_ceased — Children who ceased to be looked after
 -- sources: cla_episode
 -- publishes: cla_ceased | count | neutral | Children who ceased to be looked after
--- Definition: kpi-definitions.md §1.3 C15: children ceasing to be looked after in the period,
+-- Definition: docs/definitions.md §1.3 C15: children ceasing to be looked after in the period,
 --   last occasion only — counted once. An episode ends the period of care unless its reason
 --   ceased is X1 (episode ends and a new one starts the same day); short breaks excluded.
 -- Numerator: distinct children with an episode ceasing in the period with a reason other than

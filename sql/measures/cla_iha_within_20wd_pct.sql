@@ -1,7 +1,7 @@
 -- measure: cla_iha_within_20wd_pct — Initial health assessments within 20 working days of entering care (%)
 -- sources: cla_episode, cla_health
 -- publishes: cla_iha_within_20wd_pct | percent | high | Initial health assessments within 20 working days of entering care (%)
--- Definition: kpi-definitions.md §1.2 S27 (council: 40%); statutory guidance "Promoting the
+-- Definition: docs/definitions.md §1.2 S27 (council: 40%); statutory guidance "Promoting the
 --   health and well-being of looked-after children" (2015). Children who started to be looked
 --   after in the period (reason S, short breaks excluded) whose initial health assessment
 --   (cla_health check type IHA / "Initial Health Assessment") is dated no more than 20 working

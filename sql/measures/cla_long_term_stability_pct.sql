@@ -1,7 +1,7 @@
 -- measure: cla_long_term_stability_pct — Long-term placement stability (%)
 -- sources: cla_episode, cla_placement
 -- publishes: cla_long_term_stability_pct | percent | high | Long-term placement stability (%)
--- Definition: kpi-definitions.md §1.3 C12 (former NI 63; DfE stability measures): children
+-- Definition: docs/definitions.md §1.3 C12 (former NI 63; DfE stability measures): children
 --   looked after at D aged under 16, looked after continuously for at least 2.5 years, who have
 --   lived in the same placement for at least 2 years (current placement started on or before
 --   D - 24 months). Southampton 2025: 63%. The adoption-placement special case of NI 63 is not

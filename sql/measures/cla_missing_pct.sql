@@ -1,7 +1,7 @@
 -- measure: cla_missing_pct — Children looked after who had a missing episode (%)
 -- sources: cla_episode, missing
 -- publishes: cla_missing_pct | percent | low | Children looked after who had a missing episode (%)
--- Definition: kpi-definitions.md §1.2 S26 (council report; whether DfE's figure is flow or
+-- Definition: docs/definitions.md §1.2 S26 (council report; whether DfE's figure is flow or
 --   snapshot is UNKNOWN, §5). Here, as DfE's "missing from care" tables are framed: children
 --   looked after at any time in the period (short breaks excluded) who had a missing episode
 --   (miss_missing_episode_type M / Missing; "away without authorisation" A is not counted)

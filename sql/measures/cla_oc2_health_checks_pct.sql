@@ -2,7 +2,7 @@
 -- sources: cla_episode, cla_health
 -- publishes: cla_oc2_health_assessment_pct | percent | high | Children looked after 12 months+ with an annual health assessment (%)
 -- publishes: cla_oc2_dental_check_pct | percent | high | Children looked after 12 months+ with a dental check (%)
--- Definition: kpi-definitions.md §1.2 S28, §1.3 C16; DfE CLA health outcomes (OC2 cohort:
+-- Definition: docs/definitions.md §1.2 S28, §1.3 C16; DfE CLA health outcomes (OC2 cohort:
 --   children looked after continuously for 12 months or more at 31 March). Cohort here: children
 --   looked after at D (short breaks excluded) whose current spell began on or before D - 12
 --   months (clae_entered_care_date, or the earliest start of their episodes in the spell).

@@ -1,7 +1,7 @@
 -- measure: cla_reviews_on_time_pct — Looked-after reviews held on time (%)
 -- sources: cla_review
 -- publishes: cla_reviews_on_time_pct | percent | high | Looked-after reviews held on time (%)
--- Definition: kpi-definitions.md §1.2 S29, §1.3 C18; Care Planning Regulations reg 33: first
+-- Definition: docs/definitions.md §1.2 S29, §1.3 C18; Care Planning Regulations reg 33: first
 --   review within 20 working days of becoming looked after, second within 3 months of the first,
 --   then at most 6-monthly. The extract records each review's due date, so a review is on time
 --   when it was held on or before clar_cla_review_due_date. Cancelled reviews

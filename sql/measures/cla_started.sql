@@ -1,7 +1,7 @@
 -- measure: cla_started — Children who started to be looked after
 -- sources: cla_episode
 -- publishes: cla_started | count | neutral | Children who started to be looked after
--- Definition: kpi-definitions.md §1.3 C15: children starting to be looked after in the period,
+-- Definition: docs/definitions.md §1.3 C15: children starting to be looked after in the period,
 --   first occasion only — a child starting twice in a period counts once. An episode starts a
 --   period of care when its reason for new episode is S (started to be looked after); short
 --   breaks excluded.

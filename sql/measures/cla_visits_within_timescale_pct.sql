@@ -1,7 +1,7 @@
 -- measure: cla_visits_within_timescale_pct — Children looked after visited within statutory timescales (%)
 -- sources: cla_episode, cla_visit
 -- publishes: cla_visits_within_timescale_pct | percent | high | Children looked after visited within statutory timescales (%)
--- Definition: kpi-definitions.md §1.2 S18; Care Planning Regulations 2010 reg 28: visits at
+-- Definition: docs/definitions.md §1.2 S18; Care Planning Regulations 2010 reg 28: visits at
 --   intervals of no more than 6 weeks in the first year of a placement; after that no more than
 --   3 months where the placement is intended to last until the child is 18 (here: long-term
 --   fostering, placement types U1 and U4), otherwise 6 weeks. A child counts when their latest

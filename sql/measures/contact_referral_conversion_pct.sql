@@ -1,7 +1,7 @@
 -- measure: contact_referral_conversion_pct — Contacts converting to referral (%)
 -- depends: contacts, referrals
 -- publishes: contact_referral_conversion_pct | percent | neutral | Contacts converting to referral (%)
--- Definition: kpi-definitions.md §1.2 S6 (council report "12-15%"); local measure, no DfE
+-- Definition: docs/definitions.md §1.2 S6 (council report "12-15%"); local measure, no DfE
 --   equivalent. SSD extracts do not link a contact to the referral it led to, so this is the
 --   period ratio: referrals in the period / contacts in the period x 100.
 -- Numerator: referrals in the period (measure `referrals`). Denominator: contacts in the period.

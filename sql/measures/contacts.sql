@@ -1,7 +1,7 @@
 -- measure: contacts — Number of contacts
 -- sources: contact
 -- publishes: contacts | count | neutral | Number of contacts
--- Definition: contacts received by children's social care (kpi-definitions.md §1.2 S5; Ofsted
+-- Definition: contacts received by children's social care (docs/definitions.md §1.2 S5; Ofsted
 --   Annex A List 1). Source: local measure in the council's monthly performance report
 --   (SEED-002 L5856); no DfE national equivalent.
 -- Numerator: ssd_contacts rows whose cont_contact_date falls in the period (contacts, not children).

@@ -1,7 +1,7 @@
 -- measure: cp_reviews_on_time_pct — Child protection review conferences held on time (%)
 -- sources: cp_review
 -- publishes: cp_reviews_on_time_pct | percent | high | Child protection review conferences held on time (%)
--- Definition: kpi-definitions.md §1.3 C17: review conferences within timescale (first within
+-- Definition: docs/definitions.md §1.3 C17: review conferences within timescale (first within
 --   3 months of the ICPC, then at most 6-monthly; Working Together as local procedures apply
 --   it). The extract records each review's due date, so a review is on time when it was held on
 --   or before its due date (cppr_cp_review_due). Not published nationally.

@@ -2,7 +2,7 @@
 -- sources: cp_plan, cp_visit
 -- publishes: cp_visited_within_10wd_pct | percent | high | Children on a CP plan seen within the last 10 working days (%)
 -- publishes: cp_visited_within_20wd_pct | percent | high | Children on a CP plan seen within the last 20 working days (%)
--- Definition: kpi-definitions.md §1.2 S17; Southampton local standard (SEED-002 L5657-5659),
+-- Definition: docs/definitions.md §1.2 S17; Southampton local standard (SEED-002 L5657-5659),
 --   no national statutory CP visit frequency. A child counts when their latest visit on or
 --   before D, with the child seen (cppv_cp_visit_seen not 'N'), was no more than 10 (20)
 --   working days before D (elapsed working days, England and Wales bank holidays excluded).

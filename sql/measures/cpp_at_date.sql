@@ -1,7 +1,7 @@
 -- measure: cpp_at_date — Children subject of a child protection plan at the period end
 -- sources: cp_plan
 -- publishes: cpp_at_date | count | neutral | Children subject of a child protection plan at the period end
--- Definition: kpi-definitions.md §1.2 S14 (children with an open CP plan at month end); DfE D5
+-- Definition: docs/definitions.md §1.2 S14 (children with an open CP plan at month end); DfE D5
 --   CPP_At31 for 31 March. Unborn children are included (§0.3).
 -- Numerator: distinct children (cppl_person_id) with a plan where start <= D and (end is null or
 --   end > D), D = period_end: the month end, 31 March for a financial year, or the as-at date

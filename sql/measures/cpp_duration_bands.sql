@@ -5,7 +5,7 @@
 -- publishes: cpp_duration_6m_1y_pct | percent | neutral | Open CP plans open 6 months to 1 year (%)
 -- publishes: cpp_duration_1y_2y_pct | percent | neutral | Open CP plans open 1 to 2 years (%)
 -- publishes: cpp_duration_2y_plus_pct | percent | low | Open CP plans open 2 years or more (%)
--- Definition: DfE D5 (kpi-definitions.md §1.2 S12-S13, §2.1): duration = D - plan start, in
+-- Definition: DfE D5 (docs/definitions.md §1.2 S12-S13, §2.1): duration = D - plan start, in
 --   calendar months (the boundary convention is UNKNOWN in DfE's text; calendar months as §2.1
 --   advises): 3 months or less; more than 3 months but <= 6; more than 6 months but < 1 year;
 --   1 year but < 2 years; 2 years or more. A plan exactly 2 years old at D is "2 years or more".

@@ -1,7 +1,7 @@
 -- measure: cpp_ended_2y_plus_pct — Child protection plans ended that lasted 2 years or more (%)
 -- sources: cp_plan
 -- publishes: cpp_ended_2y_plus_pct | percent | low | Child protection plans ended that lasted 2 years or more (%)
--- Definition: DfE D7 (former NI 64; kpi-definitions.md §0.7, §1.3): plans that ended in the
+-- Definition: DfE D7 (former NI 64; docs/definitions.md §0.7, §1.3): plans that ended in the
 --   period and had lasted 2 years or more, duration = plan end - plan start in calendar months
 --   (end >= start + 24 months). England 2024/25: 4.4%.
 -- Numerator: plans ended in the period lasting 2 years or more. Denominator: plans ended in the

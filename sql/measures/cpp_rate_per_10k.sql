@@ -1,7 +1,7 @@
 -- measure: cpp_rate_per_10k — Children on a child protection plan per 10,000 children aged 0-17
 -- depends: cpp_at_date
 -- publishes: cpp_rate_per_10k | rate_per_10k | neutral | Children on a child protection plan per 10,000 children aged 0-17
--- Definition: kpi-definitions.md §1.2 S14 and §1.3; DfE D5 CPP_At31 / ONS mid-year 0-17 x
+-- Definition: docs/definitions.md §1.2 S14 and §1.3; DfE D5 CPP_At31 / ONS mid-year 0-17 x
 --   10,000 (England 2020/21 = 42.4).
 -- Numerator: children on a plan at the period end (unborn included). Denominator: ONS mid-year
 --   0-17 estimate for the mid-year before the financial year ends. value: per 10,000.

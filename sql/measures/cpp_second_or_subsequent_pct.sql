@@ -2,7 +2,7 @@
 -- sources: cp_plan
 -- publishes: cpp_second_or_subsequent_pct | percent | low | CP plans starting that were a second or subsequent plan (%)
 -- publishes: cpp_second_within_2y_pct | percent | low | CP plans starting within 2 years of a previous plan (%)
--- Definition: DfE D3 (kpi-definitions.md §1.3): plans starting in the period for a child who had
+-- Definition: DfE D3 (docs/definitions.md §1.3): plans starting in the period for a child who had
 --   an earlier plan (started before this one), ever; and, as the "within 2 years" variant, whose
 --   earlier plan ended no more than 2 years (24 calendar months) before this one started.
 --   Earlier plans count only if they are in the extract (SSD keeps six years).

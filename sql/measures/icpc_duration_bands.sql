@@ -4,7 +4,7 @@
 -- publishes: icpc_wd_11_15 | percent | neutral | ICPCs held 11-15 working days after the S47 start (%)
 -- publishes: icpc_wd_16_20 | percent | low | ICPCs held 16-20 working days after the S47 start (%)
 -- publishes: icpc_wd_21_plus | percent | low | ICPCs held 21 or more working days after the S47 start (%)
--- Definition: DfE C4 duration bands 0-10, 11-15, 16-20, 21+ working days (kpi-definitions.md
+-- Definition: DfE C4 duration bands 0-10, 11-15, 16-20, 21+ working days (docs/definitions.md
 --   §2.2), elapsed counting, from the S47 actual start date to the ICPC date.
 -- Numerator: ICPCs in the period in the band. Denominator: all ICPCs in the period (those
 --   before their S47 or without one are in no band). value: percent (0-100).

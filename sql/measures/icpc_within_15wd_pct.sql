@@ -1,7 +1,7 @@
 -- measure: icpc_within_15wd_pct — ICPCs held within 15 working days of the S47 start (%)
 -- sources: s47_enquiry, icpc
 -- publishes: icpc_within_15wd_pct | percent | high | ICPCs held within 15 working days of the S47 start (%)
--- Definition: kpi-definitions.md §1.2 S11; DfE C4 buckets 0-10 + 11-15 over all ICPCs. Duration
+-- Definition: docs/definitions.md §1.2 S11; DfE C4 buckets 0-10 + 11-15 over all ICPCs. Duration
 --   from the actual start of the S47 enquiry to the ICPC in elapsed working days (England and
 --   Wales bank holidays excluded; view icpc_timeliness). ICPCs dated before their S47, or with
 --   no linked S47, are not within 15 days but stay in the denominator, as DfE counts them.

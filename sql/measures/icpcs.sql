@@ -1,7 +1,7 @@
 -- measure: icpcs — Initial child protection conferences held
 -- sources: icpc
 -- publishes: icpcs | count | neutral | Initial child protection conferences held
--- Definition: ICPCs by DateOfInitialCPC (N00110) (kpi-definitions.md §1.2 S10-S11); DfE C4
+-- Definition: ICPCs by DateOfInitialCPC (N00110) (docs/definitions.md §1.2 S10-S11); DfE C4
 --   ICPC count. Each conference counts, not children.
 -- Numerator: ICPCs whose icpc_icpc_date falls in the period. Denominator: none.
 -- value = numerator. Time basis: flow by conference date.

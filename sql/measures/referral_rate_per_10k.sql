@@ -1,7 +1,7 @@
 -- measure: referral_rate_per_10k — Referrals per 10,000 children aged 0-17
 -- depends: referrals
 -- publishes: referral_rate_per_10k | rate_per_10k | neutral | Referrals per 10,000 children aged 0-17
--- Definition: kpi-definitions.md §1.2 S8; DfE C1 referrals / ONS mid-year 0-17 x 10,000.
+-- Definition: docs/definitions.md §1.2 S8; DfE C1 referrals / ONS mid-year 0-17 x 10,000.
 -- Numerator: referrals in the period (measure `referrals`, episodes).
 -- Denominator: ONS mid-year estimate of children aged 0-17 for the mid-year before the financial
 --   year ends (period_population); a month uses its financial year's population, so monthly

@@ -2,7 +2,7 @@
 -- sources: referral
 -- publishes: referrals | count | neutral | Number of referrals
 -- Definition: referrals to children's social care, i.e. CIN episodes by CINreferralDate (N00100)
---   (kpi-definitions.md §1.2 S7). National equivalent: DfE CIN table C1 referral_count.
+--   (docs/definitions.md §1.2 S7). National equivalent: DfE CIN table C1 referral_count.
 -- Numerator: ssd_cin_episodes rows whose cine_referral_date falls in the period. DfE counts
 --   episodes, not children: a child referred twice counts twice (§0.6). Referrals ending in NFA
 --   are included, as in C1.

@@ -1,7 +1,7 @@
 -- measure: rereferral_12m_child_pct — Children re-referred within 12 months (%), child basis
 -- sources: referral
 -- publishes: rereferral_12m_child_pct | percent | low | Children re-referred within 12 months (%), child basis
--- Definition: DfE C1 rereferral_child_percent (kpi-definitions.md §1.2 S1): children referred in
+-- Definition: DfE C1 rereferral_child_percent (docs/definitions.md §1.2 S1): children referred in
 --   the period, counted once, of whom at least one referral in the period was a re-referral.
 -- Numerator: distinct children with a re-referral in the period. Denominator: distinct children
 --   referred in the period. Time basis: flow by referral date. value: percent (0-100).

@@ -1,7 +1,7 @@
 -- measure: rereferral_12m_pct — Re-referrals within 12 months (%), episode basis
 -- sources: referral
 -- publishes: rereferral_12m_pct | percent | low | Re-referrals within 12 months (%), episode basis
--- Definition: kpi-definitions.md §1.2 S1; DfE C1 rereferral_percent. A re-referral is a referral
+-- Definition: docs/definitions.md §1.2 S1; DfE C1 rereferral_percent. A re-referral is a referral
 --   of a child who had a previous referral within 12 months (view referral_rereferral).
 -- Numerator: referrals in the period that are re-referrals. Denominator: referrals in the period.
 -- Time basis: flow by referral date. value: percent (0-100).

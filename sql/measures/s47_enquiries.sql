@@ -1,7 +1,7 @@
 -- measure: s47_enquiries — Number of section 47 enquiries started
 -- sources: s47_enquiry
 -- publishes: s47_enquiries | count | neutral | Number of section 47 enquiries started
--- Definition: S47 enquiries by S47ActualStartDate (N00148) (kpi-definitions.md §1.2 S9).
+-- Definition: S47 enquiries by S47ActualStartDate (N00148) (docs/definitions.md §1.2 S9).
 --   National equivalent: DfE CIN table C4 Section47.
 -- Numerator: ssd_s47_enquiry rows whose s47e_s47_start_date falls in the period. Each enquiry
 --   counts separately, not children (LG Inform 3217; §0.6).

@@ -1,7 +1,7 @@
 -- measure: s47_rate_per_10k — Section 47 enquiries per 10,000 children aged 0-17
 -- depends: s47_enquiries
 -- publishes: s47_rate_per_10k | rate_per_10k | neutral | Section 47 enquiries per 10,000 children aged 0-17
--- Definition: kpi-definitions.md §1.2 S9 (seed: 413 in 2019/20 and 320 in 2020/21 on
+-- Definition: docs/definitions.md §1.2 S9 (seed: 413 in 2019/20 and 320 in 2020/21 on
 --   pre-revision populations); DfE C4 Section47 / ONS mid-year 0-17 x 10,000.
 -- Numerator: S47 enquiries started in the period (measure `s47_enquiries`, episodes).
 -- Denominator: ONS mid-year 0-17 estimate for the mid-year before the financial year ends

@@ -1,7 +1,7 @@
 -- measure: s47_to_icpc_pct — S47 enquiries progressing to an ICPC (%)
 -- depends: s47_enquiries, icpcs
 -- publishes: s47_to_icpc_pct | percent | neutral | S47 enquiries progressing to an ICPC (%)
--- Definition: kpi-definitions.md §1.2 S10 (council target 37%). DfE's indicator is simply ICPCs
+-- Definition: docs/definitions.md §1.2 S10 (council target 37%). DfE's indicator is simply ICPCs
 --   in the year / S47 enquiries in the year, not cohort-linked (CSC outcomes dashboard,
 --   read_s47_to_ICPC_data).
 -- Numerator: ICPCs in the period. Denominator: S47 enquiries started in the period.

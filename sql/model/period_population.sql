@@ -1,4 +1,4 @@
--- Population base of each reporting period (kpi-definitions.md §0.2 and §1.1).
+-- Population base of each reporting period (docs/definitions.md §0.2 and §1.1).
 -- Rates use the ONS mid-year estimate of children aged 0-17 for the mid-year BEFORE the year
 -- end: a financial year ending 31 March Y uses mid-(Y-1) (dim_period.population_year); a month
 -- uses the population of its financial year. Source: DfE CSC outcomes and enablers dashboard,

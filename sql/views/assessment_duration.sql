@@ -1,6 +1,6 @@
 -- assessment_duration: completed (authorised) single assessments with their duration in
 -- working days from assessment start (N00159) to authorisation (N00160), counted as DfE's C2
--- tables count: elapsed working days, same day = 0 (kpi-definitions.md §1.2 S4, §2.2, §3.2).
+-- tables count: elapsed working days, same day = 0 (docs/definitions.md §1.2 S4, §2.2, §3.2).
 -- duration_band uses the C2 bands. Assessments authorised before they started keep a negative
 -- duration and band 'invalid' so they stay visible.
 SELECT a.cina_assessment_id,

@@ -1,7 +1,7 @@
 -- cla_episode_in_care: looked-after episodes that count as "looked after" for DfE's CLA
 -- figures, with the child's UASC status. DfE excludes children looked after only under an
 -- agreed series of short-term placements (short breaks; legal status V3 or V4) from CLA counts,
--- rates, stability and care-leaver figures (kpi-definitions.md §0.4). An episode is a short
+-- rates, stability and care-leaver figures (docs/definitions.md §0.4). An episode is a short
 -- break when the legal status in force on its start date is V3 or V4. UASC are included and
 -- flagged (is_uasc: the child has an immigration status 'UASC' recorded at any time).
 WITH episode_status AS (

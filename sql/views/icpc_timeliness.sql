@@ -1,6 +1,6 @@
 -- icpc_timeliness: every initial child protection conference with the working days from the
 -- actual start of the S47 enquiry it followed (N00148) to the conference (N00110), elapsed as
--- DfE's C4 table counts them (kpi-definitions.md §1.2 S11, §2.2). duration_band: C4 bands
+-- DfE's C4 table counts them (docs/definitions.md §1.2 S11, §2.2). duration_band: C4 bands
 -- 0_10, 11_15, 16_20, 21_plus; 'no_s47' when the conference has no linked S47 start date and
 -- 'before_s47' when it is dated before the S47 started — both are excluded from the duration
 -- split but stay in the ICPC total (LG Inform 3217).

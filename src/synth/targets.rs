@@ -434,7 +434,7 @@ mod tests {
         assert_eq!(y.cpp_subsequent_pct.value, 29.3);
         assert_eq!(y.cla_at31.value, 489.0);
         assert_eq!(y.contacts.value, 5.0 * 3094.0);
-        // 2019/20 ICPCs within 15 working days: (76 + 314) / 703 = 55.5 % (kpi-definitions S11).
+        // 2019/20 ICPCs within 15 working days: (76 + 314) / 703 = 55.5 % (docs/definitions.md S11).
         assert!((t.year(2020).icpc_15wd_pct.value - 55.48).abs() < 0.01);
     }
 

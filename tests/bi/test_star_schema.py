@@ -5,7 +5,7 @@ numbers, no dictionary encoding).
 Expected numbers: the demo's hand-worked FY2021-22 answers (demo/EXPECTED.md: 19 referrals,
 19 / 49,388 x 10,000 = 3.8471 per 10k), and DfE's published figures for Southampton 2020/21
 (4,092 referrals / 49,737 children x 10,000 = 822.7; statistical-neighbour mean 656.1,
-kpi-definitions.md §4.4).
+docs/definitions.md §4.4).
 """
 import duckdb
 import pyarrow as pa

@@ -1,6 +1,6 @@
 //! The BI marts: benchmarks against DfE's published figures, RAG against pipeline-file targets,
 //! and the star-schema dimensions, checked on the demo warehouse against figures DfE publishes
-//! and kpi-definitions.md §4 works out, and against hand-worked demo answers.
+//! and docs/definitions.md §4 works out, and against hand-worked demo answers.
 
 use std::path::Path;
 
@@ -55,7 +55,7 @@ async fn benchmarks_reproduce_dfe_published_rates_and_the_neighbour_means() {
     let wh = dir.path().join("warehouse");
 
     // England, 2020/21, recomputed from DfE's published counts and the ONS mid-2020 population
-    // 11,787,794 (kpi-definitions §4.1), matching the rates DfE itself publishes:
+    // 11,787,794 (docs/definitions.md §4.1), matching the rates DfE itself publishes:
     // CIN 388,490 / 11,787,794 x 10,000 = 329.57 -> 329.6; CP plans 50,010 -> 42.43 -> 42.4.
     assert_eq!(round1(benchmark(&wh, "cin_rate_per_10k", "2020-21").await.5), 329.6);
     assert_eq!(round1(benchmark(&wh, "cpp_rate_per_10k", "2020-21").await.5), 42.4);
@@ -98,7 +98,7 @@ async fn benchmarks_reproduce_dfe_published_rates_and_the_neighbour_means() {
     let b = marts(&wh, "SELECT count(DISTINCT measure_id), count(DISTINCT financial_year), count(*) FROM benchmarks").await;
     assert_eq!((int(&b, 0), int(&b, 1)), (Some(35), Some(13)));
 
-    // Placement stability and care leavers, Southampton as published (kpi-definitions §4.2):
+    // Placement stability and care leavers, Southampton as published (docs/definitions.md §4.2):
     // 3+ placements in 2023-24 18 % (90 of 489), same carer 2+ years 61 % (116 of 191);
     // care leavers 2024-25 in education, employment or training 60 % (17-18) and 55 % (19-21),
     // in suitable accommodation 84 % and 80 %.

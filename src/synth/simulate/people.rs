@@ -176,7 +176,7 @@ pub const NEEDS: &[(&str, f64)] = &[("N1", 58.0), ("N2", 5.0), ("N3", 3.0), ("N4
 pub const CATEGORIES: &[(&str, f64)] = &[("NEG", 50.0), ("EMO", 36.0), ("PHY", 7.0), ("SAB", 4.0), ("MUL", 3.0)];
 
 /// Working days from the start of a single assessment to its authorisation: about 86 % within
-/// 45 (England 2024-25, kpi-definitions §4.2), median in the low thirties.
+/// 45 (England 2024-25, docs/definitions.md §4.2), median in the low thirties.
 pub fn assessment_working_days(rng: &mut ChaCha8Rng) -> i64 {
     let band = pick(rng, &[((0, 0), 2.0), ((1, 10), 12.0), ((11, 20), 17.0), ((21, 30), 16.0), ((31, 40), 20.0), ((41, 45), 19.0), ((46, 50), 6.0), ((51, 60), 5.0), ((61, 90), 3.0)]);
     rng.random_range(band.0..=band.1)
