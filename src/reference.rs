@@ -12,6 +12,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
 use crate::{Error, Result};
 
+pub mod postcodes;
+
 /// ONS mid-year estimates of children aged 0–17, 2012–2024, as republished by DfE in the CSC
 /// outcomes and enablers dashboard (`data-raw/ons_mid-year_population_estimates_2012_to_2024.csv`,
 /// Open Government Licence). Census-2021-based, with DfE's 2025 revision of mid-2022 and mid-2023.
