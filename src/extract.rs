@@ -23,7 +23,7 @@ pub enum InputFormat {
     Ssd,
     /// DfE Children in Need census returns (XML), one or more years.
     Cin,
-    /// SSDA903 children-looked-after returns (CSVs), one or more years.
+    /// SSDA903 children-looked-after returns (CSVs or XML), one or more years.
     Ssda903,
     /// Ofsted Annex A workbooks.
     #[value(name = "annex-a")]
@@ -41,7 +41,7 @@ impl InputFormat {
             (InputFormat::Auto, _)
                 | (InputFormat::Ssd, FileKind::Ssd { .. })
                 | (InputFormat::Cin, FileKind::CinCensus)
-                | (InputFormat::Ssda903, FileKind::Ssda903 { .. })
+                | (InputFormat::Ssda903, FileKind::Ssda903 { .. } | FileKind::Ssda903Xml)
                 | (InputFormat::AnnexA, FileKind::AnnexA { .. })
                 | (InputFormat::Vendor, FileKind::Vendor { .. })
         )
@@ -63,6 +63,8 @@ pub enum FileKind {
     CinCensus,
     /// One file of an SSDA903 children-looked-after return (`episodes`, `header`, …).
     Ssda903 { file: String },
+    /// A whole SSDA903 return in its XML form (`EXPSSDA903`).
+    Ssda903Xml,
 }
 
 impl FileKind {
@@ -74,6 +76,7 @@ impl FileKind {
             FileKind::Vendor { mapping } => format!("vendor:{mapping}"),
             FileKind::CinCensus => "cin_census".to_string(),
             FileKind::Ssda903 { file } => format!("ssda903:{file}"),
+            FileKind::Ssda903Xml => "ssda903:xml".to_string(),
         }
     }
 }

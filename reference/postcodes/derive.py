@@ -31,6 +31,9 @@ def postcodes(folder):
 
 def main(pc_folder, authorities_json):
     upper = {r["LTLA21CD"]: r["UTLA21CD"] for r in json.load(open(authorities_json))}
+    # Barnsley and Sheffield were given new codes in 2024 (a boundary change); DfE still
+    # publishes them under the old ones, which the rest of csc's reference data uses.
+    upper.update({"E08000038": "E08000016", "E08000039": "E08000019"})
 
     def upper_tier(lad):
         # Districts of two-tier counties map to their county; unitaries, metropolitan and London
@@ -69,11 +72,6 @@ def main(pc_folder, authorities_json):
         for r in csv.DictReader(f):
             if r["geographic_level"] == "Local authority" and r["new_la_code"]:
                 names[r["new_la_code"]] = (r["old_la_code"], r["la_name"])
-    # Barnsley and Sheffield were given new codes in 2024 (a boundary change); DfE's file still
-    # uses the old ones.
-    for new, old in (("E08000038", "E08000016"), ("E08000039", "E08000019")):
-        if old in names:
-            names[new] = names[old]
     with open(os.path.join(HERE, "upper_tier_las.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["gss_code", "dfe_la_code", "name"])

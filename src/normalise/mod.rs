@@ -75,8 +75,9 @@ struct FileOutput {
     issues: Vec<Issue>,
     /// For a CIN census return: what its header says, for merging several years.
     cin: Option<cin_xml::Return>,
-    /// For an SSDA903 file: its rows, loaded once every year's files have been read.
-    ssda903: Option<ssda903::ReturnFile>,
+    /// For an SSDA903 file (or each file an XML return holds): its rows, loaded once every
+    /// year's files have been read.
+    ssda903: Vec<ssda903::ReturnFile>,
 }
 
 /// Reads one file with the reader for its format.
@@ -84,13 +85,14 @@ fn read_file(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Resul
     let mut sink = Sink::new(tables);
     let mut issues = Vec::new();
     let mut cin = None;
-    let mut ssda903 = None;
+    let mut ssda903 = Vec::new();
     match &file.kind {
         Some(FileKind::Ssd { table }) => ssd::read(file, table, &mut sink, codes, &mut issues),
         Some(FileKind::AnnexA { .. }) => annex_a::read(file, tables, &mut sink, codes, &mut issues),
         Some(FileKind::Vendor { mapping }) => vendor::read(file, mapping, tables, &mut sink, codes, &mut issues),
         Some(FileKind::CinCensus) => cin = cin_xml::read(file, &mut sink, codes, &mut issues),
-        Some(FileKind::Ssda903 { file: name }) => ssda903 = ssda903::read(file, name, &mut issues),
+        Some(FileKind::Ssda903 { file: name }) => ssda903.extend(ssda903::read(file, name, &mut issues)),
+        Some(FileKind::Ssda903Xml) => ssda903 = ssda903::read_xml(file, &mut issues),
         None => {}
     }
     crate::failpoint::hit("normalise.file");
@@ -105,6 +107,9 @@ pub fn recognise(bytes: &[u8], tables: &[TableSpec]) -> Option<FileKind> {
     }
     if cin_xml::recognise(bytes) {
         return Some(FileKind::CinCensus);
+    }
+    if ssda903::xml::recognise(bytes) {
+        return Some(FileKind::Ssda903Xml);
     }
     let (text, _) = decode_lossy_head(&bytes[..bytes.len().min(64 * 1024)]);
     let first_line = text.lines().next()?;
@@ -159,8 +164,8 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
     cin_xml::history::merge_returns(returns, tables, &mut history_issues)?;
     // Several years' SSDA903 returns: the latest version of each record, episodes repaired
     // across years.
-    let ssda903_rows: Vec<usize> = outputs.iter().map(|o| o.ssda903.as_ref().map_or(0, |r| r.rows.len())).collect();
-    let ssda903_returns: Vec<ssda903::ReturnFile> = outputs.iter_mut().filter_map(|o| o.ssda903.take()).collect();
+    let ssda903_rows: Vec<usize> = outputs.iter().map(|o| o.ssda903.iter().map(|r| r.rows.len()).sum()).collect();
+    let ssda903_returns: Vec<ssda903::ReturnFile> = outputs.iter_mut().flat_map(|o| std::mem::take(&mut o.ssda903)).collect();
     let ssda903_parts = ssda903::assemble(tables, ssda903_returns, codes, &mut history_issues)?;
     let mut parts_by_table: Vec<Vec<TablePart>> = tables.iter().map(|_| Vec::new()).collect();
     let mut rows_by_file = Vec::with_capacity(files.len());

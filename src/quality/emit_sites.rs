@@ -298,6 +298,8 @@ const HELPERS: &[(&[&str], &str, usize, SeverityArg)] = &[
         1,
         SeverityArg::At(0),
     ),
+    // SSDA903 XML reader: `issue(table, node, code, severity, message, action)`.
+    (&["issue"], "src/normalise/ssda903/xml.rs", 2, SeverityArg::At(3)),
     // CIN census plausibility rules: `warn(ctx, node, table, code, message)`.
     (
         &["warn"],
@@ -331,6 +333,12 @@ const FORWARDERS: &[(&str, &str, &str, Feed)] = &[
     (
         "src/normalise/cin_xml/rules.rs",
         "issue",
+        "code",
+        Feed::Helper,
+    ),
+    (
+        "src/normalise/ssda903/xml.rs",
+        "Issue::new",
         "code",
         Feed::Helper,
     ),

@@ -15,6 +15,7 @@ mod memory;
 mod operations;
 mod slt;
 mod ssda903;
+mod ssda903_xml;
 mod synth;
 mod vendor;
 

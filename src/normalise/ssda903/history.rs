@@ -142,6 +142,18 @@ fn year_text(y: Option<i32>) -> String {
     y.map_or("undated".to_string(), |y| y.to_string())
 }
 
+/// `PL_DISTANCE` of the episode starting a placement, with the column it came from: the
+/// return's own when it carries one, else miles between HOME_POST and PL_POST as DfE's
+/// validator derives it ([`crate::reference::postcodes`]); `None` when neither is known.
+fn distance(row: &Row) -> Option<(String, &'static str)> {
+    let given = row.value("PL_DISTANCE");
+    if !given.is_empty() {
+        return Some((given.to_string(), "PL_DISTANCE"));
+    }
+    let miles = crate::reference::postcodes::postcodes().distance_miles(row.value("HOME_POST"), row.value("PL_POST"))?;
+    Some((miles.to_string(), "PL_POST"))
+}
+
 /// The issue recording one repair.
 fn repair_issue(r: &Repair, rows: &[Row]) -> Issue {
     let row = &rows[r.source];
@@ -280,6 +292,7 @@ fn load_child(ctx: &Ctx, child: &str, episodes: Vec<Episode>, rows: &[Row], sink
                 None
             };
             let urn_cell = row.cell("URN").filter(|c| !urn(c.raw.trim()).is_empty());
+            let distance = distance(row);
             let mut p = Cells::new(ctx.spec("cla_placement"));
             p.set("clap_cla_placement_id", Some(derived(&placement_id, decom, "DECOM")))
                 .set("clap_cla_placement_start_date", Some(derived(&start_text, decom, "DECOM")))
@@ -288,6 +301,7 @@ fn load_child(ctx: &Ctx, child: &str, episodes: Vec<Episode>, rows: &[Row], sink
                 .set("clap_cla_id", Some(derived(&cla_id, decom, "DECOM")))
                 .set("clap_cla_placement_provider", row.cell("PLACE_PROVIDER"))
                 .set("clap_cla_placement_postcode", row.cell("PL_POST"))
+                .set("clap_cla_placement_distance", distance.as_ref().map(|(text, from)| derived(text, row.cell(from), from)))
                 .set("clap_cla_placement_end_date", end.as_deref().map(|t| derived(t, last_row.cell("DEC"), "DEC")))
                 .set(
                     "clap_cla_placement_change_reason",

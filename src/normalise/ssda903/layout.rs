@@ -21,6 +21,9 @@ pub struct Column {
     pub required: bool,
     /// The year-versioned code list in `codes.csv` its values are translated with, if any.
     pub codes: Option<String>,
+    /// Whether a file may lack the column without remark (fields the DfE validator derives,
+    /// which some exports carry).
+    pub optional: bool,
 }
 
 /// One SSDA903 file (`episodes`, `header`, …) and its columns in DfE's order.
@@ -88,6 +91,7 @@ impl Layout {
                 recognise: field(2) == "1",
                 required: field(3) == "1",
                 codes: Some(field(4)).filter(|c| !c.is_empty()),
+                optional: field(5) == "1",
             };
             match specs.iter_mut().find(|f| f.name == field(0)) {
                 Some(f) => f.columns.push(column),
@@ -203,7 +207,8 @@ mod tests {
                 "placed_for_adoption",
                 "prev_perm",
                 "missing",
-                "sw_episodes"
+                "sw_episodes",
+                "dolo"
             ]
         );
         assert!(l.files.iter().all(|f| f.columns.iter().any(|c| c.recognise && c.name == "CHILD")));

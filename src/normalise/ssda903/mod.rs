@@ -36,6 +36,7 @@
 pub mod layout;
 pub mod repair;
 pub mod returns;
+pub mod xml;
 pub mod year;
 
 mod history;
@@ -78,14 +79,20 @@ pub fn core_table(file: &str) -> Option<&'static str> {
         "ad1" | "placed_for_adoption" => "permanence",
         "missing" => "missing",
         "sw_episodes" => "involvement",
+        "dolo" => "deprivation_of_liberty",
         _ => return None,
     })
 }
 
-/// Reads one SSDA903 file's rows; they are typed and loaded by [`assemble`] once every file of
-/// the run has been read.
+/// Reads one SSDA903 CSV file's rows; they are typed and loaded by [`assemble`] once every file
+/// of the run has been read.
 pub fn read(file: &InputFile, file_name: &str, issues: &mut Vec<Issue>) -> Option<ReturnFile> {
     returns::read(file, file_name, core_table(file_name), issues)
+}
+
+/// Reads one SSDA903 return in XML into the rows of each file it holds ([`xml`]).
+pub fn read_xml(file: &InputFile, issues: &mut Vec<Issue>) -> Vec<ReturnFile> {
+    xml::read(file, issues)
 }
 
 /// The cross-file step: combines every SSDA903 file of the run (in input order) into the core
@@ -110,6 +117,7 @@ pub fn assemble(tables: &[TableSpec], mut returns: Vec<ReturnFile>, codes: &Code
     tables::permanence(&ctx, &of("ad1"), &of("placed_for_adoption"), &histories, &mut sink, issues);
     tables::missing(&ctx, &of("missing"), &mut sink, issues);
     tables::social_workers(&ctx, &of("sw_episodes"), &mut sink, issues);
+    tables::deprivation_of_liberty(&ctx, &of("dolo"), &mut sink, issues);
     for r in &returns {
         tables::note_unloaded(r, issues);
     }

@@ -36,8 +36,12 @@ pub struct ReturnFile {
     pub la_column: Option<usize>,
     /// The collection year the file's path names.
     pub path_year: Option<i32>,
-    /// Data rows with their spreadsheet row numbers.
+    /// Data rows with their spreadsheet row numbers (for the XML form, the line each record's
+    /// element starts on).
     pub rows: Vec<(i64, StringRecord)>,
+    /// Whether the rows came from the XML form: `header` then holds each column's element path,
+    /// and issues name it rather than a spreadsheet column.
+    pub xml: bool,
 }
 
 /// One row of a return.
@@ -55,7 +59,7 @@ impl<'a> Row<'a> {
         Some(SourceCell {
             raw: self.record.get(p).unwrap_or(""),
             header: &self.file.header[p],
-            position: Some(p),
+            position: (!self.file.xml).then_some(p),
         })
     }
 
@@ -120,7 +124,7 @@ pub fn read(file: &InputFile, file_name: &str, table: Option<&str>, issues: &mut
             let names: Vec<String> = header.iter().map(|h| layout().canonical(h)).collect();
             let positions: Vec<Option<usize>> = spec.columns.iter().map(|c| names.iter().position(|n| *n == c.name)).collect();
             for (c, p) in spec.columns.iter().zip(&positions) {
-                if p.is_none() {
+                if p.is_none() && !c.optional {
                     issues.push(at(Issue::new(
                         Severity::Warning,
                         STAGE,
@@ -171,6 +175,7 @@ pub fn read(file: &InputFile, file_name: &str, table: Option<&str>, issues: &mut
                 la_column,
                 path_year,
                 rows: Vec::new(),
+                xml: false,
             });
             Some(())
         },
@@ -185,9 +190,10 @@ pub fn read(file: &InputFile, file_name: &str, table: Option<&str>, issues: &mut
 }
 
 /// Checks one row against what DfE's guidance requires of it.
-fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: Option<&str>, issues: &mut Vec<Issue>) {
+pub(super) fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: Option<&str>, issues: &mut Vec<Issue>) {
     let at = |p: usize, i: Issue| {
-        let i = i.file(&f.path).row(row).column(&f.header[p], p).value(record.get(p).unwrap_or(""));
+        let i = i.file(&f.path).row(row);
+        let i = if f.xml { i.column_named(&f.header[p]) } else { i.column(&f.header[p], p) }.value(record.get(p).unwrap_or(""));
         match table {
             Some(t) => i.table(t),
             None => i,

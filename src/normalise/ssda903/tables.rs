@@ -362,10 +362,27 @@ pub fn social_workers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues:
     }
 }
 
+/// dolo → deprivation_of_liberty: each order or authorisation depriving a looked-after child of
+/// their liberty.
+pub fn deprivation_of_liberty(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
+    let spec = ctx.spec("deprivation_of_liberty");
+    for row in latest(files, "deprivation_of_liberty", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "DOLO_START")))) {
+        let id = super::key(&ctx.child_id(row.value("CHILD")).unwrap_or_default(), "dolo", &[&date_key(&row, "DOLO_START")]);
+        let start = row.cell("DOLO_START");
+        let mut cells = Cells::new(spec);
+        cells
+            .set("dolo_dol_id", Some(derived(&id, start, "DOLO_START")))
+            .set("dolo_person_id", row.cell("CHILD"))
+            .set("dolo_start_date", start)
+            .set("dolo_end_date", row.cell("DOLO_END"));
+        cells.push(&row.origin(), sink, ctx.codes, issues);
+    }
+}
+
 /// The columns of each file no core table holds (recorded once per file).
 const UNLOADED: &[(&str, &[&str])] = &[
     ("header", &["MC_DOB"]),
-    ("episodes", &["HOME_POST"]),
+    ("episodes", &["HOME_POST", "PL_LA", "PL_LOCATION"]),
     ("uasc", &["SEX", "DOB"]),
     ("oc2", &["SDQ_SCORE", "SDQ_REASON", "CONVICTED", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]),
     ("reviews", &["DOB"]),
@@ -374,6 +391,7 @@ const UNLOADED: &[(&str, &[&str])] = &[
     ("placed_for_adoption", &["DOB"]),
     ("missing", &["DOB"]),
     ("sw_episodes", &["DOB"]),
+    ("dolo", &["DOB"]),
 ];
 
 /// Records what a file holds that the core tables do not: some columns, or (prev_perm) the
@@ -385,7 +403,8 @@ pub fn note_unloaded(r: &ReturnFile, issues: &mut Vec<Issue>) {
         return;
     }
     let Some((_, columns)) = UNLOADED.iter().find(|(f, _)| *f == r.spec.name) else { return };
-    let present: Vec<&str> = columns.iter().copied().filter(|c| r.positions[r.spec.index(c)].is_some()).collect();
+    // An XML return has every column; only those some element filled are reported.
+    let present: Vec<&str> = columns.iter().copied().filter(|c| r.positions[r.spec.index(c)].is_some() && (!r.xml || r.rows().any(|row| !row.value(c).is_empty()))).collect();
     if present.is_empty() {
         return;
     }
