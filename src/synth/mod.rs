@@ -25,6 +25,7 @@ pub mod returns;
 pub mod simulate;
 pub mod targets;
 pub mod write_903;
+pub mod write_903_xml;
 pub mod write_annex_a;
 pub mod write_cin;
 pub mod write_ssd;
@@ -48,6 +49,8 @@ pub enum Format {
     Cin,
     /// SSDA903 CSVs per collection year (`DIR/ssda903/<YYYY>/`).
     Ssda903,
+    /// SSDA903 returns as XML per collection year (`DIR/ssda903_xml/ssda903_<YYYY>.xml`).
+    Ssda903Xml,
     /// Ofsted Annex A workbook as at `--annex-a-as-at` or `--to` (`DIR/annex_a/annex_a_<date>.xlsx`).
     AnnexA,
 }
@@ -148,6 +151,9 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     }
     if cfg.formats.contains(&Format::Ssda903) {
         files.extend(in_dir("ssda903", write_903::write(&source, &years, &out.join("ssda903"))?));
+    }
+    if cfg.formats.contains(&Format::Ssda903Xml) {
+        files.extend(in_dir("ssda903_xml", write_903_xml::write(&source, &years, &out.join("ssda903_xml"))?));
     }
     if cfg.formats.contains(&Format::AnnexA) {
         let as_at = cfg.annex_a_as_at.unwrap_or(cfg.to);

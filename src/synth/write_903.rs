@@ -141,7 +141,24 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     Error::Io { context: format!("writing {}", path.display()), source: e.into() }
 }
 
-fn child(src: &Source, year: Year, person: &Person, w: &mut Writers) -> std::result::Result<(), csv::Error> {
+/// One collection year's return in memory: each of [`FILES`]' rows (without the header row), in
+/// the order they are written; for the XML form.
+pub fn year_rows(src: &Source, y: i32) -> std::result::Result<Vec<Vec<csv::StringRecord>>, csv::Error> {
+    let mut writers: Vec<csv::Writer<Vec<u8>>> = FILES.iter().map(|_| csv::Writer::from_writer(Vec::new())).collect();
+    let year = Year::new(y);
+    for person in &src.ssd.persons {
+        child(src, year, person, &mut writers)?;
+    }
+    writers
+        .into_iter()
+        .map(|w| {
+            let bytes = w.into_inner().map_err(|e| e.into_error())?;
+            csv::ReaderBuilder::new().has_headers(false).from_reader(bytes.as_slice()).records().collect()
+        })
+        .collect()
+}
+
+fn child<W: std::io::Write>(src: &Source, year: Year, person: &Person, w: &mut [csv::Writer<W>]) -> std::result::Result<(), csv::Error> {
     let Some(dob) = person.dob else { return Ok(()) };
     if dob > year.end {
         return Ok(());

@@ -165,3 +165,92 @@ fn a_deprivation_of_liberty_file_reaches_its_core_table() {
     let bad = issues.iter().find(|i| i.code == "invalid_date").unwrap();
     assert_eq!((bad.row, bad.column_letter.as_deref()), (Some(4), Some("D")));
 }
+
+/// The element names of the XML form, from the reference data: (block, parent) and, per block,
+/// its elements.
+fn xml_structure() -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let read = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/formats/ssda903").join(name);
+        let mut r = csv::Reader::from_path(path).unwrap();
+        r.records().map(|r| r.unwrap()).map(|r| (r.get(0).unwrap().to_string(), r.get(1).unwrap().to_string())).collect::<Vec<_>>()
+    };
+    (read("xml_blocks.csv"), read("xml_elements.csv"))
+}
+
+/// Checks one XML return against the form's structure: root EXPSSDA903 holding only CHILDs, each
+/// a HEADER first then EPISODEs; every block at its parent and every leaf in its block. Returns
+/// the number of children.
+fn check_structure(xml: &str) -> usize {
+    use quick_xml::events::Event;
+    let (blocks, elements) = xml_structure();
+    let is_block = |name: &str, parent: &str| blocks.iter().any(|(b, p)| b == name && p == parent);
+    let is_leaf = |name: &str, block: &str| elements.iter().any(|(b, e)| b == block && e == name);
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut path: Vec<String> = Vec::new();
+    let (mut children, mut first_in_child) = (0, false);
+    loop {
+        let (name, empty) = match reader.read_event().unwrap() {
+            Event::Start(e) => (e.local_name().as_ref().to_string(), false),
+            Event::Empty(e) => (e.local_name().as_ref().to_string(), true),
+            Event::End(_) => {
+                path.pop();
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let parent = path.last().cloned().unwrap_or_default();
+        match path.len() {
+            0 => assert_eq!(name, "EXPSSDA903"),
+            1 => {
+                assert_eq!(name, "CHILD");
+                children += 1;
+                first_in_child = true;
+            }
+            2 => {
+                assert!(is_block(&name, "CHILD"), "{name} in CHILD");
+                assert_eq!(first_in_child, name == "HEADER", "HEADER comes first, once");
+                first_in_child = false;
+            }
+            3 if parent == "HEADER" => assert!(is_leaf(&name, "HEADER") || is_block(&name, "HEADER"), "{name} in HEADER"),
+            _ => assert!(is_leaf(&name, &parent), "{name} in {parent}"),
+        }
+        if !empty {
+            path.push(name);
+        }
+    }
+    children
+}
+
+#[test]
+fn generated_xml_returns_follow_the_form_and_read_as_the_csv_returns_do() {
+    let dir = super::temp();
+    let out = dir.path().join("synth");
+    let o = super::csc(&["synth", "--out", out.to_str().unwrap(), "--la", "852", "--from", "2022-04-01", "--to", "2024-03-31", "--formats", "ssd,ssda903,ssda903-xml"]);
+    assert!(o.status.success(), "csc synth failed: {}", String::from_utf8_lossy(&o.stderr));
+    let mut xml_inputs = Vec::new();
+    let mut csv_inputs = Vec::new();
+    for year in [2023, 2024] {
+        let name = format!("ssda903_{year}.xml");
+        let text = std::fs::read_to_string(out.join("ssda903_xml").join(&name)).unwrap();
+        let children = check_structure(&text);
+        let header_rows = std::fs::read_to_string(out.join(format!("ssda903/{year}/header.csv"))).unwrap().lines().count() - 1;
+        assert_eq!(children, header_rows, "{year}: one CHILD per header.csv row");
+        assert!(children > 50, "{year}: {children} children");
+        xml_inputs.push(input(text.into_bytes(), &name));
+        for e in std::fs::read_dir(out.join(format!("ssda903/{year}"))).unwrap() {
+            let path = e.unwrap().path();
+            let rel = format!("{year}/{}", path.file_name().unwrap().to_str().unwrap());
+            csv_inputs.push(input(std::fs::read(&path).unwrap(), &rel));
+        }
+    }
+    assert!(xml_inputs.iter().all(|f| f.kind == Some(FileKind::Ssda903Xml)));
+    csv_inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let (from_xml, _) = read(xml_inputs);
+    let (from_csv, _) = read(csv_inputs);
+    let (x, c) = (contents(&from_xml), contents(&from_csv));
+    for ((name, xr), (_, cr)) in x.iter().zip(&c) {
+        assert_eq!(xr, cr, "{name} differs between the generated XML and CSV returns");
+    }
+    assert!(count(&from_xml, "cla_episode") > 50 && count(&from_xml, "cla_review") > 50);
+}

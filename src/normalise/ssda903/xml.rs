@@ -136,6 +136,23 @@ fn xml_layout() -> &'static XmlLayout {
     L.get_or_init(|| XmlLayout::parse(BLOCKS_CSV, ELEMENTS_CSV).expect("reference/formats/ssda903/xml_*.csv is checked by a unit test"))
 }
 
+/// The element holding `column` of SSDA903 file `file` in that file's own block (`PL` for the
+/// episodes' PLACE); `None` when the column comes from the child's `HEADER` (a review's CHILD).
+pub fn element_for(file: &str, column: &str) -> Option<&'static str> {
+    xml_layout().elements.iter().find(|e| e.file == file && e.column.as_deref() == Some(column)).map(|e| e.name.as_str())
+}
+
+/// The block element each row of `file` is (`EPISODE`, `AREVIEW`) and its parent (`CHILD`,
+/// `HEADER`); `None` for the files whose fields are flat in `HEADER` (uasc, oc3, ad1).
+pub fn block_for(file: &str) -> Option<(&'static str, &'static str)> {
+    xml_layout().blocks.iter().find(|b| b.file == file && b.name != "HEADER").map(|b| (b.name.as_str(), b.parent.as_str()))
+}
+
+/// The flag element whose true value makes a row of `file` (`UASC`), if the file has one.
+pub fn flag_for(file: &str) -> Option<&'static str> {
+    xml_layout().elements.iter().find(|e| e.file == file && e.trigger == Some(Trigger::Flag) && e.column.is_none()).map(|e| e.name.as_str())
+}
+
 /// Whether `bytes` hold an SSDA903 return in XML: the first element is `EXPSSDA903`.
 pub fn recognise(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
