@@ -22,6 +22,9 @@ pub fn default_measures() -> Vec<String> {
 /// Published runs whose files a warehouse keeps when the pipeline file does not say.
 pub const DEFAULT_KEEP_RUNS: usize = 1;
 
+/// Seconds a superseded run's files stay after the next publish (`[warehouse] superseded_grace_secs`).
+pub const DEFAULT_SUPERSEDED_GRACE_SECS: u64 = 3600;
+
 /// Years of history before the as-at date that periods are produced for (the SSD extracts six).
 pub const DEFAULT_HISTORY_YEARS: u32 = 6;
 
@@ -88,6 +91,9 @@ pub struct WarehouseSection {
     /// Published runs whose files are kept for Delta time travel (default 1: only the current
     /// files stay, so plain Parquet readers of a folder always see exactly the current data).
     pub keep_runs: Option<usize>,
+    /// Seconds a superseded run's files stay after a new run publishes, so that a query that
+    /// started before the publish can finish (default 3600).
+    pub superseded_grace_secs: Option<u64>,
 }
 
 /// How analyst-facing tables treat personal data.
@@ -172,6 +178,8 @@ pub struct RunConfig {
     pub privacy: Privacy,
     /// Published runs whose files are kept (`[warehouse] keep_runs`, at least 1).
     pub keep_runs: usize,
+    /// How long a superseded run's files stay (`[warehouse] superseded_grace_secs`).
+    pub superseded_grace: std::time::Duration,
     /// Statistical-neighbour grouping the benchmarks use.
     pub sn_model: SnModel,
     /// Targets for RAG ratings, by measure id.
@@ -301,6 +309,7 @@ impl RunConfig {
             pipeline_text: text,
             privacy,
             keep_runs,
+            superseded_grace: std::time::Duration::from_secs(file.warehouse.superseded_grace_secs.unwrap_or(DEFAULT_SUPERSEDED_GRACE_SECS)),
             sn_model: file.benchmarks.sn_model.unwrap_or_default(),
             targets: file.targets,
             storage: file.storage,

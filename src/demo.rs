@@ -123,6 +123,7 @@ fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
         pipeline_text: String::new(),
         privacy: Privacy::Pseudonymised(Pseudonymiser::new(DEMO_KEY, false)?),
         keep_runs: crate::config::DEFAULT_KEEP_RUNS,
+        superseded_grace: std::time::Duration::from_secs(crate::config::DEFAULT_SUPERSEDED_GRACE_SECS),
         sn_model: Default::default(),
         targets: Default::default(),
         storage: Default::default(),

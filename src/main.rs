@@ -345,8 +345,9 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     println!("Warehouse: {}", outcome.warehouse);
     println!("Annex A workbook as at {}: {}", cfg.as_at, workbook.display());
     println!("{}", write_pack(&cfg, csc_pipeline::report::pack::PackSettings::default(), demo::report_dir(&out)).await?);
-    println!("Open the fact table in DuckDB:");
-    println!("  SELECT * FROM read_parquet('{}/marts/fact_measure/*/*.parquet', hive_partitioning = true);", outcome.warehouse);
+    println!("Open the fact table as a Delta table (docs/warehouse.md):");
+    println!("  DuckDB:  INSTALL delta; LOAD delta; SELECT * FROM delta_scan('{}/marts/fact_measure');", outcome.warehouse);
+    println!("  polars:  pl.read_delta('{}/marts/fact_measure')", outcome.warehouse);
     Ok(())
 }
 

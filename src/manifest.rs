@@ -50,6 +50,10 @@ pub struct Manifest {
     /// Runs whose table versions are kept (this run first, then earlier published runs, up to
     /// `[warehouse] keep_runs`); files no retained run references are vacuumed.
     pub retained_runs: Vec<String>,
+    /// Superseded runs whose files are kept a while longer (`[warehouse] superseded_grace_secs`),
+    /// by run id, with the RFC 3339 time after which a vacuum may delete them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grace_runs: BTreeMap<String, String>,
 }
 
 /// An input file as received.

@@ -19,7 +19,7 @@ use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageE
 use crate::model::annex_a::run_lists;
 use crate::model::{run_measures, session_on, ModelParams};
 use crate::normalise::normalise;
-use crate::publish::vacuum::{after_publish, published_manifest, recover, retained_runs};
+use crate::publish::vacuum::{after_publish, grace_runs, kept_runs, published_manifest, recover, retained_runs};
 use crate::publish::{commit, CommitInfo, Staging};
 use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
 use crate::reference::CodeLists;
@@ -97,7 +97,7 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     let root = Location::open(&cfg.warehouse, true, &cfg.storage)?;
     let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
     // A rerun as at a date other than the published one goes to its own folder.
-    let warehouse = match published_as_at(&root).await {
+    let warehouse = match published_as_at(&root).await? {
         Some(published) if opts.explicit_as_at && published != cfg.as_at.to_string() => {
             let sub = root.sub(&rerun_folder(cfg.as_at));
             info!(as_at = %cfg.as_at, published_as_at = %published, folder = %sub.display, "ad hoc rerun: publishing beside the nightly tables, not over them");
@@ -106,7 +106,7 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
         _ => root.clone(),
     };
     manifest.warehouse = warehouse.display.clone();
-    let result = stages(cfg, opts, &warehouse, &mut manifest, started).await;
+    let result = stages(cfg, opts, &warehouse, &mut manifest, started, &lock).await;
     manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     manifest.elapsed_ms = clock.elapsed().as_millis();
     let outcome = finish(result, manifest, &warehouse).await;
@@ -135,7 +135,8 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
             // Published: the files no retained run needs go, so plain Parquet readers of each
             // folder see exactly the new data. A failure here leaves extra files that the next
             // run removes; it does not undo the publish.
-            match after_publish(warehouse, &manifest.run_id, &manifest.retained_runs, &serde_json::to_value(&manifest)?).await {
+            let json = serde_json::to_value(&manifest)?;
+            match after_publish(warehouse, &manifest.run_id, &kept_runs(&json, chrono::Utc::now()), &json).await {
                 Ok(deleted) => info!(files_deleted = deleted, "superseded files vacuumed"),
                 Err(e) => warn!(error = %e, "could not vacuum superseded files; the next run will"),
             }
@@ -159,7 +160,7 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
 }
 
 /// The four stages. `None` when the run was skipped because nothing changed.
-async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>) -> Result<Option<RecordBatch>> {
+async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>, lock: &RunLock) -> Result<Option<RecordBatch>> {
     // A run that died (killed, machine lost) may have left staged files or half its commits:
     // undo them first, so the warehouse is the published one again whatever this run does.
     recover(warehouse).await?;
@@ -178,7 +179,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
     stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.kind.is_some()).count(), &issues, bytes);
     if !opts.force {
-        if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key).await {
+        if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key).await? {
             manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
             return Ok(None);
         }
@@ -280,6 +281,8 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         // Every table is staged: commit them one by one. Until the manifest below names the new
         // versions, the published run is still the previous one.
         let info = CommitInfo { run_id: manifest.run_id.clone(), run_key: manifest.run_key.clone(), as_at: cfg.as_at.to_string() };
+        // A run whose lease ran out (another run took the warehouse over) must not publish.
+        lock.ensure_held()?;
         let versions = commit(warehouse, &staging, &info).await?;
         Ok::<_, Error>((staging.files(), versions))
     }
@@ -288,7 +291,9 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let (outputs, versions) = publish;
     manifest.outputs = outputs;
     manifest.delta_versions = versions;
-    manifest.retained_runs = retained_runs(&manifest.run_id, published_manifest(warehouse).await.as_ref(), cfg.keep_runs);
+    let previous = published_manifest(warehouse).await?;
+    manifest.retained_runs = retained_runs(&manifest.run_id, previous.as_ref(), cfg.keep_runs);
+    manifest.grace_runs = grace_runs(previous.as_ref(), &manifest.retained_runs, chrono::Utc::now(), cfg.superseded_grace);
     manifest.issues = issue_summary(&issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
     Ok(Some(model.fact))
@@ -324,7 +329,7 @@ async fn marts_session(model: &SessionContext, tables: &[TableSpec], params: &Mo
 async fn record_movement(warehouse: &Location, manifest: &mut Manifest, fact: &RecordBatch) -> Result<()> {
     use crate::report::movement::{headlines, sharp_moves, Headline};
     manifest.headlines = headlines(fact);
-    let previous: Option<Vec<Headline>> = published_manifest(warehouse).await.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
+    let previous: Option<Vec<Headline>> = published_manifest(warehouse).await?.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
     if let Some(previous) = previous {
         manifest.moved_sharply = sharp_moves(&previous, &manifest.headlines, &crate::marts::dim_measure::units()?);
         for m in &manifest.moved_sharply {
@@ -377,14 +382,14 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
 }
 
 /// The as-at date of the tables published at a warehouse's root, if any.
-async fn published_as_at(warehouse: &Location) -> Option<String> {
-    published_manifest(warehouse).await?["as_at"].as_str().map(str::to_string)
+async fn published_as_at(warehouse: &Location) -> Result<Option<String>> {
+    Ok(published_manifest(warehouse).await?.and_then(|m| m["as_at"].as_str().map(str::to_string)))
 }
 
 /// The id of the run whose tables are published, when its run key is `key`.
-async fn last_success_with_key(warehouse: &Location, key: &str) -> Option<String> {
-    let published = published_manifest(warehouse).await?;
-    (published["run_key"] == key).then(|| published["run_id"].as_str().unwrap_or_default().to_string())
+async fn last_success_with_key(warehouse: &Location, key: &str) -> Result<Option<String>> {
+    let Some(published) = published_manifest(warehouse).await? else { return Ok(None) };
+    Ok((published["run_key"] == key).then(|| published["run_id"].as_str().unwrap_or_default().to_string()))
 }
 
 /// Writes a run's manifest as `_runs/<run_id>.json` and `_runs/latest.json` (the last run,

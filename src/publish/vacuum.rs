@@ -3,7 +3,9 @@
 //! data); before a run starts, whatever a run that died left behind is undone.
 //!
 //! The runs whose files are kept are the last `[warehouse] keep_runs` published runs, listed in
-//! each published manifest as `retained_runs`; each run's manifest records the Delta version of
+//! each published manifest as `retained_runs`, and the runs superseded less than
+//! `[warehouse] superseded_grace_secs` ago (`grace_runs`), so a query that started on the
+//! previous publish can finish; each run's manifest records the Delta version of
 //! every table it published (`delta_versions`). Manifests themselves are never deleted.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,10 +23,65 @@ const DELTA_LOG: &str = "_delta_log/";
 /// Table folder → Delta versions to keep, gathered from the manifests of the retained runs.
 pub type Keep = BTreeMap<String, BTreeSet<u64>>;
 
-/// The manifest of the run whose tables are published (`_runs/published.json`), if any.
-pub async fn published_manifest(warehouse: &Location) -> Option<serde_json::Value> {
-    let bytes = warehouse.get(&warehouse.child("_runs/published.json")).await.ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// The manifest of the run whose tables are published (`_runs/published.json`); `None` when no
+/// run has published yet. A manifest that exists but cannot be read is an error, never "nothing
+/// published": treating it as absent would let a run or a reader ignore what is live.
+pub async fn published_manifest(warehouse: &Location) -> Result<Option<serde_json::Value>> {
+    let path = warehouse.child("_runs/published.json");
+    let bytes = match warehouse.get(&path).await {
+        Ok(b) => b,
+        Err(Error::Store { source: object_store::Error::NotFound { .. }, .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        Error::Config(format!(
+            "{}/_runs/published.json cannot be read ({e}); it names the live tables, so nothing is done until it is restored \
+             (copy the newest `_runs/<run_id>.json` whose status is succeeded over it)",
+            warehouse.display
+        ))
+    })
+}
+
+/// The runs whose files a published manifest keeps at `now`: its `retained_runs` and the runs it
+/// superseded less than the grace period ago (`grace_runs`, run id → RFC 3339 time they may go).
+pub fn kept_runs(manifest: &serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let mut runs: Vec<String> = manifest["retained_runs"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    for (run, until) in grace_of(manifest) {
+        if until > now && !runs.contains(&run) {
+            runs.push(run);
+        }
+    }
+    runs
+}
+
+fn grace_of(manifest: &serde_json::Value) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+    manifest["grace_runs"]
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?.to_utc()))).collect())
+        .unwrap_or_default()
+}
+
+/// The superseded runs whose files stay for `grace` after a new run publishes at `now`, so that a
+/// query that started before the publish can finish: the previous manifest's retained runs that
+/// are no longer retained, and its own grace runs whose time has not run out.
+pub fn grace_runs(previous: Option<&serde_json::Value>, retained: &[String], now: chrono::DateTime<chrono::Utc>, grace: std::time::Duration) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(prev) = previous else { return out };
+    if grace.is_zero() {
+        return out;
+    }
+    let until = now + chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+    for (run, t) in grace_of(prev) {
+        if t > now && !retained.contains(&run) {
+            out.insert(run, t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
+    }
+    for run in kept_runs(prev, now).into_iter().chain(prev["run_id"].as_str().map(str::to_string)) {
+        if !retained.contains(&run) {
+            out.entry(run).or_insert_with(|| until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
+    }
+    out
 }
 
 /// The table versions a manifest records (`delta_versions`).
@@ -109,7 +166,7 @@ pub async fn recover(warehouse: &Location) -> Result<()> {
         return Ok(());
     }
     warn!(warehouse = %warehouse.display, "a previous run did not finish: undoing what it left behind");
-    if let Some(published) = published_manifest(warehouse).await {
+    if let Some(published) = published_manifest(warehouse).await? {
         let info = CommitInfo {
             run_id: published["run_id"].as_str().unwrap_or_default().to_string(),
             run_key: published["run_key"].as_str().unwrap_or_default().to_string(),
@@ -121,8 +178,7 @@ pub async fn recover(warehouse: &Location) -> Result<()> {
                 restored += 1;
             }
         }
-        let retained: Vec<String> = published["retained_runs"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default();
-        let keep = keep_of(warehouse, &retained, Some(&published)).await;
+        let keep = keep_of(warehouse, &kept_runs(&published, chrono::Utc::now()), Some(&published)).await;
         let deleted = vacuum(warehouse, &keep).await?;
         info!(tables_restored = restored, files_deleted = deleted, "the unfinished run is undone");
     }
@@ -172,5 +228,25 @@ mod tests {
         let legacy = serde_json::json!({"run_id": "b"});
         assert_eq!(retained_runs("c", Some(&legacy), 3), ["c", "b"]);
         assert_eq!(retained_runs("c", None, 3), ["c"]);
+    }
+
+    #[test]
+    fn superseded_runs_are_kept_for_the_grace_period_then_go() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let hour = std::time::Duration::from_secs(3600);
+        let prev = serde_json::json!({"run_id": "b", "retained_runs": ["b"], "grace_runs": {"a": "2026-01-01T00:30:00Z", "z": "2025-12-31T23:00:00Z"}});
+        let now = t("2026-01-01T00:00:00Z");
+        // b was just superseded: kept an hour; a's grace still runs; z's has run out.
+        let grace = grace_runs(Some(&prev), &["c".into()], now, hour);
+        assert_eq!(grace, BTreeMap::from([("a".to_string(), "2026-01-01T00:30:00Z".to_string()), ("b".to_string(), "2026-01-01T01:00:00Z".to_string())]));
+        let manifest = serde_json::json!({"run_id": "c", "retained_runs": ["c"], "grace_runs": grace});
+        assert_eq!(kept_runs(&manifest, now), ["c", "a", "b"]);
+        assert_eq!(kept_runs(&manifest, t("2026-01-01T00:45:00Z")), ["c", "b"]);
+        assert_eq!(kept_runs(&manifest, t("2026-01-01T02:00:00Z")), ["c"]);
+        // No grace, or no previous run: nothing extra.
+        assert!(grace_runs(Some(&prev), &["c".into()], now, std::time::Duration::ZERO).is_empty());
+        assert!(grace_runs(None, &["c".into()], now, hour).is_empty());
+        // A run still retained is not a grace run.
+        assert!(grace_runs(Some(&prev), &["c".into(), "b".into()], now, hour).keys().all(|k| k != "b"));
     }
 }

@@ -1,7 +1,9 @@
 //! Reading a published table back from the warehouse, for the outputs made from it (the Annex A
-//! workbook, the issues CSV). A table is read at its current Delta version, so files kept for
-//! history (`[warehouse] keep_runs` > 1) are not read twice; a folder that is not a Delta table
-//! is read whole, passing over anything whose name starts with `_` or `.`, as hive readers do.
+//! workbook, the issues CSV, the performance pack). A table is read at the Delta version
+//! `_runs/published.json` names (of the rerun folder, for `reruns/as_at=…/` tables), so a run
+//! that is publishing, or died part-way, is never half seen, and files kept for history or for the
+//! grace period are not read twice; a folder that is not a Delta table is read whole, passing over
+//! anything whose name starts with `_` or `.`, as hive readers do.
 
 use bytes::Bytes;
 use datafusion::arrow::array::RecordBatch;
@@ -10,10 +12,33 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use crate::storage::Location;
 use crate::Result;
 
-/// Every row of the table (or hive partition of a table) in folder `dir`, in file-name order;
-/// `None` when it holds no data files.
+/// Every row of the table (or hive partition of a table) in folder `dir`, as published, in
+/// file-name order; `None` when it holds no data files.
 pub async fn read_table(warehouse: &Location, dir: &str) -> Result<Option<RecordBatch>> {
-    read_table_at(warehouse, dir, None).await
+    // An ad hoc rerun's tables are published by the rerun folder's own manifest.
+    let (base, rel) = match dir.strip_prefix("reruns/").and_then(|r| r.split_once('/')) {
+        Some((as_at, rel)) => (warehouse.sub(&format!("reruns/{as_at}")), rel),
+        None => (warehouse.clone(), dir),
+    };
+    let version = published_version(&base, rel).await?;
+    read_table_at(&base, rel, version).await
+}
+
+/// The Delta version of the table holding `dir` that the published manifest names; `None` (read
+/// the latest) when nothing is published or the manifest predates the table.
+async fn published_version(warehouse: &Location, dir: &str) -> Result<Option<u64>> {
+    let Some(manifest) = crate::publish::vacuum::published_manifest(warehouse).await? else { return Ok(None) };
+    let root = table_root(dir.trim_end_matches('/')).0;
+    Ok(crate::publish::vacuum::versions_of(&manifest).get(root).copied())
+}
+
+/// A folder split into its table and, when it ends in a hive partition (`as_at=2023-03-31`), that
+/// partition.
+fn table_root(dir: &str) -> (&str, Option<&str>) {
+    match dir.rsplit_once('/') {
+        Some((parent, last)) if last.contains('=') => (parent, Some(last)),
+        _ => (dir, None),
+    }
 }
 
 /// As [`read_table`], at Delta `version` of the table (its latest when `None`): what a given
@@ -41,10 +66,7 @@ pub async fn read_table_at(warehouse: &Location, dir: &str, version: Option<u64>
 /// `dir` ending in a hive partition (`as_at=2023-03-31`) is looked up in its parent's table.
 async fn current_files(warehouse: &Location, dir: &str, version: Option<u64>) -> Result<Vec<String>> {
     let dir = dir.trim_end_matches('/');
-    let (root, partition) = match dir.rsplit_once('/') {
-        Some((parent, last)) if last.contains('=') => (parent, Some(last)),
-        _ => (dir, None),
-    };
+    let (root, partition) = table_root(dir);
     if let Some(table) = crate::publish::delta::open(warehouse, root, version).await? {
         let mut files: Vec<String> = crate::publish::delta::files(&table, root)?
             .into_iter()

@@ -240,6 +240,17 @@ async fn a_run_reads_its_inputs_from_azure_and_publishes_there_as_on_local_disk(
     assert_eq!(published["inputs"].as_array().unwrap().len(), 10);
     assert_eq!(json(&wh, "_runs/latest.json").await["run_id"], published["run_id"]);
     assert!(matches!(wh.store.head(&wh.child("_lock.json")).await, Err(object_store::Error::NotFound { .. })), "the lock is released");
+    // The run lock on Azure: the lease is renewed by a conditional update, and a lock whose lease
+    // ran out is taken over by one.
+    let lock = csc_pipeline::lock::RunLock::acquire(&wh, None).await.unwrap();
+    assert!(lock.renew_lease().await.unwrap(), "the lease renews on Azure");
+    lock.release().await.unwrap();
+    let stale = serde_json::json!({"token": "old", "pid": 1, "host": "elsewhere", "since": "2020-01-01T00:00:00Z", "lease_until": "2020-01-01T00:02:00Z"});
+    wh.put(&wh.child("_lock.json"), stale.to_string().into()).await.unwrap();
+    let lock = csc_pipeline::lock::RunLock::acquire(&wh, None).await.unwrap();
+    assert!(lock.renew_lease().await.unwrap(), "the lock taken over is ours");
+    lock.release().await.unwrap();
+    assert!(matches!(wh.store.head(&wh.child("_lock.json")).await, Err(object_store::Error::NotFound { .. })));
     let fact_version = delta::open(&wh, "marts/fact_measure", None).await.unwrap().map(|t| delta::version(&t));
     assert!(fact_version.is_some(), "the fact table is a Delta table on Azure");
 

@@ -118,13 +118,23 @@ fn add_contact(input: &Path, id: &str) {
 }
 
 /// `csc run` over the demo input as at the demo's date, so it replaces the published tables
-/// (an ad hoc date would go to `reruns/`), with a failpoint armed if given.
+/// (an ad hoc date would go to `reruns/`), with a failpoint armed if given. Superseded files go
+/// at once (no grace period), so the folders can be compared file by file with a clean run's.
 fn run_command(input: &Path, wh: &Path, failpoint: Option<&str>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_csc"));
-    cmd.args(["run", "--la", "852", "--as-at", &csc_pipeline::demo::demo_as_at().to_string()]).arg("--input").arg(input).arg("--warehouse").arg(wh).env("CSC_PSEUDONYM_KEY", TEST_KEY);
+    let pipeline = wh.parent().unwrap().join("no_grace.toml");
+    std::fs::write(&pipeline, "[warehouse]\nsuperseded_grace_secs = 0\n").unwrap();
+    let mut cmd = grace_run_command(input, wh);
+    cmd.arg("--pipeline").arg(pipeline);
     if let Some(f) = failpoint {
         cmd.env("CSC_FAILPOINT", f);
     }
+    cmd
+}
+
+/// `csc run` over the demo input as at the demo's date, with the default grace period.
+fn grace_run_command(input: &Path, wh: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_csc"));
+    cmd.args(["run", "--la", "852", "--as-at", &csc_pipeline::demo::demo_as_at().to_string()]).arg("--input").arg(input).arg("--warehouse").arg(wh).env("CSC_PSEUDONYM_KEY", TEST_KEY);
     cmd
 }
 
@@ -283,7 +293,7 @@ async fn keep_runs_keeps_the_files_of_the_last_n_runs_and_every_manifest() {
     demo(dir.path());
     let input = dir.path().join("input/ssd");
     let pipeline = dir.path().join("p.toml");
-    let write = |keep: usize| std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nkeep_runs = {keep}\n[run]\nas_at = 2023-03-31\n")).unwrap();
+    let write = |keep: usize| std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nkeep_runs = {keep}\nsuperseded_grace_secs = 0\n[run]\nas_at = 2023-03-31\n")).unwrap();
     let wh = dir.path().join("wh");
     let run = || {
         let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
@@ -327,4 +337,87 @@ async fn keep_runs_keeps_the_files_of_the_last_n_runs_and_every_manifest() {
     assert_eq!(fourth["retained_runs"], serde_json::json!([ids(&fourth)]));
     assert_eq!(files_on_disk(&contact).len(), 1);
     assert_exact(&wh).await;
+}
+
+/// What a reader sees through each path the documentation recommends, as one comparable value.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    /// Every table at the version `_runs/published.json` names.
+    published: BTreeMap<String, Vec<String>>,
+    /// `csc issues` (restricted) and `csc annex-a`, which read the published versions.
+    issues_csv: Vec<u8>,
+    annex_a_rows: String,
+}
+
+async fn seen(wh: &Path, scratch: &Path) -> Seen {
+    let issues = scratch.join("issues.csv");
+    let o = csc(&["issues", "--warehouse", wh.to_str().unwrap(), "--out", issues.to_str().unwrap(), "--restricted"]);
+    assert!(o.status.success(), "csc issues: {}", String::from_utf8_lossy(&o.stderr));
+    let workbook = scratch.join("annex_a.xlsx");
+    let as_at = csc_pipeline::demo::demo_as_at().to_string();
+    let o = csc(&["annex-a", "--warehouse", wh.to_str().unwrap(), "--as-at", &as_at, "--out", workbook.to_str().unwrap()]);
+    assert!(o.status.success(), "csc annex-a: {}", String::from_utf8_lossy(&o.stderr));
+    Seen { published: at_published(wh).await, issues_csv: std::fs::read(&issues).unwrap(), annex_a_rows: String::from_utf8_lossy(&o.stdout).to_string() }
+}
+
+/// `kill -9` at 20 seeded random moments of a changed run (default grace period): after each,
+/// every recommended reading path shows exactly the previous publish or exactly the new one, and
+/// each table read at its latest Delta version holds exactly one of the two runs' data.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_at_random_moments_never_shows_a_torn_warehouse() {
+    use rand::{Rng, SeedableRng};
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let (x_wh, y_wh, wh) = (dir.path().join("x"), dir.path().join("y"), dir.path().join("wh"));
+    // State X (the demo input) and state Y (one more contact), each published by a clean run.
+    let started = std::time::Instant::now();
+    assert!(grace_run_command(&input, &x_wh).output().unwrap().status.success());
+    let run_time = started.elapsed();
+    let extra = input.join("extra_C9001.csv");
+    add_contact(&input, "C9001");
+    assert!(grace_run_command(&input, &y_wh).output().unwrap().status.success());
+    let (x, y) = (seen(&x_wh, &scratch).await, seen(&y_wh, &scratch).await);
+    assert_ne!(x.published, y.published);
+    let tables: BTreeSet<String> = x.published.keys().cloned().collect();
+    let latest_rows = |wh: std::path::PathBuf| {
+        let tables = tables.clone();
+        async move { through_delta(&wh, &tables.iter().map(|t| (t.clone(), None)).collect()).await }
+    };
+    std::fs::remove_file(&extra).unwrap();
+    assert!(grace_run_command(&input, &wh).output().unwrap().status.success());
+    assert_eq!(seen(&wh, &scratch).await, x);
+
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
+    let mut outcomes = Vec::new();
+    for i in 0..20 {
+        // Run towards the state not published now, and kill it somewhere in its run time.
+        let now_x = at_published(&wh).await == x.published;
+        if now_x {
+            add_contact(&input, "C9001");
+        } else {
+            let _ = std::fs::remove_file(&extra);
+        }
+        let delay = std::time::Duration::from_millis(rng.random_range(0..(run_time.as_millis() as u64 * 11 / 10).max(1)));
+        let mut child = grace_run_command(&input, &wh).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(delay);
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = Command::new("kill").args(["-9", &child.id().to_string()]).status();
+        let _ = child.wait();
+        let after = seen(&wh, &scratch).await;
+        assert!(after == x || after == y, "kill {i} at {delay:?}: a reader sees neither the previous publish nor the new one");
+        let latest = latest_rows(wh.clone()).await;
+        for t in &tables {
+            assert!(latest[t] == x.published[t] || latest[t] == y.published[t], "kill {i} at {delay:?}: {t} at its latest version is torn");
+        }
+        outcomes.push((delay, finished, after == x));
+    }
+    // The moments spread over the run: some kills landed before it published, some after.
+    assert!(outcomes.iter().any(|o| !o.1), "some kills interrupted a run: {outcomes:?}");
+    // A last run without a kill heals whatever the dead runs left, and publishes.
+    let o = grace_run_command(&input, &wh).arg("--force").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!wh.join("_lock.json").exists());
 }

@@ -100,7 +100,7 @@ pub struct PackData {
 pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location, PackData)> {
     let warehouse = match as_at {
         Some(d) => {
-            let nightly = published(root).await?;
+            let nightly = crate::publish::vacuum::published_manifest(root).await?;
             if nightly.as_ref().is_some_and(|m| m["as_at"].as_str() == Some(d.to_string().as_str())) {
                 root.clone()
             } else {
@@ -109,7 +109,7 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
         }
         None => root.clone(),
     };
-    let manifest = published(&warehouse)
+    let manifest = crate::publish::vacuum::published_manifest(&warehouse)
         .await?
         .ok_or_else(|| Error::Config(format!("{} has no published run (_runs/published.json): run `csc run` first{}", warehouse.display, as_at.map(|d| format!(", with --as-at {d}")).unwrap_or_default())))?;
     let text = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
@@ -147,16 +147,6 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
     Ok((warehouse, data))
 }
 
-/// The published manifest, as JSON; an unreadable one is an error, never "nothing published".
-async fn published(warehouse: &Location) -> Result<Option<serde_json::Value>> {
-    let path = warehouse.child("_runs/published.json");
-    let bytes = match warehouse.get(&path).await {
-        Ok(b) => b,
-        Err(Error::Store { source: object_store::Error::NotFound { .. }, .. }) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Config(format!("{}/_runs/published.json cannot be read: {e}", warehouse.display)))
-}
 
 /// The last published runs' issue totals, oldest first, from their manifests.
 async fn run_history(warehouse: &Location) -> Vec<RunPoint> {
