@@ -9,13 +9,20 @@
 //! | `financial_year(date)` | `2022-23` |
 //! | `financial_year_start(date)` | 1 April of that year |
 //! | `la_population_0_17(la_code, date)` | ONS 0–17 population of the mid-year before the end of the financial year containing `date` |
+//! | `placement_la(postcode)` | the SSDA903 `PL_LA` of a placement postcode (or sector): its upper-tier LA's GSS code, or `SCO`, `WAL`, `NIR` |
+//! | `placement_la_name(postcode)` | that LA's name, or `Scotland`, `Wales`, `Northern Ireland` |
+//! | `placement_location(postcode, la_code)` | `PL_LOCATION`: `IN` when the placement is in LA `la_code` (DfE or GSS code), else `OUT` |
+//! | `postcode_distance_miles(home, placement)` | `PL_DISTANCE`: miles between two postcodes' sector centroids, one decimal place |
+//!
+//! The postcode functions use `reference/postcodes` ([`crate::reference::postcodes`]) and return
+//! NULL for a postcode whose sector and district are not in it.
 //!
 //! Every function returns NULL when an argument is NULL.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int32Array, Int64Array, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, Float64Array, Int32Array, Int64Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
 use datafusion::common::{exec_err, Result as DfResult};
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
@@ -92,6 +99,7 @@ pub fn register(ctx: &SessionContext, population: &datafusion::arrow::array::Rec
             Ok(ColumnarValue::Array(Arc::new(out)))
         }),
     ));
+    register_postcode_functions(ctx);
     let lookup = population_lookup(population);
     ctx.register_udf(create_udf(
         "la_population_0_17",
@@ -116,6 +124,55 @@ pub fn register(ctx: &SessionContext, population: &datafusion::arrow::array::Rec
             Ok(ColumnarValue::Array(Arc::new(out)))
         }),
     ));
+}
+
+/// The placement functions over postcodes (see the module docs).
+fn register_postcode_functions(ctx: &SessionContext) {
+    use crate::reference::postcodes::{pl_la_name, postcodes};
+    let text1 = |name: &str, f: fn(&str) -> Option<String>| {
+        create_udf(
+            name,
+            vec![DataType::Utf8],
+            DataType::Utf8,
+            Volatility::Immutable,
+            Arc::new(move |args: &[ColumnarValue]| {
+                let arrays = ColumnarValue::values_to_arrays(args)?;
+                let a = datafusion::arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
+                let out: StringArray = a.as_string::<i32>().iter().map(|v| f(v?)).collect();
+                Ok(ColumnarValue::Array(Arc::new(out)))
+            }),
+        )
+    };
+    ctx.register_udf(text1("placement_la", |p| postcodes().pl_la(p).map(str::to_string)));
+    ctx.register_udf(text1("placement_la_name", pl_la_name));
+    ctx.register_udf(create_udf(
+        "placement_location",
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let out: StringArray = text_pairs(args)?.into_iter().map(|(p, la)| postcodes().pl_location(&p?, &la?).map(str::to_string)).collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    ));
+    ctx.register_udf(create_udf(
+        "postcode_distance_miles",
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Float64,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let out: Float64Array = text_pairs(args)?.into_iter().map(|(a, b)| postcodes().distance_miles(&a?, &b?)).collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    ));
+}
+
+/// The two text arguments of a function, row by row.
+fn text_pairs(args: &[ColumnarValue]) -> DfResult<Vec<(Option<String>, Option<String>)>> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let a = datafusion::arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
+    let b = datafusion::arrow::compute::cast(&arrays[1], &DataType::Utf8)?;
+    Ok(a.as_string::<i32>().iter().zip(b.as_string::<i32>().iter()).map(|(x, y)| (x.map(str::to_string), y.map(str::to_string))).collect())
 }
 
 fn dates(a: &ArrayRef) -> DfResult<&Date32Array> {
@@ -186,5 +243,20 @@ mod tests {
         assert_eq!(b.column(3).as_primitive::<Int64Type>().value(0), 49_978);
         assert_eq!(b.column(4).as_primitive::<Int64Type>().value(0), 49_388);
         assert!(b.column(5).is_null(0));
+    }
+
+    #[tokio::test]
+    async fn placement_postcode_functions_in_sql() {
+        // Southampton (852) placing in Portsmouth, 15.7 miles away (the known answer in
+        // src/reference/postcodes.rs); the analyst copy's sector-only postcodes work too.
+        let b = one_row(
+            "SELECT placement_la('PO1 1AA'), placement_la_name('PO1 1AA'), placement_location('PO1 1AA', '852'), placement_location('SO14 7', '852'), \
+             postcode_distance_miles('SO14 7LY', 'PO1 1AA'), placement_la('nope'), postcode_distance_miles('SO14 7LY', NULL)",
+        )
+        .await;
+        let text = |i: usize| datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).unwrap().as_string::<i32>().value(0).to_string();
+        assert_eq!((text(0), text(1), text(2), text(3)), ("E06000044".into(), "Portsmouth".into(), "OUT".into(), "IN".into()));
+        assert_eq!(b.column(4).as_primitive::<datafusion::arrow::datatypes::Float64Type>().value(0), 15.7);
+        assert!(b.column(5).is_null(0) && b.column(6).is_null(0));
     }
 }

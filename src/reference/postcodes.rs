@@ -80,16 +80,29 @@ pub fn postcodes() -> &'static Postcodes {
     P.get_or_init(|| Postcodes::parse(SECTORS_CSV, LAS_CSV).expect("reference/postcodes is checked by a unit test"))
 }
 
-/// A postcode's compact form (upper case, no spaces) when it has the shape of a UK postcode.
-fn compact(postcode: &str) -> Option<String> {
-    crate::normalise::ssda903::returns::is_postcode(postcode).then(|| postcode.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase())
+/// The sector of a postcode (`SO14 7`), when it has the shape of one. A sector on its own (as
+/// the analyst copy keeps postcodes) is its own sector.
+pub fn sector(postcode: &str) -> Option<String> {
+    if let Some(s) = crate::pseudonymise::postcode_sector(postcode) {
+        return Some(s);
+    }
+    // `SO14 7`: an outward code, a space and the inward code's digit (without the space it
+    // could be `SO1 4`); checked by completing it to a postcode shape.
+    let (outward, digit) = postcode.trim().split_once(' ')?;
+    let (outward, digit) = (outward.to_ascii_uppercase(), digit.trim());
+    (digit.len() == 1 && digit.bytes().all(|b| b.is_ascii_digit()) && crate::normalise::ssda903::returns::is_postcode(&format!("{outward}{digit}AA"))).then(|| format!("{outward} {digit}"))
 }
 
-/// The sector of a postcode (`SO14 7`), when it has the shape of one.
-pub fn sector(postcode: &str) -> Option<String> {
-    let c = compact(postcode)?;
-    let (outward, inward) = c.split_at(c.len() - 3);
-    Some(format!("{outward} {}", &inward[..1]))
+/// `PL_LA` as a name: the English upper-tier LA's, or the country's outside England.
+pub fn pl_la_name(placement: &str) -> Option<String> {
+    let p = postcodes();
+    let la = p.pl_la(placement)?;
+    Some(match la {
+        "SCO" => "Scotland".to_string(),
+        "WAL" => "Wales".to_string(),
+        "NIR" => "Northern Ireland".to_string(),
+        code => p.la(code)?.name.clone(),
+    })
 }
 
 impl Postcodes {
@@ -194,6 +207,11 @@ mod tests {
         assert_eq!(sector("so147ly").as_deref(), Some("SO14 7"));
         assert_eq!(sector(" SO14  7LY ").as_deref(), Some("SO14 7"));
         assert_eq!(sector("nope"), None);
+        assert_eq!(sector("SO14 7").as_deref(), Some("SO14 7"), "a sector is its own sector");
+        assert_eq!(sector("W1A 1").as_deref(), Some("W1A 1"));
+        assert_eq!(sector("SO14"), None, "a district is not a sector");
+        assert_eq!(pl_la_name("SO14 7LY").as_deref(), Some("Southampton"));
+        assert_eq!(pl_la_name("EH1 1AA").as_deref(), Some("Scotland"));
         let p = postcodes();
         assert_eq!(p.place("SO14 7LY").unwrap(), &Place { easting: 442053.0, northing: 112225.0, upper_tier_la: "E06000045".into() });
         // SO14 8 is not a sector in the lookup: the district's weighted centroid is used.
