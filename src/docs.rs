@@ -158,6 +158,49 @@ pub fn measure_docs() -> Vec<MeasureDoc> {
     MEASURES.iter().map(|(id, sql)| measure_doc(id, sql)).collect()
 }
 
+/// The `marts/fact_measure_breakdown` section of the data dictionary.
+fn breakdown_section(md: &mut String) {
+    use crate::model::breakdown::{breakdown_schema, broken_down};
+    let _ = writeln!(md, "\n## `marts/fact_measure_breakdown/financial_year=YYYY-YY/`\n");
+    let _ = writeln!(
+        md,
+        "Measures below the LA total, for months and financial years: one row per measure, period, dimension and value. Built by \
+         `sql/breakdown/events/*.sql` (one row per counted event) and `sql/breakdown/fact_measure_breakdown.sql` (aggregated once, unpivoted; \
+         see `sql/breakdown/README.md`). Broken-down measures: {}.\n",
+        broken_down().iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "**Which team?** A child who moves team mid-period is counted under the team that held the case on the event date (the referral, \
+         assessment, S47 or ICPC date, the day care started or ended), or on the snapshot date (the period end) for snapshot measures: the \
+         involvement open that day (started on or before it and not ended on or before it; the latest started when several are). When no \
+         involvement is open the team and worker recorded on the event itself are used, else `not allocated`. The service is the \
+         allocated worker's department.\n\n\
+         **Adding up.** For count measures the rows of each dimension add up to `fact_measure`'s numerator for the same measure and period; \
+         unknown values are explicit (`not recorded`, `not allocated`), never dropped; a child with two plans or episodes open on a \
+         snapshot date is one row (the lowest category, placement or legal-status code). For percentages numerator and denominator add up. \
+         Values with no events have no row (never a false 0).\n"
+    );
+    let _ = writeln!(md, "| column | type | meaning |\n|---|---|---|");
+    for f in breakdown_schema().fields() {
+        let meaning = match f.name().as_str() {
+            "measure_id" => "measure id (as in `fact_measure`)",
+            "period_type" => "`month` or `financial_year` (no rolling periods)",
+            "period_start" | "period_end" | "period_key" => "as in `fact_measure`",
+            "la_code" => "DfE local-authority code, so a hub's LAs stack into one table",
+            "dimension" => "`team`, `worker`, `service`, `age_band`, `sex`, `ethnicity`, `disability` (every measure); `source` (contacts, referrals, re-referrals: DfE source codes), `abuse_category` (CP plans), `placement_type`, `placement_provider`, `legal_status` (children looked after at the period end)",
+            "dimension_value" => "the value: team name; worker (a pseudonym of the staff id in analyst warehouses, the name when `[warehouse] worker_names = true`); department; age band on the event or snapshot date (`unborn`, `under 1`, `1-4`, `5-9`, `10-15`, `16+`); `male`, `female`, `indeterminate`; DfE major ethnic group; `yes`/`no` disability; a DfE code; `not recorded` or `not allocated` when unknown",
+            "numerator" => "events or children in this value",
+            "denominator" => "for percentages, the events or children judged in this value (null for counts)",
+            "value" => "count, or percent (0-100) of numerator over denominator",
+            "suppressed" => "true when the numerator or denominator is 1-5: hide it in anything shown outside `restricted/` (the row is kept so totals reconcile)",
+            "financial_year" => "partition column (hive)",
+            _ => "",
+        };
+        let _ = writeln!(md, "| `{}` | {} | {meaning} |", f.name(), f.data_type());
+    }
+}
+
 /// The data dictionary as Markdown.
 pub fn data_dictionary() -> String {
     let mut md = String::new();
@@ -214,6 +257,7 @@ pub fn data_dictionary() -> String {
         };
         let _ = writeln!(md, "| `{}` | {} | {meaning} |", f.name(), f.data_type());
     }
+    breakdown_section(&mut md);
     for mart in crate::marts::MARTS {
         let _ = writeln!(md, "\n## `marts/{}/`\n", mart.name);
         let source = mart.sql_file().map(|f| format!(" Built by `{f}`.")).unwrap_or_default();

@@ -237,7 +237,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let before = issues.len();
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
-    let (model, lists, marts) = async {
+    let (model, breakdown, lists, marts) = async {
         let step = Instant::now();
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "model session ready");
@@ -245,12 +245,20 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "measures and fact table built");
         let step = Instant::now();
+        let breakdown = crate::model::breakdown::run(&ctx, &crate::model::breakdown::computed_ids(&model.fact)).await?;
+        let names = match &cfg.privacy {
+            Privacy::Pseudonymised(p) if !p.worker_names => HashMap::new(),
+            _ => crate::model::breakdown::worker_names(&ctx).await?,
+        };
+        let breakdown = crate::model::breakdown::protect_workers(&breakdown, &cfg.privacy, &names)?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, rows = breakdown.num_rows(), "breakdowns built");
+        let step = Instant::now();
         let lists = run_lists(&ctx, &mut issues).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "Annex A lists built");
         let step = Instant::now();
         let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");
-        Ok::<_, Error>((model, lists, marts))
+        Ok::<_, Error>((model, breakdown, lists, marts))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
     .await?;
@@ -263,6 +271,8 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let t = Instant::now();
     let publish = async {
         staging.partitioned(warehouse, "marts/fact_measure", &model.fact, "financial_year").await?;
+        // Issue 14: every broken-down measure by team, worker, age band, ... (workers protected above).
+        staging.partitioned(warehouse, "marts/fact_measure_breakdown", &breakdown, "financial_year").await?;
         // BI marts (issue 5): dim_measure, dim_period, dim_la, benchmarks, measure_rag.
         for mart in &marts {
             staging.table(warehouse, &format!("marts/{}", mart.name), &mart.batch).await?;

@@ -26,6 +26,7 @@ use crate::storage::Location;
 use crate::{Error, Result};
 
 pub mod annex_a;
+pub mod breakdown;
 pub mod engine;
 pub mod udf;
 

@@ -5,6 +5,7 @@
 //! | `working_days(start, end)` | elapsed England and Wales working days (DfE tables: same day = 0) |
 //! | `working_days_inclusive(start, end)` | working days counting the start day (DfE validator) |
 //! | `add_working_days(date, n)` | the date `n` working days later |
+//! | `days_between(start, end)` | calendar days from start to end (action lists) |
 //! | `age_at(date_of_birth, date)` | age in whole years |
 //! | `financial_year(date)` | `2022-23` |
 //! | `financial_year_start(date)` | 1 April of that year |
@@ -52,6 +53,8 @@ pub fn register(ctx: &SessionContext, population: &datafusion::arrow::array::Rec
     };
     ctx.register_udf(date2("working_days", |c, a, b| c.working_days(a, b, Counting::Elapsed)));
     ctx.register_udf(date2("working_days_inclusive", |c, a, b| c.working_days(a, b, Counting::Inclusive)));
+    // Calendar days from the first date to the second (negative when the second is earlier).
+    ctx.register_udf(date2("days_between", |_, a, b| i64::from(b) - i64::from(a)));
     ctx.register_udf(create_udf(
         "add_working_days",
         vec![DataType::Date32, DataType::Int64],

@@ -1,11 +1,11 @@
 //! `--engine ballista://HOST:PORT`: the model stage on an Apache Ballista scheduler and executor
 //! started on loopback (in this test process, knowing csc's SQL functions) gives the same fact
-//! table as the in-process engine.
+//! table, and the same breakdown table, as the in-process engine.
 
 use csc_pipeline::model::engine::cluster::LoopbackCluster;
 use csc_pipeline::model::SessionOptions;
 
-use super::memory::{assert_same_rows, demo_fact_rows};
+use super::memory::{assert_same_rows, demo_model_rows};
 use super::{csc, demo, temp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -13,9 +13,11 @@ async fn the_model_on_ballista_equals_the_in_process_engine() {
     let dir = temp();
     demo(dir.path());
     let cluster = LoopbackCluster::start(&SessionOptions::default(), 2).await.expect("the loopback cluster starts");
-    let local = demo_fact_rows(dir.path(), &SessionOptions::default()).await;
-    let remote = demo_fact_rows(dir.path(), &SessionOptions { engine: cluster.engine_url.parse().unwrap(), ..Default::default() }).await;
+    let (local, local_breakdown) = demo_model_rows(dir.path(), &SessionOptions::default()).await;
+    let (remote, remote_breakdown) = demo_model_rows(dir.path(), &SessionOptions { engine: cluster.engine_url.parse().unwrap(), ..Default::default() }).await;
     assert_same_rows(&local, &remote, "Ballista against in-process");
+    // The breakdowns too (issue 14): the same rows by every dimension.
+    assert_same_rows(&local_breakdown, &remote_breakdown, "breakdown on Ballista against in-process");
 
     // `csc run --engine` really uses the engine: with no scheduler listening, the run fails and
     // publishes nothing.

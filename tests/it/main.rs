@@ -5,6 +5,7 @@ mod annex_a;
 mod annex_a_reader;
 mod cin_xml;
 mod azurite;
+mod breakdown;
 #[cfg(feature = "ballista")]
 mod ballista;
 mod marts;

@@ -26,6 +26,25 @@ pub async fn demo_fact_rows(out: &Path, opts: &SessionOptions) -> Vec<String> {
     rows(fact).await
 }
 
+/// As [`demo_fact_rows`], then the breakdown of every measure (`marts/fact_measure_breakdown`
+/// before workers are pseudonymised): (fact rows, breakdown rows).
+pub async fn demo_model_rows(out: &Path, opts: &SessionOptions) -> (Vec<String>, Vec<String>) {
+    use csc_pipeline::model::breakdown;
+    let params = ModelParams { la_code: "852".into(), la_name: "Southampton".into(), as_at: csc_pipeline::demo::demo_as_at(), history_years: DEFAULT_HISTORY_YEARS };
+    let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
+    let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();
+    let fact = run_measures(&ctx, &params, &csc_pipeline::config::default_measures(), &mut Vec::new()).await.unwrap().fact;
+    let rows_of_breakdown = breakdown::run(&ctx, &breakdown::computed_ids(&fact)).await.unwrap();
+    let table = SessionContext::new();
+    table.register_batch("b", rows_of_breakdown).unwrap();
+    let sql = "SELECT measure_id, period_type, period_start, period_end, la_code, dimension, dimension_value, numerator, denominator, \
+               round(value, 9) AS value, suppressed, financial_year FROM b \
+               ORDER BY measure_id, period_type, period_start, dimension, dimension_value";
+    let batches = table.sql(sql).await.unwrap().collect().await.unwrap();
+    let lines = pretty_format_batches(&batches).unwrap().to_string().lines().map(str::to_string).collect();
+    (rows(fact).await, lines)
+}
+
 async fn rows(fact: RecordBatch) -> Vec<String> {
     let ctx = SessionContext::new();
     ctx.register_batch("fact", fact).unwrap();

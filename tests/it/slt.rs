@@ -235,6 +235,31 @@ impl Case {
         Ok(DBOutput::StatementComplete(rows))
     }
 
+    /// `RUN BREAKDOWN a, b`: as `RUN MEASURES`, then the breakdown of what they computed
+    /// (`model::breakdown::run`), as table `breakdown`.
+    async fn run_breakdown(&mut self, ids: &str) -> Result<DBOutput<Column>, SltError> {
+        let ids: Vec<String> = ids
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let run = self.snapshot(true).await?;
+        let mut issues = Vec::new();
+        let out = run_measures(&run, &self.params, &ids, &mut issues)
+            .await
+            .map_err(err)?;
+        let breakdown = csc_pipeline::model::breakdown::run(
+            &run,
+            &csc_pipeline::model::breakdown::computed_ids(&out.fact),
+        )
+        .await
+        .map_err(err)?;
+        let rows = breakdown.num_rows() as u64;
+        self.publish("fact", out.fact)?;
+        self.publish("breakdown", breakdown)?;
+        Ok(DBOutput::StatementComplete(rows))
+    }
+
     /// `RUN LISTS`: every Annex A list as at the case's date, each registered under its name
     /// (`list_08_children_in_care`) and its number (`list_08`).
     async fn run_lists(&mut self) -> Result<DBOutput<Column>, SltError> {
@@ -309,6 +334,9 @@ impl Case {
             .or_else(|| upper.strip_prefix("RUN MEASURE"))
         {
             return self.run_measures(&sql[sql.len() - rest.len()..]).await;
+        }
+        if let Some(rest) = upper.strip_prefix("RUN BREAKDOWN") {
+            return self.run_breakdown(&sql[sql.len() - rest.len()..]).await;
         }
         if upper == "RUN LISTS" {
             return self.run_lists().await;
@@ -487,6 +515,23 @@ async fn measure_known_answer_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn annex_a_known_answer_files() {
     run_folder("annex_a").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breakdown_known_answer_files() {
+    run_folder("breakdown").await;
+}
+
+/// Every breakdown event file (`sql/breakdown/events/<name>.sql`) has a known-answer file
+/// `tests/sql/breakdown/<name>.slt` whose cases run it.
+#[test]
+fn every_breakdown_event_file_has_a_known_answer_file() {
+    for (name, _) in csc_pipeline::model::breakdown::EVENTS {
+        let path = sql_dir().join(format!("breakdown/{name}.slt"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        assert!(text.contains("RUN BREAKDOWN"), "{} runs no breakdown", path.display());
+    }
 }
 
 /// File stems (names without the extension) in a folder of the repository.

@@ -1,0 +1,144 @@
+-- marts/fact_measure_breakdown: every broken-down measure by every dimension that applies to it,
+-- aggregated once over `breakdown_events` (the events/*.sql files stacked; see README.md).
+--
+-- Person dimensions, judged on each event's on_date (the event date for flow measures, the
+-- period end for snapshots):
+--   team, worker, service  the involvement open on on_date (started on or before it, not ended on
+--                          or before it; the latest started when several are), the worker's
+--                          department as the service; when none is open, the team and worker
+--                          recorded on the event itself (referral, assessment, S47, ICPC);
+--                          else 'not allocated' (service 'not recorded'). A child who moves
+--                          team mid-period counts under the team holding the case on on_date.
+--   age_band               DfE bands: unborn (no date of birth but an expected one, or born
+--                          after on_date), under 1, 1-4, 5-9, 10-15, 16+; 'not recorded'.
+--   sex                    male, female, indeterminate; 'not recorded' (U or missing).
+--   ethnicity              DfE major groups of the CIN census / SSDA903 codes.
+--   disability             yes (any code but NONE), no (only NONE), 'not recorded'.
+-- Measure dimensions (source, abuse_category, placement_type, placement_provider, legal_status)
+-- come from the event rows; a null there means the dimension does not apply to that measure.
+-- Counts of 1-5 (numerator or denominator) are flagged `suppressed`, never dropped, so each
+-- dimension's rows still add up to the LA total.
+WITH dims (dimension) AS (
+    VALUES ('team'), ('worker'), ('service'), ('age_band'), ('sex'), ('ethnicity'), ('disability'),
+           ('source'), ('abuse_category'), ('placement_type'), ('placement_provider'), ('legal_status')
+),
+event_days AS (
+    SELECT DISTINCT person_id, on_date FROM breakdown_events WHERE person_id IS NOT NULL
+),
+allocation AS (
+    SELECT d.person_id,
+           d.on_date,
+           nullif(trim(i.invo_professional_team), '') AS team,
+           nullif(trim(CAST(i.invo_professional_id AS VARCHAR)), '') AS worker,
+           nullif(trim(w.prof_professional_department), '') AS service,
+           row_number() OVER (PARTITION BY d.person_id, d.on_date
+                              ORDER BY i.invo_involvement_start_date DESC, i.invo_involvements_id DESC) AS latest
+    FROM event_days d
+    JOIN involvement i
+      ON i.invo_person_id = d.person_id
+     AND i.invo_involvement_start_date <= d.on_date
+     AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > d.on_date)
+    LEFT JOIN professional w ON w.prof_professional_id = i.invo_professional_id
+),
+disability_flag AS (
+    SELECT disa_person_id,
+           max(CASE WHEN upper(trim(disa_disability_code)) <> 'NONE' THEN 1 ELSE 0 END) AS has_disability
+    FROM disability
+    WHERE disa_disability_code IS NOT NULL AND trim(disa_disability_code) <> ''
+    GROUP BY disa_person_id
+),
+described AS (
+    SELECT e.measure_id,
+           e.period_type,
+           e.period_start,
+           e.num,
+           e.den,
+           coalesce(a.team, nullif(trim(e.event_team), ''), 'not allocated') AS team,
+           coalesce(a.worker, nullif(trim(e.event_worker), ''), 'not allocated') AS worker,
+           coalesce(a.service, CASE WHEN a.person_id IS NULL THEN nullif(trim(ew.prof_professional_department), '') END, 'not recorded') AS service,
+           CASE
+               WHEN p.pers_dob IS NULL AND p.pers_expected_dob IS NOT NULL THEN 'unborn'
+               WHEN p.pers_dob IS NULL THEN 'not recorded'
+               WHEN p.pers_dob > e.on_date THEN 'unborn'
+               WHEN age_at(p.pers_dob, e.on_date) < 1 THEN 'under 1'
+               WHEN age_at(p.pers_dob, e.on_date) <= 4 THEN '1-4'
+               WHEN age_at(p.pers_dob, e.on_date) <= 9 THEN '5-9'
+               WHEN age_at(p.pers_dob, e.on_date) <= 15 THEN '10-15'
+               ELSE '16+'
+           END AS age_band,
+           CASE upper(trim(p.pers_sex))
+               WHEN 'M' THEN 'male' WHEN 'F' THEN 'female' WHEN 'I' THEN 'indeterminate'
+               ELSE 'not recorded'
+           END AS sex,
+           CASE
+               WHEN upper(trim(p.pers_ethnicity)) IN ('WBRI', 'WIRI', 'WIRT', 'WOTH', 'WROM') THEN 'White'
+               WHEN upper(trim(p.pers_ethnicity)) IN ('MWBC', 'MWBA', 'MWAS', 'MOTH') THEN 'Mixed or Multiple ethnic groups'
+               WHEN upper(trim(p.pers_ethnicity)) IN ('AIND', 'APKN', 'ABAN', 'AOTH') THEN 'Asian or Asian British'
+               WHEN upper(trim(p.pers_ethnicity)) IN ('BCRB', 'BAFR', 'BOTH') THEN 'Black, African, Caribbean or Black British'
+               WHEN upper(trim(p.pers_ethnicity)) IN ('CHNE', 'OOTH') THEN 'Other ethnic group'
+               WHEN upper(trim(p.pers_ethnicity)) IN ('REFU', 'NOBT') THEN 'Refused or information not yet obtained'
+               ELSE 'not recorded'
+           END AS ethnicity,
+           CASE df.has_disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'not recorded' END AS disability,
+           e.source,
+           e.abuse_category,
+           e.placement_type,
+           e.placement_provider,
+           e.legal_status
+    FROM breakdown_events e
+    LEFT JOIN allocation a ON a.person_id = e.person_id AND a.on_date = e.on_date AND a.latest = 1
+    LEFT JOIN professional ew ON ew.prof_professional_id = e.event_worker
+    LEFT JOIN person p ON p.pers_person_id = e.person_id
+    LEFT JOIN disability_flag df ON df.disa_person_id = e.person_id
+),
+long AS (
+    SELECT x.measure_id,
+           x.period_type,
+           x.period_start,
+           d.dimension,
+           CASE d.dimension
+               WHEN 'team' THEN x.team
+               WHEN 'worker' THEN x.worker
+               WHEN 'service' THEN x.service
+               WHEN 'age_band' THEN x.age_band
+               WHEN 'sex' THEN x.sex
+               WHEN 'ethnicity' THEN x.ethnicity
+               WHEN 'disability' THEN x.disability
+               WHEN 'source' THEN x.source
+               WHEN 'abuse_category' THEN x.abuse_category
+               WHEN 'placement_type' THEN x.placement_type
+               WHEN 'placement_provider' THEN x.placement_provider
+               WHEN 'legal_status' THEN x.legal_status
+           END AS dimension_value,
+           x.num,
+           x.den
+    FROM described x
+    CROSS JOIN dims d
+),
+summed AS (
+    SELECT measure_id, period_type, period_start, dimension, dimension_value,
+           sum(num) AS numerator,
+           sum(den) AS denominator
+    FROM long
+    WHERE dimension_value IS NOT NULL
+    GROUP BY measure_id, period_type, period_start, dimension, dimension_value
+)
+SELECT s.measure_id,
+       s.period_type,
+       s.period_start,
+       p.period_end,
+       params.la_code,
+       s.dimension,
+       s.dimension_value,
+       s.numerator,
+       s.denominator,
+       CASE WHEN u.unit = 'percent' THEN CASE WHEN s.denominator > 0 THEN 100.0 * s.numerator / s.denominator END
+            ELSE CAST(s.numerator AS DOUBLE) END AS value,
+       (s.numerator BETWEEN 1 AND 5) OR coalesce(s.denominator BETWEEN 1 AND 5, false) AS suppressed,
+       p.period_key,
+       p.financial_year
+FROM summed s
+JOIN dim_period p ON p.period_type = s.period_type AND p.period_start = s.period_start
+LEFT JOIN measure_unit u ON u.measure_id = s.measure_id
+CROSS JOIN params
+ORDER BY s.measure_id, s.period_type, s.period_start, s.dimension, s.dimension_value
