@@ -6,6 +6,8 @@
 //! [`targets`] reads the DfE tables for the chosen LA and years (filling suppressed values),
 //! [`simulate`] builds children's journeys event by event so that the published counts, shares
 //! and stocks come out right, [`extract`] keeps what an SSD extract for the window would hold,
+//! [`casework`] adds who holds each case, visits, reviews, health checks, missing episodes,
+//! early help, adoption and disabilities,
 //! [`write_ssd`] writes the CSVs (optionally with the faults real exports have, see [`faults`]),
 //! [`write_cin`], [`write_903`] and [`write_annex_a`] write the DfE returns and the Ofsted
 //! Annex A workbook from the same extract, and [`report`] measures the written records against
@@ -15,6 +17,8 @@
 //! seed gives byte-identical output.
 
 pub mod all;
+pub mod casework;
+pub mod casework_rates;
 pub mod dates;
 pub mod details;
 pub mod extract;
@@ -132,7 +136,8 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     let window = dates::Window { from: date32(cfg.from), to: date32(cfg.to) };
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let world = simulate::simulate(targets, window, &mut rng);
-    let ssd = extract::extract(&world, window, cfg.seed);
+    let mut ssd = extract::extract(&world, window, cfg.seed);
+    casework::add(&mut ssd, window, cfg.seed, &targets.la_code);
     drop(world);
     let report = report::measure(&ssd, targets, window);
     let mut files: Vec<(String, u64)> = Vec::new();

@@ -280,6 +280,166 @@ ssd_table!(
     }
 );
 
+ssd_table!(
+    /// A child protection visit (`ssd_cp_visits`).
+    CpVisit = "ssd_cp_visits" {
+        id: String => "cppv_cp_visit_id",
+        person: String => "cppv_person_id",
+        plan: String => "cppv_cp_plan_id",
+        date: Option<i32> => "cppv_cp_visit_date",
+        seen: &'static str => "cppv_cp_visit_seen",
+        seen_alone: &'static str => "cppv_cp_visit_seen_alone",
+        bedroom: &'static str => "cppv_cp_visit_bedroom",
+    }
+);
+
+ssd_table!(
+    /// A child protection review conference (`ssd_cp_reviews`).
+    CpReview = "ssd_cp_reviews" {
+        id: String => "cppr_cp_review_id",
+        person: String => "cppr_person_id",
+        plan: String => "cppr_cp_plan_id",
+        due: Option<i32> => "cppr_cp_review_due",
+        held: Option<i32> => "cppr_cp_review_date",
+        meeting: String => "cppr_cp_review_meeting_id",
+        continue_cp: &'static str => "cppr_cp_review_outcome_continue_cp",
+        quorate: &'static str => "cppr_cp_review_quorate",
+        participation: &'static str => "cppr_cp_review_participation",
+    }
+);
+
+ssd_table!(
+    /// A missing (`M`) or away-without-authorisation (`A`) episode (`ssd_missing`), with the
+    /// return interview offered and accepted (`Y` / `N`).
+    Missing = "ssd_missing" {
+        id: String => "miss_table_id",
+        person: String => "miss_person_id",
+        start: Option<i32> => "miss_missing_episode_start_date",
+        kind: &'static str => "miss_missing_episode_type",
+        end: Option<i32> => "miss_missing_episode_end_date",
+        rhi_offered: &'static str => "miss_missing_rhi_offered",
+        rhi_accepted: &'static str => "miss_missing_rhi_accepted",
+    }
+);
+
+ssd_table!(
+    /// A child in need visit (`ssd_cin_visits`).
+    CinVisit = "ssd_cin_visits" {
+        id: String => "cinv_cin_visit_id",
+        person: String => "cinv_person_id",
+        date: Option<i32> => "cinv_cin_visit_date",
+        seen: &'static str => "cinv_cin_visit_seen",
+        seen_alone: &'static str => "cinv_cin_visit_seen_alone",
+        bedroom: &'static str => "cinv_cin_visit_bedroom",
+    }
+);
+
+ssd_table!(
+    /// A statutory visit to a child looked after (`ssd_cla_visits`).
+    ClaVisit = "ssd_cla_visits" {
+        id: String => "clav_cla_visit_id",
+        cla_id: String => "clav_cla_id",
+        person: String => "clav_person_id",
+        date: Option<i32> => "clav_cla_visit_date",
+        seen: &'static str => "clav_cla_visit_seen",
+        seen_alone: &'static str => "clav_cla_visit_seen_alone",
+    }
+);
+
+ssd_table!(
+    /// A health assessment or dental check of a child looked after (`ssd_cla_health`).
+    ClaHealth = "ssd_cla_health" {
+        id: String => "clah_health_check_id",
+        person: String => "clah_person_id",
+        kind: &'static str => "clah_health_check_type",
+        date: Option<i32> => "clah_health_check_date",
+        status: &'static str => "clah_health_check_status",
+    }
+);
+
+ssd_table!(
+    /// Adoption and other permanence milestones of a period of care (`ssd_permanence`).
+    Permanence = "ssd_permanence" {
+        id: String => "perm_table_id",
+        person: String => "perm_person_id",
+        cla_id: String => "perm_cla_id",
+        decision: Option<i32> => "perm_adm_decision_date",
+        ffa_decision: Option<i32> => "perm_ffa_cp_decision_date",
+        placement_order: Option<i32> => "perm_placement_order_date",
+        placed_for_adoption: Option<i32> => "perm_placed_for_adoption_date",
+        matched: Option<i32> => "perm_matched_date",
+        adopted_by_carer: &'static str => "perm_adopted_by_carer_flag",
+        placed_ffa: Option<i32> => "perm_placed_ffa_cp_date",
+        reversed: Option<i32> => "perm_decision_reversed_date",
+        placed_foster_carer: Option<i32> => "perm_placed_foster_carer_date",
+        sibling_group: &'static str => "perm_part_of_sibling_group",
+        siblings_together: String => "perm_siblings_placed_together",
+        siblings_apart: String => "perm_siblings_placed_apart",
+        provider_urn: String => "perm_placement_provider_urn",
+        reversed_reason: &'static str => "perm_decision_reversed_reason",
+        order_date: Option<i32> => "perm_permanence_order_date",
+        order_type: &'static str => "perm_permanence_order_type",
+        worker: String => "perm_adoption_worker_id",
+        adopter_sex: &'static str => "perm_adopter_sex",
+        adopter_legal_status: &'static str => "perm_adopter_legal_status",
+        adopters: &'static str => "perm_number_of_adopters",
+    }
+);
+
+ssd_table!(
+    /// A worker's or team's involvement with a child (`ssd_involvements`): who held the case
+    /// from when to when, and why it changed hands.
+    Involvement = "ssd_involvements" {
+        id: String => "invo_involvements_id",
+        professional: String => "invo_professional_id",
+        role: &'static str => "invo_professional_role_id",
+        team: &'static str => "invo_professional_team",
+        start: Option<i32> => "invo_involvement_start_date",
+        end: Option<i32> => "invo_involvement_end_date",
+        change_reason: &'static str => "invo_worker_change_reason",
+        person: String => "invo_person_id",
+        referral: String => "invo_referral_id",
+    }
+);
+
+ssd_table!(
+    /// A member of staff (`ssd_professionals`).
+    Professional = "ssd_professionals" {
+        id: String => "prof_professional_id",
+        staff_id: String => "prof_staff_id",
+        name: String => "prof_professional_name",
+        registration: String => "prof_social_worker_registration_no",
+        job_title: &'static str => "prof_professional_job_title",
+        caseload: String => "prof_professional_caseload",
+        department: &'static str => "prof_professional_department",
+        fte: String => "prof_full_time_equivalency",
+        agency: &'static str => "prof_agency_worker_flag",
+    }
+);
+
+ssd_table!(
+    /// A recorded disability (`ssd_disability`), CIN census codes; `NONE` when assessed as none.
+    Disability = "ssd_disability" {
+        person: String => "disa_person_id",
+        id: String => "disa_table_id",
+        code: &'static str => "disa_disability_code",
+    }
+);
+
+ssd_table!(
+    /// An early help episode (`ssd_early_help_episodes`).
+    EarlyHelp = "ssd_early_help_episodes" {
+        id: String => "earl_episode_id",
+        person: String => "earl_person_id",
+        start: Option<i32> => "earl_episode_start_date",
+        end: Option<i32> => "earl_episode_end_date",
+        reason: &'static str => "earl_episode_reason",
+        end_reason: &'static str => "earl_episode_end_reason",
+        organisation: &'static str => "earl_episode_organisation",
+        worker: String => "earl_episode_worker_id",
+    }
+);
+
 /// Legal statuses of short breaks (an agreed series of short-term placements).
 pub const SHORT_BREAK_STATUSES: [&str; 2] = ["V3", "V4"];
 
@@ -304,6 +464,17 @@ pub struct Ssd {
     /// The care-leaver table as it stood on each 31 March of the window, by financial year:
     /// what the calibration report and SSDA903 OC3 read (the SSD keeps only the latest).
     pub care_leaver_years: std::collections::BTreeMap<i32, Vec<CareLeaver>>,
+    pub cp_visits: Vec<CpVisit>,
+    pub cp_reviews: Vec<CpReview>,
+    pub missing: Vec<Missing>,
+    pub cin_visits: Vec<CinVisit>,
+    pub cla_visits: Vec<ClaVisit>,
+    pub cla_health: Vec<ClaHealth>,
+    pub permanence: Vec<Permanence>,
+    pub involvements: Vec<Involvement>,
+    pub professionals: Vec<Professional>,
+    pub disabilities: Vec<Disability>,
+    pub early_help: Vec<EarlyHelp>,
 }
 
 #[cfg(test)]
@@ -336,5 +507,16 @@ mod tests {
         same_columns::<Immigration>();
         same_columns::<CareLeaver>();
         same_columns::<ClaReview>();
+        same_columns::<CpVisit>();
+        same_columns::<CpReview>();
+        same_columns::<Missing>();
+        same_columns::<CinVisit>();
+        same_columns::<ClaVisit>();
+        same_columns::<ClaHealth>();
+        same_columns::<Permanence>();
+        same_columns::<Involvement>();
+        same_columns::<Professional>();
+        same_columns::<Disability>();
+        same_columns::<EarlyHelp>();
     }
 }

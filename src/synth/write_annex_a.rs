@@ -109,6 +109,17 @@ fn input_files(ssd: &Ssd, tables: &[crate::schema::TableSpec]) -> Vec<crate::ext
     add(super::records::Immigration::TABLE, csv_bytes(&ssd.immigration));
     add(super::records::CareLeaver::TABLE, csv_bytes(&ssd.care_leavers));
     add(super::records::ClaReview::TABLE, csv_bytes(&ssd.cla_reviews));
+    add(super::records::CpVisit::TABLE, csv_bytes(&ssd.cp_visits));
+    add(super::records::CpReview::TABLE, csv_bytes(&ssd.cp_reviews));
+    add(super::records::Missing::TABLE, csv_bytes(&ssd.missing));
+    add(super::records::CinVisit::TABLE, csv_bytes(&ssd.cin_visits));
+    add(super::records::ClaVisit::TABLE, csv_bytes(&ssd.cla_visits));
+    add(super::records::ClaHealth::TABLE, csv_bytes(&ssd.cla_health));
+    add(super::records::Permanence::TABLE, csv_bytes(&ssd.permanence));
+    add(super::records::Involvement::TABLE, csv_bytes(&ssd.involvements));
+    add(super::records::Professional::TABLE, csv_bytes(&ssd.professionals));
+    add(super::records::Disability::TABLE, csv_bytes(&ssd.disabilities));
+    add(super::records::EarlyHelp::TABLE, csv_bytes(&ssd.early_help));
     files
 }
 

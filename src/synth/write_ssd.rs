@@ -54,6 +54,17 @@ pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) 
     table(dir, &ssd.immigration, &mut injector, &mut written)?;
     table(dir, &ssd.care_leavers, &mut injector, &mut written)?;
     table(dir, &ssd.cla_reviews, &mut injector, &mut written)?;
+    table(dir, &ssd.cp_visits, &mut injector, &mut written)?;
+    table(dir, &ssd.cp_reviews, &mut injector, &mut written)?;
+    table(dir, &ssd.missing, &mut injector, &mut written)?;
+    table(dir, &ssd.cin_visits, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_visits, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_health, &mut injector, &mut written)?;
+    table(dir, &ssd.permanence, &mut injector, &mut written)?;
+    table(dir, &ssd.involvements, &mut injector, &mut written)?;
+    table(dir, &ssd.professionals, &mut injector, &mut written)?;
+    table(dir, &ssd.disabilities, &mut injector, &mut written)?;
+    table(dir, &ssd.early_help, &mut injector, &mut written)?;
     written.faults = injector.faults.len();
     if !injector.faults.is_empty() {
         let file = File::create(&manifest).map_err(|e| io_error(&manifest, e))?;
