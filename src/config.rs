@@ -48,6 +48,9 @@ pub struct PipelineFile {
     /// How object-store requests are retried (credentials never go here: see [`crate::storage`]).
     #[serde(default)]
     pub storage: crate::storage::StorageOptions,
+    /// Caps on what one input file may make a run hold or record.
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
     /// The performance pack (`csc report`), written after every run when the section is present.
     pub report: Option<ReportSection>,
 }
@@ -74,6 +77,9 @@ pub struct InputSection {
     /// Local folder (relative to the pipeline file) or object-store URL.
     pub location: Option<String>,
     pub format: Option<InputFormat>,
+    /// Load hidden and very-hidden worksheets of workbooks (they are reported either way).
+    #[serde(default)]
+    pub hidden_sheets: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +200,8 @@ pub struct RunConfig {
     /// The performance pack written after the run publishes (`[report]`); none without the
     /// section.
     pub report: Option<PackSettings>,
+    /// Caps on input files (`[limits]`, and `[input] hidden_sheets`).
+    pub limits: crate::limits::Limits,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
@@ -292,6 +300,8 @@ impl RunConfig {
             return Err(Error::Config("[warehouse] keep_runs must be at least 1 (the published run)".into()));
         }
         file.storage.validate()?;
+        file.limits.validate()?;
+        let limits = crate::limits::Limits { load_hidden_sheets: file.input.hidden_sheets, ..file.limits };
         crate::storage::refuse_secrets_in_location(&input)?;
         crate::storage::refuse_secrets_in_location(&warehouse)?;
         let memory_limit = flags.memory_limit.as_deref().or(file.run.memory_limit.as_deref()).map(crate::model::engine::parse_bytes).transpose()?;
@@ -316,6 +326,7 @@ impl RunConfig {
             session,
             mappings: crate::normalise::vendor::load_dir(base.as_deref().map(|b| b.join("mappings")).as_deref(), crate::schema::ssd_tables())?,
             report,
+            limits,
         })
     }
 }

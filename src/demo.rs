@@ -130,5 +130,6 @@ fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
         session: Default::default(),
         mappings: crate::normalise::vendor::builtin(crate::schema::ssd_tables()),
         report: None,
+        limits: Default::default(),
     })
 }

@@ -35,6 +35,9 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     #[error("no input files found at {0}")]
     NoInput(String),
+    /// A bug: a panic caught at a run's or a hub LA's boundary.
+    #[error("{0}")]
+    Internal(String),
     #[error("another run is using the warehouse {warehouse} ({holder}); try again later or pass --wait SECONDS")]
     Locked { warehouse: String, holder: String },
 }

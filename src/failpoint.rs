@@ -3,7 +3,7 @@
 //!
 //! Configured only through the environment, never by the pipeline file:
 //! `CSC_FAILPOINT=<point>[:<nth>]:<action>`, where `action` is `abort` (the process ends at once,
-//! with no cleanup, like `kill -9`) or `sleep=<ms>`. `<nth>` (default 1) picks which hit of the
+//! with no cleanup, like `kill -9`), `panic` (a bug: the thread unwinds) or `sleep=<ms>`. `<nth>` (default 1) picks which hit of the
 //! point acts. With the variable unset, [`hit`] is a cheap no-op.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +16,7 @@ pub const ENV: &str = "CSC_FAILPOINT";
 #[derive(Debug, Clone, PartialEq)]
 enum Act {
     Abort,
+    Panic,
     Sleep(Duration),
 }
 
@@ -30,6 +31,7 @@ fn parse(text: &str) -> Option<Armed> {
     let mut parts: Vec<&str> = text.split(':').collect();
     let act = match parts.pop()? {
         "abort" => Act::Abort,
+        "panic" => Act::Panic,
         a => Act::Sleep(Duration::from_millis(a.strip_prefix("sleep=")?.parse().ok()?)),
     };
     let nth = match parts.len() {
@@ -47,7 +49,7 @@ fn armed() -> Option<&'static Armed> {
             let text = std::env::var(ENV).ok()?;
             let parsed = parse(&text);
             if parsed.is_none() {
-                tracing::warn!(value = %text, "{ENV} is not <point>[:<nth>]:abort|sleep=<ms>; ignored");
+                tracing::warn!(value = %text, "{ENV} is not <point>[:<nth>]:abort|panic|sleep=<ms>; ignored");
             }
             parsed
         })
@@ -66,6 +68,7 @@ pub fn hit(point: &str) {
             eprintln!("failpoint {point}: aborting");
             std::process::abort();
         }
+        Act::Panic => panic!("failpoint {point}: panicking"),
         Act::Sleep(d) => {
             eprintln!("failpoint {point}: pausing {} ms", d.as_millis());
             std::thread::sleep(d);
@@ -81,6 +84,7 @@ mod tests {
     fn parses_point_count_and_action() {
         assert_eq!(parse("publish.table:3:abort"), Some(Armed { point: "publish.table".into(), nth: 3, act: Act::Abort }));
         assert_eq!(parse("normalise.file:sleep=250"), Some(Armed { point: "normalise.file".into(), nth: 1, act: Act::Sleep(Duration::from_millis(250)) }));
+        assert_eq!(parse("normalise.file:2:panic"), Some(Armed { point: "normalise.file".into(), nth: 2, act: Act::Panic }));
         assert_eq!(parse("x:y:z:abort"), None);
         assert_eq!(parse("x:explode"), None);
         assert_eq!(parse("x:two:abort"), None);

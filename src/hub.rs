@@ -70,7 +70,15 @@ pub async fn run_all(flags: &Overrides, las: &[String], jobs: Option<usize>, opt
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(la_code) = las.get(i) else { break };
-                    let outcome = runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions));
+                    let started = std::time::Instant::now();
+                    // A panic in one LA's run is that LA's failure; the others go on.
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions))))
+                        .unwrap_or_else(|panic| LaOutcome {
+                            la_code: la_code.clone(),
+                            config: None,
+                            outcome: Err(Error::Internal(crate::run::panic_message(&*panic))),
+                            elapsed: started.elapsed(),
+                        });
                     results.lock().expect("no run panics while holding the lock")[i] = Some(outcome);
                 });
             }

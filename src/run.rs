@@ -13,7 +13,7 @@ use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::config::{Privacy, RunConfig};
 use crate::pseudonymise::redact_issues;
-use crate::extract::{extract, InputFile};
+use crate::extract::{extract_with, InputFile};
 use crate::lock::RunLock;
 use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
 use crate::model::annex_a::run_lists;
@@ -106,7 +106,12 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
         _ => root.clone(),
     };
     manifest.warehouse = warehouse.display.clone();
-    let result = stages(cfg, opts, &warehouse, &mut manifest, started, &lock).await;
+    // A panic anywhere in the stages is this run's failure: it is caught here so that the
+    // failed manifest is written and the lock released like any other failure.
+    let result = match futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(stages(cfg, opts, &warehouse, &mut manifest, started, &lock))).await {
+        Ok(result) => result,
+        Err(panic) => Err(Error::Internal(panic_message(&panic))),
+    };
     manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     manifest.elapsed_ms = clock.elapsed().as_millis();
     let outcome = finish(result, manifest, &warehouse).await;
@@ -114,6 +119,13 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
         warn!(error = %e, "could not release the run lock; the next run will take it over");
     }
     outcome
+}
+
+/// What a caught panic says, for the failed manifest and the log: its message when it is text
+/// (csc's own panics name no cell values), else a fixed phrase.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+    format!("internal error (a bug in csc; please report it): {}", text.unwrap_or_else(|| "panic".into()))
 }
 
 /// Records how the run ended: the manifest, the log line and the outcome.
@@ -172,7 +184,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let t = Instant::now();
     let input = Location::open(&cfg.input, false, &cfg.storage)?;
     crate::normalise::vendor::use_mappings(cfg.mappings.clone());
-    let files = extract(&input, tables, cfg.format, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
+    let files = extract_with(&input, tables, cfg.format, cfg.limits, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
     manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.kind.as_ref().map(|k| k.describe()), rows: 0, issues: IssueCounts::default() }).collect();
     manifest.run_key = run_key(cfg, &files);

@@ -231,6 +231,28 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
             }
         }
     }
+    // Keys that differ only by leading zeros (`00123`, `123`) are different records to the
+    // pipeline but most likely one to the case-management system: reported, both kept.
+    let mut by_number: HashMap<&str, usize> = HashMap::new();
+    for i in (0..keys.len()).filter(|&i| keep[i] && !keys.is_null(i)) {
+        let key = keys.value(i);
+        if key.len() < 2 || !key.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let number = key.trim_start_matches('0');
+        match by_number.get(number) {
+            None => {
+                by_number.insert(number, i);
+            }
+            Some(&f) => {
+                let (header, position) = key_headers.get(files.value(i)).cloned().unwrap_or_else(|| (spec.primary_key.clone(), None));
+                let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
+                let cell = SourceCell { raw: key, header: &header, position };
+                let message = format!("{} differs from the key in {} row {} only by leading zeros; both records were kept, as different records", spec.primary_key, files.value(f), rows.value(f));
+                issues.push(at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "id_leading_zeros", message, Action::Kept)).core_column(&spec.primary_key));
+            }
+        }
+    }
     if keep.iter().all(|k| *k) {
         return Ok((batch, rows_in));
     }

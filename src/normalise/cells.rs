@@ -49,6 +49,15 @@ pub fn is_null_token(raw: &str) -> bool {
 /// Types one cell according to its column spec. The returned value is what goes in the core
 /// table; the problem, if any, is recorded as a quality issue.
 pub fn type_cell(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Option<Problem>) {
+    if raw.contains('\0') {
+        if spec.kind == ColumnType::Id {
+            return (Typed::Null, Some(Problem::new(Severity::Error, "nul_in_id", "the identifier holds a NUL byte, so it cannot be trusted to match its records", Action::SetNull)));
+        }
+        let cleaned = raw.replace('\0', "");
+        let (value, problem) = type_cell(spec, &cleaned, codes);
+        let nul = || Problem::new(Severity::Warning, "nul_byte", "the cell holds NUL bytes, which were removed", Action::Kept);
+        return (value, problem.or_else(|| Some(nul())));
+    }
     if is_null_token(raw) {
         return (Typed::Null, None);
     }
@@ -74,6 +83,10 @@ pub fn type_cell(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Opt
 /// from numeric ids (`1234.0` → `1234`).
 fn type_id(raw: &str) -> (Typed, Option<Problem>) {
     let trimmed = raw.trim();
+    if is_scientific(trimmed) {
+        let message = "the identifier is in Excel's scientific notation (the file was saved from Excel), so its digits are lost";
+        return (Typed::Null, Some(Problem::new(Severity::Error, "id_scientific_notation", message, Action::SetNull)));
+    }
     let mut id = trimmed.to_ascii_uppercase();
     if let Some(stem) = id.strip_suffix(".0") {
         if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) {
@@ -82,6 +95,16 @@ fn type_id(raw: &str) -> (Typed, Option<Problem>) {
     }
     let problem = (trimmed != raw).then(|| Problem::new(Severity::Info, "id_trimmed", "spaces around the identifier were removed", Action::Kept));
     (Typed::Text(id), problem)
+}
+
+/// A number as Excel shows a long one in scientific notation: `1.23457E+11`, `1E+15` (one digit
+/// before the point and a signed exponent, so ids such as `12E45` are not mistaken for one).
+fn is_scientific(text: &str) -> bool {
+    let Some((mantissa, exponent)) = text.split_once(['E', 'e']) else { return false };
+    let Some(exponent) = exponent.strip_prefix('+') else { return false };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    whole.len() == 1 && digits(whole) && digits(fraction) && digits(exponent)
 }
 
 fn type_code(spec: &ColumnSpec, value: &str, codes: &CodeLists) -> (Typed, Option<Problem>) {
@@ -172,6 +195,26 @@ fn is_time(t: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_in_scientific_notation_and_with_nul_bytes_are_refused() {
+        use crate::schema::ssd_tables;
+        let codes = CodeLists::builtin();
+        let person = ssd_tables().iter().find(|t| t.name == "person").unwrap();
+        let id = &person.columns[person.column_index("pers_person_id").unwrap()];
+        for raw in ["1.23457E+11", "1E+15", "9.9e+5"] {
+            let (v, p) = type_cell(id, raw, codes);
+            assert_eq!((v, p.unwrap().code), (Typed::Null, "id_scientific_notation"), "{raw}");
+        }
+        for fine in ["12E45", "1.2E-3X", "E+11", "P12E+4"] {
+            assert!(type_cell(id, fine, codes).1.is_none(), "{fine}");
+        }
+        let (v, p) = type_cell(id, "12\03", codes);
+        assert_eq!((v, p.unwrap().code), (Typed::Null, "nul_in_id"));
+        let text = &person.columns[person.column_index("pers_forename").unwrap()];
+        let (v, p) = type_cell(text, "Am\0y", codes);
+        assert_eq!((v, p.unwrap().code), (Typed::Text("Amy".into()), "nul_byte"));
+    }
+
     use super::*;
 
     fn col(kind: ColumnType, codes: Option<&str>) -> ColumnSpec {

@@ -96,7 +96,29 @@ fn read_file(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Resul
         None => {}
     }
     crate::failpoint::hit("normalise.file");
+    crate::limits::IssueCap::new(file.limits, 0).finish(&mut issues, &file.path);
     Ok(FileOutput { parts: sink.finish()?, issues, cin, ssda903 })
+}
+
+/// Reads one file, turning a panic in its reader into that file's `unreadable_file` error: the
+/// run goes on with the other files. (A panic is a bug in csc or a library it uses; the message
+/// names no cell value, since the panic's own message might hold one.)
+fn read_file_caught(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Result<FileOutput> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(file, tables, codes))) {
+        Ok(output) => output,
+        Err(_) => {
+            let message = "the reader stopped with an internal error on this file (a bug in csc: please report it with the file's format, not its content); none of its records were loaded";
+            tracing::error!(file = %file.path, "reader panicked; the file was skipped");
+            let issue = Issue::new(Severity::Error, STAGE, "unreadable_file", message, Action::FileSkipped).file(&file.path);
+            Ok(FileOutput { parts: Vec::new(), issues: vec![issue], cin: None, ssda903: None })
+        }
+    }
+}
+
+/// Whether a file must be kept whole to be recognised (a workbook: its sheets are listed at the
+/// end of the zip), judged from its first bytes.
+pub fn keep_whole(start: &[u8]) -> bool {
+    annex_a::looks_like_workbook(start)
 }
 
 /// Recognises the format (and for one-table formats, the table) of a file from its content (its
@@ -143,8 +165,8 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
     let runtime = tokio::runtime::Handle::try_current().ok();
     let outputs = read_in_parallel(files, |f| {
         let output = match &f.kind {
-            Some(_) => f.loaded(runtime.as_ref()).and_then(|f| read_file(&f, tables, codes)),
-            None => read_file(f, tables, codes),
+            Some(_) => f.loaded(runtime.as_ref()).and_then(|f| read_file_caught(&f, tables, codes)),
+            None => read_file_caught(f, tables, codes),
         };
         bar.inc();
         output

@@ -205,6 +205,13 @@ pub fn read(file: &InputFile, mapping: &str, tables: &[TableSpec], sink: &mut Si
             for p in placed {
                 let key_raw = &record[p.key];
                 if key_raw.trim().is_empty() {
+                    // A row with no values for the table adds no record to it by design (a
+                    // contact that led to no referral); values without a key are damage.
+                    if p.columns.iter().flatten().any(|(pos, _)| *pos != p.key && !record[*pos].trim().is_empty()) {
+                        let message = format!("{} (the key of {}) is blank but the row has values for it; no {} record was made from this row", p.table.key, p.table.name, p.table.name);
+                        let issue = Issue::new(Severity::Error, STAGE, "blank_key", message, Action::RowRejected).table(&p.table.name).file(&file.path).row(row).column(&header[p.key], p.key);
+                        issues.push(issue);
+                    }
                     continue;
                 }
                 if p.table.repeats {

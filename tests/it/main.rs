@@ -11,6 +11,8 @@ mod ballista;
 mod marts;
 mod publish;
 mod report;
+mod fuzz_corpus;
+mod hostile;
 mod hub;
 mod memory;
 mod operations;

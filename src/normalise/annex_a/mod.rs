@@ -52,7 +52,10 @@ pub mod headers;
 pub mod lists;
 mod rows;
 pub mod values;
+mod guard;
 mod workbook;
+
+pub use workbook::looks_like_workbook;
 
 use sha2::{Digest, Sha256};
 
@@ -68,12 +71,18 @@ use workbook::CellText;
 
 const STAGE: &str = "normalise";
 
-/// The Annex A lists (numbers) a workbook holds, if the bytes are a workbook holding any.
+/// The Annex A lists (numbers) a workbook holds, if the bytes are a workbook holding any. A
+/// workbook that fails the container checks ([`guard`]) or cannot be opened is taken as an Annex
+/// A workbook with no lists known, so that reading it reports it as damaged (an error), rather
+/// than it passing as merely unrecognised.
 pub fn recognise(bytes: &[u8]) -> Option<Vec<u8>> {
     if !workbook::looks_like_workbook(bytes) {
         return None;
     }
-    let mut book = workbook::open(bytes).ok()?;
+    if guard::check(bytes, &crate::limits::Limits::default()).is_err() {
+        return Some(Vec::new());
+    }
+    let Ok(mut book) = workbook::open(bytes) else { return Some(Vec::new()) };
     let mut found = Vec::new();
     use calamine::Reader;
     for sheet in book.sheet_names() {
@@ -87,37 +96,59 @@ pub fn recognise(bytes: &[u8]) -> Option<Vec<u8>> {
     (!found.is_empty()).then_some(found)
 }
 
-/// Reads every Annex A list in the workbook into the sink.
+/// Reads every Annex A list in the workbook into the sink. Only sheets whose header row names a
+/// list are loaded whole; hidden sheets are reported and loaded only when
+/// `[input] hidden_sheets = true`.
 pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &CodeLists, issues: &mut Vec<Issue>) {
     let at_file = |i: Issue| i.file(&file.path);
+    let unreadable = |why: String| at_file(Issue::new(Severity::Error, STAGE, "unreadable_file", why, Action::FileSkipped));
+    if let Err(why) = guard::check(&file.bytes, &file.limits) {
+        issues.push(unreadable(why));
+        return;
+    }
     let mut book = match workbook::open(&file.bytes) {
         Ok(b) => b,
         Err(why) => {
-            issues.push(at_file(Issue::new(Severity::Error, STAGE, "unreadable_file", why, Action::FileSkipped)));
+            issues.push(unreadable(why));
             return;
         }
     };
     let mut sheets = Sheets { names: Vec::new(), headers: Vec::new() };
     let mut found = Vec::new();
     use calamine::Reader;
-    for name in book.sheet_names() {
-        let range = match book.worksheet_range(&name) {
-            Ok(r) => r,
+    let metadata: Vec<(String, calamine::SheetVisible)> = book.sheets_metadata().iter().map(|m| (m.name.clone(), m.visible)).collect();
+    for (name, visible) in metadata {
+        if visible != calamine::SheetVisible::Visible {
+            let how = if visible == calamine::SheetVisible::Hidden { "hidden" } else { "very hidden (it can only be shown from Excel's VBA editor)" };
+            let (message, action) = if file.limits.load_hidden_sheets {
+                (format!("the sheet is {how}; it was read, as [input] hidden_sheets = true asks"), Action::Kept)
+            } else {
+                (format!("the sheet is {how}; it was not read (set [input] hidden_sheets = true to read hidden sheets)"), Action::FileSkipped)
+            };
+            issues.push(at_file(Issue::new(Severity::Warning, STAGE, "hidden_sheet", message, action)).sheet(&name));
+            if !file.limits.load_hidden_sheets {
+                continue;
+            }
+        }
+        let top = match workbook::top_rows(&mut book, &name) {
+            Ok(top) => top,
             Err(e) => {
                 issues.push(at_file(Issue::new(Severity::Error, STAGE, "unreadable_sheet", format!("the sheet cannot be read: {e}"), Action::FileSkipped)).sheet(&name));
                 continue;
             }
         };
-        let top = workbook::header_rows(&range);
         let header = top.iter().enumerate().find_map(|(r, cells)| headers::match_row(cells).map(|h| (r, h)));
         sheets.names.push(name.clone());
         sheets.headers.push(header.as_ref().map(|(r, _)| top[*r].clone()).unwrap_or_default());
-        match header {
-            Some((r, h)) => found.push((sheets.names.len() - 1, range, r, h)),
-            None if range.used_cells().next().is_some() => {
-                issues.push(at_file(Issue::new(Severity::Info, STAGE, "no_annex_a_list", "no Annex A list header in the sheet's first 20 rows; the sheet was not loaded", Action::Kept)).sheet(&name))
+        let Some((r, h)) = header else {
+            if top.iter().flatten().any(|c| !c.trim().is_empty()) {
+                issues.push(at_file(Issue::new(Severity::Info, STAGE, "no_annex_a_list", "no Annex A list header in the sheet's first 20 rows; the sheet was not loaded", Action::Kept)).sheet(&name));
             }
-            None => {}
+            continue;
+        };
+        match book.worksheet_range(&name) {
+            Ok(range) => found.push((sheets.names.len() - 1, range, r, h)),
+            Err(e) => issues.push(at_file(Issue::new(Severity::Error, STAGE, "unreadable_sheet", format!("the sheet cannot be read: {e}"), Action::FileSkipped)).sheet(&name)),
         }
     }
     let ctx = Ctx { file: &file.path, sheets: &sheets };

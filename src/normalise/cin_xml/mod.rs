@@ -230,7 +230,8 @@ pub fn read(file: &InputFile, sink: &mut Sink, codes: &CodeLists, issues: &mut V
     };
     let mut ctx = Ctx::new(&file.path, issues);
     let mut children = 0usize;
-    let outcome = parse::stream(&text, |record| match record {
+    let bounds = parse::Bounds { max_depth: file.limits.max_xml_depth, max_record_elements: file.limits.max_xml_record_elements };
+    let outcome = parse::stream_within(&text, bounds, |record| match record {
         Record::Header(h) => ctx.header(&h),
         Record::Child(c) => {
             ctx.settle_year(None, None);

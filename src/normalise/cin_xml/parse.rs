@@ -76,8 +76,25 @@ impl Lines<'_> {
 /// child in document order. The root element must be `Message`; elements are matched by local
 /// name, so a namespace prefix makes no difference. Returns where the XML stopped being
 /// readable, if it did; the records before that point have been handed over.
-pub fn stream(text: &str, mut on_record: impl FnMut(Record)) -> Result<(), Malformed> {
+pub fn stream(text: &str, on_record: impl FnMut(Record)) -> Result<(), Malformed> {
+    let limits = crate::limits::Limits::default();
+    stream_within(text, Bounds { max_depth: limits.max_xml_depth, max_record_elements: limits.max_xml_record_elements }, on_record)
+}
+
+/// How deep elements may nest, and how many one record may hold (`[limits]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub max_depth: usize,
+    pub max_record_elements: usize,
+}
+
+/// [`stream`] within `bounds`: reading stops (as malformed) at an element nested deeper than
+/// `max_depth` or at a record holding more than `max_record_elements` elements, so memory stays
+/// bounded whatever the file. DTDs are skipped and never expanded; an entity other than XML's
+/// five is malformed.
+pub fn stream_within(text: &str, bounds: Bounds, mut on_record: impl FnMut(Record)) -> Result<(), Malformed> {
     let mut reader = Reader::from_str(text);
+    let mut in_record: usize = 0;
     reader.config_mut().trim_text(false);
     let mut lines = Lines { text: text.as_bytes(), upto: 0, line: 1 };
     // Open elements from the root; the ones inside a header or child are built as nodes.
@@ -96,11 +113,18 @@ pub fn stream(text: &str, mut on_record: impl FnMut(Record)) -> Result<(), Malfo
                 let line = lines.at(before);
                 return Err(Malformed { line, message: format!("the root element is {}, not Message", e.local_name().as_ref()) });
             }
+            Event::Start(_) | Event::Empty(_) if open.len() >= bounds.max_depth || in_record >= bounds.max_record_elements => {
+                let line = lines.at(before);
+                let what = if open.len() >= bounds.max_depth { format!("elements nest deeper than [limits] max_xml_depth = {}", bounds.max_depth) } else { format!("the record holds more than [limits] max_xml_record_elements = {} elements", bounds.max_record_elements) };
+                return Err(Malformed { line, message: format!("{what}; reading stopped here") });
+            }
             Event::Start(e) => {
+                in_record = if open.len() <= 2 { 0 } else { in_record + 1 };
                 let node = start_node(&open, e.local_name().as_ref().to_string(), lines.at(before));
                 open.push(node);
             }
             Event::Empty(e) => {
+                in_record = if open.len() <= 2 { 0 } else { in_record + 1 };
                 let node = start_node(&open, e.local_name().as_ref().to_string(), lines.at(before));
                 open.push(node);
                 close(&mut open, &mut on_record);
@@ -202,6 +226,18 @@ mod tests {
         let id = ids.leaf("LAchildID").unwrap();
         assert_eq!((id.path.as_str(), id.text.as_str(), id.line), ("ChildIdentifiers/LAchildID", "A&1", 7));
         assert_eq!(c.child("CINdetails").unwrap().line, 9);
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_records_stop_reading_without_recursion() {
+        let deep = format!("<Message>\n{}{}</Message>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        let err = stream(&deep, |_| {}).unwrap_err();
+        assert!(err.message.contains("max_xml_depth = 64"), "{}", err.message);
+        let wide = format!("<Message><Children><Child>{}</Child></Children></Message>", "<x/>".repeat(20));
+        let err = stream_within(&wide, Bounds { max_depth: 64, max_record_elements: 10 }, |_| {}).unwrap_err();
+        assert!(err.message.contains("max_xml_record_elements = 10"), "{}", err.message);
+        let entity = "<!DOCTYPE m [<!ENTITY e \"xxxxxxxx\">]><Message><Header>&e;</Header></Message>";
+        assert!(stream(entity, |_| {}).unwrap_err().message.contains("unknown entity"), "entities declared in a DTD are not expanded");
     }
 
     #[test]
