@@ -208,7 +208,7 @@ mod tests {
         for fine in ["12E45", "1.2E-3X", "E+11", "P12E+4"] {
             assert!(type_cell(id, fine, codes).1.is_none(), "{fine}");
         }
-        let (v, p) = type_cell(id, "12\03", codes);
+        let (v, p) = type_cell(id, "12\u{0}3", codes);
         assert_eq!((v, p.unwrap().code), (Typed::Null, "nul_in_id"));
         let text = &person.columns[person.column_index("pers_forename").unwrap()];
         let (v, p) = type_cell(text, "Am\0y", codes);

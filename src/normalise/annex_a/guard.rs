@@ -110,7 +110,7 @@ fn cell_ref(text: &str) -> Option<(u64, u64)> {
     }
     let column = letters.bytes().fold(0u64, |n, b| n * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u64);
     let row: u64 = digits.parse().ok()?;
-    (row >= 1 && row <= MAX_ROWS && column <= MAX_COLUMNS).then(|| (row - 1, column - 1))
+    ((1..=MAX_ROWS).contains(&row) && column <= MAX_COLUMNS).then(|| (row - 1, column - 1))
 }
 
 /// Every row and cell position within Excel's grid, the declared dimension too, and the area
