@@ -54,11 +54,14 @@ pub fn cin_xml(data: &[u8]) -> Vec<Issue> {
 /// The SSDA903 files a return is made of, as the selector byte chooses them.
 const SSDA903_FILES: &[&str] = &["header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "missing", "sw_episodes"];
 
-/// One SSDA903 return file (CSV): the first byte chooses which.
+/// One SSDA903 return file: the first byte chooses which CSV file, or (one value in eleven) the
+/// whole return as XML.
 pub fn ssda903(data: &[u8]) -> Vec<Issue> {
     let (i, rest) = selector(data);
-    let file = SSDA903_FILES[i % SSDA903_FILES.len()].to_string();
-    read_as("ssda903_2023.csv", rest, FileKind::Ssda903 { file })
+    match SSDA903_FILES.get(i % (SSDA903_FILES.len() + 1)) {
+        Some(file) => read_as("ssda903_2023.csv", rest, FileKind::Ssda903 { file: file.to_string() }),
+        None => read_as("ssda903_2023.xml", rest, FileKind::Ssda903Xml),
+    }
 }
 
 /// An Ofsted Annex A workbook (xlsx, xls or ods bytes).

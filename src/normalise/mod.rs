@@ -110,7 +110,7 @@ fn read_file_caught(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -
             let message = "the reader stopped with an internal error on this file (a bug in csc: please report it with the file's format, not its content); none of its records were loaded";
             tracing::error!(file = %file.path, "reader panicked; the file was skipped");
             let issue = Issue::new(Severity::Error, STAGE, "unreadable_file", message, Action::FileSkipped).file(&file.path);
-            Ok(FileOutput { parts: Vec::new(), issues: vec![issue], cin: None, ssda903: None })
+            Ok(FileOutput { parts: Vec::new(), issues: vec![issue], cin: None, ssda903: Vec::new() })
         }
     }
 }
