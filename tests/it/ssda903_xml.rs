@@ -166,9 +166,12 @@ fn a_deprivation_of_liberty_file_reaches_its_core_table() {
     assert_eq!((bad.row, bad.column_letter.as_deref()), (Some(4), Some("D")));
 }
 
+/// Rows of two columns of a reference CSV.
+type Pairs = Vec<(String, String)>;
+
 /// The element names of the XML form, from the reference data: (block, parent) and, per block,
 /// its elements.
-fn xml_structure() -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn xml_structure() -> (Pairs, Pairs) {
     let read = |name: &str| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/formats/ssda903").join(name);
         let mut r = csv::Reader::from_path(path).unwrap();
