@@ -268,6 +268,12 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         let lists = run_lists(&ctx, &mut issues).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "Annex A lists built");
         let step = Instant::now();
+        // Records that typed cleanly but cannot be right. Events after the as-at date are only
+        // implausible on a nightly run: an as-at rerun ignores them by design.
+        let checks = crate::quality::plausibility::Checks { future_events: cfg.as_at >= chrono::Local::now().date_naive() };
+        let flagged = crate::quality::plausibility::check(&ctx, checks, &mut issues).await?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, flagged, "plausibility and linkage rules checked");
+        let step = Instant::now();
         let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");
         Ok::<_, Error>((model, breakdown, lists, marts))

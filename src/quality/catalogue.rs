@@ -248,7 +248,11 @@ mod tests {
                     || r.source.contains("DfE")
                     || r.source.contains("SSDA903")
                     || r.source.contains("Ofsted")
-                    || r.source.contains("ONS"),
+                    || r.source.contains("ONS")
+                    || r.source.contains("Working Together")
+                    || r.source.contains("Regulations")
+                    || r.source.contains(" Act ")
+                    || r.source.starts_with("SSD"),
                 "rule {}: source {:?}",
                 r.code,
                 r.source

@@ -282,6 +282,8 @@ fn severity_of(arg: &[Token]) -> Option<Severity> {
 enum SeverityArg {
     At(usize),
     Always(Severity),
+    /// The severity is the catalogue's (the issue is built from the rule).
+    FromCatalogue,
 }
 
 /// Functions (and closures) that take an issue code: callee path, the files it is called in
@@ -300,6 +302,8 @@ const HELPERS: &[(&[&str], &str, usize, SeverityArg)] = &[
     ),
     // SSDA903 XML reader: `issue(table, node, code, severity, message, action)`.
     (&["issue"], "src/normalise/ssda903/xml.rs", 2, SeverityArg::At(3)),
+    // Generated plausibility rules: `rule_row(code, table, person, column, condition)`.
+    (&["rule_row"], "src/quality/plausibility.rs", 0, SeverityArg::FromCatalogue),
     // CIN census plausibility rules: `warn(ctx, node, table, code, message)`.
     (
         &["warn"],
@@ -320,10 +324,13 @@ enum Feed {
     SeverityTuples,
     /// `("code", "message")` pairs in the same file.
     CodeMessagePairs,
+    /// The generated rules' `rule_row` calls and the `-- rule:` line of each `sql/quality/*.sql`.
+    QualityRules,
 }
 
 /// Every call that passes on a code chosen elsewhere: (file, callee, code argument, feed).
 const FORWARDERS: &[(&str, &str, &str, Feed)] = &[
+    ("src/quality/plausibility.rs", "Issue::new", "code", Feed::QualityRules),
     (
         "src/normalise/cin_xml/mod.rs",
         "Issue::new",
@@ -448,6 +455,7 @@ fn scan_source(path: &str, src: &str, scan: &mut Scan) {
             let severity = match severity_arg {
                 SeverityArg::At(k) => args.get(*k).and_then(|a| severity_of(a)),
                 SeverityArg::Always(s) => Some(*s),
+                SeverityArg::FromCatalogue => None,
             };
             let site_stage = if callee[..] == ["Issue", "new"] {
                 match args.get(1).map(|a| &a[..]) {
@@ -577,6 +585,16 @@ pub fn scan_crate(root: &Path) -> Scan {
         }
         let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
         scan_source(&rel, &src, &mut scan);
+    }
+    // Relational data-quality rules: one SQL file each, raised in the model stage.
+    let mut rules: Vec<_> = std::fs::read_dir(root.join("sql/quality")).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    rules.sort();
+    for path in rules.into_iter().filter(|p| p.extension().is_some_and(|e| e == "sql")) {
+        let sql = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Some(code) = super::plausibility::rule_code(&sql) {
+            let file = path.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
+            scan.sites.push(Site { code: code.to_string(), file, line: 1, severity: None, stage: Some("model".into()) });
+        }
     }
     scan
 }

@@ -18,7 +18,7 @@ use csc_pipeline::model::annex_a::run_lists;
 use csc_pipeline::model::{memory_session, memory_session_with, run_measures, ModelParams};
 use csc_pipeline::quality::Issue;
 use csc_pipeline::schema::ssd_tables;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, UInt64Type};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -278,6 +278,35 @@ impl Case {
         Ok(DBOutput::StatementComplete(lists.len() as u64))
     }
 
+    /// `RUN QUALITY`: every plausibility and linkage rule (`csc_pipeline::quality::plausibility`)
+    /// over a copy of the case's tables, future events checked against the case's date; each
+    /// record flagged is a row of table `quality` (`code`, `table_name`, `file`, `row_number`,
+    /// `column_name`).
+    async fn run_quality(&mut self) -> Result<DBOutput<Column>, SltError> {
+        use csc_pipeline::quality::plausibility::{check, Checks};
+        let run = self.snapshot(true).await?;
+        let mut issues = Vec::new();
+        check(&run, Checks { future_events: true }, &mut issues)
+            .await
+            .map_err(err)?;
+        let text = |f: &dyn Fn(&csc_pipeline::quality::Issue) -> Option<String>| {
+            Arc::new(StringArray::from(issues.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+        };
+        let batch = RecordBatch::try_from_iter([
+            ("code", text(&|i| Some(i.code.to_string()))),
+            ("table_name", text(&|i| i.table.clone())),
+            ("file", text(&|i| i.file.clone())),
+            (
+                "row_number",
+                Arc::new(Int64Array::from(issues.iter().map(|i| i.row).collect::<Vec<_>>())) as ArrayRef,
+            ),
+            ("column_name", text(&|i| i.column.clone())),
+        ])
+        .map_err(err)?;
+        self.publish("quality", batch)?;
+        Ok(DBOutput::StatementComplete(issues.len() as u64))
+    }
+
     /// Any other statement or query, as DataFusion SQL on the case's session.
     async fn sql(&self, sql: &str) -> Result<DBOutput<Column>, SltError> {
         let df = self.ctx()?.sql(sql).await.map_err(err)?;
@@ -340,6 +369,9 @@ impl Case {
         }
         if upper == "RUN LISTS" {
             return self.run_lists().await;
+        }
+        if upper == "RUN QUALITY" {
+            return self.run_quality().await;
         }
         self.sql(sql).await
     }
@@ -534,6 +566,14 @@ fn every_breakdown_event_file_has_a_known_answer_file() {
     }
 }
 
+/// The data-quality rules: one file per `sql/quality/*.sql`, and the generated rules in
+/// `tests/sql/quality_generated/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quality_rule_known_answer_files() {
+    run_folder("quality").await;
+    run_folder("quality_generated").await;
+}
+
 /// File stems (names without the extension) in a folder of the repository.
 fn stems(folder: &Path, ext: &str) -> BTreeSet<String> {
     std::fs::read_dir(folder)
@@ -551,7 +591,7 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut missing = BTreeSet::new();
     let mut problems = Vec::new();
-    for folder in ["measures", "annex_a"] {
+    for folder in ["measures", "annex_a", "quality"] {
         let sql = stems(&root.join("sql").join(folder), "sql");
         let slt = stems(&sql_dir().join(folder), "slt");
         for stem in sql.difference(&slt) {
@@ -574,6 +614,8 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
                             .split(|c: char| c == ',' || c.is_whitespace())
                             .any(|id| id == stem)
                     })
+            } else if folder == "quality" {
+                text.lines().any(|l| l.trim() == "RUN QUALITY")
             } else {
                 text.lines().any(|l| l.trim() == "RUN LISTS")
                     && (text.contains(stem.as_str()) || text.contains(&stem[..7]))

@@ -192,7 +192,9 @@ async fn every_injected_fault_is_in_the_quality_table() {
     let input = out.join("ssd");
     let o = csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2024-03-31"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let batches = query("SELECT file, row_number, column_name, issue_code FROM issues WHERE row_number IS NOT NULL", &wh).await;
+    // Cell and row faults, the kinds the generator injects; the plausibility rules of the model
+    // stage have their own known answers (tests/sql/quality*).
+    let batches = query("SELECT file, row_number, column_name, issue_code FROM issues WHERE row_number IS NOT NULL AND stage <> 'model'", &wh).await;
     let mut issues: BTreeSet<(String, i64, String, String)> = BTreeSet::new();
     for b in &batches {
         for i in 0..b.num_rows() {

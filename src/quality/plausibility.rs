@@ -1,0 +1,201 @@
+//! Plausibility and linkage rules: records that type cleanly but cannot be right — an event before
+//! the child was born, a plan that ends before it starts, a CP plan with no conference, a visit
+//! outside any plan, a record whose child is not in the person table.
+//!
+//! They run in the model stage, in DataFusion over the identifiable core tables, and each record
+//! that breaks a rule becomes an issue naming the file, row and column it came from (the core
+//! tables' `_source_file` and `_source_row`). Generic rules are generated from
+//! `reference/quality/plausibility.toml` (which columns of each table are events, spans and the
+//! child); relational rules are one SQL file each in `sql/quality/`. Every code is in the
+//! catalogue, which gives its severity and message.
+
+use std::sync::OnceLock;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::prelude::SessionContext;
+use futures::{StreamExt, TryStreamExt};
+use serde::Deserialize;
+
+use super::{catalogue, Action, Issue};
+use crate::schema::{SOURCE_FILE, SOURCE_ROW};
+use crate::{Error, Result};
+
+/// The relational rules, `(file stem, SQL)`, one per file of `sql/quality/` (listed by build.rs).
+pub const RULE_SQL: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/quality_rules.rs"));
+
+/// What the generic rules read in one core table.
+#[derive(Debug, Deserialize)]
+pub struct TableEvents {
+    pub name: String,
+    /// The column naming the child.
+    pub person: String,
+    /// Dates of things that happened.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// `[start, end]` pairs.
+    #[serde(default)]
+    pub spans: Vec<[String; 2]>,
+}
+
+#[derive(Deserialize)]
+struct File {
+    table: Vec<TableEvents>,
+}
+
+/// The tables the generic rules read (`reference/quality/plausibility.toml`).
+pub fn event_tables() -> &'static [TableEvents] {
+    static TABLES: OnceLock<Vec<TableEvents>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let text = include_str!("../../reference/quality/plausibility.toml");
+        toml::from_str::<File>(text).expect("reference/quality/plausibility.toml is valid (checked by a test)").table
+    })
+}
+
+/// How the rules are run.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
+    /// Flag events dated after the run's as-at date. Only for a nightly run (as at today): an
+    /// as-at rerun ignores later events by design.
+    pub future_events: bool,
+}
+
+/// The stage the rules run in.
+const STAGE: &str = "model";
+
+/// One generic rule over one table: the records `x` of `table` (joined to their child `p` in the
+/// person table, and to `params`) for which `condition` holds, flagged with `code` at `column`.
+fn rule_row(code: &'static str, table: &str, person: &str, column: &str, condition: &str) -> String {
+    format!(
+        "SELECT '{code}' AS code, '{table}' AS table_name, x.{SOURCE_FILE} AS file, x.{SOURCE_ROW} AS row_number, '{column}' AS column_name \
+         FROM {table} x LEFT JOIN person p ON p.pers_person_id = x.{person} CROSS JOIN params WHERE {condition}"
+    )
+}
+
+/// One generated query: every generic rule over one table, as one `UNION ALL`.
+fn generic_sql(t: &TableEvents, checks: Checks) -> String {
+    let (table, person) = (t.name.as_str(), t.person.as_str());
+    let mut parts = Vec::new();
+    for e in &t.events {
+        parts.push(rule_row("event_before_birth", table, person, e, &format!("x.{e} < p.pers_dob AND p.pers_expected_dob IS NULL")));
+        parts.push(rule_row("age_over_25_at_event", table, person, e, &format!("x.{e} > p.pers_dob + INTERVAL '25 years'")));
+        parts.push(rule_row("date_before_1900", table, person, e, &format!("x.{e} < DATE '1900-01-01'")));
+        if checks.future_events {
+            parts.push(rule_row("event_in_future", table, person, e, &format!("x.{e} > params.as_at")));
+        }
+    }
+    for [start, end] in &t.spans {
+        parts.push(rule_row("dates_out_of_order", table, person, end, &format!("x.{end} < x.{start}")));
+    }
+    let orphan = format!("x.{person} IS NOT NULL AND p.pers_person_id IS NULL AND EXISTS (SELECT 1 FROM person)");
+    parts.push(rule_row("person_not_in_person_table", table, person, person, &orphan));
+    parts.join("\nUNION ALL\n")
+}
+
+/// The person table's own rules: a date of birth before 1900, or (nightly) in the future.
+fn person_sql(checks: Checks) -> String {
+    let mut parts = vec![rule_row("date_before_1900", "person", "pers_person_id", "pers_dob", "x.pers_dob < DATE '1900-01-01'")];
+    if checks.future_events {
+        parts.push(rule_row("dob_in_future", "person", "pers_person_id", "pers_dob", "x.pers_dob > params.as_at"));
+    }
+    parts.join("\nUNION ALL\n")
+}
+
+/// The code a relational rule's SQL file raises (its first line, `-- rule: <code>`).
+pub fn rule_code(sql: &str) -> Option<&str> {
+    sql.lines().next()?.strip_prefix("-- rule:").map(str::trim)
+}
+
+/// Every rule query: `(name for messages, code when fixed by the file, SQL)`.
+fn queries(checks: Checks) -> Result<Vec<(String, Option<&'static str>, String)>> {
+    let mut out = vec![("plausibility: person".to_string(), None, person_sql(checks))];
+    for t in event_tables() {
+        out.push((format!("plausibility: {}", t.name), None, generic_sql(t, checks)));
+    }
+    for (name, sql) in RULE_SQL {
+        let code = rule_code(sql).ok_or_else(|| Error::Config(format!("sql/quality/{name}.sql does not start with `-- rule: <code>` (a bug: please report it)")))?;
+        let rule = catalogue::rule(code).ok_or_else(|| Error::Config(format!("sql/quality/{name}.sql raises {code}, which is not in the rule catalogue (a bug: please report it)")))?;
+        out.push((format!("sql/quality/{name}.sql"), Some(rule.code.as_str()), sql.to_string()));
+    }
+    Ok(out)
+}
+
+/// Runs every plausibility and linkage rule over the core tables registered in `ctx` and records
+/// one issue per record that breaks one. Returns how many it recorded.
+pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>) -> Result<usize> {
+    let results: Vec<(Option<&'static str>, Vec<RecordBatch>)> = futures::stream::iter(queries(checks)?.into_iter().map(|(name, code, sql)| async move {
+        let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
+        let batches = df.collect().await.map_err(|source| Error::Sql { file: name, source })?;
+        Ok::<_, Error>((code, batches))
+    }))
+    .buffered(crate::model::CONCURRENT_QUERIES)
+    .try_collect()
+    .await?;
+    let before = issues.len();
+    // A CIN census return's reader already reports dates out of order (as end_before_start).
+    let already: std::collections::HashSet<(String, i64)> =
+        issues.iter().filter(|i| i.code == "end_before_start").filter_map(|i| Some((i.file.clone()?, i.row?))).collect();
+    for (fixed_code, batches) in results {
+        for b in batches {
+            let text = |name: &str| -> Result<_> { Ok(cast(b.column_by_name(name).ok_or_else(|| Error::Config(format!("a rule query has no {name} column (a bug)")))?, &DataType::Utf8)?) };
+            let (file, table, column) = (text("file")?, text("table_name")?, text("column_name")?);
+            let rows = cast(b.column_by_name("row_number").expect("every rule selects row_number"), &DataType::Int64)?;
+            let codes = match fixed_code {
+                None => Some(text("code")?),
+                Some(_) => None,
+            };
+            let (file, table, column, rows) = (file.as_string::<i32>(), table.as_string::<i32>(), column.as_string::<i32>(), rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>());
+            for i in 0..b.num_rows() {
+                let code = match (&codes, fixed_code) {
+                    (_, Some(c)) => c,
+                    (Some(c), None) => match catalogue::rule(c.as_string::<i32>().value(i)) {
+                        Some(rule) => rule.code.as_str(),
+                        None => return Err(Error::Config(format!("a generated plausibility rule raised {}, which is not in the catalogue (a bug)", c.as_string::<i32>().value(i)))),
+                    },
+                    (None, None) => unreachable!("a code column or a fixed code"),
+                };
+                if code == "dates_out_of_order" && file.is_valid(i) && rows.is_valid(i) && already.contains(&(file.value(i).to_string(), rows.value(i))) {
+                    continue;
+                }
+                let rule = catalogue::rule(code).expect("looked up above");
+                let mut issue = Issue::new(rule.severity(), STAGE, code, rule.message.clone(), Action::Kept).table(table.value(i));
+                issue.column = Some(column.value(i).to_string());
+                if file.is_valid(i) {
+                    issue = issue.file(file.value(i));
+                }
+                if rows.is_valid(i) {
+                    issue = issue.row(rows.value(i));
+                }
+                issues.push(issue);
+            }
+        }
+    }
+    Ok(issues.len() - before)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_tables_name_real_columns_and_every_rule_code_is_catalogued() {
+        let tables = crate::schema::ssd_tables();
+        for t in event_tables() {
+            let spec = tables.iter().find(|s| s.name == t.name).unwrap_or_else(|| panic!("{} is not a core table", t.name));
+            let has = |c: &str| spec.columns.iter().any(|col| col.name == c);
+            assert!(has(&t.person), "{}.{}", t.name, t.person);
+            for c in t.events.iter().chain(t.spans.iter().flatten()) {
+                assert!(has(c), "{}.{c}", t.name);
+            }
+        }
+        for code in ["event_before_birth", "age_over_25_at_event", "date_before_1900", "event_in_future", "dob_in_future", "dates_out_of_order", "person_not_in_person_table"] {
+            assert!(catalogue::rule(code).is_some(), "{code}");
+        }
+        for (name, sql) in RULE_SQL {
+            let code = rule_code(sql).unwrap_or_else(|| panic!("{name}: no `-- rule:` line"));
+            assert!(catalogue::rule(code).is_some(), "{name}: {code}");
+        }
+        assert!(RULE_SQL.len() >= 10);
+    }
+}
