@@ -5,9 +5,9 @@
 //! previous permanence (`PERMANENCE`) and placement for adoption (`AD_PLACED`). Tag names are the
 //! CSV headers except `CHILDID` (CHILD) and `PL` (PLACE).
 //!
-//! The file is streamed with quick-xml one `CHILD` at a time, nested at most [`MAX_DEPTH`]
-//! elements deep; no DTD is read and no entity but XML's own five and character references is
-//! expanded. Each child's blocks become rows of the same [`ReturnFile`]s the CSV form is read
+//! The file is streamed with quick-xml one `CHILD` at a time, within `[limits]`
+//! (`max_xml_depth`, and `max_xml_record_elements` per `CHILD`); no DTD is read and no entity but
+//! XML's own five and character references is expanded. Each child's blocks become rows of the same [`ReturnFile`]s the CSV form is read
 //! into (one per SSDA903 file, the columns a block lacks — CHILD, DOB, SEX — taken from the
 //! child's `HEADER`), so both forms go through the same multi-year merge, episode repair and
 //! loading. Which element is which file and column is data:
@@ -30,7 +30,7 @@ use super::layout::{layout, FileSpec};
 use super::returns::{check_row, ReturnFile};
 use super::{core_table, year, STAGE};
 use crate::extract::InputFile;
-use crate::normalise::cin_xml::parse::Node;
+use crate::normalise::cin_xml::parse::{Bounds, Node};
 use crate::quality::{Action, Issue, Severity};
 
 const BLOCKS_CSV: &str = include_str!("../../../reference/formats/ssda903/xml_blocks.csv");
@@ -38,9 +38,6 @@ const ELEMENTS_CSV: &str = include_str!("../../../reference/formats/ssda903/xml_
 
 /// The root element of the XML form.
 pub const ROOT: &str = "EXPSSDA903";
-/// How deeply elements may nest (`EXPSSDA903/CHILD/HEADER/AREVIEW/REVIEW` is 5); deeper input
-/// stops the read as malformed rather than growing without bound.
-pub const MAX_DEPTH: usize = 12;
 /// Root-level elements that give the collection year.
 const YEAR_ELEMENTS: &[&str] = &["YEAR", "COLLECTION_YEAR"];
 
@@ -354,6 +351,7 @@ fn return_files(path: &str, path_year: Option<i32>) -> Vec<ReturnFile> {
 }
 
 /// Why reading stopped early.
+#[derive(Debug)]
 struct Malformed {
     line: i64,
     message: String,
@@ -377,7 +375,8 @@ pub fn read(file: &InputFile, issues: &mut Vec<Issue>) -> Vec<ReturnFile> {
     let path_year = year::from_path(&file.path);
     let mut read = Read { path: &file.path, files: return_files(&file.path, path_year), issues, unknown: HashSet::new(), children: 0 };
     let mut content_year: Option<(i32, Node)> = None;
-    let outcome = stream(&text, |node| {
+    let bounds = Bounds { max_depth: file.limits.max_xml_depth, max_record_elements: file.limits.max_xml_record_elements };
+    let outcome = stream(&text, bounds, |node| {
         if node.name == "CHILD" {
             read.child(&node);
         } else if YEAR_ELEMENTS.contains(&node.name.as_str()) {
@@ -420,12 +419,16 @@ pub fn read(file: &InputFile, issues: &mut Vec<Issue>) -> Vec<ReturnFile> {
 
 /// Streams `text`, handing over each element directly inside the root (a `CHILD`, or anything
 /// else found there) as a tree with its lines. Paths start below `CHILD` (`HEADER/AREVIEW`).
-fn stream(text: &str, mut on_record: impl FnMut(Node)) -> Result<(), Malformed> {
+/// Reading stops (as malformed) at an element nested deeper than `bounds.max_depth` (the form
+/// nests 5 deep: `EXPSSDA903/CHILD/HEADER/AREVIEW/REVIEW`) or a `CHILD` holding more than
+/// `bounds.max_record_elements` elements, so memory stays bounded whatever the file.
+fn stream(text: &str, bounds: Bounds, mut on_record: impl FnMut(Node)) -> Result<(), Malformed> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut lines = Lines { text: text.as_bytes(), upto: 0, line: 1 };
     let mut open: Vec<Node> = Vec::new();
     let mut root_seen = false;
+    let mut in_record = 0usize;
     loop {
         let before = reader.buffer_position() as usize;
         let event = match reader.read_event() {
@@ -448,8 +451,13 @@ fn stream(text: &str, mut on_record: impl FnMut(Node)) -> Result<(), Malformed> 
                 }
                 root_seen = true;
             }
-            if open.len() >= MAX_DEPTH {
-                return Err(Malformed { line, message: format!("elements nest more than {MAX_DEPTH} deep") });
+            if open.len() >= bounds.max_depth {
+                return Err(Malformed { line, message: format!("elements nest deeper than [limits] max_xml_depth = {}; reading stopped here", bounds.max_depth) });
+            }
+            in_record = if open.len() <= 1 { 0 } else { in_record + 1 };
+            if in_record > bounds.max_record_elements {
+                let message = format!("the CHILD holds more than [limits] max_xml_record_elements = {} elements; reading stopped here", bounds.max_record_elements);
+                return Err(Malformed { line, message });
             }
             let path = match open.len() {
                 0 | 1 => name.clone(),
@@ -554,13 +562,21 @@ mod tests {
 
     #[test]
     fn hostile_input_stops_cleanly() {
-        let deep = format!("<EXPSSDA903>{}", "<CHILD>".repeat(50));
-        let err = stream(&deep, |_| {}).unwrap_err();
-        assert!(err.message.contains("nest more than"), "{}", err.message);
+        let limits = crate::limits::Limits::default();
+        let bounds = Bounds { max_depth: limits.max_xml_depth, max_record_elements: limits.max_xml_record_elements };
+        let deep = format!("<EXPSSDA903>{}", "<CHILD>".repeat(100));
+        let err = stream(&deep, bounds, |_| {}).unwrap_err();
+        assert!(err.message.contains("max_xml_depth = 64"), "{}", err.message);
+        let wide = format!("<EXPSSDA903><CHILD>{}</CHILD></EXPSSDA903>", "<EPISODE/>".repeat(11));
+        let err = stream(&wide, Bounds { max_depth: 64, max_record_elements: 10 }, |_| {}).unwrap_err();
+        assert!(err.message.contains("max_xml_record_elements = 10"), "{}", err.message);
+        let mut children = 0;
+        stream(&wide, Bounds { max_depth: 64, max_record_elements: 11 }, |_| children += 1).unwrap();
+        assert_eq!(children, 1);
         let entity = "<!DOCTYPE x [<!ENTITY big \"boom\">]>\n<EXPSSDA903><CHILD><HEADER><CHILDID>&big;</CHILDID></HEADER></CHILD></EXPSSDA903>";
-        let err = stream(entity, |_| {}).unwrap_err();
+        let err = stream(entity, bounds, |_| {}).unwrap_err();
         assert!(err.message.contains("unknown entity &big;"), "{}", err.message);
         assert_eq!(err.line, 2);
-        assert!(stream("<Other/>", |_| {}).unwrap_err().message.contains("not EXPSSDA903"));
+        assert!(stream("<Other/>", bounds, |_| {}).unwrap_err().message.contains("not EXPSSDA903"));
     }
 }
