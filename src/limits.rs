@@ -22,7 +22,7 @@ pub struct Limits {
     pub max_uncompressed_bytes: u64,
     /// Most cells one worksheet's used area may span (rows × columns, default 5 million).
     pub max_sheet_cells: u64,
-    /// Longest cell (CSV field, XML text), in bytes (default 1 MiB).
+    /// Longest CSV cell, in bytes (default 1 MiB).
     pub max_field_bytes: usize,
     /// Longest CSV row (record), in bytes (default 4 MiB).
     pub max_line_bytes: usize,

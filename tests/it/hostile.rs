@@ -147,12 +147,26 @@ fn damaged_and_hostile_workbooks_are_errors_not_crashes() {
     copy_demo(&input);
     let template = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/third_party/annex_a_older_template.xlsx")).unwrap();
     std::fs::write(input.join("truncated.xlsx"), &template[..template.len() / 2]).unwrap();
+    let book = || ("xl/workbook.xml", b"<workbook><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".to_vec());
     let sheet = |cells: &str| format!("<worksheet><dimension ref=\"A1\"/><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>").into_bytes();
     // One cell in A1 and one in the grid's last cell: 17 billion cells for calamine to allocate.
-    std::fs::write(input.join("far_cell.xlsx"), zip_of(&[("xl/worksheets/sheet1.xml", sheet("<c r=\"A1\"/><c r=\"XFD1048576\"/>"))])).unwrap();
-    std::fs::write(input.join("strings.xlsx"), zip_of(&[("xl/sharedStrings.xml", b"<sst uniqueCount=\"4000000000\"><si><t>a</t></si></sst>".to_vec())])).unwrap();
+    std::fs::write(input.join("far_cell.xlsx"), zip_of(&[book(), ("xl/worksheets/sheet1.xml", sheet("<c r=\"A1\"/><c r=\"XFD1048576\"/>"))])).unwrap();
+    std::fs::write(input.join("strings.xlsx"), zip_of(&[book(), ("xl/sharedStrings.xml", b"<sst uniqueCount=\"4000000000\"><si><t>a</t></si></sst>".to_vec())])).unwrap();
     // 50 MB of spaces, a few kB compressed: over the 10 MB limit set below.
-    std::fs::write(input.join("bomb.xlsx"), zip_of(&[("xl/worksheets/sheet1.xml", vec![b' '; 50_000_000])])).unwrap();
+    std::fs::write(input.join("bomb.xlsx"), zip_of(&[book(), ("xl/worksheets/sheet1.xml", vec![b' '; 50_000_000])])).unwrap();
+    // A legacy .xls whose one sheet declares four billion rows (calamine would reserve room
+    // for them all).
+    let mut biff = vec![0x09, 0x08, 16, 0];
+    biff.extend_from_slice(&[0; 16]);
+    biff.extend_from_slice(&[0x00, 0x02, 14, 0]);
+    biff.extend_from_slice(&[0u32.to_le_bytes(), 4_000_000_000u32.to_le_bytes()].concat());
+    biff.extend_from_slice(&[0, 0, 5, 0, 0, 0]);
+    let mut ole = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    ole.create_stream("/Workbook").unwrap().write_all(&biff).unwrap();
+    ole.flush().unwrap();
+    std::fs::write(input.join("dimensions.xls"), ole.into_inner().into_inner()).unwrap();
+    // A Word document is not a workbook: unrecognised, not damaged.
+    std::fs::write(input.join("letter.docx"), zip_of(&[("word/document.xml", b"<w/>".to_vec())])).unwrap();
     // The template with its first sheet hidden.
     let hidden: Vec<(String, Vec<u8>)> = unzip(&template)
         .into_iter()
@@ -173,9 +187,9 @@ fn damaged_and_hostile_workbooks_are_errors_not_crashes() {
     let ran = run(&input, &wh, Some(&pipeline), &[]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     let codes = by_code(&wh);
-    assert_raised(&codes, &[("unreadable_file", 4), ("hidden_sheet", 1)]);
+    assert_raised(&codes, &[("unreadable_file", 5), ("hidden_sheet", 1), ("unrecognised_file", 1)]);
     let m = manifest(&wh);
-    for f in ["truncated.xlsx", "far_cell.xlsx", "strings.xlsx", "bomb.xlsx"] {
+    for f in ["truncated.xlsx", "far_cell.xlsx", "strings.xlsx", "bomb.xlsx", "dimensions.xls"] {
         let entry = m["inputs"].as_array().unwrap().iter().find(|i| i["path"] == f).unwrap();
         assert_eq!(entry["issues"]["error"], 1, "{f}: {entry}");
     }

@@ -2,8 +2,9 @@
 //! allocate without bound: the zip entries' declared and actual uncompressed sizes, the
 //! worksheets' declared `<dimension>` and every cell reference against Excel's grid, the area
 //! the cells span, the shared-string count, and (OpenDocument) the cells repeated by
-//! `number-rows-repeated` / `number-columns-repeated`. A legacy `.xls` (OLE) is bounded by the
-//! file size limit alone.
+//! `number-rows-repeated` / `number-columns-repeated`. A legacy `.xls` (an OLE compound file)
+//! has its workbook stream's BIFF records walked: every sheet's declared dimensions and the area
+//! its cells span.
 
 use std::io::{Cursor, Read};
 
@@ -18,10 +19,22 @@ pub const MAX_COLUMNS: u64 = 16_384;
 /// Why a workbook is refused, in words for an `unreadable_file` issue.
 pub type Refusal = String;
 
+/// Whether a zip or OLE file is a spreadsheet: `Some(false)` for another kind of document (a
+/// .docx, a .doc), `None` when the container is too damaged to tell.
+pub fn is_spreadsheet(bytes: &[u8]) -> Option<bool> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        let zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let is_book = zip.file_names().flatten().any(|n| matches!(n.as_ref(), "xl/workbook.xml" | "xl/workbook.bin" | "content.xml"));
+        return Some(is_book);
+    }
+    let file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
+    Some(file.is_stream("/Workbook") || file.is_stream("/Book"))
+}
+
 /// Checks a workbook's bytes against `limits`. `Err` says why it must not be opened.
 pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
     if !bytes.starts_with(b"PK\x03\x04") {
-        return Ok(()); // .xls: an OLE file, bounded by its size
+        return xls(bytes, limits);
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("the workbook is damaged or truncated: {e}"))?;
     let mut declared: u64 = 0;
@@ -170,6 +183,69 @@ fn worksheet(xml: &[u8], limits: &Limits) -> Result<(), String> {
     Ok(())
 }
 
+/// Excel 97-2003's grid: 65,536 rows by 256 columns.
+const XLS_ROWS: u64 = 65_536;
+const XLS_COLUMNS: u64 = 256;
+
+/// A legacy workbook (OLE compound file): its `Workbook` (or BIFF5 `Book`) stream, read within
+/// the uncompressed limit, walked record by record. calamine reserves room for each sheet's
+/// declared DIMENSIONS and allocates the area its cells span, so both must fit.
+fn xls(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
+    let damaged = |e: std::io::Error| format!("the workbook is damaged or truncated: {e}");
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(damaged)?;
+    let name = ["/Workbook", "/Book"].into_iter().find(|n| file.is_stream(n)).ok_or("the workbook has no Workbook stream")?;
+    let mut stream = Vec::new();
+    file.open_stream(name).map_err(damaged)?.take(limits.max_uncompressed_bytes + 1).read_to_end(&mut stream).map_err(damaged)?;
+    if stream.len() as u64 > limits.max_uncompressed_bytes {
+        return Err(format!("the workbook holds more than [limits] max_uncompressed_bytes = {} bytes", limits.max_uncompressed_bytes));
+    }
+    let mut at = 0usize;
+    let mut span: Option<(u64, u64, u64, u64)> = None;
+    let check_span = |span: Option<(u64, u64, u64, u64)>| match span {
+        Some((r0, r1, c0, c1)) if (r1 - r0 + 1) * (c1 - c0 + 1) > limits.max_sheet_cells => Err(format!("a sheet's cells span more than [limits] max_sheet_cells = {} cells", limits.max_sheet_cells)),
+        _ => Ok(()),
+    };
+    while at + 4 <= stream.len() {
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        let u16_at = |i: usize| data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u64);
+        let u32_at = |i: usize| data.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64);
+        match kind {
+            // BOF: a new substream (sheet); EOF ends one.
+            0x0809 | 0x000A => {
+                check_span(span)?;
+                span = None;
+            }
+            // DIMENSIONS: first row, last row + 1, first column, last column + 1.
+            0x0200 => {
+                let (r0, r1, c0, c1) = if len >= 14 { (u32_at(0), u32_at(4), u16_at(8), u16_at(10)) } else { (u16_at(0), u16_at(2), u16_at(4), u16_at(6)) };
+                let (Some(r0), Some(r1), Some(c0), Some(c1)) = (r0, r1, c0, c1) else { return Err("a DIMENSIONS record is truncated".into()) };
+                if r0 > r1 || c0 > c1 || r1 > XLS_ROWS || c1 > XLS_COLUMNS {
+                    return Err("a sheet's declared dimensions are outside Excel 97-2003's grid (65,536 rows by 256 columns)".into());
+                }
+                if (r1 - r0) * (c1 - c0) > limits.max_sheet_cells {
+                    return Err(format!("a sheet declares more than [limits] max_sheet_cells = {} cells", limits.max_sheet_cells));
+                }
+            }
+            // Cell records: row and column are the first two fields (MULRK and MULBLANK end
+            // with their last column).
+            0x0006 | 0x00BD | 0x00BE | 0x00D6 | 0x00FD | 0x0201 | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x0406 => {
+                let (Some(r), Some(c)) = (u16_at(0), u16_at(2)) else { continue };
+                let last = if matches!(kind, 0x00BD | 0x00BE) && len >= 6 { u16_at(len - 2).unwrap_or(c) } else { c };
+                let (c0, c1) = (c.min(last), c.max(last));
+                span = Some(match span {
+                    None => (r, r, c0, c1),
+                    Some((a, b, x, y)) => (a.min(r), b.max(r), x.min(c0), y.max(c1)),
+                });
+            }
+            _ => {}
+        }
+    }
+    check_span(span)
+}
+
 /// An OpenDocument spreadsheet's cells as calamine expands them: each row's width up to its
 /// last cell with content, times the row's repeats, summed over the sheets.
 fn ods_content(xml: &[u8], limits: &Limits) -> Result<(), String> {
@@ -269,5 +345,36 @@ mod tests {
         assert!(check(&ods, &limits).unwrap_err().contains("expand to more than"));
         let empty_tail = zip_of(&[("content.xml", b"<office:document-content><table:table><table:table-row table:number-rows-repeated=\"1048576\"><table:table-cell table:number-columns-repeated=\"1024\"/></table:table-row></table:table></office:document-content>")]);
         check(&empty_tail, &limits).expect("LibreOffice's repeated empty rows are fine");
+    }
+
+    /// A compound file whose Workbook stream holds `records` (type, data).
+    fn xls_of(records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut stream = Vec::new();
+        for (kind, data) in records {
+            stream.extend_from_slice(&kind.to_le_bytes());
+            stream.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            stream.extend_from_slice(data);
+        }
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook").unwrap().write_all(&stream).unwrap();
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn legacy_workbooks_have_their_dimensions_and_cells_checked() {
+        let limits = Limits { max_sheet_cells: 1000, ..Limits::default() };
+        let dims = |r1: u32, c1: u16| [0u32.to_le_bytes().to_vec(), r1.to_le_bytes().to_vec(), 0u16.to_le_bytes().to_vec(), c1.to_le_bytes().to_vec(), vec![0, 0]].concat();
+        let number = |r: u16, c: u16| [r.to_le_bytes().to_vec(), c.to_le_bytes().to_vec(), vec![0; 10]].concat();
+        let bof = (0x0809u16, vec![0; 16]);
+        check(&xls_of(&[bof.clone(), (0x0200, dims(10, 5)), (0x0203, number(0, 0)), (0x0203, number(9, 4))]), &limits).unwrap();
+        assert!(check(&xls_of(&[bof.clone(), (0x0200, dims(4_000_000_000, 5))]), &limits).unwrap_err().contains("outside Excel 97-2003's grid"));
+        assert!(check(&xls_of(&[bof.clone(), (0x0200, dims(60_000, 200))]), &limits).unwrap_err().contains("declares more than"));
+        assert!(check(&xls_of(&[bof, (0x0203, number(0, 0)), (0x0203, number(60_000, 200))]), &limits).unwrap_err().contains("span more than"));
+        let ole = xls_of(&[]);
+        assert!(check(&ole[..ole.len() / 2], &limits).is_err(), "a truncated compound file");
+        assert_eq!(is_spreadsheet(&ole), Some(true));
+        assert_eq!(is_spreadsheet(&zip_of(&[("word/document.xml", b"<w/>")])), Some(false), "a .docx is not a workbook");
+        assert_eq!(is_spreadsheet(&ole[..ole.len() / 2]), None);
     }
 }

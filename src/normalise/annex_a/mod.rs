@@ -74,9 +74,13 @@ const STAGE: &str = "normalise";
 /// The Annex A lists (numbers) a workbook holds, if the bytes are a workbook holding any. A
 /// workbook that fails the container checks ([`guard`]) or cannot be opened is taken as an Annex
 /// A workbook with no lists known, so that reading it reports it as damaged (an error), rather
-/// than it passing as merely unrecognised.
+/// than it passing as merely unrecognised; a zip or OLE file that is another kind of document
+/// is not a workbook.
 pub fn recognise(bytes: &[u8]) -> Option<Vec<u8>> {
     if !workbook::looks_like_workbook(bytes) {
+        return None;
+    }
+    if guard::is_spreadsheet(bytes) == Some(false) {
         return None;
     }
     if guard::check(bytes, &crate::limits::Limits::default()).is_err() {
