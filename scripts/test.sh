@@ -32,8 +32,11 @@ if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
   npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error azurite@3.37.0
 fi
 export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
-cargo build --locked --bin csc
-cargo test --locked
+# One feature set for the build and the tests, so nothing compiles twice: the defaults (Ballista)
+# and the crash-test failpoints (src/failpoint.rs; never in a release build).
+export CSC_FEATURES="failpoints"
+cargo build --locked --features "$CSC_FEATURES" --bin csc
+cargo test --locked --features "$CSC_FEATURES"
 CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi
 # Smoke benchmark (issue 8): one synthetic year of Southampton through the debug build, figures
 # printed for the log; no timing is asserted. The release figures are in BENCHMARKS.md.

@@ -11,7 +11,7 @@ use crate::extract::InputFormat;
 use crate::marts::{SnModel, Target};
 use crate::report::pack::settings::{line_of, ReportSection};
 use crate::report::pack::PackSettings;
-use crate::pseudonymise::{Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
+use crate::pseudonymise::{decode_key, Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
 use crate::{Error, Result};
 
 /// The measures a run computes when the pipeline file does not list them: all of them.
@@ -88,7 +88,8 @@ pub struct WarehouseSection {
     /// Local folder (relative to the pipeline file) or object-store URL.
     pub location: Option<String>,
     /// Declares the whole warehouse restricted and identifiable: analyst tables are published
-    /// without pseudonymisation. Only for a warehouse that only case-level staff can open.
+    /// without pseudonymisation. Only for a warehouse that only case-level staff can open; each
+    /// run must also be given `--confirm-identifiable`, and no key may be set.
     #[serde(default)]
     pub identifiable: bool,
     /// Keep workers' names in analyst tables.
@@ -113,17 +114,32 @@ pub enum Privacy {
 }
 
 impl Privacy {
-    /// Resolves the privacy mode: identifiable only when declared, otherwise a key is required.
-    pub fn resolve(identifiable: bool, worker_names: bool, key: Option<&[u8]>) -> Result<Privacy> {
-        if identifiable {
-            return Ok(Privacy::Identifiable);
-        }
-        match key.filter(|k| !k.is_empty()) {
-            Some(k) => Ok(Privacy::Pseudonymised(Pseudonymiser::new(k, worker_names)?)),
-            None => Err(Error::Config(format!(
+    /// Resolves the privacy mode. With a key (`CSC_PSEUDONYM_KEY`, hex or base64, see
+    /// [`decode_key`]) analyst tables are pseudonymised. An identifiable warehouse must be declared
+    /// in the pipeline file *and* confirmed on the command line (`--confirm-identifiable`), and is
+    /// refused while a key is set: a key says pseudonymised tables are wanted, so a declaration
+    /// left over in a pipeline file must not silently publish names.
+    pub fn resolve(identifiable: bool, confirmed: bool, worker_names: bool, key: Option<&[u8]>) -> Result<Privacy> {
+        let key = key.filter(|k| !k.iter().all(u8::is_ascii_whitespace));
+        match (identifiable, key) {
+            (true, Some(_)) => Err(Error::Config(format!(
+                "[warehouse] identifiable = true while {KEY_VAR} is set: refused. For pseudonymised analyst tables remove \
+                 identifiable from the pipeline file; for a warehouse only case-level staff can open, unset {KEY_VAR} and \
+                 run with --confirm-identifiable"
+            ))),
+            (true, None) if !confirmed => Err(Error::Config(
+                "[warehouse] identifiable = true publishes children's names, dates of birth and ids to every table: \
+                 confirm it with --confirm-identifiable on the command line (only for a warehouse that only case-level \
+                 staff can open), or set CSC_PSEUDONYM_KEY and remove identifiable for pseudonymised analyst tables"
+                    .into(),
+            )),
+            (true, None) => Ok(Privacy::Identifiable),
+            (false, Some(k)) => Ok(Privacy::Pseudonymised(Pseudonymiser::new(&decode_key(k)?, worker_names)?)),
+            (false, None) => Err(Error::Config(format!(
                 "{KEY_VAR} is not set, so analyst tables cannot be pseudonymised: set it from your secret store \
-                 (at least {MIN_KEY_BYTES} bytes, the same every night so pseudonyms stay stable), or declare \
-                 [warehouse] identifiable = true in the pipeline file for a restricted warehouse"
+                 (at least {MIN_KEY_BYTES} random bytes as hex or base64, e.g. `openssl rand -hex 32`, the same every night \
+                 so pseudonyms stay stable), or declare [warehouse] identifiable = true in the pipeline file and run with \
+                 --confirm-identifiable for a restricted warehouse"
             ))),
         }
     }
@@ -145,6 +161,9 @@ pub struct RunSection {
     /// Memory the model stage's queries may hold before spilling to temporary files, e.g.
     /// `"512MiB"`; unlimited when left out.
     pub memory_limit: Option<String>,
+    /// Folder (relative to the pipeline file) the model stage spills to under a memory limit;
+    /// the spill files hold identifiable rows. Default: the system temporary directory.
+    pub spill_dir: Option<String>,
 }
 
 /// Flags given on the command line; each overrides the pipeline file.
@@ -156,9 +175,14 @@ pub struct Overrides {
     pub la: Option<String>,
     pub warehouse: Option<String>,
     pub as_at: Option<NaiveDate>,
-    /// The pseudonymisation key, read from `CSC_PSEUDONYM_KEY` by the caller; never a flag or a
-    /// file, so it cannot end up in shell history or the repository.
+    /// The pseudonymisation key as given (hex or base64), read from `CSC_PSEUDONYM_KEY` by the
+    /// caller; never a flag or a file, so it cannot end up in shell history or the repository.
     pub pseudonym_key: Option<Vec<u8>>,
+    /// `--confirm-identifiable`: the operator confirms that `[warehouse] identifiable = true` is
+    /// meant (analyst tables with names).
+    pub confirm_identifiable: bool,
+    /// `--spill-dir`: where the model stage's queries spill to disk (rows of children's records).
+    pub spill_dir: Option<PathBuf>,
     /// `--engine`: where the model stage's SQL runs.
     pub engine: Option<crate::model::Engine>,
     /// `--memory-limit`, e.g. `512MiB`.
@@ -276,7 +300,7 @@ impl RunConfig {
             .clone()
             .or_else(|| file.input.location.map(&relative_to_file))
             .ok_or_else(|| Error::Config("no input: give --input PATH|URL or [input] location in the pipeline file".into()))?;
-        let privacy = Privacy::resolve(file.warehouse.identifiable, file.warehouse.worker_names, flags.pseudonym_key.as_deref())?;
+        let privacy = Privacy::resolve(file.warehouse.identifiable, flags.confirm_identifiable, file.warehouse.worker_names, flags.pseudonym_key.as_deref())?;
         let warehouse = flags.warehouse.clone().or_else(|| file.warehouse.location.map(&relative_to_file)).unwrap_or_else(|| "warehouse".into());
         let file_as_at = match file.run.as_at {
             Some(dt) => Some(toml_date(&dt).ok_or_else(|| Error::Config(format!("[run] as_at = {dt} is not a date")))?),
@@ -305,7 +329,8 @@ impl RunConfig {
         crate::storage::refuse_secrets_in_location(&input)?;
         crate::storage::refuse_secrets_in_location(&warehouse)?;
         let memory_limit = flags.memory_limit.as_deref().or(file.run.memory_limit.as_deref()).map(crate::model::engine::parse_bytes).transpose()?;
-        let session = crate::model::SessionOptions { engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(), memory_limit, partitions: None };
+        let spill_dir = flags.spill_dir.clone().or_else(|| file.run.spill_dir.clone().map(|d| PathBuf::from(relative_to_file(d))));
+        let session = crate::model::SessionOptions { engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(), memory_limit, partitions: None, spill_dir };
         Ok(RunConfig {
             la_code,
             la_name,
@@ -342,19 +367,39 @@ fn toml_date(dt: &toml::value::Datetime) -> Option<NaiveDate> {
 mod tests {
     use super::*;
 
-    const KEY: &[u8] = b"unit-test key, long enough";
+    /// 32 bytes as hex, as a real key is given.
+    const KEY: &[u8] = b"756e69742d74657374206b65792c206c6f6e6720656e6f7567682c2079657321";
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
     }
 
     #[test]
-    fn a_declared_identifiable_warehouse_needs_no_key() {
+    fn an_identifiable_warehouse_needs_confirmation_and_no_key() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.toml");
         std::fs::write(&file, "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n[warehouse]\nidentifiable = true\n").unwrap();
-        let cfg = RunConfig::resolve(&Overrides { pipeline: Some(file), ..Default::default() }, today()).unwrap();
-        assert!(matches!(cfg.privacy, Privacy::Identifiable));
+        let flags = Overrides { pipeline: Some(file), ..Default::default() };
+        let err = RunConfig::resolve(&flags, today()).unwrap_err().to_string();
+        assert!(err.contains("--confirm-identifiable"), "{err}");
+        let confirmed = Overrides { confirm_identifiable: true, ..flags.clone() };
+        assert!(matches!(RunConfig::resolve(&confirmed, today()).unwrap().privacy, Privacy::Identifiable));
+        let with_key = Overrides { pseudonym_key: Some(KEY.to_vec()), ..confirmed };
+        let err = RunConfig::resolve(&with_key, today()).unwrap_err().to_string();
+        assert!(err.contains("refused") && !err.contains("756e69"), "a key and identifiable together are refused: {err}");
+    }
+
+    #[test]
+    fn the_key_must_be_hex_or_base64_of_32_bytes() {
+        let flags = |key: &[u8]| Overrides { la: Some("852".into()), input: Some("x".into()), pseudonym_key: Some(key.to_vec()), ..Default::default() };
+        assert!(matches!(RunConfig::resolve(&flags(KEY), today()).unwrap().privacy, Privacy::Pseudonymised(_)));
+        let mut with_newline = KEY.to_vec();
+        with_newline.push(b'\n');
+        assert!(RunConfig::resolve(&flags(&with_newline), today()).is_ok(), "a trailing newline is trimmed");
+        for bad in [&b"unit-test key, long enough"[..], b"abcd", b"dGVzdA=="] {
+            let err = RunConfig::resolve(&flags(bad), today()).unwrap_err().to_string();
+            assert!(err.contains("CSC_PSEUDONYM_KEY") && err.contains("hex or base64"), "{err}");
+        }
     }
 
     #[test]

@@ -274,7 +274,7 @@ pub fn data_dictionary() -> String {
     }
     quality_rules(&mut md);
     let _ = writeln!(md, "\n## Core tables (`core/<table>/` for analysts, `restricted/core/<table>/` as received)\n");
-    let _ = writeln!(md, "Column names are the Standard Safeguarding Dataset's; `item_ref` is the SSD data item. Every table also has `{SOURCE_FILE}` and `{SOURCE_ROW}` (the input file and spreadsheet row the record came from). In the analyst copy, person ids and identifiers are HMAC-SHA256 pseudonyms (32 hex digits, the same in every table), names and free text are empty, dates of birth are the 1st of their month and postcodes are cut to the sector; see the notes column.");
+    let _ = writeln!(md, "Column names are the Standard Safeguarding Dataset's; `item_ref` is the SSD data item. Every table also has `{SOURCE_FILE}` and `{SOURCE_ROW}` (the input file and spreadsheet row the record came from; empty in the analyst copy). In the analyst copy, every id and identifier is a keyed HMAC-SHA256 pseudonym (32 hex digits; a person's is the same in every table), names, free text and any text column not reviewed as non-personal are empty, dates of birth and death are the 1st of their month and postcodes are cut to the sector; see the notes column.");
     for t in ssd_tables() {
         let _ = writeln!(md, "\n### `{}` (from `{}`; key `{}`)\n", t.name, t.source, t.primary_key);
         let _ = writeln!(md, "| column | type | parsing | item_ref | notes |\n|---|---|---|---|---|");
@@ -286,11 +286,11 @@ pub fn data_dictionary() -> String {
             if let Some(list) = &c.codes {
                 notes.push(format!("codes: `reference/codes/{list}.csv`"));
             }
-            match crate::pseudonymise::treatment(&c.name, c.pii.as_deref(), false) {
+            match crate::pseudonymise::column_treatment(c, false) {
                 crate::pseudonymise::Treatment::Keep => {}
-                crate::pseudonymise::Treatment::Hash => notes.push("analysts: pseudonym".into()),
+                crate::pseudonymise::Treatment::Hash(_) => notes.push("analysts: pseudonym".into()),
                 crate::pseudonymise::Treatment::Drop => notes.push("analysts: removed".into()),
-                crate::pseudonymise::Treatment::MonthOfBirth => notes.push("analysts: month of birth".into()),
+                crate::pseudonymise::Treatment::MonthOnly => notes.push("analysts: month only".into()),
                 crate::pseudonymise::Treatment::PostcodeSector => notes.push("analysts: postcode sector".into()),
             }
             let _ = writeln!(md, "| `{}` | {} | {:?} | {} | {} |", c.name, c.kind.data_type(), c.kind, c.item_ref.as_deref().unwrap_or(""), notes.join("; "));

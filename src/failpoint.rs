@@ -5,8 +5,17 @@
 //! `CSC_FAILPOINT=<point>[:<nth>]:<action>`, where `action` is `abort` (the process ends at once,
 //! with no cleanup, like `kill -9`), `panic` (a bug: the thread unwinds) or `sleep=<ms>`. `<nth>` (default 1) picks which hit of the
 //! point acts. With the variable unset, [`hit`] is a cheap no-op.
+//!
+//! Compiled in only with the `failpoints` feature (the test build: `scripts/test.sh` builds and
+//! tests with it); without it [`hit`] does nothing and `CSC_FAILPOINT` is ignored, so a release
+//! build cannot be made to abort or stall from its environment.
 
+// Without the feature only the parser (tested either way) remains.
+#![cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+
+#[cfg(feature = "failpoints")]
 use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(feature = "failpoints")]
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -42,6 +51,7 @@ fn parse(text: &str) -> Option<Armed> {
     Some(Armed { point: parts.pop()?.to_string(), nth, act })
 }
 
+#[cfg(feature = "failpoints")]
 fn armed() -> Option<&'static Armed> {
     static ARMED: OnceLock<Option<Armed>> = OnceLock::new();
     ARMED
@@ -57,6 +67,7 @@ fn armed() -> Option<&'static Armed> {
 }
 
 /// Marks a point in the run. Acts when `CSC_FAILPOINT` names this point and this is its nth hit.
+#[cfg(feature = "failpoints")]
 pub fn hit(point: &str) {
     static HITS: AtomicUsize = AtomicUsize::new(0);
     let Some(armed) = armed() else { return };
@@ -75,6 +86,11 @@ pub fn hit(point: &str) {
         }
     }
 }
+
+/// Marks a point in the run: nothing happens in a build without the `failpoints` feature.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn hit(_point: &str) {}
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod docs;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod fuzzing;
 pub mod failpoint;

@@ -137,9 +137,11 @@ enum Command {
         #[arg(long)]
         no_pdf: bool,
     },
-    /// Write the published run's data-quality issues as a CSV file to open in Excel.
+    /// Write the published run's data-quality issues as a CSV file (or an xlsx workbook) to open
+    /// in Excel; cells Excel would evaluate are neutralised.
     Issues {
-        /// CSV file to write.
+        /// File to write: CSV, or an xlsx workbook of text cells when it ends in `.xlsx`. With
+        /// `--restricted` it is readable by its owner only (mode 0600).
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
@@ -160,7 +162,8 @@ enum Command {
         #[arg(long)]
         pipeline: Option<PathBuf>,
         /// Also write every issue, with its file, sheet, row, column and raw value, to this CSV
-        /// (it holds cell values: keep it where the export itself may be kept).
+        /// (or xlsx, by its extension); it holds cell values, so it is readable by its owner only
+        /// (mode 0600): keep it where the export itself may be kept.
         #[arg(long)]
         issues: Option<PathBuf>,
     },
@@ -183,7 +186,7 @@ struct RunArgs {
     format: Option<InputFormat>,
     /// Compute everything as at this date (YYYY-MM-DD); default today. When the warehouse
     /// already holds tables as at another date, this rerun is published to
-    /// <warehouse>/reruns/as_at=DATE/ and the nightly tables are left alone.
+    /// <warehouse>/restricted/reruns/as_at=DATE/ and the nightly tables are left alone.
     #[arg(long)]
     as_at: Option<NaiveDate>,
     /// Run even if nothing changed since the last successful run.
@@ -200,6 +203,15 @@ struct RunArgs {
     /// (e.g. 512MiB, 2GiB); default unlimited.
     #[arg(long, value_name = "SIZE")]
     memory_limit: Option<String>,
+    /// Folder the queries spill to under --memory-limit (default: the system temporary
+    /// directory). Spill files hold identifiable rows: choose a folder only csc's account can read.
+    #[arg(long, value_name = "DIR")]
+    spill_dir: Option<PathBuf>,
+    /// Confirms that the pipeline file's `[warehouse] identifiable = true` is meant: analyst
+    /// tables then carry children's names, dates of birth and ids. Refused while
+    /// CSC_PSEUDONYM_KEY is set.
+    #[arg(long)]
+    confirm_identifiable: bool,
 }
 
 impl RunArgs {
@@ -208,8 +220,8 @@ impl RunArgs {
     fn resolve(self, la: Option<String>, input: Option<String>, warehouse: Option<String>) -> (Overrides, RunOptions) {
         let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
         let opts = RunOptions { force: self.force, wait_for_lock: self.wait.map(std::time::Duration::from_secs), explicit_as_at: self.as_at.is_some() };
-        let RunArgs { pipeline, format, as_at, engine, memory_limit, .. } = self;
-        (Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, engine, memory_limit }, opts)
+        let RunArgs { pipeline, format, as_at, engine, memory_limit, spill_dir, confirm_identifiable, .. } = self;
+        (Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, confirm_identifiable, engine, memory_limit, spill_dir }, opts)
     }
 }
 
@@ -428,12 +440,9 @@ async fn cmd_check(input: String, pipeline: Option<PathBuf>, issues_csv: Option<
         println!("  {:<8} {code:<28} {n:>8}", severity.as_str());
     }
     if let Some(path) = issues_csv {
-        use std::io::Write;
+        // Raw cell values: readable by their owner only, and nothing in it runs in Excel.
         let batch = csc_pipeline::quality::issues_batch("check", &issues)?;
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        file.write_all("\u{feff}".as_bytes())?;
-        datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(&mut file).write(&batch)?;
-        file.flush()?;
+        csc_pipeline::export::write_table(&batch, &path, "issues", true)?;
         println!("issues written to {}", path.display());
     }
     Ok(if counts.error > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })

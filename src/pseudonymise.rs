@@ -1,36 +1,126 @@
 //! Pseudonymisation of the analyst-facing tables.
 //!
 //! Analysts need to count and link children, not to know who they are. In analyst tables:
-//! person ids and other identifiers become a keyed hash (HMAC-SHA256 under the secret in
-//! `CSC_PSEUDONYM_KEY`, so the same child has the same pseudonym in every table and every run,
-//! and nobody without the key can reverse or recompute it); children's names and free text are
-//! removed; dates of birth keep only the month and year (the 1st of the month); postcodes keep
-//! only the sector (`SO14 0AA` → `SO14 0`); workers' names are removed unless the pipeline file
-//! allows them. The identifiable tables stay in the warehouse's restricted area.
+//! person ids and other identifiers become a keyed hash (HMAC-SHA256 under a sub-key of the
+//! secret in `CSC_PSEUDONYM_KEY`, so the same child has the same pseudonym in every table and
+//! every run, and nobody without the key can reverse or recompute it); children's names, free
+//! text and any text column not reviewed as non-personal are removed; dates of birth and death
+//! keep only the month and year (the 1st of the month); postcodes keep only the sector
+//! (`SO14 0AA` → `SO14 0`); workers' names are removed unless the pipeline file allows them;
+//! provenance (`_source_file`, `_source_row`) is removed. The identifiable tables stay in the
+//! warehouse's restricted area.
+//!
+//! **The key.** At least [`MIN_KEY_BYTES`] random bytes, given as hex or base64 ([`decode_key`]).
+//! It is never used directly: HKDF-SHA256 derives one sub-key per purpose and per kind of id
+//! ([`IdKind`]), so a person id and a record id with the same text get unrelated pseudonyms, and
+//! nothing csc writes outside `restricted/` is computed from the key except the pseudonyms
+//! themselves (the run key in each manifest is not: see [`Pseudonymiser::key_check`]).
 
 use std::sync::Arc;
 
+use base64::Engine as _;
 use chrono::Datelike;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema};
+use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::normalise::cells::{date32, from_date32};
-use crate::schema::TableSpec;
+use crate::schema::{ColumnSpec, ColumnType, TableSpec};
 use crate::{Error, Result};
 
 /// Environment variable holding the pseudonymisation key.
 pub const KEY_VAR: &str = "CSC_PSEUDONYM_KEY";
 
-/// Shortest key accepted, in bytes: a short key could be guessed and the hashes reversed.
-pub const MIN_KEY_BYTES: usize = 16;
+/// Shortest key accepted, in bytes once decoded: 256 bits, so no guessing can find it.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// HKDF salt: fixes the derivation to csc (a key reused elsewhere still gives unrelated sub-keys).
+const HKDF_SALT: &[u8] = b"csc-pipeline pseudonymisation v1";
+
+/// Decodes the key as given in `CSC_PSEUDONYM_KEY`: surrounding whitespace (a trailing newline
+/// from a secret file) is trimmed, then it is read as hex when it is only hex digits, else as
+/// base64 (standard or URL-safe alphabet, padded or not). Plain text is refused, and so is a key
+/// of fewer than [`MIN_KEY_BYTES`] bytes once decoded. Generate one with `openssl rand -hex 32`.
+pub fn decode_key(raw: &[u8]) -> Result<Vec<u8>> {
+    let text = std::str::from_utf8(raw).map(str::trim).unwrap_or_default();
+    let refuse = |why: &str| Error::Config(format!("{KEY_VAR} {why}: give at least {MIN_KEY_BYTES} random bytes as hex or base64 (e.g. `openssl rand -hex 32`)"));
+    if text.is_empty() {
+        return Err(refuse("is empty"));
+    }
+    let bytes = if text.len() % 2 == 0 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode(text).map_err(|_| refuse("is not valid hex"))?
+    } else {
+        let unpadded = text.trim_end_matches('=');
+        let engine = if unpadded.contains(['-', '_']) { &base64::engine::general_purpose::URL_SAFE_NO_PAD } else { &base64::engine::general_purpose::STANDARD_NO_PAD };
+        engine.decode(unpadded).map_err(|_| refuse("is neither hex nor base64"))?
+    };
+    if bytes.len() < MIN_KEY_BYTES {
+        return Err(refuse(&format!("decodes to {} bytes", bytes.len())));
+    }
+    Ok(bytes)
+}
+
+/// The kinds of id pseudonymised under separate sub-keys: the same text as a person id and as a
+/// record id gives unrelated pseudonyms, and each kind links only with itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    /// A child's (person's) id: `pers_person_id` and every `*_person_id`.
+    Person,
+    /// A worker's id (`*_worker_id`, professional and staff ids).
+    Worker,
+    /// A record's id (referral, assessment, plan, episode, …) and the ids that join records.
+    Record,
+    /// Any other identifier: other ids of a child (UPN, common child id), placement URNs,
+    /// meeting ids, registration numbers.
+    Identifier,
+}
+
+impl IdKind {
+    const ALL: [IdKind; 4] = [IdKind::Person, IdKind::Worker, IdKind::Record, IdKind::Identifier];
+
+    fn info(self) -> &'static [u8] {
+        match self {
+            IdKind::Person => b"pseudonym person",
+            IdKind::Worker => b"pseudonym worker",
+            IdKind::Record => b"pseudonym record",
+            IdKind::Identifier => b"pseudonym identifier",
+        }
+    }
+
+    /// The kind of id a column holds, from its name.
+    pub fn of(column: &str) -> IdKind {
+        if column == "pers_person_id" || column.ends_with("_person_id") {
+            IdKind::Person
+        } else if column.ends_with("worker_id") || column.ends_with("professional_id") || column == "prof_staff_id" {
+            IdKind::Worker
+        } else {
+            IdKind::Record
+        }
+    }
+}
+
+/// A 32-byte sub-key of `key` for one purpose (HKDF-SHA256 expand with `info`).
+fn subkey(key: &[u8], info: &[u8]) -> [u8; 32] {
+    let mut okm = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(HKDF_SALT), key).expand(info, &mut okm).expect("32 bytes is a valid HKDF-SHA256 length");
+    okm
+}
+
+fn keyed(subkey: &[u8; 32]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(subkey).expect("HMAC takes any key length")
+}
 
 /// How analyst tables are made from the identifiable core.
 #[derive(Clone)]
 pub struct Pseudonymiser {
-    /// HMAC-SHA256 already keyed (its inner and outer pads hashed once), cloned per identifier.
-    keyed: Hmac<Sha256>,
+    /// HMAC-SHA256 keyed with each id kind's sub-key (pads hashed once), cloned per identifier.
+    by_kind: [Hmac<Sha256>; 4],
+    /// HMAC keyed for the Annex A reader's worker ids.
+    worker_names_key: Hmac<Sha256>,
+    /// See [`Pseudonymiser::key_check`].
+    key_check: String,
     /// Keep workers' names (a pipeline-file choice).
     pub worker_names: bool,
 }
@@ -43,70 +133,148 @@ impl std::fmt::Debug for Pseudonymiser {
 }
 
 impl Pseudonymiser {
-    /// A pseudonymiser with this key; an empty or short key is refused.
+    /// A pseudonymiser with this key (decoded bytes, see [`decode_key`]); a short key is refused.
     pub fn new(key: &[u8], worker_names: bool) -> Result<Self> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(Error::Config(format!("{KEY_VAR} must be at least {MIN_KEY_BYTES} bytes long")));
+            return Err(Error::Config(format!("{KEY_VAR} must be at least {MIN_KEY_BYTES} bytes long once decoded")));
         }
-        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-        Ok(Pseudonymiser { keyed, worker_names })
+        let by_kind = IdKind::ALL.map(|k| keyed(&subkey(key, k.info())));
+        let check = keyed(&subkey(key, b"key check")).chain_update(b"csc key check").finalize().into_bytes();
+        Ok(Pseudonymiser { by_kind, worker_names_key: keyed(&subkey(key, b"annex a worker name")), key_check: hex::encode(check), worker_names })
     }
 
-    /// The pseudonym of an identifier: the first 16 bytes of HMAC-SHA256, as 32 hex digits.
+    /// The pseudonym of a person id: the first 16 bytes of HMAC-SHA256 under the person sub-key,
+    /// as 32 hex digits.
     pub fn pseudonym(&self, id: &str) -> String {
-        let mut mac = self.keyed.clone();
+        self.pseudonym_of(IdKind::Person, id)
+    }
+
+    /// The pseudonym of an id of this kind.
+    pub fn pseudonym_of(&self, kind: IdKind, id: &str) -> String {
+        let i = IdKind::ALL.iter().position(|k| *k == kind).expect("every kind is in ALL");
+        let mut mac = self.by_kind[i].clone();
         mac.update(id.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
-    /// The analyst version of a core table.
+    /// The id the Annex A reader gives a worker it knows only by name: `W` and 12 hex digits of
+    /// a keyed hash of the name (lower-cased), so it cannot be recomputed from a list of names.
+    pub fn worker_id(&self, name: &str) -> String {
+        let mut mac = self.worker_names_key.clone();
+        mac.update(name.to_lowercase().as_bytes());
+        format!("W{}", &hex::encode(mac.finalize().into_bytes())[..12])
+    }
+
+    /// A value that changes with the key, kept only in `restricted/`: a run compares it with the
+    /// published run's to know the key changed. (It is not in the run key, which every manifest
+    /// shows analysts: anything computed from the key alone would let them test guesses of it.)
+    pub fn key_check(&self) -> &str {
+        &self.key_check
+    }
+
+    /// The analyst version of a core table: each column treated by [`column_treatment`]; code
+    /// values that are not clean codes ([`is_clean_code`]), the provenance columns and any
+    /// column the table's spec does not know are removed.
     pub fn table(&self, spec: &TableSpec, batch: &RecordBatch) -> Result<RecordBatch> {
         let mut fields = Vec::with_capacity(batch.num_columns());
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
         for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
-            let treatment = match spec.columns.iter().find(|c| c.name == *field.name()) {
+            let column = spec.columns.iter().find(|c| c.name == *field.name());
+            let treatment = match column {
                 Some(c) => column_treatment(c, self.worker_names),
-                None => Treatment::Keep, // provenance columns: source file and row
+                // Provenance (`_source_file` names the export, `_source_row` points into it) and
+                // anything unknown: deny by default.
+                None => Treatment::Drop,
             };
             let (data_type, out): (DataType, ArrayRef) = match treatment {
+                // A code column keeps a value it could not match as received (restricted), but
+                // analysts get it only when it is clean: a name typed into a code column is not.
+                Treatment::Keep if column.is_some_and(|c| c.kind == ColumnType::Code) => {
+                    let (c, codes) = (column.expect("a code column"), crate::reference::CodeLists::builtin());
+                    (DataType::Utf8, Arc::new(map_strings(array, |v| is_clean_code(c, v, codes).then(|| v.to_string()))))
+                }
                 Treatment::Keep => (field.data_type().clone(), array.clone()),
-                Treatment::Hash => (DataType::Utf8, Arc::new(self.hash_strings(array)?)),
+                Treatment::Hash(kind) => (DataType::Utf8, Arc::new(map_strings(array, |s| Some(self.pseudonym_of(kind, s))))),
                 Treatment::Drop => (field.data_type().clone(), datafusion::arrow::array::new_null_array(field.data_type(), array.len())),
-                Treatment::MonthOfBirth => (DataType::Date32, Arc::new(first_of_month(array)?)),
-                Treatment::PostcodeSector => (DataType::Utf8, Arc::new(map_strings(array, |s| postcode_sector(s)))),
+                Treatment::MonthOnly => (DataType::Date32, Arc::new(first_of_month(array)?)),
+                Treatment::PostcodeSector => (DataType::Utf8, Arc::new(map_strings(array, postcode_sector))),
             };
             fields.push(Field::new(field.name(), data_type, true));
             arrays.push(out);
         }
         Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
     }
+}
 
-    fn hash_strings(&self, array: &ArrayRef) -> Result<StringArray> {
-        Ok(map_strings(array, |s| Some(self.pseudonym(s))))
-    }
+/// The key the readers use for the ids they make up from personal data (the Annex A reader's
+/// worker ids, made from workers' names): the run's pseudonymiser, set by [`use_reader_key`].
+static READER_KEY: std::sync::RwLock<Option<Hmac<Sha256>>> = std::sync::RwLock::new(None);
+
+/// Makes the readers key their made-up ids with this pseudonymiser's sub-key (a run calls it
+/// before normalising). `None` (an identifiable warehouse, `csc check`): a key drawn at random
+/// for this process, so the ids are still not a plain hash of a name, but change from run to run.
+pub fn use_reader_key(p: Option<&Pseudonymiser>) {
+    *READER_KEY.write().expect("reader key lock") = p.map(|p| p.worker_names_key.clone());
+}
+
+/// The Annex A reader's id for a worker known only by name: `W` and 12 hex digits of HMAC-SHA256
+/// of the lower-cased name under the reader key ([`use_reader_key`]).
+pub fn reader_worker_id(name: &str) -> String {
+    let mut mac = match READER_KEY.read().expect("reader key lock").as_ref() {
+        Some(m) => m.clone(),
+        None => process_key().clone(),
+    };
+    mac.update(name.to_lowercase().as_bytes());
+    format!("W{}", &hex::encode(mac.finalize().into_bytes())[..12])
+}
+
+/// A key drawn at random once per process (from the standard library's randomly seeded hasher
+/// keys, which come from the operating system).
+fn process_key() -> &'static Hmac<Sha256> {
+    static KEY: std::sync::OnceLock<Hmac<Sha256>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut bytes = Vec::with_capacity(32);
+        for i in 0u8..4 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u8(i);
+            bytes.extend(h.finish().to_le_bytes());
+        }
+        keyed(&subkey(&bytes, b"annex a worker name"))
+    })
 }
 
 /// What happens to one column in analyst tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Treatment {
     Keep,
-    Hash,
+    /// Replaced by its keyed pseudonym, under the sub-key of this kind of id.
+    Hash(IdKind),
+    /// Removed: the column stays, every value null.
     Drop,
-    MonthOfBirth,
+    /// A date cut to the 1st of its month (dates of birth and death).
+    MonthOnly,
     PostcodeSector,
 }
 
-/// The treatment of a column, from its name and its `pii` kind in `schemas/ssd.toml`.
-pub fn treatment(column: &str, pii: Option<&str>, worker_names: bool) -> Treatment {
+/// The treatment of a column, from its name, its type and its `pii` kind in `schemas/ssd.toml`.
+/// Deny by default: a text column is published only when the schema reviewed it as holding no
+/// personal data (`pii = "none"`); codes, flags, numbers and dates (other than birth and death)
+/// are typed values and kept.
+pub fn treatment(column: &str, kind: ColumnType, pii: Option<&str>, worker_names: bool) -> Treatment {
     if column == "pers_person_id" || column.ends_with("_person_id") {
-        return Treatment::Hash;
+        return Treatment::Hash(IdKind::Person);
     }
-    match pii {
-        Some("identifier") => Treatment::Hash,
-        Some("name") | Some("free_text") => Treatment::Drop,
-        Some("worker_name") if !worker_names => Treatment::Drop,
-        Some("date_of_birth") => Treatment::MonthOfBirth,
-        Some("postcode") => Treatment::PostcodeSector,
+    match (pii, kind) {
+        (_, ColumnType::Id) => Treatment::Hash(IdKind::of(column)),
+        (Some("identifier"), _) => Treatment::Hash(if column.contains("worker") { IdKind::Worker } else { IdKind::Identifier }),
+        (Some("name") | Some("free_text"), _) => Treatment::Drop,
+        (Some("worker_name"), _) if !worker_names => Treatment::Drop,
+        (Some("worker_name"), _) => Treatment::Keep,
+        (Some("date_of_birth") | Some("date_of_death"), _) => Treatment::MonthOnly,
+        (Some("postcode"), _) => Treatment::PostcodeSector,
+        (Some("none"), _) => Treatment::Keep,
+        (_, ColumnType::Text) => Treatment::Drop,
         _ => Treatment::Keep,
     }
 }
@@ -114,34 +282,44 @@ pub fn treatment(column: &str, pii: Option<&str>, worker_names: bool) -> Treatme
 /// The treatment of a core column. Every record id (`type = "id"`: keys and the ids that join
 /// tables) is hashed too: an export's record ids can be looked up in the case-management system,
 /// and ids a reader derives from a child's id and a date could be worked back by trial.
-pub fn column_treatment(column: &crate::schema::ColumnSpec, worker_names: bool) -> Treatment {
-    match column.kind {
-        crate::schema::ColumnType::Id => Treatment::Hash,
-        _ => treatment(&column.name, column.pii.as_deref(), worker_names),
-    }
+pub fn column_treatment(column: &ColumnSpec, worker_names: bool) -> Treatment {
+    treatment(&column.name, column.kind, column.pii.as_deref(), worker_names)
 }
 
-/// Issues as analysts may see them: the raw value is removed wherever the column holds personal
-/// data (a misspelt date of birth is still a date of birth), and wherever the issue cannot be
-/// tied to a core column whose values are known not to be personal — it fails closed. The full
-/// issues stay restricted.
+/// Issues as analysts may see them. An issue keeps its raw value only when the value typed
+/// cleanly as a non-personal code ([`is_clean_code`]): its core column is a code column published
+/// to analysts as is, and the value is a code of that column's list or has the shape of one.
+/// Every other raw value is removed — dates (a misspelt date of birth is still one), ids, text,
+/// values of columns the issue cannot be tied to: it fails closed. Should a message still quote
+/// a removed value, the quote is removed too. The full issues stay restricted.
 pub fn redact_issues(issues: &[crate::quality::Issue], worker_names: bool) -> Vec<crate::quality::Issue> {
     let tables = crate::schema::ssd_tables();
+    let codes = crate::reference::CodeLists::builtin();
     issues
         .iter()
         .map(|i| {
             let mut i = i.clone();
-            if i.value.is_some() {
+            if let Some(value) = i.value.take() {
                 let key = i.core_column.clone().or_else(|| i.column.as_deref().map(crate::schema::header_key));
                 let column = key.as_deref().and_then(|key| i.table.as_deref().and_then(|t| tables.iter().find(|s| s.name == t)).and_then(|s| s.columns.iter().find(|c| c.name == key)));
-                let keep = column.is_some_and(|c| column_treatment(c, worker_names) == Treatment::Keep);
-                if !keep {
-                    i.value = None;
+                if column.is_some_and(|c| column_treatment(c, worker_names) == Treatment::Keep && is_clean_code(c, &value, codes)) {
+                    i.value = Some(value);
+                } else if value.trim().chars().count() >= 2 && i.message.contains(value.trim()) {
+                    i.message = i.message.replace(value.trim(), "(value removed)");
                 }
             }
             i
         })
         .collect()
+}
+
+/// Whether a raw value typed cleanly as a non-personal code of `column`: the column is a `code`
+/// column, and the value (trimmed) is a code of its list, or has a code's shape — one to eight
+/// upper-case letters and digits with at least one digit (`N0`, `RC9`), which no name has.
+pub fn is_clean_code(column: &ColumnSpec, value: &str, codes: &crate::reference::CodeLists) -> bool {
+    let value = value.trim();
+    let shaped = (1..=8).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) && value.bytes().any(|b| b.is_ascii_digit());
+    column.kind == ColumnType::Code && column.pii.is_none() && (shaped || column.codes.as_deref().is_some_and(|list| codes.lookup(list, value).is_some()))
 }
 
 fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> Option<String>) -> StringArray {
@@ -153,7 +331,7 @@ fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> Option<String>) -> StringAr
 fn first_of_month(array: &ArrayRef) -> Result<Date32Array> {
     let d = array
         .as_primitive_opt::<Date32Type>()
-        .ok_or_else(|| Error::Config(format!("a date-of-birth column holds {}, not dates", array.data_type())))?;
+        .ok_or_else(|| Error::Config(format!("a date of birth or death column holds {}, not dates", array.data_type())))?;
     Ok(d.iter().map(|v| v.map(|v| date32(from_date32(v).with_day(1).expect("day 1 exists")))).collect())
 }
 
@@ -176,21 +354,52 @@ pub fn postcode_sector(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quality::{Action, Issue, Severity};
+
+    const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
     fn p() -> Pseudonymiser {
-        Pseudonymiser::new(b"a test key of enough length", false).unwrap()
+        Pseudonymiser::new(&decode_key(KEY_HEX.as_bytes()).unwrap(), false).unwrap()
     }
 
     #[test]
-    fn pseudonyms_are_stable_keyed_and_not_the_id() {
+    fn keys_are_hex_or_base64_of_at_least_32_bytes() {
+        let bytes: Vec<u8> = (0u8..32).collect();
+        assert_eq!(decode_key(KEY_HEX.as_bytes()).unwrap(), bytes);
+        assert_eq!(decode_key(format!("  {}\n", KEY_HEX.to_uppercase()).as_bytes()).unwrap(), bytes, "trimmed, either case");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        assert_eq!(decode_key(b64.as_bytes()).unwrap(), bytes);
+        assert_eq!(decode_key(format!("{}\n", b64.trim_end_matches('=')).as_bytes()).unwrap(), bytes, "unpadded");
+        let url = base64::engine::general_purpose::URL_SAFE.encode([0xfbu8; 33]);
+        assert_eq!(decode_key(url.as_bytes()).unwrap(), vec![0xfb; 33], "URL-safe alphabet");
+        for bad in ["", "   ", "a test key of enough length, as plain text!", &KEY_HEX[..62], "not base64 at all: ##########################"] {
+            let err = decode_key(bad.as_bytes()).unwrap_err().to_string();
+            assert!(err.contains(KEY_VAR) && !err.contains("enough length"), "{bad:?}: {err}");
+        }
+        assert!(Pseudonymiser::new(&[7; 31], false).is_err());
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_keyed_per_kind_and_not_the_id() {
         let a = p().pseudonym("P001");
         assert_eq!(a, p().pseudonym("P001"));
         assert_eq!(a.len(), 32);
         assert_ne!(a, p().pseudonym("P002"));
-        let other = Pseudonymiser::new(b"another key of enough length", false).unwrap();
+        let other = Pseudonymiser::new(&[9; 32], false).unwrap();
         assert_ne!(a, other.pseudonym("P001"), "a different key gives different pseudonyms");
-        assert!(Pseudonymiser::new(b"short", false).is_err());
-        assert!(!format!("{:?}", p()).contains("test key"), "the key never reaches logs");
+        assert_ne!(a, p().pseudonym_of(IdKind::Record, "P001"), "each kind of id has its own sub-key");
+        assert_ne!(p().pseudonym_of(IdKind::Worker, "P001"), p().pseudonym_of(IdKind::Identifier, "P001"));
+        // HMAC-SHA256 under the HKDF sub-key, worked out independently of the struct.
+        let sub = subkey(&decode_key(KEY_HEX.as_bytes()).unwrap(), b"pseudonym person");
+        let direct = keyed(&sub).chain_update(b"P001").finalize().into_bytes();
+        assert_eq!(a, hex::encode(&direct[..16]));
+        let raw = <Hmac<Sha256> as Mac>::new_from_slice(&decode_key(KEY_HEX.as_bytes()).unwrap()).unwrap().chain_update(b"P001").finalize().into_bytes();
+        assert_ne!(a, hex::encode(&raw[..16]), "never the master key itself");
+        assert!(!format!("{:?}", p()).contains("0001"), "the key never reaches logs");
+        assert_ne!(p().key_check(), other.key_check());
+        assert_eq!(p().key_check().len(), 64);
+        assert_ne!(p().worker_id("Jo Bloggs"), other.worker_id("Jo Bloggs"), "worker ids are keyed");
+        assert_eq!(p().worker_id("Jo Bloggs"), p().worker_id("jo bloggs"));
     }
 
     #[test]
@@ -204,27 +413,47 @@ mod tests {
     }
 
     #[test]
-    fn treatments_follow_the_schema() {
-        assert_eq!(treatment("cont_person_id", None, false), Treatment::Hash);
-        assert_eq!(treatment("pers_forename", Some("name"), true), Treatment::Drop);
-        assert_eq!(treatment("prof_professional_name", Some("worker_name"), false), Treatment::Drop);
-        assert_eq!(treatment("prof_professional_name", Some("worker_name"), true), Treatment::Keep);
-        assert_eq!(treatment("pers_dob", Some("date_of_birth"), false), Treatment::MonthOfBirth);
-        assert_eq!(treatment("cont_contact_date", None, false), Treatment::Keep);
+    fn treatments_deny_by_default() {
+        use ColumnType::*;
+        assert_eq!(treatment("cont_person_id", Id, None, false), Treatment::Hash(IdKind::Person));
+        assert_eq!(treatment("cine_referral_worker_id", Id, None, false), Treatment::Hash(IdKind::Worker));
+        assert_eq!(treatment("cina_assessment_worker_id", Text, Some("identifier"), false), Treatment::Hash(IdKind::Worker));
+        assert_eq!(treatment("clap_cla_placement_urn", Text, Some("identifier"), false), Treatment::Hash(IdKind::Identifier));
+        assert_eq!(treatment("cina_referral_id", Id, None, false), Treatment::Hash(IdKind::Record));
+        assert_eq!(treatment("pers_forename", Text, Some("name"), true), Treatment::Drop);
+        assert_eq!(treatment("prof_professional_name", Text, Some("worker_name"), false), Treatment::Drop);
+        assert_eq!(treatment("prof_professional_name", Text, Some("worker_name"), true), Treatment::Keep);
+        assert_eq!(treatment("pers_dob", Date, Some("date_of_birth"), false), Treatment::MonthOnly);
+        assert_eq!(treatment("pers_death_date", Date, Some("date_of_death"), false), Treatment::MonthOnly);
+        assert_eq!(treatment("cont_contact_date", Date, None, false), Treatment::Keep);
+        assert_eq!(treatment("some_new_text", Text, None, false), Treatment::Drop, "an untagged text column is not published");
+        assert_eq!(treatment("pers_gender", Text, Some("none"), false), Treatment::Keep, "reviewed as non-personal");
+        assert_eq!(treatment("cine_close_reason", Code, None, false), Treatment::Keep);
+        // Every text column of the schema says what it holds.
+        for t in crate::schema::ssd_tables() {
+            for c in t.columns.iter().filter(|c| c.kind == Text) {
+                assert!(c.pii.is_some(), "{}.{}: a text column must declare pii (\"none\" once reviewed)", t.name, c.name);
+            }
+        }
     }
 
     #[test]
-    fn person_table_loses_names_and_birth_days() {
+    fn person_table_loses_names_birth_and_death_days_and_provenance() {
         let spec = crate::schema::ssd_tables().iter().find(|t| t.name == "person").unwrap();
         let mut cols: Vec<ArrayRef> = Vec::new();
         for c in &spec.columns {
             let a: ArrayRef = match c.kind.data_type() {
                 DataType::Date32 => Arc::new(Date32Array::from(vec![Some(date32(chrono::NaiveDate::from_ymd_opt(2015, 6, 17).unwrap()))])),
-                _ => Arc::new(StringArray::from(vec![Some(if c.name == "pers_person_id" { "P001" } else { "Alice" })])),
+                _ => Arc::new(StringArray::from(vec![Some(match (c.name.as_str(), c.pii.as_deref()) {
+                    ("pers_person_id", _) => "P001",
+                    (_, Some("none")) => "reviewed category",
+                    _ if c.kind == ColumnType::Flag => "Y",
+                    _ => "Alice",
+                })])),
             };
             cols.push(a);
         }
-        cols.push(Arc::new(StringArray::from(vec![Some("f.csv")])));
+        cols.push(Arc::new(StringArray::from(vec![Some("Alice Smith referral.csv")])));
         cols.push(Arc::new(datafusion::arrow::array::Int64Array::from(vec![Some(2)])));
         let batch = RecordBatch::try_new(spec.arrow_schema(), cols).unwrap();
         let out = p().table(spec, &batch).unwrap();
@@ -237,6 +466,38 @@ mod tests {
         assert_eq!(text("pers_forename"), None);
         assert_eq!(text("pers_surname"), None);
         assert_eq!(text("pers_dob").as_deref(), Some("2015-06-01"));
-        assert_eq!(text("pers_common_child_id"), Some(p().pseudonym("Alice")));
+        assert_eq!(text("pers_death_date").as_deref(), Some("2015-06-01"), "death date cut to the month");
+        assert_eq!(text("pers_common_child_id"), Some(p().pseudonym_of(IdKind::Identifier, "Alice")));
+        assert_eq!(text(crate::schema::SOURCE_FILE), None, "provenance removed");
+        assert_eq!(text(crate::schema::SOURCE_ROW), None);
+        assert_eq!(text("pers_gender").as_deref(), Some("reviewed category"), "a reviewed text column is kept");
+        assert_eq!(text("pers_sex"), None, "a name in a code column is not a clean code");
+        for c in 0..out.num_columns() {
+            let a = datafusion::arrow::compute::cast(out.column(c), &DataType::Utf8).unwrap();
+            assert_ne!(a.as_string::<i32>().iter().next().flatten(), Some("Alice"), "{} published a name", out.schema().field(c).name());
+        }
+    }
+
+    #[test]
+    fn analyst_issues_keep_only_clean_codes() {
+        let issue = |table: &str, core: &str, value: &str, message: &str| {
+            Issue::new(Severity::Warning, "normalise", "unknown_code", message, Action::Kept).table(table).core_column(core).value(value)
+        };
+        let issues = [
+            issue("referral", "cine_close_reason", "RC9", "not a code in the cin_closure_reason list"),
+            issue("referral", "cine_close_reason", "RC1", "not a code"),
+            issue("referral", "cine_close_reason", "Alice Smith", "Alice Smith is not a code"),
+            issue("referral", "cine_close_reason", "alice", "not a code"),
+            issue("referral", "cine_close_reason", "=HYPERLINK(\"x\")", "not a code"),
+            issue("person", "pers_dob", "31/02/2015", "31/02/2015 is not a date"),
+            issue("person", "pers_forename", "Alice", "not a name"),
+            issue("referral", "cine_referral_team", "N1", "a team"),
+            issue("referral", "cine_no_such_column", "N1", "unknown"),
+        ];
+        let out = redact_issues(&issues, false);
+        let values: Vec<Option<&str>> = out.iter().map(|i| i.value.as_deref()).collect();
+        assert_eq!(values, [Some("RC9"), Some("RC1"), None, None, None, None, None, None, None]);
+        assert_eq!(out[2].message, "(value removed) is not a code");
+        assert_eq!(out[5].message, "(value removed) is not a date");
     }
 }

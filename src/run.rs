@@ -53,11 +53,18 @@ pub struct RunOptions {
     pub explicit_as_at: bool,
 }
 
-/// Folder, below the warehouse, of ad hoc reruns as at another date: `reruns/as_at=YYYY-MM-DD/`
-/// holds a complete warehouse of its own, so an Ofsted rerun never replaces the nightly tables.
+/// Folder, below the warehouse, of ad hoc reruns as at another date:
+/// `restricted/reruns/as_at=YYYY-MM-DD/` holds a complete warehouse of its own, so an Ofsted
+/// rerun never replaces the nightly tables. It is inside `restricted/` as a whole (its own
+/// `restricted/` holds the identifiable core and lists), so the one permission on `restricted/`
+/// covers every identifiable byte.
 pub fn rerun_folder(as_at: chrono::NaiveDate) -> String {
-    format!("reruns/as_at={as_at}")
+    format!("{RESTRICTED}/reruns/as_at={as_at}")
 }
+
+/// Where a run records, inside `restricted/`, the key check of the key its analyst tables were
+/// pseudonymised with ([`crate::pseudonymise::Pseudonymiser::key_check`]).
+const KEY_CHECK: &str = "restricted/_runs/key_check.json";
 
 /// The process exit status `csc run` gives a finished run: 3 when it was skipped (nothing
 /// changed), 2 when it published more error-severity issues than `[run] max_error_issues`
@@ -94,6 +101,9 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
         run_id: format!("{}-pending", started.format("%Y%m%dT%H%M%SZ")),
         ..Manifest::default()
     };
+    if matches!(cfg.privacy, Privacy::Identifiable) {
+        warn!("[warehouse] identifiable = true (confirmed): analyst tables carry children's names, dates of birth and ids; only case-level staff may open this warehouse");
+    }
     let root = Location::open(&cfg.warehouse, true, &cfg.storage)?;
     let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
     // A rerun as at a date other than the published one goes to its own folder.
@@ -114,7 +124,7 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     };
     manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     manifest.elapsed_ms = clock.elapsed().as_millis();
-    let outcome = finish(result, manifest, &warehouse).await;
+    let outcome = finish(result, manifest, &warehouse, key_check(cfg)).await;
     if let Err(e) = lock.release().await {
         warn!(error = %e, "could not release the run lock; the next run will take it over");
     }
@@ -129,7 +139,7 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Records how the run ended: the manifest, the log line and the outcome.
-async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, warehouse: &Location) -> Result<RunOutcome> {
+async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, warehouse: &Location, key_check: String) -> Result<RunOutcome> {
     match result {
         Ok(None) => {
             manifest.status = "skipped".into();
@@ -144,6 +154,10 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
         Ok(Some(fact)) => {
             manifest.status = "succeeded".into();
             write_manifest(warehouse, &manifest, true).await?;
+            // After the manifest: a run that dies in between leaves the previous check, so the
+            // next run sees a changed key and runs again (never the other way round).
+            let check = serde_json::json!({ "run_id": manifest.run_id, "key_check": key_check });
+            warehouse.put(&warehouse.child(KEY_CHECK), bytes::Bytes::from(check.to_string())).await?;
             // Published: the files no retained run needs go, so plain Parquet readers of each
             // folder see exactly the new data. A failure here leaves extra files that the next
             // run removes; it does not undo the publish.
@@ -184,6 +198,10 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let t = Instant::now();
     let input = Location::open(&cfg.input, false, &cfg.storage)?;
     crate::normalise::vendor::use_mappings(cfg.mappings.clone());
+    crate::pseudonymise::use_reader_key(match &cfg.privacy {
+        Privacy::Pseudonymised(p) => Some(p),
+        Privacy::Identifiable => None,
+    });
     let files = extract_with(&input, tables, cfg.format, cfg.limits, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
     manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.kind.as_ref().map(|k| k.describe()), rows: 0, issues: IssueCounts::default() }).collect();
@@ -191,7 +209,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
     stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.kind.is_some()).count(), &issues, bytes);
     if !opts.force {
-        if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key).await? {
+        if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key, &key_check(cfg)).await? {
             manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
             return Ok(None);
         }
@@ -384,15 +402,17 @@ fn issue_summary(issues: &[Issue]) -> IssueSummary {
     IssueSummary { total: issues.len(), by_severity: IssueCounts::of(issues), by_code }
 }
 
-/// SHA-256 over everything that decides a run's output. The pseudonymisation key enters only as
-/// a keyed fingerprint, so a new key means a new run without the key being recorded anywhere.
+/// SHA-256 over everything that decides a run's output. The pseudonymisation key is not in it:
+/// every manifest shows the run key to analysts, and a value computed from the key would let them
+/// test guesses of it offline. Only the privacy mode is; a changed key is noticed through the key
+/// check kept in `restricted/` ([`key_check`]).
 fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
     let mut h = Sha256::new();
-    let key_fingerprint = match &cfg.privacy {
-        Privacy::Pseudonymised(p) => p.pseudonym("csc run key"),
-        Privacy::Identifiable => "identifiable".to_string(),
+    let mode = match &cfg.privacy {
+        Privacy::Pseudonymised(_) => "pseudonymised",
+        Privacy::Identifiable => "identifiable",
     };
-    for part in [crate::code_version().as_str(), cfg.pipeline_text.as_str(), cfg.la_code.as_str(), &cfg.as_at.to_string(), &cfg.measures.join(","), &key_fingerprint] {
+    for part in [crate::code_version().as_str(), cfg.pipeline_text.as_str(), cfg.la_code.as_str(), &cfg.as_at.to_string(), &cfg.measures.join(","), mode] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -409,15 +429,31 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The value that tells whether the analyst tables were made with this run's key: the
+/// pseudonymiser's key check, or `identifiable`.
+fn key_check(cfg: &RunConfig) -> String {
+    match &cfg.privacy {
+        Privacy::Pseudonymised(p) => p.key_check().to_string(),
+        Privacy::Identifiable => "identifiable".to_string(),
+    }
+}
+
 /// The as-at date of the tables published at a warehouse's root, if any.
 async fn published_as_at(warehouse: &Location) -> Result<Option<String>> {
     Ok(published_manifest(warehouse).await?.and_then(|m| m["as_at"].as_str().map(str::to_string)))
 }
 
-/// The id of the run whose tables are published, when its run key is `key`.
-async fn last_success_with_key(warehouse: &Location, key: &str) -> Result<Option<String>> {
+/// The id of the run whose tables are published, when its run key is `key` and its analyst tables
+/// were made with the key whose check is `check` (recorded in `restricted/`; a missing or
+/// unreadable check means the key may have changed, so the run goes ahead).
+async fn last_success_with_key(warehouse: &Location, key: &str, check: &str) -> Result<Option<String>> {
     let Some(published) = published_manifest(warehouse).await? else { return Ok(None) };
-    Ok((published["run_key"] == key).then(|| published["run_id"].as_str().unwrap_or_default().to_string()))
+    let recorded: Option<serde_json::Value> = match warehouse.get(&warehouse.child(KEY_CHECK)).await {
+        Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+        Err(_) => None,
+    };
+    let same_key = recorded.is_some_and(|r| r["key_check"] == check && r["run_id"] == published["run_id"]);
+    Ok((published["run_key"] == key && same_key).then(|| published["run_id"].as_str().unwrap_or_default().to_string()))
 }
 
 /// Writes a run's manifest as `_runs/<run_id>.json` and `_runs/latest.json` (the last run,

@@ -98,6 +98,9 @@ struct SchemaFile {
     table: Vec<TableSpec>,
 }
 
+/// The kinds of personal data a column may declare (`pii`); `none` means reviewed, none.
+pub const PII_KINDS: [&str; 8] = ["name", "date_of_birth", "date_of_death", "identifier", "postcode", "worker_name", "free_text", "none"];
+
 /// Parses a schema file's text.
 pub fn parse_tables(text: &str) -> Result<Vec<TableSpec>> {
     let file: SchemaFile = toml::from_str(text).map_err(|e| Error::Reference {
@@ -110,6 +113,10 @@ pub fn parse_tables(text: &str) -> Result<Vec<TableSpec>> {
                 name: "schemas/ssd.toml".into(),
                 message: format!("table {}: primary key {} is not a column", table.name, table.primary_key),
             });
+        }
+        // A misspelt kind would publish the column to analysts as is.
+        if let Some(c) = table.columns.iter().find(|c| c.pii.as_deref().is_some_and(|p| !PII_KINDS.contains(&p))) {
+            return Err(Error::Reference { name: "schemas/ssd.toml".into(), message: format!("table {}: column {} has pii = {:?}, not one of {PII_KINDS:?}", table.name, c.name, c.pii) });
         }
     }
     Ok(file.table)

@@ -81,6 +81,9 @@ pub struct SessionOptions {
     /// Partitions each query is split into (DataFusion's `target_partitions`); `None`: one per
     /// core. `csc hub` gives each of its concurrent runs a share of the cores instead.
     pub partitions: Option<usize>,
+    /// Where queries over the memory limit spill (`[run] spill_dir`, `--spill-dir`); `None`: the
+    /// system temporary directory (TMPDIR). Spill files hold rows of the identifiable core.
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 /// Parses a size such as `512MiB`, `2GiB`, `1.5GB` or `1000000` (bytes). Binary units (KiB,
@@ -123,13 +126,31 @@ pub fn base_state(opts: &SessionOptions, config: SessionConfig) -> Result<Sessio
         // 10 MB default would take a small limit whole before any row is sorted.
         let per_sort = (limit / (8 * config.target_partitions().max(1))).clamp(64 << 10, 10 << 20);
         config = config.with_sort_spill_reservation_bytes(per_sort);
-        runtime = runtime
-            .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
-            // Spill files go to the system temporary directory (TMPDIR) and are removed as soon
-            // as the operator that wrote them has read them back.
-            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory));
+        // Spill files go to the operator's spill directory, else the system temporary directory
+        // (TMPDIR), each run's in a fresh folder only its owner can open (0700), and are removed as
+        // soon as the operator that wrote them has read them back. They hold identifiable rows.
+        let mode = match &opts.spill_dir {
+            Some(dir) => {
+                private_dir(dir)?;
+                DiskManagerMode::Directories(vec![dir.clone()])
+            }
+            None => DiskManagerMode::OsTmpDirectory,
+        };
+        runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit))).with_disk_manager_builder(DiskManagerBuilder::default().with_mode(mode));
     }
     Ok(SessionStateBuilder::new().with_config(config).with_runtime_env(Arc::new(runtime.build()?)).with_default_features().build())
+}
+
+/// Creates the spill directory if needed, readable by its owner only (0700 on Unix).
+fn private_dir(dir: &std::path::Path) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io { context: format!("cannot prepare the spill directory {}", dir.display()), source: e };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// Marks a model session whose queries run in this process ([`Engine::Local`]): there the

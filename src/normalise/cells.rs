@@ -152,11 +152,13 @@ pub fn from_date32(days: i32) -> NaiveDate {
 /// Parses a date written as ISO (`2022-04-05`, optionally with a time) or UK day-first
 /// (`05/04/2022`, optionally with a time). Two-digit years and other shapes are rejected with
 /// the reason, because guessing the century or the day/month order would be silent corruption.
+/// The reason never quotes the text (it may be a date of birth).
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let date_part = text.split([' ', 'T']).next().unwrap_or("");
     let time_part = &text[date_part.len()..];
     if !time_part.is_empty() && !is_time(time_part.trim_start_matches([' ', 'T'])) {
-        return Err(format!("{text:?} has text after the date that is not a time"));
+        // Never the text itself: the reason goes into issue messages analysts may read.
+        return Err("has text after the date that is not a time".into());
     }
     let (y, m, d) = if let Some((y, rest)) = split3(date_part, '-') {
         if y.len() != 4 {
@@ -175,7 +177,7 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
         (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
     };
     match (num(y, 4), num(m, 2), num(d, 2)) {
-        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("day {d} of month {m} in {y} does not exist")),
+        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| "that day does not exist in that month".to_string()),
         _ => Err("not a date in YYYY-MM-DD or DD/MM/YYYY form".into()),
     }
 }
@@ -237,6 +239,10 @@ mod tests {
     #[test]
     fn impossible_ambiguous_and_garbled_dates_are_rejected() {
         assert!(parse_date("31/02/2022").unwrap_err().contains("does not exist"));
+        for bad in ["31/02/2015", "17/06/2015 Alice", "2015-02-30"] {
+            let why = parse_date(bad).unwrap_err();
+            assert!(!why.contains("2015") && !why.contains("Alice") && !why.contains("31") && !why.contains("17"), "the reason quotes the cell: {why}");
+        }
         assert!(parse_date("05/04/22").is_err(), "two-digit years are never guessed");
         assert!(parse_date("22-04-05").is_err());
         assert!(parse_date("2022-04-05 soon").is_err());

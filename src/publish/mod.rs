@@ -1,6 +1,6 @@
 //! Publish: every warehouse table is a Delta Lake table, replaced atomically by one commit per run.
 //!
-//! A run stages each table's Parquet files under `_staging/<run_id>/<table>/` (the model reads
+//! A run stages each table's Parquet files under `restricted/_staging/<run_id>/<table>/` (the model reads
 //! the core tables from there), and only when every stage has succeeded [`commit`]s them: per
 //! table, the staged files move into the table's folder (hive partitions as before) and one Delta
 //! commit replaces the table's contents, recording the run id, run key and as-at date in its
@@ -36,9 +36,14 @@ use crate::{failpoint, Error, Result};
 
 pub use delta::{commit, CommitInfo};
 
+/// Folder, below the warehouse, of every run's staging area. It is inside `restricted/`: a
+/// staging area holds the identifiable core while a run is running, and after a run that died
+/// until the next run cleans up.
+pub const STAGING: &str = "restricted/_staging";
+
 /// Folder of a run's staged outputs, below the warehouse.
 pub fn staging_root(run_id: &str) -> String {
-    format!("_staging/{run_id}")
+    format!("{STAGING}/{run_id}")
 }
 
 /// Rows per row group: large enough for efficient scans, small enough that statistics prune.
@@ -99,7 +104,7 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Opens a run's staging area. A marker object (`_staging/<run_id>/_run.json`) stays until
+    /// Opens a run's staging area. A marker object (`<STAGING>/<run_id>/_run.json`) stays until
     /// the run has finished publishing and vacuuming, so the next run knows to clean up after a
     /// run that died, even once its staged files have moved into the tables (object stores have
     /// no empty folders to find).
@@ -249,7 +254,7 @@ mod tests {
         let t2 = delta::files(&delta::open(&wh, "t", None).await.unwrap().unwrap(), "t").unwrap();
         assert_eq!(t2.len(), 1);
         assert_eq!(data_files(&wh, "t").await, t2);
-        assert!(wh.list("_staging").await.unwrap().is_empty());
+        assert!(wh.list(STAGING).await.unwrap().is_empty());
 
         // A third run dies after committing `t` only: the next run restores `t` and removes the
         // dead run's files and staging area.
@@ -260,7 +265,7 @@ mod tests {
         assert_eq!(delta::version(&table), 3, "the dead run's commit, then the restore");
         assert_eq!(delta::files(&table, "t").unwrap(), t2);
         assert_eq!(data_files(&wh, "t").await, t2);
-        assert!(wh.list("_staging").await.unwrap().is_empty());
+        assert!(wh.list(STAGING).await.unwrap().is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tracing::{info, warn};
 
 use super::delta::{self, CommitInfo};
-use super::staging_root;
+use super::{staging_root, STAGING};
 use crate::storage::Location;
 use crate::{failpoint, Error, Result};
 
@@ -155,7 +155,7 @@ pub async fn vacuum(warehouse: &Location, keep: &Keep) -> Result<usize> {
 
 /// Whether a run left its staging area behind (it died or failed before finishing).
 async fn unfinished_run(warehouse: &Location) -> Result<bool> {
-    Ok(!warehouse.list("_staging").await?.is_empty())
+    Ok(!warehouse.list(STAGING).await?.is_empty())
 }
 
 /// Undoes a run that did not finish: every table it committed is restored (by a new Delta
@@ -182,10 +182,10 @@ pub async fn recover(warehouse: &Location) -> Result<()> {
         let deleted = vacuum(warehouse, &keep).await?;
         info!(tables_restored = restored, files_deleted = deleted, "the unfinished run is undone");
     }
-    for meta in warehouse.list("_staging").await? {
+    for meta in warehouse.list(STAGING).await? {
         warehouse.delete(&meta.location).await?;
     }
-    warehouse.prune_empty_folders("_staging")
+    warehouse.prune_empty_folders(STAGING)
 }
 
 /// Restores a table to `version` when its current files differ from that version's. Returns
@@ -211,7 +211,7 @@ pub async fn after_publish(warehouse: &Location, run_id: &str, retained: &[Strin
     let keep = keep_of(warehouse, retained, Some(current)).await;
     let deleted = vacuum(warehouse, &keep).await?;
     warehouse.delete_all(&staging_root(run_id)).await?;
-    warehouse.prune_empty_folders("_staging")?;
+    warehouse.prune_empty_folders(STAGING)?;
     Ok(deleted)
 }
 

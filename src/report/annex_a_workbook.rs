@@ -61,7 +61,7 @@ pub enum CellOverride {
 /// (the header is row 1) and column (0 is column A).
 pub type Overrides = std::collections::BTreeMap<(usize, u32, u16), CellOverride>;
 
-/// Writes the workbook to `path`.
+/// Writes the workbook to `path`, readable by its owner only (mode 0600).
 pub fn write_workbook(lists: &[(&str, RecordBatch)], path: &std::path::Path) -> Result<()> {
     write_workbook_with(lists, path, &Overrides::new(), None)
 }
@@ -128,7 +128,9 @@ pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path
         sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
         sheet.autofit();
     }
-    book.save(path).map_err(xlsx)
+    // The lists name children: the file is readable by its owner only (mode 0600).
+    let bytes = book.save_to_buffer().map_err(xlsx)?;
+    crate::export::write_file(path, &bytes, true)
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ async fn a_whole_run_on_ballista_publishes_what_the_in_process_run_publishes() {
         la: Some("852".into()),
         warehouse: Some(dir.path().join(wh).display().to_string()),
         as_at: Some(chrono::NaiveDate::from_ymd_opt(2023, 3, 31).unwrap()),
-        pseudonym_key: Some(b"ballista test key, not a secret".to_vec()),
+        pseudonym_key: Some(b"62616c6c69737461207465737420206b65792c206e6f7420612073656372657421".to_vec()),
         engine,
         ..Default::default()
     };

@@ -16,6 +16,7 @@ mod hostile;
 mod hub;
 mod memory;
 mod operations;
+mod personal_data;
 mod slt;
 mod ssda903;
 mod ssda903_xml;
@@ -29,8 +30,8 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
-/// The pseudonymisation key the tests run with (a real run takes it from a secret store).
-const TEST_KEY: &str = "integration-test key, not a secret";
+/// The pseudonymisation key the tests run with, as hex (a real run takes it from a secret store).
+const TEST_KEY: &str = "696e746567726174696f6e2d74657374206b65792c206e6f742061207365637265740a";
 
 fn csc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_csc")).args(args).env("CSC_PSEUDONYM_KEY", TEST_KEY).output().expect("the csc binary runs")
@@ -355,7 +356,7 @@ fn run_with_a_pipeline_file_and_flag_overrides() {
     let wh2 = dir.path().join("wh2");
     assert_eq!(manifest(&wh2)["as_at"], "2022-06-15", "the nightly tables are untouched");
     assert_eq!(std::fs::read(&fy).unwrap(), fact_before);
-    let rerun = wh2.join("reruns/as_at=2023-03-31");
+    let rerun = wh2.join("restricted/reruns/as_at=2023-03-31");
     assert_eq!(manifest(&rerun)["as_at"], "2023-03-31");
     assert!(data_file(&rerun.join("marts/fact_measure/financial_year=2022-23")).is_file());
     // The Ofsted workbook for that date comes from the rerun's lists.
@@ -383,7 +384,7 @@ fn a_failed_run_exits_1_and_leaves_the_published_warehouse_intact() {
     // published.json still names the run whose tables the warehouse holds.
     let published: serde_json::Value = serde_json::from_slice(&std::fs::read(wh.join("_runs/published.json")).unwrap()).unwrap();
     assert_eq!(published["status"], "succeeded");
-    assert!(!wh.join("_staging").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "no staged files left behind");
+    assert!(!wh.join("restricted/_staging").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "no staged files left behind");
     // Missing configuration is an error with a message, exit 1.
     let o = csc(&["run", "--input", empty.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
@@ -464,8 +465,25 @@ fn a_run_without_a_key_refuses_to_publish_unless_the_warehouse_is_declared_ident
     assert!(!wh.join("core").exists(), "nothing published");
     let pipeline = dir.path().join("restricted.toml");
     std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh-id\"\nidentifiable = true\n[run]\nas_at = 2023-03-31\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_csc")).args(["run", "--pipeline", pipeline.to_str().unwrap()]).env_remove("CSC_PSEUDONYM_KEY").output().unwrap();
+    let run = |extra: &[&str], key: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_csc"));
+        cmd.args(["run", "--pipeline", pipeline.to_str().unwrap()]).args(extra).env_remove("CSC_PSEUDONYM_KEY");
+        if let Some(k) = key {
+            cmd.env("CSC_PSEUDONYM_KEY", k);
+        }
+        cmd.output().unwrap()
+    };
+    // Declared but not confirmed, or with a key set: refused before anything is written.
+    let o = run(&[], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--confirm-identifiable"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["--confirm-identifiable"], Some(TEST_KEY));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refused"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.path().join("wh-id").exists(), "nothing published");
+    let o = run(&["--confirm-identifiable"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("identifiable = true (confirmed)"), "warned on every run: {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(manifest(&dir.path().join("wh-id"))["analyst_tables"], "identifiable");
 }
 

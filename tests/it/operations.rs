@@ -31,7 +31,22 @@ fn issues_export_as_an_excel_csv_with_raw_values_only_when_restricted() {
         let file = header.iter().position(|h| h == "file").unwrap();
         let padded_id = rows.iter().find(|r| &r[file] == "ssd_person.csv" && r[raw].contains("P017"));
         assert_eq!(padded_id.is_some(), restricted, "the padded person id is a raw value only in the restricted export");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode == 0o600, restricted, "raw values are readable by their owner only: {mode:o}");
+        }
     }
+    // The same issues as a workbook of text cells.
+    let xlsx = dir.path().join("issues.xlsx");
+    let o = csc(&["issues", "--warehouse", wh.to_str().unwrap(), "--out", xlsx.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let range = book.worksheet_range("issues").unwrap();
+    assert_eq!(range.height(), total + 1, "a header and every issue");
+    assert_eq!(range.get_value((0, 1)), Some(&calamine::Data::String("severity".into())));
     let o = csc(&["issues", "--out", dir.path().join("x.csv").to_str().unwrap()]);
     assert!(!o.status.success(), "a warehouse is required");
 }

@@ -57,8 +57,6 @@ mod workbook;
 
 pub use workbook::looks_like_workbook;
 
-use sha2::{Digest, Sha256};
-
 use super::Sink;
 use crate::extract::InputFile;
 use crate::quality::{Action, Issue, Severity};
@@ -392,7 +390,8 @@ impl Mapper<'_, '_> {
         if is_worker_id(&name) {
             return Some(Put { column, value: name, raw, at: self.at("worker") });
         }
-        let id = format!("W{}", &hex::encode(Sha256::digest(name.to_lowercase().as_bytes()))[..12]);
+        // Keyed, never a plain hash of the name (which anyone with a staff list could recompute).
+        let id = crate::pseudonymise::reader_worker_id(&name);
         let name_put = Put { column: "prof_professional_name", value: name, raw: raw.clone(), at: self.at("worker") };
         self.emit("professional", &id, "worker", false, vec![Some(name_put)]);
         Some(Put { column, value: id, raw, at: self.at("worker") })

@@ -96,7 +96,7 @@ fn check_code(ctx: &mut Ctx, parent: &str, node: &Node, list: &str, table: Optio
     let fit = match list {
         "yes_no" => {
             if s.code(list, v, year) == Fit::Unknown && matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "y" | "n") {
-                let message = format!("{} must be 0 or 1 in the CIN census; {v:?} is read as {}", node.name, if matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "y") { "1" } else { "0" });
+                let message = format!("{} must be 0 or 1 in the CIN census; the value is read as {}", node.name, if matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "y") { "1" } else { "0" });
                 ctx.at(table, node, true, issue(Severity::Info, "flag_spelling", message, Action::Kept));
             }
             return;
@@ -113,7 +113,7 @@ fn check_code(ctx: &mut Ctx, parent: &str, node: &Node, list: &str, table: Optio
         Fit::InYear => {}
         Fit::OtherYears(from, to) => {
             let y = ctx.year.map_or_else(String::new, |y| y.to_string());
-            ctx.at(table, node, true, issue(Severity::Warning, "code_not_in_year", format!("{v} is a {} code of the {from}-{to} collections, not of {y}; it is kept", node.name), Action::Kept));
+            ctx.at(table, node, true, issue(Severity::Warning, "code_not_in_year", format!("the value is a {} code of the {from}-{to} collections, not of {y}; it is kept", node.name), Action::Kept));
         }
         Fit::Unknown => {
             // Codes loaded into a core code column are checked against the core list when the
@@ -121,11 +121,11 @@ fn check_code(ctx: &mut Ctx, parent: &str, node: &Node, list: &str, table: Optio
             let core_list = target(parent, &node.name).and_then(|(t, c)| crate::schema::ssd_tables().iter().find(|s| s.name == t)?.columns.iter().find(|col| col.name == c)?.codes.clone());
             match (core_list, codes) {
                 (Some(l), Some(codes)) if codes.lookup(&l, v).is_some() => {
-                    ctx.at(table, node, true, issue(Severity::Warning, "code_not_in_schema", format!("{v} is a core {l} code but not a CIN census {} code; it is kept", node.name), Action::Kept));
+                    ctx.at(table, node, true, issue(Severity::Warning, "code_not_in_schema", format!("the value is a core {l} code but not a CIN census {} code; it is kept", node.name), Action::Kept));
                 }
                 (Some(_), _) => {}
                 (None, _) if list == "gender_current" || list == "sex" => {}
-                (None, _) => ctx.at(table, node, true, issue(Severity::Warning, "unknown_code", format!("{v} is not a {} code in any CIN census schema", node.name), Action::Kept)),
+                (None, _) => ctx.at(table, node, true, issue(Severity::Warning, "unknown_code", format!("the value is not a {} code in any CIN census schema", node.name), Action::Kept)),
             }
         }
     }
