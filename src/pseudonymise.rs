@@ -403,6 +403,19 @@ mod tests {
     }
 
     #[test]
+    fn the_annex_a_readers_worker_ids_are_keyed() {
+        use sha2::Digest;
+        let plain = format!("W{}", &hex::encode(Sha256::digest(b"jo bloggs"))[..12]);
+        use_reader_key(Some(&p()));
+        assert_eq!(reader_worker_id("Jo Bloggs"), p().worker_id("Jo Bloggs"), "the run's key");
+        assert_ne!(reader_worker_id("Jo Bloggs"), plain);
+        use_reader_key(None);
+        let random = reader_worker_id("Jo Bloggs");
+        assert!(random != plain && random != p().worker_id("Jo Bloggs") && random.starts_with('W') && random.len() == 13);
+        assert_eq!(random, reader_worker_id("jo bloggs"), "stable within the process");
+    }
+
+    #[test]
     fn postcodes_keep_the_sector_only() {
         assert_eq!(postcode_sector("SO14 0AA").as_deref(), Some("SO14 0"));
         assert_eq!(postcode_sector("so140aa").as_deref(), Some("SO14 0"));

@@ -185,6 +185,20 @@ pub async fn context(opts: &SessionOptions) -> Result<SessionContext> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn spill_files_go_to_the_operators_private_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let spill = dir.path().join("spill");
+        let opts = SessionOptions { memory_limit: Some(64 << 20), spill_dir: Some(spill.clone()), ..Default::default() };
+        let state = base_state(&opts, SessionConfig::new()).unwrap();
+        assert_eq!(std::fs::metadata(&spill).unwrap().permissions().mode() & 0o777, 0o700, "created private");
+        let file = state.runtime_env().disk_manager.create_tmp_file("test").unwrap();
+        let path = file.path().expect("a file in a directory").to_path_buf();
+        assert!(path.starts_with(&spill), "{} is in the spill folder", path.display());
+    }
+
     #[test]
     fn engines_parse_and_print() {
         assert_eq!("local".parse::<Engine>().unwrap(), Engine::Local);
