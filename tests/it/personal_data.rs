@@ -136,7 +136,10 @@ fn the_run_key_does_not_depend_on_the_key_and_a_new_key_reruns() {
     let o = run(&input, &a, &other_key);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(manifest(&a)["status"], "succeeded");
-    assert_eq!(std::fs::read(data_file_of(&a)).unwrap(), std::fs::read(data_file_of(&b)).unwrap(), "the same key gives the same pseudonyms");
+    // Data files are named by a hash of their bytes: `a` now holds `b`'s pseudonymised person
+    // table (beside the superseded one, kept for the grace period).
+    let b_file = data_file_of(&b).file_name().unwrap().to_string_lossy().into_owned();
+    assert!(super::files_on_disk(&a.join("core/person")).contains(&b_file), "the same key gives the same pseudonyms");
     // A key that is not hex or base64 of 32 bytes is refused.
     let o = run(&input, &dir.path().join("c"), "integration-test key, not a secret");
     assert_eq!(o.status.code(), Some(1));

@@ -169,7 +169,8 @@ fn repair_issue(r: &Repair, rows: &[Row]) -> Issue {
         Rule::GapAfterX1 => (Severity::Warning, "episode_x1_gap", Action::Kept),
         Rule::OpenUnresolved => (Severity::Warning, "episode_open", Action::Kept),
     };
-    let mut message = format!("episode starting {} ({} return): {}", row.value("DECOM"), year_text(row.year()), r.rule.describe());
+    // The row and column locate the episode; the message never quotes a cell (dates included).
+    let mut message = format!("this episode ({} return): {}", year_text(row.year()), r.rule.describe());
     if let Some(o) = r.other.map(|o| &rows[o]) {
         let against = match r.rule {
             Rule::Resubmitted | Rule::DuplicateInReturn | Rule::Duplicate => "kept",
@@ -178,8 +179,9 @@ fn repair_issue(r: &Repair, rows: &[Row]) -> Issue {
         };
         message.push_str(&format!(" [{against}: {} row {}, {} return]", o.file.path, o.row, year_text(o.year())));
     }
-    if let Some(end) = r.new_end {
-        message.push_str(&format!("; DEC set to {end}"));
+    if r.new_end.is_some() {
+        // The new date is in the restricted core; the message does not quote it.
+        message.push_str("; DEC set by the rule");
         if let Some(rec) = &r.new_rec {
             message.push_str(&if rec.is_empty() { ", REC left empty".to_string() } else { format!(", REC set to {rec}") });
         }

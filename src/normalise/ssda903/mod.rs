@@ -176,8 +176,7 @@ impl<'t> Ctx<'t> {
         let t = layout::layout().translate(list, cell.raw, year);
         if let Some(years) = t.out_of_year {
             let message = format!(
-                "{} is an SSDA903 code {years}, not in the {} collection; kept as {}",
-                cell.raw.trim(),
+                "the value is an SSDA903 code {years}, not in the {} collection; kept as {}",
                 year.map_or("undated".to_string(), |y| y.to_string()),
                 t.code
             );
