@@ -234,6 +234,7 @@ fn links_special_files_and_bad_names_in_the_input_folder_are_reported_and_skippe
     assert_eq!(m["inputs"].as_array().unwrap().len(), 10, "only the demo's ten files were listed as inputs");
 }
 
+#[cfg_attr(not(feature = "failpoints"), ignore = "needs the failpoints feature (scripts/test.sh builds with it)")]
 #[test]
 fn a_panicking_reader_fails_its_file_and_a_panicking_run_fails_cleanly() {
     let dir = temp();
@@ -253,6 +254,7 @@ fn a_panicking_reader_fails_its_file_and_a_panicking_run_fails_cleanly() {
     assert!(m["error"].as_str().unwrap().contains("internal error"), "{m}");
 }
 
+#[cfg_attr(not(feature = "failpoints"), ignore = "needs the failpoints feature (scripts/test.sh builds with it)")]
 #[test]
 fn a_panic_in_one_hub_la_spares_the_others_and_the_hub_reports_it() {
     let dir = temp();
