@@ -53,6 +53,9 @@ pub struct PipelineFile {
     pub limits: crate::limits::Limits,
     /// The performance pack (`csc report`), written after every run when the section is present.
     pub report: Option<ReportSection>,
+    /// Local timescales of the action lists (`[action_lists] cin_visit_working_days = 20`).
+    #[serde(default)]
+    pub action_lists: crate::model::action_lists::ActionListSettings,
 }
 
 /// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
@@ -226,6 +229,8 @@ pub struct RunConfig {
     pub report: Option<PackSettings>,
     /// Caps on input files (`[limits]`, and `[input] hidden_sheets`).
     pub limits: crate::limits::Limits,
+    /// Local timescales of the action lists (`[action_lists]`).
+    pub action_lists: crate::model::action_lists::ActionListSettings,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
@@ -352,6 +357,7 @@ impl RunConfig {
             mappings: crate::normalise::vendor::load_dir(base.as_deref().map(|b| b.join("mappings")).as_deref(), crate::schema::ssd_tables())?,
             report,
             limits,
+            action_lists: file.action_lists,
         })
     }
 }

@@ -131,5 +131,6 @@ fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
         mappings: crate::normalise::vendor::builtin(crate::schema::ssd_tables()),
         report: None,
         limits: Default::default(),
+        action_lists: Default::default(),
     })
 }

@@ -238,6 +238,19 @@ pub fn data_dictionary() -> String {
         let header: Vec<&str> = sql.lines().take_while(|l| l.starts_with("--")).map(|l| l.trim_start_matches("--").trim()).collect();
         let _ = writeln!(md, "- `{name}`: {}", header.join(" "));
     }
+    let _ = writeln!(md, "\n## Action lists (`restricted/action_lists/<list>/as_at=YYYY-MM-DD/`)\n");
+    let _ = writeln!(
+        md,
+        "Children overdue something as at the run's date, for case-level staff only (`csc action-lists` writes one workbook per team). Columns: {}. \
+         `days_overdue` is in working days (England and Wales bank holidays excluded) when the rule is, else calendar days; each `rule` names its timescale and source. \
+         A list whose source tables have no rows is published empty with issue `action_list_source_missing`. Columns and conventions: `sql/action_lists/README.md`.\n",
+        crate::model::action_lists::list_schema().fields().iter().map(|f| format!("`{}`", f.name())).collect::<Vec<_>>().join(", ")
+    );
+    for (name, sql) in crate::model::action_lists::LISTS {
+        let title = sql.lines().next().and_then(|l| l.split_once(" | ")).map(|(_, t)| t.trim()).unwrap_or("");
+        let sources = crate::model::action_lists::sources(sql).iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(md, "- `{name}`: {title} (needs {sources}).");
+    }
     let _ = writeln!(md, "\n## `marts/fact_measure/financial_year=YYYY-YY/`\n");
     let _ = writeln!(md, "| column | type | meaning |\n|---|---|---|");
     for f in fact_schema().fields() {

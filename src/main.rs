@@ -106,6 +106,22 @@ enum Command {
         #[arg(long)]
         hand_made: bool,
     },
+    /// Write the action lists (children overdue a visit, review, health check, ...) as one
+    /// workbook per team, from a warehouse's published lists; files readable by their owner only.
+    #[command(name = "action-lists")]
+    ActionLists {
+        #[command(flatten)]
+        from: WarehouseArgs,
+        /// Folder to write `action_lists_<team>_<as-at>.xlsx` to.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this team's workbook.
+        #[arg(long)]
+        team: Option<String>,
+        /// The as-at date of an ad hoc rerun (`csc run --as-at`); the published run's by default.
+        #[arg(long)]
+        as_at: Option<NaiveDate>,
+    },
     /// Write the Ofsted Annex A workbook (lists 1-11) as at a date, from a warehouse's published lists.
     #[command(name = "annex-a")]
     AnnexA {
@@ -286,6 +302,7 @@ fn main() -> ExitCode {
             Command::Issues { out, from, restricted } => cmd_issues(out, from, restricted).await.map(|()| ExitCode::SUCCESS),
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
             Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
+            Command::ActionLists { from, out, team, as_at } => cmd_action_lists(from, out, team, as_at).await.map(|()| ExitCode::SUCCESS),
             Command::AnnexA { as_at, out, from } => cmd_annex_a(as_at, out, from).await.map(|()| ExitCode::SUCCESS),
         }
     });
@@ -356,11 +373,32 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     println!("Demo input ({input})");
     println!("Warehouse: {}", outcome.warehouse);
     println!("Annex A workbook as at {}: {}", cfg.as_at, workbook.display());
+    println!("{}", demo_action_lists(&warehouse, cfg.as_at, &out).await?);
     println!("{}", write_pack(&cfg, csc_pipeline::report::pack::PackSettings::default(), demo::report_dir(&out)).await?);
     println!("Open the fact table as a Delta table (docs/warehouse.md):");
     println!("  DuckDB:  INSTALL delta; LOAD delta; SELECT * FROM delta_scan('{}/marts/fact_measure');", outcome.warehouse);
     println!("  polars:  pl.read_delta('{}/marts/fact_measure')", outcome.warehouse);
     Ok(())
+}
+
+/// Writes the demo's action lists per team into `<out>/action_lists/` and says how many children
+/// each team has on them, in a few lines.
+async fn demo_action_lists(warehouse: &csc_pipeline::storage::Location, as_at: NaiveDate, out: &std::path::Path) -> anyhow::Result<String> {
+    use csc_pipeline::report::action_lists;
+    let lists = action_lists::read_lists(warehouse, as_at).await?;
+    let dir = out.join("action_lists");
+    let written = action_lists::write_team_workbooks(&lists, as_at, &dir, None)?;
+    let counts = action_lists::counts_by_team(&lists);
+    let mut text = format!("Action lists as at {as_at} (restricted; {} team workbooks in {}):", written.len(), dir.display());
+    for (team, by_list) in &counts {
+        let total: usize = by_list.values().sum();
+        let detail: Vec<String> = by_list.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        text.push_str(&format!("\n  {team}: {total} ({})", detail.join(", ")));
+    }
+    if counts.is_empty() {
+        text.push_str("\n  no child is overdue");
+    }
+    Ok(text)
 }
 
 /// Writes the performance pack of the run `cfg` just published.
@@ -388,6 +426,20 @@ async fn cmd_issues(out: PathBuf, from: WarehouseArgs, restricted: bool) -> anyh
     let warehouse = from.open("data-quality issues")?;
     let rows = csc_pipeline::report::issues_csv::write_issues_csv(&warehouse, restricted, &out).await?;
     println!("{} ({rows} issues{})", out.display(), if restricted { ", with raw values" } else { "" });
+    Ok(())
+}
+
+async fn cmd_action_lists(from: WarehouseArgs, out: PathBuf, team: Option<String>, as_at: Option<NaiveDate>) -> anyhow::Result<()> {
+    use csc_pipeline::report::action_lists;
+    let warehouse = from.open("action lists")?;
+    let as_at = match as_at {
+        Some(d) => d,
+        None => action_lists::published_as_at(&warehouse).await?,
+    };
+    let lists = action_lists::read_lists(&warehouse, as_at).await?;
+    for (team, path, rows) in action_lists::write_team_workbooks(&lists, as_at, &out, team.as_deref())? {
+        println!("{team}: {} ({rows} rows, as at {as_at})", path.display());
+    }
     Ok(())
 }
 

@@ -267,7 +267,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let before = issues.len();
     let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
-    let (model, breakdown, lists, marts) = async {
+    let (model, breakdown, lists, actions, marts) = async {
         let step = Instant::now();
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "model session ready");
@@ -284,6 +284,8 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, rows = breakdown.num_rows(), "breakdowns built");
         let step = Instant::now();
         let lists = run_lists(&ctx, &mut issues).await?;
+        // Issue 14: children overdue a visit, review, health check ... (restricted).
+        let actions = crate::model::action_lists::run(&ctx, &cfg.action_lists, &mut issues).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "Annex A lists built");
         let step = Instant::now();
         // Records that typed cleanly but cannot be right. Events after the as-at date are only
@@ -294,7 +296,7 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         let step = Instant::now();
         let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");
-        Ok::<_, Error>((model, breakdown, lists, marts))
+        Ok::<_, Error>((model, breakdown, lists, actions, marts))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
     .await?;
@@ -317,6 +319,10 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         // partition, so an Ofsted rerun never replaces the nightly lists.
         for list in &lists {
             staging.partition(warehouse, &format!("{RESTRICTED}/annex_a/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string()).await?;
+        }
+        // Action lists name children: restricted, one partition per as-at date like Annex A.
+        for list in &actions {
+            staging.partition(warehouse, &format!("{RESTRICTED}/action_lists/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string()).await?;
         }
         staging.table(warehouse, &format!("{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, &issues)?).await?;
         let analyst_issues = match &cfg.privacy {

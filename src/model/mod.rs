@@ -25,6 +25,7 @@ use crate::schema::TableSpec;
 use crate::storage::Location;
 use crate::{Error, Result};
 
+pub mod action_lists;
 pub mod annex_a;
 pub mod breakdown;
 pub mod engine;

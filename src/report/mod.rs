@@ -1,6 +1,7 @@
 //! Human-facing outputs made from a run: the terminal summary, the performance pack
 //! (`csc report`) and the Ofsted Annex A workbook.
 
+pub mod action_lists;
 pub mod annex_a_workbook;
 pub mod movement;
 pub mod pack;

@@ -98,3 +98,53 @@ async fn six_years_of_synthetic_southampton_reconcile_by_every_dimension() {
     let years = count(&ctx, "SELECT count(DISTINCT period_start) FROM breakdown WHERE period_type = 'financial_year' AND measure_id = 'referrals'").await;
     assert!(years >= 6, "{years} financial years");
 }
+
+/// `csc demo` publishes the action lists under `restricted/`, prints their counts by team and
+/// writes a workbook per team; `csc action-lists` writes the same workbooks, owner-only, with one
+/// sheet per list, dates as dates and rows most overdue first.
+#[test]
+fn action_lists_are_restricted_and_written_per_team_for_their_owner_only() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let dir = temp();
+    let o = demo(dir.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("Action lists as at 2023-03-31"), "{stdout}");
+    let wh = dir.path().join("warehouse");
+    assert!(wh.join("restricted/action_lists/cp_visit_overdue/as_at=2023-03-31").is_dir());
+    assert!(!wh.join("action_lists").exists(), "nothing identifiable outside restricted/");
+
+    let out = dir.path().join("lists");
+    let o = csc(&["action-lists", "--warehouse", wh.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(!files.is_empty());
+    let mut rows_seen = 0;
+    for path in &files {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600, "{}", path.display());
+        }
+        let mut book: Xlsx<_> = open_workbook(path).unwrap();
+        let sheets = book.sheet_names();
+        assert_eq!(sheets.len(), csc_pipeline::model::action_lists::LISTS.len());
+        for name in sheets {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows: Vec<&[Data]> = range.rows().collect();
+            let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+            assert_eq!(header, ["person_id", "name", "team", "worker", "event", "event_date", "due_date", "days_overdue", "rule"]);
+            let overdue: Vec<f64> = rows[1..].iter().filter_map(|r| match r[7] { Data::Float(f) => Some(f), Data::Int(i) => Some(i as f64), _ => None }).collect();
+            assert!(overdue.windows(2).all(|w| w[0] >= w[1]), "{name}: most overdue first: {overdue:?}");
+            for r in &rows[1..] {
+                assert!(matches!(r[6], Data::DateTime(_) | Data::Empty), "{name}: due date is a date: {:?}", r[6]);
+            }
+            rows_seen += rows.len() - 1;
+        }
+    }
+    // The demo's CP plans have no visits recorded: every child on a plan is overdue a visit.
+    assert!(rows_seen > 0);
+    // A team with nobody on a list is a clear error.
+    let o = csc(&["action-lists", "--warehouse", wh.to_str().unwrap(), "--out", out.to_str().unwrap(), "--team", "No Such Team"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("No Such Team"));
+}

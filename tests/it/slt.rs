@@ -111,6 +111,8 @@ fn err(e: impl fmt::Display) -> SltError {
 struct Case {
     params: ModelParams,
     ctx: Option<SessionContext>,
+    /// `[action_lists]` of the pipeline file (`SET csc.cin_visit_working_days = 15`).
+    action_lists: csc_pipeline::model::action_lists::ActionListSettings,
 }
 
 impl Case {
@@ -122,7 +124,7 @@ impl Case {
             as_at: NaiveDate::MIN,
             history_years: 6,
         };
-        Case { params, ctx: None }
+        Case { params, ctx: None, action_lists: Default::default() }
     }
 
     fn ctx(&self) -> Result<&SessionContext, SltError> {
@@ -194,10 +196,16 @@ impl Case {
                 self.params.as_at = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
                     .map_err(|e| err(format!("csc.as_at {value:?}: {e}")))?;
                 self.ctx = Some(self.empty_session()?);
+                self.action_lists = Default::default();
                 return Ok(DBOutput::StatementComplete(0));
             }
             "la_code" => self.params.la_code = value,
             "la_name" => self.params.la_name = value,
+            "cin_visit_working_days" => {
+                self.action_lists.cin_visit_working_days = value
+                    .parse()
+                    .map_err(|e| err(format!("csc.cin_visit_working_days {value:?}: {e}")))?
+            }
             "history_years" => {
                 self.params.history_years = value
                     .parse()
@@ -205,7 +213,7 @@ impl Case {
             }
             other => {
                 return Err(err(format!(
-                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years"
+                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days"
                 )))
             }
         }
@@ -258,6 +266,25 @@ impl Case {
         self.publish("fact", out.fact)?;
         self.publish("breakdown", breakdown)?;
         Ok(DBOutput::StatementComplete(rows))
+    }
+
+    /// `RUN ACTION LISTS`: every action list as at the case's date, each registered under its
+    /// id (`cp_visit_overdue`).
+    async fn run_action_lists(&mut self) -> Result<DBOutput<Column>, SltError> {
+        let run = self.snapshot(true).await?;
+        // The lists read the model's shared views, which a measure run registers.
+        run_measures(&run, &self.params, &["contacts".to_string()], &mut Vec::new())
+            .await
+            .map_err(err)?;
+        let mut issues = Vec::new();
+        let lists = csc_pipeline::model::action_lists::run(&run, &self.action_lists, &mut issues)
+            .await
+            .map_err(err)?;
+        for list in &lists {
+            self.publish(list.name, list.batch.clone())?;
+        }
+        self.publish("issues", issues_batch(&issues)?)?;
+        Ok(DBOutput::StatementComplete(lists.len() as u64))
     }
 
     /// `RUN LISTS`: every Annex A list as at the case's date, each registered under its name
@@ -366,6 +393,9 @@ impl Case {
         }
         if let Some(rest) = upper.strip_prefix("RUN BREAKDOWN") {
             return self.run_breakdown(&sql[sql.len() - rest.len()..]).await;
+        }
+        if upper == "RUN ACTION LISTS" {
+            return self.run_action_lists().await;
         }
         if upper == "RUN LISTS" {
             return self.run_lists().await;
@@ -552,6 +582,27 @@ async fn annex_a_known_answer_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breakdown_known_answer_files() {
     run_folder("breakdown").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_list_known_answer_files() {
+    run_folder("action_lists").await;
+}
+
+/// Every action list (`sql/action_lists/<list>.sql`) has a known-answer file
+/// `tests/sql/action_lists/<list>.slt` that runs the lists and queries it.
+#[test]
+fn every_action_list_has_a_known_answer_file() {
+    for (name, _) in csc_pipeline::model::action_lists::LISTS {
+        let path = sql_dir().join(format!("action_lists/{name}.slt"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        assert!(
+            text.contains("RUN ACTION LISTS") && text.contains(&format!("FROM {name}")),
+            "{} does not run and query the list",
+            path.display()
+        );
+    }
 }
 
 /// Every breakdown event file (`sql/breakdown/events/<name>.sql`) has a known-answer file
