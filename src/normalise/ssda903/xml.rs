@@ -561,6 +561,25 @@ mod tests {
     }
 
     #[test]
+    fn the_year_comes_from_the_content_before_the_path() {
+        let xml = "<EXPSSDA903>\n<YEAR>2024-25</YEAR>\n<CHILD><HEADER><CHILDID>7</CHILDID><SEX>M</SEX><UASC /></HEADER>\n<EPISODE><DECOM>01/05/2024</DECOM><PL>U1</PL><STRAY>x</STRAY></EPISODE></CHILD>\n</EXPSSDA903>";
+        let file = InputFile::in_memory("returns/903_2021.xml", bytes::Bytes::from(xml), None);
+        let mut issues = Vec::new();
+        let files = read(&file, &mut issues);
+        let names: Vec<&str> = files.iter().map(|f| f.spec.name.as_str()).collect();
+        assert_eq!(names, ["header", "episodes"], "no uasc row for an empty UASC");
+        assert!(files.iter().all(|f| f.path_year == Some(2025) && f.xml));
+        let year = issues.iter().find(|i| i.code == "collection_year").unwrap();
+        assert_eq!((year.row, year.column.as_deref()), (Some(2), Some("YEAR")));
+        let stray = issues.iter().find(|i| i.code == "unknown_element").unwrap();
+        assert_eq!((stray.row, stray.column.as_deref()), (Some(4), Some("EPISODE/STRAY")));
+        let episode = &files[1];
+        assert_eq!(episode.rows[0].0, 4, "a record's row is the line its element starts on");
+        assert_eq!(&episode.rows[0].1[episode.spec.index("PLACE")], "U1");
+        assert_eq!(&episode.rows[0].1[episode.spec.index("CHILD")], "7", "CHILD from the HEADER");
+    }
+
+    #[test]
     fn hostile_input_stops_cleanly() {
         let limits = crate::limits::Limits::default();
         let bounds = Bounds { max_depth: limits.max_xml_depth, max_record_elements: limits.max_xml_record_elements };
