@@ -1,0 +1,53 @@
+-- measure: cp_visit_recency_bands — Children on a CP plan by working days since they were last seen on a visit (%)
+-- sources: cp_plan, cp_visit
+-- publishes: cp_last_seen_0_10wd_pct | percent | high | Children on a CP plan last seen on a visit 0-10 working days ago (%)
+-- publishes: cp_last_seen_11_20wd_pct | percent | neutral | Children on a CP plan last seen on a visit 11-20 working days ago (%)
+-- publishes: cp_last_seen_21wd_plus_pct | percent | low | Children on a CP plan last seen on a visit more than 20 working days ago (%)
+-- publishes: cp_last_seen_never_pct | percent | low | Children on a CP plan with no visit on which they were seen (%)
+-- Definition: the distribution behind cp_visits_within_wd_pct (docs/definitions.md §1.2 S17): for
+--   each child on a CP plan at D (as cpp_at_date), the elapsed working days (England and Wales
+--   bank holidays excluded) from their latest CP visit on or before D with the child seen
+--   (cppv_cp_visit_seen not 'N') to D, banded 0-10, 11-20, more than 20; or never seen.
+-- Numerator: children on a plan at D in the band. Denominator: children on a plan at D.
+-- Time basis: snapshot at each month end and financial year end. value: percent; the four bands
+--   add up to 100.
+WITH on_plan AS (
+    SELECT DISTINCT p.period_type, p.period_start, p.period_end, c.cppl_person_id
+    FROM dim_period p
+    JOIN cp_plan c
+      ON c.cppl_cp_plan_start_date <= p.period_end
+     AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > p.period_end)
+    WHERE p.period_type <> 'rolling_12_months'
+),
+last_seen AS (
+    SELECT o.period_type, o.period_start, o.period_end, o.cppl_person_id, max(v.cppv_cp_visit_date) AS visited
+    FROM on_plan o
+    LEFT JOIN cp_visit v
+           ON v.cppv_person_id = o.cppl_person_id
+          AND v.cppv_cp_visit_date <= o.period_end
+          AND coalesce(v.cppv_cp_visit_seen, 'Y') <> 'N'
+    GROUP BY o.period_type, o.period_start, o.period_end, o.cppl_person_id
+),
+banded AS (
+    SELECT period_type, period_start, cppl_person_id,
+           CASE WHEN visited IS NULL THEN 4
+                WHEN working_days(visited, period_end) <= 10 THEN 1
+                WHEN working_days(visited, period_end) <= 20 THEN 2
+                ELSE 3 END AS band
+    FROM last_seen
+),
+bands (band, measure_id) AS (
+    VALUES (1, 'cp_last_seen_0_10wd_pct'), (2, 'cp_last_seen_11_20wd_pct'), (3, 'cp_last_seen_21wd_plus_pct'), (4, 'cp_last_seen_never_pct')
+)
+SELECT b.measure_id,
+       p.period_type,
+       p.period_start,
+       p.period_end,
+       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
+       count(x.cppl_person_id) AS denominator,
+       CASE WHEN count(x.cppl_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.cppl_person_id) END AS value
+FROM dim_period p
+CROSS JOIN bands b
+LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
+WHERE p.period_type <> 'rolling_12_months'
+GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end
