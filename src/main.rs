@@ -368,7 +368,8 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     let warehouse = csc_pipeline::storage::Location::parse(&cfg.warehouse, false)?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, cfg.as_at).await?;
     let workbook = demo::annex_a_path(&out, cfg.as_at);
-    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &workbook)?;
+    let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, cfg.as_at).await;
+    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &workbook, &csc_pipeline::report::annex_a_workbook::WorkbookInfo { as_at: cfg.as_at, facts })?;
     println!();
     println!("Demo input ({input})");
     println!("Warehouse: {}", outcome.warehouse);
@@ -446,9 +447,10 @@ async fn cmd_action_lists(from: WarehouseArgs, out: PathBuf, team: Option<String
 async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, from: WarehouseArgs) -> anyhow::Result<()> {
     let warehouse = from.open("Annex A lists")?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, as_at).await?;
-    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &out)?;
+    let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, as_at).await;
+    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &out, &csc_pipeline::report::annex_a_workbook::WorkbookInfo { as_at, facts })?;
     let rows: usize = lists.iter().map(|(_, b)| b.num_rows()).sum();
-    println!("{} (11 lists, {rows} rows, as at {as_at})", out.display());
+    println!("{} (Notes and 11 lists, {rows} rows, as at {as_at})", out.display());
     Ok(())
 }
 

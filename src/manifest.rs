@@ -35,6 +35,9 @@ pub struct Manifest {
     pub measures: MeasureSummary,
     /// Rows of each Annex A list published for the as-at date.
     pub annex_a: BTreeMap<String, usize>,
+    /// What the Annex A workbook's Notes sheet says about blank columns, allocation, codes
+    /// outside Ofsted's lists and withdrawn placement types (counts only, no cell values).
+    pub annex_a_notes: Vec<String>,
     pub issues: IssueSummary,
     /// Each measure's headline value (latest rolling 12 months, else latest month), which the
     /// next run compares its own with.

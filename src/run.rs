@@ -302,6 +302,12 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     .await?;
     manifest.measures = MeasureSummary { measure_ids: cfg.measures.clone(), rows: model.fact.num_rows(), months: model.months, financial_years: model.financial_years };
     manifest.annex_a = lists.iter().map(|l| (l.name.to_string(), l.batch.num_rows())).collect();
+    manifest.annex_a_notes = {
+        let facts = crate::report::annex_a_notes::ExtractFacts::of_run(cfg.input.clone(), manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out as u64)));
+        let named: Vec<(&str, datafusion::arrow::array::RecordBatch)> = lists.iter().map(|l| (l.name, l.batch.clone())).collect();
+        let (set, _) = crate::report::annex_a_headers::set_for(&crate::report::annex_a_headers::builtin(), cfg.as_at);
+        crate::report::annex_a_notes::summary_lines(&crate::report::annex_a_notes::notes(&named, cfg.as_at, &facts, &set))
+    };
     stage_done(manifest, "model", t, rows_out, model.fact.num_rows(), &issues[before..], 0);
     record_movement(warehouse, manifest, &model.fact).await?;
 

@@ -3,9 +3,12 @@
 -- is the latest CIN, CP or CLA visit with the child seen, within the episode and on or before the
 -- as-at date. "Case Status" follows the SSD Annex A precedence: closed episode > looked after
 -- (short breaks excluded) > child protection plan > child in need plan > open assessment >
--- child in need plan (default).
+-- child in need plan (default). One row per episode (interpretation: a child with two episodes in
+-- the window has two rows). Team and worker: who holds the case now, the involvement open at the
+-- as-at date (at the episode's closure when it closed before), else the referral's own team and
+-- worker; `_allocation_source` (not a workbook column) says which.
 WITH episodes AS (
-    SELECT r.*
+    SELECT r.*, CASE WHEN r.cine_close_date <= params.as_at THEN r.cine_close_date ELSE params.as_at END AS allocation_day
     FROM referral r CROSS JOIN params
     WHERE coalesce(r.cine_referral_nfa, 'N') <> 'Y'
       AND r.cine_referral_date <= params.as_at
@@ -51,6 +54,13 @@ assessment_now AS (
     WHERE a.cina_assessment_start_date <= params.as_at
       AND (a.cina_assessment_auth_date IS NULL OR a.cina_assessment_auth_date > params.as_at)
 ),
+allocation AS (
+    SELECT e.cine_referral_id, v.team, v.worker,
+           row_number() OVER (PARTITION BY e.cine_referral_id ORDER BY v.start_date DESC, v.involvement_id DESC) AS latest
+    FROM episodes e
+    JOIN annex_a_involvement v ON v.person_id = e.cine_person_id AND v.start_date <= e.allocation_day
+                              AND (v.end_date IS NULL OR v.end_date >= e.allocation_day)
+),
 status AS (
     SELECT e.cine_referral_id,
            CASE
@@ -80,8 +90,10 @@ SELECT e.cine_person_id AS "Child Unique ID",
        CASE WHEN e.cine_close_date <= params.as_at THEN e.cine_close_date END AS "CIN Closure Date",
        CASE WHEN e.cine_close_date <= params.as_at THEN coalesce(c.value, e.cine_close_reason) END AS "Reason for Closure",
        s.case_status AS "Case Status",
-       e.cine_referral_team AS "Allocated Team",
-       coalesce(w.prof_professional_name, e.cine_referral_worker_id) AS "Allocated Worker"
+       CASE WHEN al.cine_referral_id IS NOT NULL THEN al.team ELSE e.cine_referral_team END AS "Allocated Team",
+       CASE WHEN al.cine_referral_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, e.cine_referral_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.cine_referral_id IS NOT NULL THEN 'involvement'
+            WHEN e.cine_referral_team IS NOT NULL OR e.cine_referral_worker_id IS NOT NULL THEN 'referral' END AS "_allocation_source"
 FROM episodes e
 CROSS JOIN params
 JOIN status s ON s.cine_referral_id = e.cine_referral_id
@@ -90,4 +102,5 @@ LEFT JOIN last_seen l ON l.cine_referral_id = e.cine_referral_id
 LEFT JOIN ref_annex_a_value n ON n.domain = 'primary_need' AND n.code = e.cine_cin_primary_need_code
 LEFT JOIN ref_annex_a_value c ON c.domain = 'closure_reason' AND c.code = e.cine_close_reason
 LEFT JOIN professional w ON w.prof_professional_id = e.cine_referral_worker_id
+LEFT JOIN allocation al ON al.cine_referral_id = e.cine_referral_id AND al.latest = 1
 ORDER BY "CIN Start Date", "Child Unique ID", e.cine_referral_id

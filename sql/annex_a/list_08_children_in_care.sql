@@ -2,8 +2,14 @@
 -- who ceased to be looked after in the six months before it (short breaks excluded); one row per
 -- child, for their latest episode. Counters use the 12 months up to the as-at date: placements
 -- overlapping it, missing (M) and absent (A) episodes starting in it, a previous period of care
--- ending in it (second or subsequent period), UASC status. Columns the SSD does not hold
--- (permanence plan, placement location and LA) are empty.
+-- ending in it (second or subsequent period), UASC status. No false zeros: the missing and absent
+-- counts are blank when the export has no missing episodes at all, the placement count when it
+-- has no placements, UASC when it has no immigration statuses. Placement Location (a) In / b) Out)
+-- and LA of Placement come from the placement postcode and the LA's own code
+-- (reference/postcodes, ONS Postcode Directory). The permanence plan is not in the core tables
+-- and is blank. Dates after the as-at date (IRO contact) are not known yet and are blank. Team
+-- and worker: the involvement open at the as-at date (at the episode's end when it ceased
+-- before), else the team and worker of the episode's referral; `_allocation_source` says which.
 WITH latest_episode AS (
     SELECT e.*,
            row_number() OVER (PARTITION BY e.clae_person_id ORDER BY e.clae_cla_episode_start_date DESC, e.clae_cla_episode_id DESC) AS latest
@@ -12,8 +18,10 @@ WITH latest_episode AS (
       AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date >= params.as_at - INTERVAL '6 months')
 ),
 episodes AS (
-    SELECT l.*, x.clae_cla_primary_need_code, x.clae_entered_care_date, x.clae_cla_last_iro_contact_date
+    SELECT l.*, x.clae_cla_primary_need_code, x.clae_entered_care_date, x.clae_cla_last_iro_contact_date, x.clae_referral_id,
+           CASE WHEN l.clae_cla_episode_ceased_date <= params.as_at THEN l.clae_cla_episode_ceased_date ELSE params.as_at END AS allocation_day
     FROM latest_episode l
+    CROSS JOIN params
     JOIN cla_episode x ON x.clae_cla_episode_id = l.clae_cla_episode_id
     WHERE l.latest = 1
 ),
@@ -88,6 +96,18 @@ reviews AS (
     JOIN cla_review r ON r.clar_cla_id = x.clae_cla_id AND r.clar_cla_review_date <= params.as_at AND coalesce(r.clar_cla_review_cancelled, 'N') <> 'Y'
     GROUP BY e.clae_person_id
 ),
+supplied AS (
+    SELECT (SELECT count(*) FROM missing) > 0 AS missing,
+           (SELECT count(*) FROM cla_placement) > 0 AS placements,
+           (SELECT count(*) FROM immigration_status) > 0 AS immigration
+),
+allocation AS (
+    SELECT e.clae_person_id, v.team, v.worker,
+           row_number() OVER (PARTITION BY e.clae_person_id ORDER BY v.start_date DESC, v.involvement_id DESC) AS latest
+    FROM episodes e
+    JOIN annex_a_involvement v ON v.person_id = e.clae_person_id AND v.start_date <= e.allocation_day
+                              AND (v.end_date IS NULL OR v.end_date >= e.allocation_day)
+),
 visits AS (
     SELECT v.clav_person_id, max(v.clav_cla_visit_date) AS visit_date
     FROM cla_visit v CROSS JOIN params
@@ -99,7 +119,7 @@ SELECT e.clae_person_id AS "Child Unique ID",
        p.ethnicity AS "Ethnicity",
        p.date_of_birth AS "Date of Birth",
        p.age AS "Age of Child (Years)",
-       CASE WHEN u.immi_person_id IS NULL THEN 'b) No' ELSE 'a) Yes' END AS "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)",
+       CASE WHEN NOT sp.immigration THEN NULL WHEN u.immi_person_id IS NULL THEN 'b) No' ELSE 'a) Yes' END AS "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)",
        coalesce(p.disability, 'c) Unknown') AS "Does the Child have a Disability",
        ps.started AS "Date Started to be Looked After",
        coalesce(n.value, e.clae_cla_primary_need_code) AS "Child's Category of Need",
@@ -110,10 +130,10 @@ SELECT e.clae_person_id AS "Child Unique ID",
        rv.review_date AS "Date of Latest Statutory Review",
        vi.visit_date AS "Date of Last Social Work Visit",
        CAST(NULL AS VARCHAR) AS "What is the permanence plan for this child?",
-       e.clae_cla_last_iro_contact_date AS "Date of Last IRO Visit / Contact to the Child",
+       CASE WHEN e.clae_cla_last_iro_contact_date <= params.as_at THEN e.clae_cla_last_iro_contact_date END AS "Date of Last IRO Visit / Contact to the Child",
        h.health_date AS "Date of Last Health Assessment",
        h.dental_date AS "Date of Last Dental Check",
-       CAST(coalesce(p12.n, 1) AS BIGINT) AS "Number of Placements in the Last 12 months",
+       CAST(CASE WHEN sp.placements THEN coalesce(p12.n, 1) END AS BIGINT) AS "Number of Placements in the Last 12 months",
        CASE WHEN e.clae_cla_episode_ceased_date <= params.as_at THEN e.clae_cla_episode_ceased_date END AS "Date Ceased to be Looked After",
        CASE WHEN e.clae_cla_episode_ceased_date <= params.as_at THEN coalesce(rc.value, e.clae_cla_episode_ceased_reason) END AS "Reason Ceased to be Looked After",
        pl.clap_cla_placement_start_date AS "Start Date of Most Recent Placement",
@@ -121,20 +141,23 @@ SELECT e.clae_person_id AS "Child Unique ID",
        coalesce(pv.value, pl.clap_cla_placement_provider) AS "Placement Provider",
        pl.clap_cla_placement_postcode AS "Placement postcode",
        pl.clap_cla_placement_urn AS "URN of Placement",
-       CAST(NULL AS VARCHAR) AS "Placement Location",
-       CAST(NULL AS VARCHAR) AS "LA of Placement",
-       CAST(coalesce(m.missing, 0) AS BIGINT) AS "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months",
-       CAST(coalesce(m.absent, 0) AS BIGINT) AS "Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months",
+       coalesce(lo.value, placement_location(pl.clap_cla_placement_postcode, params.la_code)) AS "Placement Location",
+       placement_la_name(pl.clap_cla_placement_postcode) AS "LA of Placement",
+       CAST(CASE WHEN sp.missing THEN coalesce(m.missing, 0) END AS BIGINT) AS "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months",
+       CAST(CASE WHEN sp.missing THEN coalesce(m.absent, 0) END AS BIGINT) AS "Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months",
        CASE WHEN lm.miss_person_id IS NULL THEN NULL
             WHEN upper(lm.miss_missing_rhi_offered) IN ('Y', 'YES', 'TRUE', '1') THEN 'a) Yes' ELSE 'b) No' END
            AS "Was the child offered a Return Interview after their last missing episode (Y/N)?",
        CASE WHEN lm.miss_person_id IS NULL THEN NULL
             WHEN upper(lm.miss_missing_rhi_accepted) IN ('Y', 'YES', 'TRUE', '1') THEN 'a) Yes' ELSE 'b) No' END
            AS "Did the child accept a Return Interview after their last missing episode (Y/N)?",
-       p.allocated_team AS "Allocated Team",
-       p.allocated_worker AS "Allocated Worker"
+       CASE WHEN al.clae_person_id IS NOT NULL THEN al.team ELSE rf.cine_referral_team END AS "Allocated Team",
+       CASE WHEN al.clae_person_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, rf.cine_referral_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.clae_person_id IS NOT NULL THEN 'involvement'
+            WHEN rf.cine_referral_team IS NOT NULL OR rf.cine_referral_worker_id IS NOT NULL THEN 'referral' END AS "_allocation_source"
 FROM episodes e
 CROSS JOIN params
+CROSS JOIN supplied sp
 LEFT JOIN annex_a_person p ON p.person_id = e.clae_person_id
 LEFT JOIN period_start ps ON ps.clae_person_id = e.clae_person_id
 LEFT JOIN repeat_period rp ON rp.clae_person_id = e.clae_person_id
@@ -152,4 +175,8 @@ LEFT JOIN ref_annex_a_value ls ON ls.domain = 'legal_status' AND ls.code = lg.le
 LEFT JOIN ref_annex_a_value rc ON rc.domain = 'reason_ceased' AND rc.code = e.clae_cla_episode_ceased_reason
 LEFT JOIN ref_annex_a_value pt ON pt.domain = 'placement_type' AND pt.code = pl.clap_cla_placement_type
 LEFT JOIN ref_annex_a_value pv ON pv.domain = 'placement_provider' AND pv.code = pl.clap_cla_placement_provider
+LEFT JOIN ref_annex_a_value lo ON lo.domain = 'placement_location' AND lo.code = placement_location(pl.clap_cla_placement_postcode, params.la_code)
+LEFT JOIN allocation al ON al.clae_person_id = e.clae_person_id AND al.latest = 1
+LEFT JOIN referral rf ON rf.cine_referral_id = e.clae_referral_id
+LEFT JOIN professional w ON w.prof_professional_id = rf.cine_referral_worker_id
 ORDER BY "Date Started to be Looked After", "Child Unique ID"

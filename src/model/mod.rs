@@ -50,6 +50,7 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("cla_episode_in_care", include_str!("../../sql/views/cla_episode_in_care.sql")),
     ("cla_spell_start", include_str!("../../sql/views/cla_spell_start.sql")),
     ("annex_a_person", include_str!("../../sql/views/annex_a_person.sql")),
+    ("annex_a_involvement", include_str!("../../sql/views/annex_a_involvement.sql")),
 ];
 
 /// Every measure file, by id: its id and SQL (`sql/measures/<id>.sql`; build.rs lists the

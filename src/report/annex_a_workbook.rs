@@ -1,5 +1,8 @@
-//! The Ofsted Annex A workbook: lists 1–11 as sheets `List 1` … `List 11`, in Ofsted's column
-//! order and headers, with lettered values as published and real Excel dates (dd/mm/yyyy).
+//! The Ofsted Annex A workbook: a "Notes" sheet first ([`super::annex_a_notes`]), then lists 1–11
+//! as sheets `List 1` … `List 11`, in Ofsted's column order and headers (the header set in force
+//! on the as-at date, [`super::annex_a_headers`]), with lettered values as published and real
+//! Excel dates (dd/mm/yyyy). List columns whose name starts with `_` (`_allocation_source`) are
+//! for the Notes, not sheet columns.
 //!
 //! The workbook is made from the Annex A tables a run published for that as-at date
 //! (`restricted/annex_a/<list>/as_at=DATE/`), so the workbook and the Parquet lists come from
@@ -10,17 +13,36 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int32Type, Int64Type};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use crate::model::annex_a::LISTS;
+use super::annex_a_notes::{self, ExtractFacts, HIDDEN_PREFIX};
+use super::annex_a_headers;
 use super::published::read_table;
+use crate::model::annex_a::LISTS;
 use crate::normalise::cells::from_date32;
 use crate::run::RESTRICTED;
 use crate::storage::Location;
 use crate::{Error, Result};
 
+/// The name of the first sheet, which explains the lists.
+pub const NOTES_SHEET: &str = "Notes";
+
 /// The sheet name Ofsted's template uses for a list (`list_03_referrals` → `List 3`).
 pub fn sheet_name(list: &str) -> String {
     let number = list.strip_prefix("list_").and_then(|r| r.get(..2)).and_then(|n| n.parse::<u32>().ok()).unwrap_or(0);
     format!("List {number}")
+}
+
+/// What the published run for `as_at` recorded about its input: the extract it read and each
+/// core table's rows (by SSD table name), from its manifest (`_runs/published.json`, of the
+/// nightly run or of the ad hoc rerun for that date). Empty when there is none.
+pub async fn read_extract_facts(warehouse: &Location, as_at: NaiveDate) -> ExtractFacts {
+    let mut manifest = crate::publish::vacuum::published_manifest(warehouse).await.ok().flatten();
+    if manifest.as_ref().is_none_or(|m| m["as_at"].as_str() != Some(as_at.to_string().as_str())) {
+        manifest = crate::publish::vacuum::published_manifest(&warehouse.sub(&crate::run::rerun_folder(as_at))).await.ok().flatten();
+    }
+    let Some(m) = manifest else { return ExtractFacts::default() };
+    let rows = m["tables"].as_array().into_iter().flatten().filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?)));
+    let source = format!("{} ({}), read by run {}", m["input_location"].as_str().unwrap_or(""), m["input_format"].as_str().unwrap_or(""), m["run_id"].as_str().unwrap_or(""));
+    ExtractFacts::of_run(source, rows)
 }
 
 /// Reads every Annex A list published for `as_at`, by the nightly run or by an ad hoc rerun
@@ -61,15 +83,28 @@ pub enum CellOverride {
 /// (the header is row 1) and column (0 is column A).
 pub type Overrides = std::collections::BTreeMap<(usize, u32, u16), CellOverride>;
 
+/// What the Notes sheet says about a workbook besides its lists.
+#[derive(Debug, Clone)]
+pub struct WorkbookInfo {
+    pub as_at: NaiveDate,
+    pub facts: ExtractFacts,
+}
+
 /// Writes the workbook to `path`, readable by its owner only (mode 0600).
-pub fn write_workbook(lists: &[(&str, RecordBatch)], path: &std::path::Path) -> Result<()> {
-    write_workbook_with(lists, path, &Overrides::new(), None)
+pub fn write_workbook(lists: &[(&str, RecordBatch)], path: &std::path::Path, info: &WorkbookInfo) -> Result<()> {
+    write_workbook_with(lists, path, info, &Overrides::new(), None)
+}
+
+/// A list without the columns that are not workbook columns (`_allocation_source`).
+pub fn sheet_columns(batch: &RecordBatch) -> Result<RecordBatch> {
+    let keep: Vec<usize> = batch.schema().fields().iter().enumerate().filter(|(_, f)| !f.name().starts_with(HIDDEN_PREFIX)).map(|(i, _)| i).collect();
+    Ok(batch.project(&keep)?)
 }
 
 /// Writes the workbook to `path`, with the cells in `overrides` written as given. With `created`,
 /// the workbook says it was created then (midnight) instead of now, so the same lists give the
 /// same bytes.
-pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path, overrides: &Overrides, created: Option<NaiveDate>) -> Result<()> {
+pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path, info: &WorkbookInfo, overrides: &Overrides, created: Option<NaiveDate>) -> Result<()> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Config(format!("writing {}: {e}", path.display()));
     let mut book = Workbook::new();
     if let Some(d) = created {
@@ -78,13 +113,17 @@ pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path
     }
     let header = Format::new().set_bold().set_text_wrap();
     let date = Format::new().set_num_format("dd/mm/yyyy");
+    let (set_name, set) = annex_a_headers::set_for(&annex_a_headers::builtin(), info.as_at);
+    write_notes(&mut book, &annex_a_notes::notes(lists, info.as_at, &info.facts, &set_name), &header).map_err(xlsx)?;
     for (l, (name, batch)) in lists.iter().enumerate() {
+        let batch = &sheet_columns(batch)?;
+        let number = name.strip_prefix("list_").and_then(|r| r.get(..2)).and_then(|n| n.parse::<u8>().ok()).unwrap_or(0);
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(name)).map_err(xlsx)?;
         for (c, field) in batch.schema().fields().iter().enumerate() {
             let text = match overrides.get(&(l, 1, c as u16)) {
                 Some(CellOverride::Text(t)) => t.as_str(),
-                _ => field.name().as_str(),
+                _ => annex_a_headers::header(&set, number, field.name()),
             };
             sheet.write_string_with_format(0, c as u16, text, &header).map_err(xlsx)?;
         }
@@ -131,6 +170,28 @@ pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path
     // The lists name children: the file is readable by its owner only (mode 0600).
     let bytes = book.save_to_buffer().map_err(xlsx)?;
     crate::export::write_file(path, &bytes, true)
+}
+
+/// The Notes sheet: one note a row, under Section, List, Column and Note headers.
+fn write_notes(book: &mut Workbook, notes: &[annex_a_notes::Note], header: &Format) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    let sheet = book.add_worksheet();
+    sheet.set_name(NOTES_SHEET)?;
+    for (c, h) in ["Section", "List", "Column", "Note"].iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, header)?;
+    }
+    for (r, n) in notes.iter().enumerate() {
+        let row = r as u32 + 1;
+        sheet.write_string(row, 0, n.section)?;
+        sheet.write_string(row, 1, &n.list)?;
+        sheet.write_string(row, 2, &n.column)?;
+        sheet.write_string(row, 3, &n.note)?;
+    }
+    sheet.set_column_width(0, 26)?;
+    sheet.set_column_width(1, 8)?;
+    sheet.set_column_width(2, 48)?;
+    sheet.set_column_width(3, 120)?;
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
 }
 
 #[cfg(test)]

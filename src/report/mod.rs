@@ -2,6 +2,8 @@
 //! (`csc report`) and the Ofsted Annex A workbook.
 
 pub mod action_lists;
+pub mod annex_a_headers;
+pub mod annex_a_notes;
 pub mod annex_a_workbook;
 pub mod movement;
 pub mod pack;

@@ -23,6 +23,12 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
         }
     }
     input_files(out, m)?;
+    if !m.annex_a_notes.is_empty() {
+        writeln!(out, "\nAnnex A notes (the workbook's Notes sheet has them in full):")?;
+        for n in &m.annex_a_notes {
+            writeln!(out, "  {n}")?;
+        }
+    }
     let s = &m.issues;
     writeln!(out, "\nData-quality issues: {} ({} errors, {} warnings, {} notes)", s.total, s.by_severity.error, s.by_severity.warning, s.by_severity.info)?;
     for (code, n) in &s.by_code {

@@ -162,8 +162,8 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     }
     if cfg.formats.contains(&Format::AnnexA) {
         let as_at = cfg.annex_a_as_at.unwrap_or(cfg.to);
-        let lists = write_annex_a::lists(&ssd, &targets.la_code, &targets.la_name, as_at)?;
-        let (written, injected) = write_annex_a::write(&lists, as_at, &out.join("annex_a"), cfg.messiness, &mut rng)?;
+        let (lists, facts) = write_annex_a::lists(&ssd, &targets.la_code, &targets.la_name, as_at)?;
+        let (written, injected) = write_annex_a::write(&lists, &facts, as_at, &out.join("annex_a"), cfg.messiness, &mut rng)?;
         faults += injected.len();
         files.extend(in_dir("annex_a", written));
     }

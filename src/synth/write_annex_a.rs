@@ -28,7 +28,8 @@ use super::Messiness;
 use crate::model::annex_a::{run_lists, AnnexAList};
 use crate::model::{memory_session, ModelParams, VIEWS};
 use crate::normalise::cells::from_date32;
-use crate::report::annex_a_workbook::{sheet_name, write_workbook_with, CellOverride, Overrides};
+use crate::report::annex_a_notes::ExtractFacts;
+use crate::report::annex_a_workbook::{sheet_columns, sheet_name, write_workbook_with, CellOverride, Overrides, WorkbookInfo};
 use crate::{Error, Result};
 
 /// Name of the fault manifest in the Annex A folder.
@@ -58,12 +59,17 @@ pub struct Fault {
     pub expected_issue: &'static str,
 }
 
-/// The lists as at `as_at`, computed by the pipeline's SQL over the extract.
-pub fn lists(ssd: &Ssd, la_code: &str, la_name: &str, as_at: NaiveDate) -> Result<Vec<AnnexAList>> {
+/// The lists as at `as_at`, computed by the pipeline's SQL over the extract, and what the Notes
+/// sheet says about that extract.
+pub fn lists(ssd: &Ssd, la_code: &str, la_name: &str, as_at: NaiveDate) -> Result<(Vec<AnnexAList>, ExtractFacts)> {
     let tables = crate::schema::ssd_tables();
     let files = input_files(ssd, tables);
     let mut issues = Vec::new();
     let core = crate::normalise::normalise(tables, &files, crate::reference::CodeLists::builtin(), &mut issues)?;
+    let facts = ExtractFacts {
+        source: format!("synthetic SSD extract of {la_name} ({la_code}) written by csc synth"),
+        table_rows: core.tables.iter().map(|t| (t.spec.source.clone(), t.batch.num_rows() as u64)).collect(),
+    };
     let params = ModelParams { la_code: la_code.to_string(), la_name: la_name.to_string(), as_at, history_years: 1 };
     // DataFusion needs a runtime; a thread of its own keeps this callable from inside another.
     std::thread::scope(|s| {
@@ -85,6 +91,7 @@ pub fn lists(ssd: &Ssd, la_code: &str, la_name: &str, as_at: NaiveDate) -> Resul
         .join()
         .unwrap_or_else(|_| Err(Error::Config("the Annex A queries panicked".into())))
     })
+    .map(|lists| (lists, facts))
 }
 
 /// The extract's tables as in-memory CSV files, recognised as the pipeline's extract stage
@@ -133,20 +140,25 @@ fn csv_bytes<R: Row>(rows: &[R]) -> Vec<u8> {
     out.into_inner().unwrap_or_default()
 }
 
+/// Files written (relative to the folder) with their sizes, and the faults put in.
+pub type Written = (Vec<(String, u64)>, Vec<Fault>);
+
 /// Writes the workbook (and, when faults were put in, their manifest) into `dir`; returns the
 /// files written (relative to `dir`) with their sizes, and the faults.
-pub fn write(lists: &[AnnexAList], as_at: NaiveDate, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) -> Result<(Vec<(String, u64)>, Vec<Fault>)> {
+pub fn write(lists: &[AnnexAList], facts: &ExtractFacts, as_at: NaiveDate, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) -> Result<Written> {
     let io = |path: &Path, e: std::io::Error| Error::Io { context: format!("writing {}", path.display()), source: e };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let manifest = dir.join(FAULTS_FILE);
     if manifest.exists() {
         std::fs::remove_file(&manifest).map_err(|e| io(&manifest, e))?;
     }
-    let (overrides, faults) = faults(lists, messiness, rng);
+    // Faults go in the workbook's own columns only (not `_allocation_source`).
+    let shown = lists.iter().map(|l| Ok(AnnexAList { name: l.name, batch: sheet_columns(&l.batch)? })).collect::<Result<Vec<_>>>()?;
+    let (overrides, faults) = faults(&shown, messiness, rng);
     let named: Vec<(&str, RecordBatch)> = lists.iter().map(|l| (l.name, l.batch.clone())).collect();
     let name = file_name(as_at);
     let path = dir.join(&name);
-    write_workbook_with(&named, &path, &overrides, Some(as_at))?;
+    write_workbook_with(&named, &path, &WorkbookInfo { as_at, facts: facts.clone() }, &overrides, Some(as_at))?;
     let mut files = vec![(name, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0))];
     if !faults.is_empty() {
         let csv_err = |e: csv::Error| Error::Io { context: format!("writing {}", manifest.display()), source: e.into() };

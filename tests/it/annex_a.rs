@@ -13,7 +13,8 @@ fn annex_a_workbook_has_ofsted_sheets_headers_and_real_dates() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut book: Xlsx<_> = open_workbook(&out).unwrap();
     let names = book.sheet_names();
-    assert_eq!(names, (1..=11).map(|n| format!("List {n}")).collect::<Vec<_>>());
+    let expected: Vec<String> = std::iter::once("Notes".to_string()).chain((1..=11).map(|n| format!("List {n}"))).collect();
+    assert_eq!(names, expected);
     let list1 = book.worksheet_range("List 1").unwrap();
     let header: Vec<String> = list1.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
     assert_eq!(header, ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of Contact", "Contact Source"]);

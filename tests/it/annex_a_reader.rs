@@ -120,7 +120,8 @@ fn the_liia_sample_workbook_is_recognised_by_headers_and_its_faults_are_located(
     assert_eq!(cell(&tables, "cla_placement", "1373595/2009-11-02", "clap_cla_placement_postcode").as_deref(), Some("nope"), "kept as received");
     assert_eq!(cell(&tables, "cla_episode", "3623204/2008-10-22", "clae_cla_episode_ceased_reason").as_deref(), Some("E47"));
     assert_eq!(cell(&tables, "care_leaver", "7961370", "clea_care_leaver_in_touch").as_deref(), Some("YES"));
-    assert_eq!(cell(&tables, "care_leaver", "7961370", "clea_care_leaver_accommodation").as_deref(), Some("Y: Other accommodation"));
+    // Ofsted's value for accommodation is read back to its OC3 letter.
+    assert_eq!(cell(&tables, "care_leaver", "7961370", "clea_care_leaver_accommodation").as_deref(), Some("Y"));
     assert_eq!(cell(&tables, "permanence", "13782635/2014-09-17", "perm_decision_reversed_reason").as_deref(), Some("RD2"));
     assert_eq!(cell(&tables, "permanence", "13782635/2014-09-17", "perm_permanence_order_type").as_deref(), Some("Adoption"));
 }

@@ -115,6 +115,7 @@ pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &Cod
             return;
         }
     };
+    const NOTES_HEADER: [&str; 4] = ["Section", "List", "Column", "Note"];
     let mut sheets = Sheets { names: Vec::new(), headers: Vec::new() };
     let mut found = Vec::new();
     use calamine::Reader;
@@ -143,7 +144,9 @@ pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &Cod
         sheets.names.push(name.clone());
         sheets.headers.push(header.as_ref().map(|(r, _)| top[*r].clone()).unwrap_or_default());
         let Some((r, h)) = header else {
-            if top.iter().flatten().any(|c| !c.trim().is_empty()) {
+            // The Notes sheet csc writes first explains the lists; it is not one.
+            let notes = top.first().is_some_and(|cells| cells.iter().map(String::as_str).take(4).eq(NOTES_HEADER));
+            if !notes && top.iter().flatten().any(|c| !c.trim().is_empty()) {
                 issues.push(at_file(Issue::new(Severity::Info, STAGE, "no_annex_a_list", "no Annex A list header in the sheet's first 20 rows; the sheet was not loaded", Action::Kept)).sheet(&name));
             }
             continue;
@@ -466,13 +469,13 @@ impl Mapper<'_, '_> {
                     self.plain("team", "clea_care_leaver_allocated_team"),
                     self.worker("clea_care_leaver_worker_id"),
                     self.plain("personal_advisor", "clea_care_leaver_personal_advisor"),
-                    self.plain("eligibility", "clea_care_leaver_eligibility"),
+                    self.coded(table, "eligibility", "clea_care_leaver_eligibility", "eligibility"),
                     self.plain("pathway_review", "clea_pathway_plan_review_date"),
                     self.coded(table, "in_touch", "clea_care_leaver_in_touch", "in_touch"),
                     self.plain("latest_contact", "clea_care_leaver_latest_contact"),
-                    self.plain("accommodation", "clea_care_leaver_accommodation"),
+                    self.coded(table, "accommodation", "clea_care_leaver_accommodation", "accommodation"),
                     self.coded(table, "suitability", "clea_care_leaver_accom_suitable", "suitability"),
-                    self.plain("activity", "clea_care_leaver_activity"),
+                    self.coded(table, "activity", "clea_care_leaver_activity", "activity"),
                 ];
                 self.emit(table, &child, "child_id", true, puts);
             }
@@ -488,7 +491,7 @@ impl Mapper<'_, '_> {
                     self.plain("adoption_order", "perm_permanence_order_date"),
                     order_type,
                     self.plain("decision_reversed", "perm_decision_reversed_date"),
-                    self.plain("reversal_reason", "perm_decision_reversed_reason"),
+                    self.coded(table, "reversal_reason", "perm_decision_reversed_reason", "reversal_reason"),
                     self.plain("ffa_placed", "perm_placed_ffa_cp_date"),
                 ];
                 self.emit(table, &key, "child_id", true, puts);
