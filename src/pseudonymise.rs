@@ -115,14 +115,19 @@ fn keyed(subkey: &[u8; 32]) -> Hmac<Sha256> {
 /// How analyst tables are made from the identifiable core.
 #[derive(Clone)]
 pub struct Pseudonymiser {
+    keys: Arc<Keys>,
+    /// Keep workers' names (a pipeline-file choice).
+    pub worker_names: bool,
+}
+
+/// The keyed hashes a pseudonymiser uses, derived once (shared by its clones).
+struct Keys {
     /// HMAC-SHA256 keyed with each id kind's sub-key (pads hashed once), cloned per identifier.
     by_kind: [Hmac<Sha256>; 4],
     /// HMAC keyed for the Annex A reader's worker ids.
-    worker_names_key: Hmac<Sha256>,
+    worker_names: Hmac<Sha256>,
     /// See [`Pseudonymiser::key_check`].
-    key_check: String,
-    /// Keep workers' names (a pipeline-file choice).
-    pub worker_names: bool,
+    check: String,
 }
 
 impl std::fmt::Debug for Pseudonymiser {
@@ -140,7 +145,8 @@ impl Pseudonymiser {
         }
         let by_kind = IdKind::ALL.map(|k| keyed(&subkey(key, k.info())));
         let check = keyed(&subkey(key, b"key check")).chain_update(b"csc key check").finalize().into_bytes();
-        Ok(Pseudonymiser { by_kind, worker_names_key: keyed(&subkey(key, b"annex a worker name")), key_check: hex::encode(check), worker_names })
+        let keys = Keys { by_kind, worker_names: keyed(&subkey(key, b"annex a worker name")), check: hex::encode(check) };
+        Ok(Pseudonymiser { keys: Arc::new(keys), worker_names })
     }
 
     /// The pseudonym of a person id: the first 16 bytes of HMAC-SHA256 under the person sub-key,
@@ -152,7 +158,7 @@ impl Pseudonymiser {
     /// The pseudonym of an id of this kind.
     pub fn pseudonym_of(&self, kind: IdKind, id: &str) -> String {
         let i = IdKind::ALL.iter().position(|k| *k == kind).expect("every kind is in ALL");
-        let mut mac = self.by_kind[i].clone();
+        let mut mac = self.keys.by_kind[i].clone();
         mac.update(id.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
@@ -160,7 +166,7 @@ impl Pseudonymiser {
     /// The id the Annex A reader gives a worker it knows only by name: `W` and 12 hex digits of
     /// a keyed hash of the name (lower-cased), so it cannot be recomputed from a list of names.
     pub fn worker_id(&self, name: &str) -> String {
-        let mut mac = self.worker_names_key.clone();
+        let mut mac = self.keys.worker_names.clone();
         mac.update(name.to_lowercase().as_bytes());
         format!("W{}", &hex::encode(mac.finalize().into_bytes())[..12])
     }
@@ -169,7 +175,7 @@ impl Pseudonymiser {
     /// published run's to know the key changed. (It is not in the run key, which every manifest
     /// shows analysts: anything computed from the key alone would let them test guesses of it.)
     pub fn key_check(&self) -> &str {
-        &self.key_check
+        &self.keys.check
     }
 
     /// The analyst version of a core table: each column treated by [`column_treatment`]; code
@@ -214,7 +220,7 @@ static READER_KEY: std::sync::RwLock<Option<Hmac<Sha256>>> = std::sync::RwLock::
 /// before normalising). `None` (an identifiable warehouse, `csc check`): a key drawn at random
 /// for this process, so the ids are still not a plain hash of a name, but change from run to run.
 pub fn use_reader_key(p: Option<&Pseudonymiser>) {
-    *READER_KEY.write().expect("reader key lock") = p.map(|p| p.worker_names_key.clone());
+    *READER_KEY.write().expect("reader key lock") = p.map(|p| p.keys.worker_names.clone());
 }
 
 /// The Annex A reader's id for a worker known only by name: `W` and 12 hex digits of HMAC-SHA256
