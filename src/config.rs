@@ -167,6 +167,14 @@ pub struct RunSection {
     /// Folder (relative to the pipeline file) the model stage spills to under a memory limit;
     /// the spill files hold identifiable rows. Default: the system temporary directory.
     pub spill_dir: Option<String>,
+    /// Stop the publish when a core table lost more than this share of its rows since the last
+    /// published run (default 0.25); `csc run --accept-drop` publishes anyway.
+    pub max_row_drop: Option<f64>,
+    /// Tables whose newest record must be within `freshness_lag_days` of the as-at date.
+    pub freshness_tables: Option<Vec<String>>,
+    pub freshness_lag_days: Option<u32>,
+    /// Days of identical input after which a skipped run exits 4 (default 3).
+    pub unchanged_alert_days: Option<u32>,
 }
 
 /// Flags given on the command line; each overrides the pipeline file.
@@ -205,6 +213,8 @@ pub struct RunConfig {
     pub history_years: u32,
     /// Error-severity issues above which `csc run` exits 2 (after publishing).
     pub max_error_issues: Option<usize>,
+    /// Thresholds for a stale, truncated or stuck export.
+    pub gates: crate::quality::freshness::Gates,
     /// The pipeline file's text, hashed into the run key.
     pub pipeline_text: String,
     /// How analyst tables treat personal data.
@@ -324,6 +334,14 @@ impl RunConfig {
             (Some(path), Some(section)) => Some(PackSettings::resolve(section, path, &text, &computed)?),
             _ => None,
         };
+        let defaults = crate::quality::freshness::Gates::default();
+        let gates = crate::quality::freshness::Gates {
+            max_row_drop: file.run.max_row_drop.unwrap_or(defaults.max_row_drop),
+            freshness_tables: file.run.freshness_tables.clone().unwrap_or(defaults.freshness_tables),
+            freshness_lag_days: file.run.freshness_lag_days.unwrap_or(defaults.freshness_lag_days),
+            unchanged_alert_days: file.run.unchanged_alert_days.unwrap_or(defaults.unchanged_alert_days),
+        };
+        gates.validate()?;
         let keep_runs = file.warehouse.keep_runs.unwrap_or(DEFAULT_KEEP_RUNS);
         if keep_runs == 0 {
             return Err(Error::Config("[warehouse] keep_runs must be at least 1 (the published run)".into()));
@@ -346,6 +364,7 @@ impl RunConfig {
             measures,
             history_years: file.run.history_years.unwrap_or(DEFAULT_HISTORY_YEARS),
             max_error_issues: file.run.max_error_issues,
+            gates,
             pipeline_text: text,
             privacy,
             keep_runs,

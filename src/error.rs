@@ -8,6 +8,10 @@ use std::path::PathBuf;
 pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
+    /// The export itself is unusable as it stands (truncated, stale): whoever runs the extract
+    /// must act.
+    #[error("input: {0}")]
+    Input(String),
     #[error("cannot read pipeline file {path}: {source}")]
     PipelineFile { path: PathBuf, source: std::io::Error },
     #[error("pipeline file {path} is not valid: {source}")]

@@ -117,7 +117,8 @@ fn status(outcome: &Result<RunOutcome>) -> &str {
 }
 
 /// The exit status of a whole hub run: 1 when any LA failed, else 2 when any published with too
-/// many data-quality errors, else 3 when every LA was skipped (nothing changed), else 0.
+/// many data-quality errors, else, when every LA was skipped (nothing changed), 4 if any LA's
+/// input has been unchanged past `[run] unchanged_alert_days` and 3 if not; else 0.
 pub fn exit_status(results: &[LaOutcome]) -> u8 {
     let each: Vec<u8> = results
         .iter()
@@ -130,8 +131,12 @@ pub fn exit_status(results: &[LaOutcome]) -> u8 {
         1
     } else if each.contains(&2) {
         2
-    } else if !each.is_empty() && each.iter().all(|&s| s == 3) {
-        3
+    } else if !each.is_empty() && each.iter().all(|&s| s == 3 || s == 4) {
+        if each.contains(&4) {
+            4
+        } else {
+            3
+        }
     } else {
         0
     }

@@ -208,6 +208,10 @@ struct RunArgs {
     /// Run even if nothing changed since the last successful run.
     #[arg(long)]
     force: bool,
+    /// Publish even when a core table lost more than `[run] max_row_drop` of its rows since the
+    /// last published run.
+    #[arg(long)]
+    accept_drop: bool,
     /// If another run holds the warehouse, wait up to this many seconds for it.
     #[arg(long, value_name = "SECONDS")]
     wait: Option<u64>,
@@ -235,7 +239,7 @@ impl RunArgs {
     /// from the environment only.
     fn resolve(self, la: Option<String>, input: Option<String>, warehouse: Option<String>) -> (Overrides, RunOptions) {
         let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
-        let opts = RunOptions { force: self.force, wait_for_lock: self.wait.map(std::time::Duration::from_secs), explicit_as_at: self.as_at.is_some() };
+        let opts = RunOptions { force: self.force, wait_for_lock: self.wait.map(std::time::Duration::from_secs), explicit_as_at: self.as_at.is_some(), accept_drop: self.accept_drop };
         let RunArgs { pipeline, format, as_at, engine, memory_limit, spill_dir, confirm_identifiable, .. } = self;
         (Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, confirm_identifiable, engine, memory_limit, spill_dir }, opts)
     }

@@ -57,6 +57,10 @@ pub struct Manifest {
     /// by run id, with the RFC 3339 time after which a vacuum may delete them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub grace_runs: BTreeMap<String, String>,
+    /// For a run skipped because nothing changed: days the input has been identical, once that
+    /// reaches `[run] unchanged_alert_days` (the run then exits 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_unchanged_days: Option<i64>,
 }
 
 /// An input file as received.

@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub wait_for_lock: Option<std::time::Duration>,
     /// The as-at date was asked for on the command line (an ad hoc rerun, e.g. for Ofsted).
     pub explicit_as_at: bool,
+    /// Publish even when a core table lost more than `[run] max_row_drop` of its rows.
+    pub accept_drop: bool,
 }
 
 /// Folder, below the warehouse, of ad hoc reruns as at another date:
@@ -66,12 +68,14 @@ pub fn rerun_folder(as_at: chrono::NaiveDate) -> String {
 /// pseudonymised with ([`crate::pseudonymise::Pseudonymiser::key_check`]).
 const KEY_CHECK: &str = "restricted/_runs/key_check.json";
 
-/// The process exit status `csc run` gives a finished run: 3 when it was skipped (nothing
-/// changed), 2 when it published more error-severity issues than `[run] max_error_issues`
+/// The process exit status `csc run` gives a finished run: 4 when it was skipped and the input
+/// has been identical for `[run] unchanged_alert_days` (the export may be stuck), 3 when it was
+/// skipped (nothing changed), 2 when it published more error-severity issues than `[run] max_error_issues`
 /// allows, else 0. (A failed run is an error, exit status 1.)
 pub fn exit_status(cfg: &RunConfig, outcome: &RunOutcome) -> u8 {
     let errors = outcome.manifest.issues.by_severity.error;
     match cfg.max_error_issues {
+        _ if outcome.manifest.status == "skipped" && outcome.manifest.input_unchanged_days.is_some() => 4,
         _ if outcome.manifest.status == "skipped" => 3,
         Some(max) if errors > max => 2,
         _ => 0,
@@ -211,6 +215,11 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     if !opts.force {
         if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key, &key_check(cfg)).await? {
             manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
+            let published = published_manifest(warehouse).await?.unwrap_or_default();
+            manifest.input_unchanged_days = crate::quality::freshness::unchanged_days(&published, chrono::Local::now().date_naive(), &cfg.gates);
+            if let Some(days) = manifest.input_unchanged_days {
+                warn!(days, "the input has not changed for {days} days: the export job may be stuck");
+            }
             return Ok(None);
         }
     }
@@ -247,6 +256,21 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         .iter()
         .map(|c| TableEntry { name: c.spec.name.clone(), rows_in: c.rows_in, rows_out: c.rows_out(), rows_rejected: c.rows_in - c.rows_out() })
         .collect();
+    // A table that lost a large share of its rows since the last publish is the usual sign of a
+    // truncated export: stop before anything is staged, unless told to go on.
+    if let Some(published) = published_manifest(warehouse).await? {
+        let now: Vec<(String, usize)> = manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out)).collect();
+        let drops = crate::quality::freshness::row_drops(&published, &now, &cfg.gates);
+        if !drops.is_empty() {
+            let list = drops.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ");
+            if !opts.accept_drop {
+                return Err(Error::Input(format!(
+                    "{list} since the last published run: the export looks truncated, so nothing was published. Check the extract; if the drop is real, run again with --accept-drop"
+                )));
+            }
+            warn!(tables = %list, "tables lost rows since the last published run; publishing anyway (--accept-drop)");
+        }
+    }
     // The identifiable core goes to the restricted area (the model reads it from there); analysts
     // get the pseudonymised copy in core/.
     let mut staging = Staging::begin(warehouse, &manifest.run_id).await?;
@@ -293,6 +317,9 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         let checks = crate::quality::plausibility::Checks { future_events: cfg.as_at >= chrono::Local::now().date_naive() };
         let flagged = crate::quality::plausibility::check(&ctx, checks, &mut issues).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, flagged, "plausibility and linkage rules checked");
+        for table in crate::quality::freshness::stale_tables(&ctx, &cfg.gates, cfg.as_at, &mut issues).await? {
+            warn!(table = %table, "the table's newest record is older than [run] freshness_lag_days allows: the export may have stopped updating it");
+        }
         let step = Instant::now();
         let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");

@@ -6,6 +6,7 @@
 //! ([`catalogue`], `reference/quality/rules.toml`), which says what it means and what to do.
 
 pub mod catalogue;
+pub mod freshness;
 pub mod plausibility;
 #[cfg(test)]
 mod emit_sites;

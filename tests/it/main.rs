@@ -556,7 +556,8 @@ fn too_many_data_quality_errors_publish_but_exit_2() {
     let dir = temp();
     demo(dir.path());
     let pipeline = dir.path().join("strict.toml");
-    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\n[run]\nas_at = 2023-03-31\nmax_error_issues = 1\n").unwrap();
+    // (The freshness check is off: 36 children go a week without a referral.)
+    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\n[run]\nas_at = 2023-03-31\nfreshness_tables = []\nmax_error_issues = 1\n").unwrap();
     let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("2 data-quality errors"));
@@ -565,4 +566,57 @@ fn too_many_data_quality_errors_publish_but_exit_2() {
     assert_eq!(csc(&["run", "--pipeline", pipeline.to_str().unwrap()]).status.code(), Some(0));
     // A usage error is a failure (1), never mistaken for "published with errors" (2).
     assert_eq!(csc(&["run", "--no-such-flag"]).status.code(), Some(1));
+}
+
+/// Issue 16's gates on the hand-made extract: a table whose newest record lags the as-at date is
+/// an error issue; a table that lost more than a quarter of its rows stops the publish (exit 1)
+/// unless `--accept-drop`; an input unchanged for `unchanged_alert_days` exits 4, not 3.
+#[tokio::test]
+async fn a_stale_truncated_or_stuck_export_is_caught() {
+    let dir = temp();
+    demo(dir.path());
+    let input = dir.path().join("input/ssd");
+    let pipeline = dir.path().join("p.toml");
+    let write = |run: &str| std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nsuperseded_grace_secs = 0\n[run]\nas_at = 2023-03-31\n{run}")).unwrap();
+    // (No grace period: the issues folder is read as plain Parquet below.)
+    let wh = dir.path().join("wh");
+    let run = |extra: &[&str]| csc(&[&["run", "--pipeline", pipeline.to_str().unwrap()], extra].concat());
+
+    // Freshness. As at 31 March 2023 the hand-made extract's newest contact is 20 March (11 days
+    // before) and its newest referral or closure 22 March (9 days): both stale; its newest
+    // assessment, authorised 29 March, is within the 7 days.
+    write("");
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let stale = query("SELECT table_name FROM issues WHERE issue_code = 'table_stale' ORDER BY table_name", &wh).await;
+    let stale: Vec<String> = stale.iter().flat_map(|b| {
+        let names = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+        (0..b.num_rows()).map(|i| names.as_string::<i32>().value(i).to_string()).collect::<Vec<_>>()
+    }).collect();
+    assert_eq!(stale, ["contact", "referral"]);
+    write("freshness_lag_days = 60\n");
+    assert_eq!(run(&[]).status.code(), Some(0));
+    assert!(query("SELECT * FROM issues WHERE issue_code = 'table_stale'", &wh).await.iter().all(|b| b.num_rows() == 0));
+
+    // Truncation: 200 more contacts are published, then 100 of them disappear (269 -> 169 rows,
+    // 37% fewer): the run stops before publishing anything.
+    let contacts = |n: usize| (0..n).map(|i| format!("X{i:04},P001,2023-02-01\n")).collect::<String>();
+    std::fs::write(input.join("more_contacts.csv"), format!("cont_contact_id,cont_person_id,cont_contact_date\n{}", contacts(200))).unwrap();
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let published = manifest(&wh)["run_id"].clone();
+    std::fs::write(input.join("more_contacts.csv"), format!("cont_contact_id,cont_person_id,cont_contact_date\n{}", contacts(100))).unwrap();
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("contact has 169 rows, down from 269") && err.contains("--accept-drop"), "{err}");
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&std::fs::read(wh.join("_runs/published.json")).unwrap()).unwrap()["run_id"], published, "nothing published");
+    assert_eq!(run(&["--accept-drop"]).status.code(), Some(0));
+
+    // Stuck: the same input again is skipped (3); with the alert at 0 days, it is reported (4).
+    assert_eq!(run(&[]).status.code(), Some(3));
+    write("freshness_lag_days = 60\nunchanged_alert_days = 0\n");
+    assert_eq!(run(&[]).status.code(), Some(0), "a new pipeline file is a change");
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("export job may be stuck"));
 }
