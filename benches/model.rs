@@ -47,7 +47,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let opts = SessionOptions { engine: args.engine, memory_limit: args.memory_limit.as_deref().map(parse_bytes).transpose()?, ..Default::default() };
+    let opts = SessionOptions {
+        engine: args.engine,
+        memory_limit: args.memory_limit.as_deref().map(parse_bytes).transpose()?,
+        ..Default::default()
+    };
     let params = ModelParams {
         la_code: args.la.clone(),
         la_name: csc_pipeline::reference::la_name(&args.la).unwrap_or_else(|| format!("LA {}", args.la)),
@@ -64,7 +68,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = &args.export {
         for table in ["params", "dim_period", "day_period", "period_population", "measure_results"] {
             let path = dir.join(format!("{table}.parquet"));
-            ctx.table(table).await?.write_parquet(path.to_str().expect("UTF-8 path"), DataFrameWriteOptions::new().with_single_file_output(true), None).await?;
+            ctx.table(table)
+                .await?
+                .write_parquet(path.to_str().expect("UTF-8 path"), DataFrameWriteOptions::new().with_single_file_output(true), None)
+                .await?;
         }
     }
     println!(

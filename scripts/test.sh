@@ -35,6 +35,10 @@ export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
 # One feature set for the build and the tests, so nothing compiles twice: the defaults (Ballista)
 # and the crash-test failpoints (src/failpoint.rs; never in a release build).
 export CSC_FEATURES="failpoints"
+# Habits first, so a formatting slip fails in seconds: rustfmt (rustfmt.toml) and clippy, warnings
+# as errors, over every target and feature.
+cargo fmt --check
+cargo clippy --locked --all-targets --all-features -- -D warnings
 cargo build --locked --features "$CSC_FEATURES" --bin csc
 cargo test --locked --features "$CSC_FEATURES"
 CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi

@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::extract::InputFormat;
 use crate::marts::{SnModel, Target};
+use crate::pseudonymise::{decode_key, Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
 use crate::report::pack::settings::{line_of, ReportSection};
 use crate::report::pack::PackSettings;
-use crate::pseudonymise::{decode_key, Pseudonymiser, KEY_VAR, MIN_KEY_BYTES};
 use crate::{Error, Result};
 
 /// The measures a run computes when the pipeline file does not list them: all of them.
@@ -266,7 +266,12 @@ pub fn computed_ids(measures: &[String]) -> std::collections::BTreeSet<String> {
 
 /// Every target must rate a measure the run computes: a target on another would silently give
 /// no RAG. The error names the line of its `[targets.<id>]` table.
-fn check_targets_are_computed(path: &Path, text: &str, targets: &BTreeMap<String, Target>, computed: &std::collections::BTreeSet<String>) -> Result<()> {
+fn check_targets_are_computed(
+    path: &Path,
+    text: &str,
+    targets: &BTreeMap<String, Target>,
+    computed: &std::collections::BTreeSet<String>,
+) -> Result<()> {
     let Some(id) = targets.keys().find(|id| !computed.contains(*id)) else { return Ok(()) };
     let line = text.find(&format!("[targets.{id}]")).map(|o| format!(" line {}", line_of(text, o))).unwrap_or_default();
     Err(Error::Config(format!(
@@ -301,11 +306,9 @@ impl RunConfig {
             None => (PipelineFile::default(), String::new(), None),
         };
         let relative_to_file = |loc: String| relative_to(base.as_deref(), loc);
-        let la_code = flags
-            .la
-            .clone()
-            .or(file.la.code.clone())
-            .ok_or_else(|| Error::Config("no local authority: give --la CODE (the DfE code, e.g. 852) or [la] code in the pipeline file".into()))?;
+        let la_code = flags.la.clone().or(file.la.code.clone()).ok_or_else(|| {
+            Error::Config("no local authority: give --la CODE (the DfE code, e.g. 852) or [la] code in the pipeline file".into())
+        })?;
         // The file's name belongs to the file's code: `--la` naming another LA (as `csc hub`
         // does for each of its LAs) takes that LA's DfE name.
         let file_name = file.la.name.filter(|_| file.la.code.as_deref().is_none_or(|c| c == la_code));
@@ -315,8 +318,14 @@ impl RunConfig {
             .clone()
             .or_else(|| file.input.location.map(&relative_to_file))
             .ok_or_else(|| Error::Config("no input: give --input PATH|URL or [input] location in the pipeline file".into()))?;
-        let privacy = Privacy::resolve(file.warehouse.identifiable, flags.confirm_identifiable, file.warehouse.worker_names, flags.pseudonym_key.as_deref())?;
-        let warehouse = flags.warehouse.clone().or_else(|| file.warehouse.location.map(&relative_to_file)).unwrap_or_else(|| "warehouse".into());
+        let privacy = Privacy::resolve(
+            file.warehouse.identifiable,
+            flags.confirm_identifiable,
+            file.warehouse.worker_names,
+            flags.pseudonym_key.as_deref(),
+        )?;
+        let warehouse =
+            flags.warehouse.clone().or_else(|| file.warehouse.location.map(&relative_to_file)).unwrap_or_else(|| "warehouse".into());
         let file_as_at = match file.run.as_at {
             Some(dt) => Some(toml_date(&dt).ok_or_else(|| Error::Config(format!("[run] as_at = {dt} is not a date")))?),
             None => None,
@@ -351,9 +360,15 @@ impl RunConfig {
         let limits = crate::limits::Limits { load_hidden_sheets: file.input.hidden_sheets, ..file.limits };
         crate::storage::refuse_secrets_in_location(&input)?;
         crate::storage::refuse_secrets_in_location(&warehouse)?;
-        let memory_limit = flags.memory_limit.as_deref().or(file.run.memory_limit.as_deref()).map(crate::model::engine::parse_bytes).transpose()?;
+        let memory_limit =
+            flags.memory_limit.as_deref().or(file.run.memory_limit.as_deref()).map(crate::model::engine::parse_bytes).transpose()?;
         let spill_dir = flags.spill_dir.clone().or_else(|| file.run.spill_dir.clone().map(|d| PathBuf::from(relative_to_file(d))));
-        let session = crate::model::SessionOptions { engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(), memory_limit, partitions: None, spill_dir };
+        let session = crate::model::SessionOptions {
+            engine: flags.engine.clone().or(file.run.engine).unwrap_or_default(),
+            memory_limit,
+            partitions: None,
+            spill_dir,
+        };
         Ok(RunConfig {
             la_code,
             la_name,
@@ -373,7 +388,10 @@ impl RunConfig {
             targets: file.targets,
             storage: file.storage,
             session,
-            mappings: crate::normalise::vendor::load_dir(base.as_deref().map(|b| b.join("mappings")).as_deref(), crate::schema::ssd_tables())?,
+            mappings: crate::normalise::vendor::load_dir(
+                base.as_deref().map(|b| b.join("mappings")).as_deref(),
+                crate::schema::ssd_tables(),
+            )?,
             report,
             limits,
             action_lists: file.action_lists,
@@ -416,7 +434,12 @@ mod tests {
 
     #[test]
     fn the_key_must_be_hex_or_base64_of_32_bytes() {
-        let flags = |key: &[u8]| Overrides { la: Some("852".into()), input: Some("x".into()), pseudonym_key: Some(key.to_vec()), ..Default::default() };
+        let flags = |key: &[u8]| Overrides {
+            la: Some("852".into()),
+            input: Some("x".into()),
+            pseudonym_key: Some(key.to_vec()),
+            ..Default::default()
+        };
         assert!(matches!(RunConfig::resolve(&flags(KEY), today()).unwrap().privacy, Privacy::Pseudonymised(_)));
         let mut with_newline = KEY.to_vec();
         with_newline.push(b'\n');
@@ -439,7 +462,13 @@ mod tests {
         assert_eq!(cfg.as_at, NaiveDate::from_ymd_opt(2023, 3, 31).unwrap());
         assert_eq!(cfg.measures, default_measures());
 
-        let flags = Overrides { pipeline: Some(file), la: Some("851".into()), as_at: Some(today()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() };
+        let flags = Overrides {
+            pipeline: Some(file),
+            la: Some("851".into()),
+            as_at: Some(today()),
+            pseudonym_key: Some(KEY.to_vec()),
+            ..Default::default()
+        };
         let cfg = RunConfig::resolve(&flags, today()).unwrap();
         assert_eq!((cfg.la_code.as_str(), cfg.as_at), ("851", today()));
     }
@@ -460,7 +489,8 @@ mod tests {
     #[test]
     fn the_southampton_pipeline_file_sets_targets_and_the_sn_model() {
         let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/southampton.toml");
-        let cfg = RunConfig::resolve(&Overrides { pipeline: Some(file), pseudonym_key: Some(KEY.to_vec()), ..Default::default() }, today()).unwrap();
+        let cfg = RunConfig::resolve(&Overrides { pipeline: Some(file), pseudonym_key: Some(KEY.to_vec()), ..Default::default() }, today())
+            .unwrap();
         assert_eq!(cfg.sn_model, SnModel::Groupings2021);
         let t = &cfg.targets["rereferral_12m_pct"];
         assert_eq!((t.target, t.good, t.amber_tolerance), (23.0, crate::marts::Good::Low, 2.0));
@@ -472,7 +502,10 @@ mod tests {
         let file = dir.path().join("p.toml");
         let resolve = |text: &str| {
             std::fs::write(&file, text).unwrap();
-            RunConfig::resolve(&Overrides { pipeline: Some(file.clone()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() }, today())
+            RunConfig::resolve(
+                &Overrides { pipeline: Some(file.clone()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() },
+                today(),
+            )
         };
         let base = "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n";
         assert_eq!(resolve(base).unwrap().keep_runs, 1);

@@ -12,8 +12,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::config::{default_measures, Privacy, RunConfig, DEFAULT_HISTORY_YEARS};
-use crate::pseudonymise::Pseudonymiser;
 use crate::extract::InputFormat;
+use crate::pseudonymise::Pseudonymiser;
 use crate::{Error, Result};
 
 /// The hand-made demo extract, compiled into the binary.

@@ -50,7 +50,15 @@ pub const GOOD: &[&str] = &["high", "low", "neutral"];
 /// fields, or names an unknown unit or direction, is a bug in the file: [`check_measure_docs`]
 /// (run by a unit test) reports it.
 pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
-    let mut doc = MeasureDoc { id: id.to_string(), title: String::new(), publishes: Vec::new(), emits: Vec::new(), depends: Vec::new(), sources: Vec::new(), definition: String::new() };
+    let mut doc = MeasureDoc {
+        id: id.to_string(),
+        title: String::new(),
+        publishes: Vec::new(),
+        emits: Vec::new(),
+        depends: Vec::new(),
+        sources: Vec::new(),
+        definition: String::new(),
+    };
     let list = |s: &str| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
     let mut body = Vec::new();
     for line in sql.lines().map(str::trim).take_while(|l| l.starts_with("--")) {
@@ -73,7 +81,8 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
     // Continuation lines (indented in the file) join the line before them.
     let mut joined: Vec<String> = Vec::new();
     for line in body {
-        let starts_field = line.split_once(':').map(|(k, _)| !k.contains(' ') || k.split(' ').count() <= 3).unwrap_or(false) && line.chars().next().is_some_and(char::is_uppercase);
+        let starts_field = line.split_once(':').map(|(k, _)| !k.contains(' ') || k.split(' ').count() <= 3).unwrap_or(false)
+            && line.chars().next().is_some_and(char::is_uppercase);
         match joined.last_mut() {
             Some(prev) if !starts_field => {
                 prev.push(' ');
@@ -103,7 +112,15 @@ pub fn check_measure_docs() -> Vec<String> {
         }
         for p in &d.publishes {
             if p.id.is_empty() || p.name.is_empty() || !UNITS.contains(&p.unit.as_str()) || !GOOD.contains(&p.good.as_str()) {
-                problems.push(format!("{file}: `-- publishes: {} | {} | {} | {}` needs an id, a unit ({}), a direction ({}) and a name", p.id, p.unit, p.good, p.name, UNITS.join(", "), GOOD.join(", ")));
+                problems.push(format!(
+                    "{file}: `-- publishes: {} | {} | {} | {}` needs an id, a unit ({}), a direction ({}) and a name",
+                    p.id,
+                    p.unit,
+                    p.good,
+                    p.name,
+                    UNITS.join(", "),
+                    GOOD.join(", ")
+                ));
             }
             if !seen.insert(p.id.clone()) {
                 problems.push(format!("{file}: measure id {} is published by another file too", p.id));
@@ -120,7 +137,9 @@ pub fn check_measure_docs() -> Vec<String> {
             }
         }
         if d.sources.is_empty() && d.depends.is_empty() {
-            problems.push(format!("{file}: names neither `-- sources:` nor `-- depends:`, so a missing table could not be told from a true zero"));
+            problems.push(format!(
+                "{file}: names neither `-- sources:` nor `-- depends:`, so a missing table could not be told from a true zero"
+            ));
         }
     }
     problems
@@ -211,7 +230,15 @@ pub fn data_dictionary() -> String {
     let docs = measure_docs();
     for d in &docs {
         for p in &d.publishes {
-            let _ = writeln!(md, "| `{}` | {} ({}; {}) | `sql/measures/{}.sql` |", p.id, p.name, p.unit.replace('_', " "), good_word(&p.good), d.id);
+            let _ = writeln!(
+                md,
+                "| `{}` | {} ({}; {}) | `sql/measures/{}.sql` |",
+                p.id,
+                p.name,
+                p.unit.replace('_', " "),
+                good_word(&p.good),
+                d.id
+            );
         }
     }
     for d in &docs {
@@ -223,7 +250,11 @@ pub fn data_dictionary() -> String {
             let _ = writeln!(md, "Built on: {}\n", d.depends.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "));
         }
         if !d.sources.is_empty() {
-            let _ = writeln!(md, "Needs the core tables: {} (without rows in one of them, the measure is published as no data, `source_table_missing`)\n", d.sources.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                md,
+                "Needs the core tables: {} (without rows in one of them, the measure is published as no data, `source_table_missing`)\n",
+                d.sources.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            );
         }
         let _ = writeln!(md, "{}", d.definition);
     }
@@ -306,7 +337,15 @@ pub fn data_dictionary() -> String {
                 crate::pseudonymise::Treatment::MonthOnly => notes.push("analysts: month only".into()),
                 crate::pseudonymise::Treatment::PostcodeSector => notes.push("analysts: postcode sector".into()),
             }
-            let _ = writeln!(md, "| `{}` | {} | {:?} | {} | {} |", c.name, c.kind.data_type(), c.kind, c.item_ref.as_deref().unwrap_or(""), notes.join("; "));
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {:?} | {} | {} |",
+                c.name,
+                c.kind.data_type(),
+                c.kind,
+                c.item_ref.as_deref().unwrap_or(""),
+                notes.join("; ")
+            );
         }
     }
     md
@@ -316,10 +355,7 @@ pub fn data_dictionary() -> String {
 /// (`reference/quality/rules.toml`), what it means and what to do about it.
 fn quality_rules(md: &mut String) {
     let cell = |s: &str| s.replace('|', "\\|");
-    let _ = writeln!(
-        md,
-        "\n## Data-quality rules (`issue_code` in `quality/issues/`)\n"
-    );
+    let _ = writeln!(md, "\n## Data-quality rules (`issue_code` in `quality/issues/`)\n");
     let _ = writeln!(md, "Generated from the rule catalogue `reference/quality/rules.toml`. Severity: **error**, a value, row or file could not be used, so figures may miss records; **warning**, a value was kept or emptied with a reason and may be wrong; **info**, noted, with no effect on the figures.\n");
     let _ = writeln!(md, "| code | severity | stage | what it means | what to do | reads | source |\n|---|---|---|---|---|---|---|");
     for r in crate::quality::rules() {
@@ -327,18 +363,8 @@ fn quality_rules(md: &mut String) {
             Some(note) => format!("{} ({note})", r.severity_text()),
             None => r.severity_text(),
         };
-        let list = |v: &[String]| {
-            v.iter()
-                .map(|x| {
-                    if x == "any" {
-                        "any".to_string()
-                    } else {
-                        format!("`{x}`")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let list =
+            |v: &[String]| v.iter().map(|x| if x == "any" { "any".to_string() } else { format!("`{x}`") }).collect::<Vec<_>>().join(", ");
         let any = |v: &[String]| v.len() == 1 && v[0] == "any";
         let reads = match (r.tables.as_slice(), r.columns.as_slice()) {
             (t, []) if any(t) => "the whole file".to_string(),
@@ -397,10 +423,7 @@ mod tests {
         let md = data_dictionary();
         assert!(md.contains("## Data-quality rules"));
         for r in crate::quality::rules() {
-            let row = md
-                .lines()
-                .find(|l| l.starts_with(&format!("| `{}` |", r.code)))
-                .unwrap_or_else(|| panic!("{} missing", r.code));
+            let row = md.lines().find(|l| l.starts_with(&format!("| `{}` |", r.code))).unwrap_or_else(|| panic!("{} missing", r.code));
             assert!(row.contains(&r.action) && row.contains(&r.source), "{row}");
         }
     }

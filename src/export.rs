@@ -96,7 +96,8 @@ fn is_numeric(data_type: &DataType) -> bool {
 /// Cell text of every row of a batch, with `None` for nulls.
 fn cells(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>> {
     let options = FormatOptions::default();
-    let formatters: Vec<ArrayFormatter> = batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<std::result::Result<_, _>>()?;
+    let formatters: Vec<ArrayFormatter> =
+        batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<std::result::Result<_, _>>()?;
     Ok((0..batch.num_rows())
         .map(|r| formatters.iter().zip(batch.columns()).map(|(f, c)| c.is_valid(r).then(|| f.value(r).to_string())).collect())
         .collect())
@@ -186,7 +187,21 @@ mod tests {
 
     #[test]
     fn cells_excel_would_evaluate_are_neutralised() {
-        for bad in ["=1+1", "+44 20 7946 0958", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "＝1+1", "＋1", "－1", "＠x", "  =cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\",\"y\")"] {
+        for bad in [
+            "=1+1",
+            "+44 20 7946 0958",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "\n=1",
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠x",
+            "  =cmd|' /C calc'!A0",
+            "=HYPERLINK(\"http://x\",\"y\")",
+        ] {
             let out = neutralise_cell(bad);
             assert_eq!(out, format!("'{bad}"), "{bad:?}");
         }

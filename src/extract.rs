@@ -108,7 +108,15 @@ pub struct InputFile {
 impl InputFile {
     /// A file whose content is in memory (tests, `csc check` of one file, the generator).
     pub fn in_memory(path: impl Into<String>, bytes: Bytes, kind: Option<FileKind>) -> InputFile {
-        InputFile { path: path.into(), size: bytes.len() as u64, sha256: String::new(), kind, bytes, source: None, limits: Limits::default() }
+        InputFile {
+            path: path.into(),
+            size: bytes.len() as u64,
+            sha256: String::new(),
+            kind,
+            bytes,
+            source: None,
+            limits: Limits::default(),
+        }
     }
 
     /// The file with its content: itself when the content is held, else read again from the
@@ -126,7 +134,10 @@ impl InputFile {
             }
         };
         if hex::encode(Sha256::digest(&bytes)) != self.sha256 {
-            return Err(Error::Config(format!("{}: the file changed while the run was reading it; run again once the export is complete", self.path)));
+            return Err(Error::Config(format!(
+                "{}: the file changed while the run was reading it; run again once the export is complete",
+                self.path
+            )));
         }
         Ok(std::borrow::Cow::Owned(InputFile { bytes, source: None, ..self.clone() }))
     }
@@ -154,14 +165,29 @@ pub async fn extract(input: &Location, tables: &[TableSpec], format: InputFormat
 }
 
 /// [`extract`] with the run's limits.
-pub async fn extract_with(input: &Location, tables: &[TableSpec], format: InputFormat, limits: Limits, issues: &mut Vec<Issue>) -> Result<Vec<InputFile>> {
+pub async fn extract_with(
+    input: &Location,
+    tables: &[TableSpec],
+    format: InputFormat,
+    limits: Limits,
+    issues: &mut Vec<Issue>,
+) -> Result<Vec<InputFile>> {
     let listed = crate::listing::list(input, issues).await?;
     let mut files = Vec::new();
     for entry in listed {
         let path = entry.path.clone();
-        let mut file = InputFile { path: path.clone(), size: entry.size, sha256: String::new(), kind: None, bytes: Bytes::new(), source: Some(entry.source.clone()), limits };
+        let mut file = InputFile {
+            path: path.clone(),
+            size: entry.size,
+            sha256: String::new(),
+            kind: None,
+            bytes: Bytes::new(),
+            source: Some(entry.source.clone()),
+            limits,
+        };
         if entry.size > limits.max_file_bytes {
-            let message = format!("the file is {} bytes, more than [limits] max_file_bytes = {}; it was not read", entry.size, limits.max_file_bytes);
+            let message =
+                format!("the file is {} bytes, more than [limits] max_file_bytes = {}; it was not read", entry.size, limits.max_file_bytes);
             issues.push(Issue::new(Severity::Error, STAGE, "file_too_large", message, Action::FileSkipped).file(&path));
             files.push(file);
             continue;
@@ -170,14 +196,21 @@ pub async fn extract_with(input: &Location, tables: &[TableSpec], format: InputF
         file.sha256 = streamed.sha256;
         file.size = streamed.size;
         if streamed.size > limits.max_file_bytes {
-            let message = format!("the file grew to {} bytes while it was read, more than [limits] max_file_bytes = {}; it was not loaded", streamed.size, limits.max_file_bytes);
+            let message = format!(
+                "the file grew to {} bytes while it was read, more than [limits] max_file_bytes = {}; it was not loaded",
+                streamed.size, limits.max_file_bytes
+            );
             issues.push(Issue::new(Severity::Error, STAGE, "file_too_large", message, Action::FileSkipped).file(&path));
             files.push(file);
             continue;
         }
         if streamed.size == streamed.kept.len() as u64 && is_empty(&streamed.kept) {
-            let message = if streamed.kept.is_empty() { "the file is empty" } else { "the file holds only a byte-order mark or blank lines" };
-            issues.push(Issue::new(Severity::Error, STAGE, "empty_file", format!("{message}; no table was loaded from it"), Action::FileSkipped).file(&path));
+            let message =
+                if streamed.kept.is_empty() { "the file is empty" } else { "the file holds only a byte-order mark or blank lines" };
+            issues.push(
+                Issue::new(Severity::Error, STAGE, "empty_file", format!("{message}; no table was loaded from it"), Action::FileSkipped)
+                    .file(&path),
+            );
             files.push(file);
             continue;
         }
@@ -188,8 +221,14 @@ pub async fn extract_with(input: &Location, tables: &[TableSpec], format: InputF
             kind = None;
         } else if kind.is_none() {
             issues.push(
-                Issue::new(Severity::Warning, STAGE, "unrecognised_file", "the content matches no known export format; the file was not loaded", Action::FileSkipped)
-                    .file(&path),
+                Issue::new(
+                    Severity::Warning,
+                    STAGE,
+                    "unrecognised_file",
+                    "the content matches no known export format; the file was not loaded",
+                    Action::FileSkipped,
+                )
+                .file(&path),
             );
         }
         // A workbook was read whole to be recognised: keep it rather than read it again.
@@ -207,4 +246,3 @@ pub async fn extract_with(input: &Location, tables: &[TableSpec], format: InputF
     }
     Ok(files)
 }
-

@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn parses_point_count_and_action() {
         assert_eq!(parse("publish.table:3:abort"), Some(Armed { point: "publish.table".into(), nth: 3, act: Act::Abort }));
-        assert_eq!(parse("normalise.file:sleep=250"), Some(Armed { point: "normalise.file".into(), nth: 1, act: Act::Sleep(Duration::from_millis(250)) }));
+        assert_eq!(
+            parse("normalise.file:sleep=250"),
+            Some(Armed { point: "normalise.file".into(), nth: 1, act: Act::Sleep(Duration::from_millis(250)) })
+        );
         assert_eq!(parse("normalise.file:2:panic"), Some(Armed { point: "normalise.file".into(), nth: 2, act: Act::Panic }));
         assert_eq!(parse("x:y:z:abort"), None);
         assert_eq!(parse("x:explode"), None);

@@ -52,7 +52,8 @@ pub fn cin_xml(data: &[u8]) -> Vec<Issue> {
 }
 
 /// The SSDA903 files a return is made of, as the selector byte chooses them.
-const SSDA903_FILES: &[&str] = &["header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "missing", "sw_episodes"];
+const SSDA903_FILES: &[&str] =
+    &["header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "missing", "sw_episodes"];
 
 /// One SSDA903 return file: the first byte chooses which CSV file, or (one value in eleven) the
 /// whole return as XML.

@@ -54,7 +54,13 @@ pub struct LaOutcome {
 /// `warehouse` as templates ([`la_location`]); each LA's configuration is resolved from them as
 /// `csc run --la CODE` resolves it. Results come back in the order of `las`; one LA failing does
 /// not stop the others.
-pub async fn run_all(flags: &Overrides, las: &[String], jobs: Option<usize>, opts: &RunOptions, today: chrono::NaiveDate) -> Vec<LaOutcome> {
+pub async fn run_all(
+    flags: &Overrides,
+    las: &[String],
+    jobs: Option<usize>,
+    opts: &RunOptions,
+    today: chrono::NaiveDate,
+) -> Vec<LaOutcome> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let jobs = jobs.unwrap_or(cores).max(1);
     let partitions = (cores / jobs).max(1);
@@ -72,13 +78,15 @@ pub async fn run_all(flags: &Overrides, las: &[String], jobs: Option<usize>, opt
                     let Some(la_code) = las.get(i) else { break };
                     let started = std::time::Instant::now();
                     // A panic in one LA's run is that LA's failure; the others go on.
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions))))
-                        .unwrap_or_else(|panic| LaOutcome {
-                            la_code: la_code.clone(),
-                            config: None,
-                            outcome: Err(Error::Internal(crate::run::panic_message(&*panic))),
-                            elapsed: started.elapsed(),
-                        });
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions))
+                    }))
+                    .unwrap_or_else(|panic| LaOutcome {
+                        la_code: la_code.clone(),
+                        config: None,
+                        outcome: Err(Error::Internal(crate::run::panic_message(&*panic))),
+                        elapsed: started.elapsed(),
+                    });
                     results.lock().expect("no run panics while holding the lock")[i] = Some(outcome);
                 });
             }
@@ -163,7 +171,12 @@ pub fn summary(out: &mut impl std::io::Write, results: &[LaOutcome]) -> std::io:
     }
     let published = results.iter().filter(|r| matches!(&r.outcome, Ok(o) if o.manifest.status != "skipped")).count();
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
-    writeln!(out, "{} local authorities: {published} published, {} skipped, {failed} failed", results.len(), results.len() - published - failed)
+    writeln!(
+        out,
+        "{} local authorities: {published} published, {} skipped, {failed} failed",
+        results.len(),
+        results.len() - published - failed
+    )
 }
 
 #[cfg(test)]

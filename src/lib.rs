@@ -13,8 +13,8 @@ pub mod docs;
 pub mod error;
 pub mod export;
 pub mod extract;
-pub mod fuzzing;
 pub mod failpoint;
+pub mod fuzzing;
 pub mod hub;
 pub mod limits;
 pub mod listing;
@@ -45,4 +45,3 @@ pub fn code_version() -> String {
         _ => env!("CARGO_PKG_VERSION").to_string(),
     }
 }
-

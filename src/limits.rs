@@ -170,11 +170,27 @@ mod tests {
         }
         cap.finish(&mut issues, "f.csv");
         let codes: Vec<&str> = issues.iter().map(|i| i.code).collect();
-        assert_eq!(codes, ["unreadable_row", "invalid_date", "invalid_date", "invalid_date", "wrong_field_count", "wrong_field_count", "issues_capped", "issues_capped"]);
+        assert_eq!(
+            codes,
+            [
+                "unreadable_row",
+                "invalid_date",
+                "invalid_date",
+                "invalid_date",
+                "wrong_field_count",
+                "wrong_field_count",
+                "issues_capped",
+                "issues_capped"
+            ]
+        );
         assert_eq!(issues[0].value.as_deref(), Some("abcdef"), "issues before the start are not touched");
         assert_eq!(issues[1].value.as_deref(), Some("abcd…"));
         assert!(issues[6].message.starts_with("1 more invalid_date issues"), "{}", issues[6].message);
-        assert!(issues[7].message.starts_with("1 more wrong_field_count issues"), "the file cap of 5 dropped the third: {}", issues[7].message);
+        assert!(
+            issues[7].message.starts_with("1 more wrong_field_count issues"),
+            "the file cap of 5 dropped the third: {}",
+            issues[7].message
+        );
         assert_eq!(issues[7].file.as_deref(), Some("f.csv"));
     }
 

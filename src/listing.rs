@@ -52,7 +52,9 @@ pub async fn list(input: &Location, issues: &mut Vec<Issue>) -> Result<Vec<Liste
                 }
                 let name = path.rsplit('/').next().unwrap_or_default();
                 if let Some(why) = bad_name(name) {
-                    issues.push(Issue::new(Severity::Warning, STAGE, "bad_file_name", skipped(why), Action::FileSkipped).file(&printable(&path)));
+                    issues.push(
+                        Issue::new(Severity::Warning, STAGE, "bad_file_name", skipped(why), Action::FileSkipped).file(&printable(&path)),
+                    );
                     continue;
                 }
                 found.push(Listed { path, size: meta.size, source: Source::Store { location: input.clone(), object: meta.location } });
@@ -121,7 +123,10 @@ fn list_local(root: &Path, issues: &mut Vec<Issue>) -> Result<Vec<Listed>> {
                 continue;
             }
             let Some(name) = os_name.to_str() else {
-                issues.push(Issue::new(Severity::Warning, STAGE, "bad_file_name", skipped("the file name is not valid UTF-8"), Action::FileSkipped).file(&shown));
+                issues.push(
+                    Issue::new(Severity::Warning, STAGE, "bad_file_name", skipped("the file name is not valid UTF-8"), Action::FileSkipped)
+                        .file(&shown),
+                );
                 continue;
             };
             if let Some(why) = bad_name(name) {
@@ -131,17 +136,44 @@ fn list_local(root: &Path, issues: &mut Vec<Issue>) -> Result<Vec<Listed>> {
             let meta = std::fs::symlink_metadata(entry.path()).map_err(io(&entry.path()))?;
             let kind = meta.file_type();
             if kind.is_symlink() {
-                issues.push(Issue::new(Severity::Warning, STAGE, "symlink_skipped", skipped("the entry is a symbolic link, which an input folder may not hold"), Action::FileSkipped).file(&shown));
+                issues.push(
+                    Issue::new(
+                        Severity::Warning,
+                        STAGE,
+                        "symlink_skipped",
+                        skipped("the entry is a symbolic link, which an input folder may not hold"),
+                        Action::FileSkipped,
+                    )
+                    .file(&shown),
+                );
             } else if kind.is_dir() {
                 if seen_dirs.insert(file_id(&meta)) {
                     pending.push((entry.path(), shown));
                 } else {
-                    issues.push(Issue::new(Severity::Warning, STAGE, "folder_loop", skipped("the folder was reached twice (a loop in the input folder)"), Action::FileSkipped).file(&shown));
+                    issues.push(
+                        Issue::new(
+                            Severity::Warning,
+                            STAGE,
+                            "folder_loop",
+                            skipped("the folder was reached twice (a loop in the input folder)"),
+                            Action::FileSkipped,
+                        )
+                        .file(&shown),
+                    );
                 }
             } else if kind.is_file() {
                 found.push(Listed { path: shown, size: meta.len(), source: Source::Local { path: entry.path(), id: file_id(&meta) } });
             } else {
-                issues.push(Issue::new(Severity::Warning, STAGE, "special_file", skipped("the entry is not a regular file (a FIFO, socket or device)"), Action::FileSkipped).file(&shown));
+                issues.push(
+                    Issue::new(
+                        Severity::Warning,
+                        STAGE,
+                        "special_file",
+                        skipped("the entry is not a regular file (a FIFO, socket or device)"),
+                        Action::FileSkipped,
+                    )
+                    .file(&shown),
+                );
             }
         }
     }
@@ -186,7 +218,10 @@ pub async fn stream(file: &Listed, head: usize, keep_all: impl Fn(&[u8]) -> bool
             let mut f = std::fs::File::open(path).map_err(read_error)?;
             let meta = f.metadata().map_err(read_error)?;
             if !meta.is_file() || file_id(&meta) != *id {
-                return Err(Error::Config(format!("{}: the file was replaced while the run was listing the input; run again once the export is complete", file.path)));
+                return Err(Error::Config(format!(
+                    "{}: the file was replaced while the run was listing the input; run again once the export is complete",
+                    file.path
+                )));
             }
             let mut buf = vec![0u8; 64 * 1024];
             loop {
@@ -212,7 +247,9 @@ pub async fn stream(file: &Listed, head: usize, keep_all: impl Fn(&[u8]) -> bool
 /// Reads a listed file whole (normalise, once per file).
 pub async fn read_all(source: &Source) -> Result<Bytes> {
     match source {
-        Source::Local { path, .. } => std::fs::read(path).map(Bytes::from).map_err(|source| Error::Io { context: format!("cannot read {}", path.display()), source }),
+        Source::Local { path, .. } => {
+            std::fs::read(path).map(Bytes::from).map_err(|source| Error::Io { context: format!("cannot read {}", path.display()), source })
+        }
         Source::Store { location, object } => location.get(object).await,
     }
 }

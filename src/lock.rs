@@ -62,7 +62,13 @@ impl std::fmt::Display for Holder {
 impl Holder {
     fn new(token: &str) -> Holder {
         let now = chrono::Utc::now();
-        Holder { token: token.to_string(), pid: std::process::id(), host: host_name(), since: rfc3339(now), lease_until: Some(rfc3339(now + LEASE)) }
+        Holder {
+            token: token.to_string(),
+            pid: std::process::id(),
+            host: host_name(),
+            since: rfc3339(now),
+            lease_until: Some(rfc3339(now + LEASE)),
+        }
     }
 
     fn renewed(&self) -> Holder {
@@ -273,7 +279,9 @@ async fn take_over(warehouse: &Location, path: &Path, stale: Current, me: &Holde
     let opts = PutOptions { mode: PutMode::Update(stale.version), ..Default::default() };
     match warehouse.store.put_opts(path, me.body()?, opts).await {
         Ok(_) => Ok(true),
-        Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. } | object_store::Error::NotFound { .. }) => Ok(false),
+        Err(
+            object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. } | object_store::Error::NotFound { .. },
+        ) => Ok(false),
         Err(object_store::Error::NotImplemented { .. }) => {
             // A store without conditional updates (an S3 bucket without conditional puts
             // configured): delete, then create-if-absent, so at most one contender wins the create.
@@ -333,7 +341,12 @@ async fn release(warehouse: &Location, token: &str) -> Result<()> {
 }
 
 fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).ok().filter(|s| !s.is_empty()).or_else(|| std::env::var("HOSTNAME").ok()).unwrap_or_else(|| "unknown-host".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into())
 }
 
 #[cfg(test)]
@@ -391,7 +404,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let wh = local(&dir);
         write_lock(&dir, &Holder { pid: 4_000_000, ..Holder::new("dead") });
-        let contenders: Vec<_> = (0..8).map(|_| tokio::spawn({ let wh = wh.clone(); async move { RunLock::acquire(&wh, None).await } })).collect();
+        let contenders: Vec<_> = (0..8)
+            .map(|_| {
+                tokio::spawn({
+                    let wh = wh.clone();
+                    async move { RunLock::acquire(&wh, None).await }
+                })
+            })
+            .collect();
         let mut won = Vec::new();
         for c in contenders {
             match c.await.unwrap() {

@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use csc_pipeline::config::{Overrides, RunConfig};
 use csc_pipeline::extract::InputFormat;
 use csc_pipeline::logging::{self, LogFormat};
-use csc_pipeline::run::{run, RunOptions, RunOutcome};
 use csc_pipeline::report::summary::run_summary;
+use csc_pipeline::run::{run, RunOptions, RunOutcome};
 use csc_pipeline::{demo, synth};
 
 #[derive(Parser)]
@@ -239,9 +239,29 @@ impl RunArgs {
     /// from the environment only.
     fn resolve(self, la: Option<String>, input: Option<String>, warehouse: Option<String>) -> (Overrides, RunOptions) {
         let pseudonym_key = std::env::var_os(csc_pipeline::pseudonymise::KEY_VAR).map(|v| v.into_encoded_bytes());
-        let opts = RunOptions { force: self.force, wait_for_lock: self.wait.map(std::time::Duration::from_secs), explicit_as_at: self.as_at.is_some(), accept_drop: self.accept_drop };
+        let opts = RunOptions {
+            force: self.force,
+            wait_for_lock: self.wait.map(std::time::Duration::from_secs),
+            explicit_as_at: self.as_at.is_some(),
+            accept_drop: self.accept_drop,
+        };
         let RunArgs { pipeline, format, as_at, engine, memory_limit, spill_dir, confirm_identifiable, .. } = self;
-        (Overrides { pipeline, input, format, la, warehouse, as_at, pseudonym_key, confirm_identifiable, engine, memory_limit, spill_dir }, opts)
+        (
+            Overrides {
+                pipeline,
+                input,
+                format,
+                la,
+                warehouse,
+                as_at,
+                pseudonym_key,
+                confirm_identifiable,
+                engine,
+                memory_limit,
+                spill_dir,
+            },
+            opts,
+        )
     }
 }
 
@@ -299,10 +319,13 @@ fn main() -> ExitCode {
                 cmd_hub(&la, jobs, flags, opts).await
             }
             Command::Synth { la, from, to, seed, out, formats, messiness, report, annex_a_as_at } => {
-                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report).map(|()| ExitCode::SUCCESS)
+                cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report)
+                    .map(|()| ExitCode::SUCCESS)
             }
             Command::Demo { out, hand_made } => cmd_demo(out, hand_made).await.map(|()| ExitCode::SUCCESS),
-            Command::Report { from, as_at, out, unsuppressed, no_pdf } => cmd_report(from, as_at, out, unsuppressed, no_pdf).await.map(|()| ExitCode::SUCCESS),
+            Command::Report { from, as_at, out, unsuppressed, no_pdf } => {
+                cmd_report(from, as_at, out, unsuppressed, no_pdf).await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Issues { out, from, restricted } => cmd_issues(out, from, restricted).await.map(|()| ExitCode::SUCCESS),
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
             Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
@@ -363,7 +386,10 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     } else {
         let (cfg, synth) = demo::prepare_synthetic(&out)?;
         let (from, to) = demo::synthetic_window();
-        let input = format!("synthetic {} ({}) {from} to {to}, {} invented children, {} faults injected: {}", synth.report.la_name, synth.report.la_code, synth.children, synth.faults, cfg.input);
+        let input = format!(
+            "synthetic {} ({}) {from} to {to}, {} invented children, {} faults injected: {}",
+            synth.report.la_name, synth.report.la_code, synth.children, synth.faults, cfg.input
+        );
         (cfg, input)
     };
     // The demo always runs, even over its own earlier output.
@@ -373,7 +399,11 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, cfg.as_at).await?;
     let workbook = demo::annex_a_path(&out, cfg.as_at);
     let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, cfg.as_at).await;
-    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &workbook, &csc_pipeline::report::annex_a_workbook::WorkbookInfo { as_at: cfg.as_at, facts })?;
+    csc_pipeline::report::annex_a_workbook::write_workbook(
+        &lists,
+        &workbook,
+        &csc_pipeline::report::annex_a_workbook::WorkbookInfo { as_at: cfg.as_at, facts },
+    )?;
     println!();
     println!("Demo input ({input})");
     println!("Warehouse: {}", outcome.warehouse);
@@ -407,7 +437,11 @@ async fn demo_action_lists(warehouse: &csc_pipeline::storage::Location, as_at: N
 }
 
 /// Writes the performance pack of the run `cfg` just published.
-async fn write_pack(cfg: &RunConfig, settings: csc_pipeline::report::pack::PackSettings, out: PathBuf) -> anyhow::Result<csc_pipeline::report::pack::PackFiles> {
+async fn write_pack(
+    cfg: &RunConfig,
+    settings: csc_pipeline::report::pack::PackSettings,
+    out: PathBuf,
+) -> anyhow::Result<csc_pipeline::report::pack::PackFiles> {
     let warehouse = csc_pipeline::storage::Location::open(&cfg.warehouse, false, &cfg.storage)?;
     let req = csc_pipeline::report::pack::PackRequest { warehouse, as_at: Some(cfg.as_at), out, settings, no_pdf: false };
     Ok(csc_pipeline::report::pack::write_pack(&req).await?)
@@ -422,7 +456,9 @@ async fn cmd_report(from: WarehouseArgs, as_at: Option<NaiveDate>, out: PathBuf,
         settings.marker = None;
     }
     let warehouse = from.open("published tables")?;
-    let files = csc_pipeline::report::pack::write_pack(&csc_pipeline::report::pack::PackRequest { warehouse, as_at, out, settings, no_pdf }).await?;
+    let files =
+        csc_pipeline::report::pack::write_pack(&csc_pipeline::report::pack::PackRequest { warehouse, as_at, out, settings, no_pdf })
+            .await?;
     println!("{files}");
     Ok(())
 }
@@ -452,7 +488,11 @@ async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, from: WarehouseArgs) -> any
     let warehouse = from.open("Annex A lists")?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, as_at).await?;
     let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, as_at).await;
-    csc_pipeline::report::annex_a_workbook::write_workbook(&lists, &out, &csc_pipeline::report::annex_a_workbook::WorkbookInfo { as_at, facts })?;
+    csc_pipeline::report::annex_a_workbook::write_workbook(
+        &lists,
+        &out,
+        &csc_pipeline::report::annex_a_workbook::WorkbookInfo { as_at, facts },
+    )?;
     let rows: usize = lists.iter().map(|(_, b)| b.num_rows()).sum();
     println!("{} (Notes and 11 lists, {rows} rows, as at {as_at})", out.display());
     Ok(())
@@ -521,7 +561,11 @@ fn cmd_synth(cfg: synth::SynthConfig, report: bool) -> anyhow::Result<()> {
     let _ = synth::print_summary(&mut out, &cfg, &outcome, report);
     let failed = outcome.report.failures().len();
     if report && failed > 0 {
-        anyhow::bail!("calibration check failed: {failed} of {} checks outside tolerance (see {})", outcome.report.checks.len(), cfg.out.join("calibration_report.csv").display());
+        anyhow::bail!(
+            "calibration check failed: {failed} of {} checks outside tolerance (see {})",
+            outcome.report.checks.len(),
+            cfg.out.join("calibration_report.csv").display()
+        );
     }
     Ok(())
 }

@@ -24,7 +24,8 @@ pub fn stage(name: &str, total: u64, unit: &str) -> Stage {
         return Stage(None);
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(&format!("{{prefix:>10}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{elapsed}})")).unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(&format!("{{prefix:>10}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{elapsed}})"))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style.progress_chars("=> "));
     bar.set_prefix(name.to_string());
     bar.enable_steady_tick(Duration::from_millis(200));

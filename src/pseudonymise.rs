@@ -45,7 +45,9 @@ const HKDF_SALT: &[u8] = b"csc-pipeline pseudonymisation v1";
 /// of fewer than [`MIN_KEY_BYTES`] bytes once decoded. Generate one with `openssl rand -hex 32`.
 pub fn decode_key(raw: &[u8]) -> Result<Vec<u8>> {
     let text = std::str::from_utf8(raw).map(str::trim).unwrap_or_default();
-    let refuse = |why: &str| Error::Config(format!("{KEY_VAR} {why}: give at least {MIN_KEY_BYTES} random bytes as hex or base64 (e.g. `openssl rand -hex 32`)"));
+    let refuse = |why: &str| {
+        Error::Config(format!("{KEY_VAR} {why}: give at least {MIN_KEY_BYTES} random bytes as hex or base64 (e.g. `openssl rand -hex 32`)"))
+    };
     if text.is_empty() {
         return Err(refuse("is empty"));
     }
@@ -53,7 +55,11 @@ pub fn decode_key(raw: &[u8]) -> Result<Vec<u8>> {
         hex::decode(text).map_err(|_| refuse("is not valid hex"))?
     } else {
         let unpadded = text.trim_end_matches('=');
-        let engine = if unpadded.contains(['-', '_']) { &base64::engine::general_purpose::URL_SAFE_NO_PAD } else { &base64::engine::general_purpose::STANDARD_NO_PAD };
+        let engine = if unpadded.contains(['-', '_']) {
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+        } else {
+            &base64::engine::general_purpose::STANDARD_NO_PAD
+        };
         engine.decode(unpadded).map_err(|_| refuse("is neither hex nor base64"))?
     };
     if bytes.len() < MIN_KEY_BYTES {
@@ -307,7 +313,12 @@ pub fn redact_issues(issues: &[crate::quality::Issue], worker_names: bool) -> Ve
             let mut i = i.clone();
             if let Some(value) = i.value.take() {
                 let key = i.core_column.clone().or_else(|| i.column.as_deref().map(crate::schema::header_key));
-                let column = key.as_deref().and_then(|key| i.table.as_deref().and_then(|t| tables.iter().find(|s| s.name == t)).and_then(|s| s.columns.iter().find(|c| c.name == key)));
+                let column = key.as_deref().and_then(|key| {
+                    i.table
+                        .as_deref()
+                        .and_then(|t| tables.iter().find(|s| s.name == t))
+                        .and_then(|s| s.columns.iter().find(|c| c.name == key))
+                });
                 if column.is_some_and(|c| column_treatment(c, worker_names) == Treatment::Keep && is_clean_code(c, &value, codes)) {
                     i.value = Some(value);
                 } else if value.trim().chars().count() >= 2 && i.message.contains(value.trim()) {
@@ -324,12 +335,17 @@ pub fn redact_issues(issues: &[crate::quality::Issue], worker_names: bool) -> Ve
 /// upper-case letters and digits with at least one digit (`N0`, `RC9`), which no name has.
 pub fn is_clean_code(column: &ColumnSpec, value: &str, codes: &crate::reference::CodeLists) -> bool {
     let value = value.trim();
-    let shaped = (1..=8).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) && value.bytes().any(|b| b.is_ascii_digit());
-    column.kind == ColumnType::Code && column.pii.is_none() && (shaped || column.codes.as_deref().is_some_and(|list| codes.lookup(list, value).is_some()))
+    let shaped = (1..=8).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && value.bytes().any(|b| b.is_ascii_digit());
+    column.kind == ColumnType::Code
+        && column.pii.is_none()
+        && (shaped || column.codes.as_deref().is_some_and(|list| codes.lookup(list, value).is_some()))
 }
 
 fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> Option<String>) -> StringArray {
-    let utf8 = datafusion::arrow::compute::cast(array, &DataType::Utf8).unwrap_or_else(|_| datafusion::arrow::array::new_null_array(&DataType::Utf8, array.len()));
+    let utf8 = datafusion::arrow::compute::cast(array, &DataType::Utf8)
+        .unwrap_or_else(|_| datafusion::arrow::array::new_null_array(&DataType::Utf8, array.len()));
     let s = utf8.as_string::<i32>();
     (0..s.len()).map(|i| if s.is_valid(i) { f(s.value(i)) } else { None }).collect()
 }
@@ -378,7 +394,9 @@ mod tests {
         assert_eq!(decode_key(format!("{}\n", b64.trim_end_matches('=')).as_bytes()).unwrap(), bytes, "unpadded");
         let url = base64::engine::general_purpose::URL_SAFE.encode([0xfbu8; 33]);
         assert_eq!(decode_key(url.as_bytes()).unwrap(), vec![0xfb; 33], "URL-safe alphabet");
-        for bad in ["", "   ", "a test key of enough length, as plain text!", &KEY_HEX[..62], "not base64 at all: ##########################"] {
+        for bad in
+            ["", "   ", "a test key of enough length, as plain text!", &KEY_HEX[..62], "not base64 at all: ##########################"]
+        {
             let err = decode_key(bad.as_bytes()).unwrap_err().to_string();
             assert!(err.contains(KEY_VAR) && !err.contains("enough length"), "{bad:?}: {err}");
         }
@@ -399,7 +417,11 @@ mod tests {
         let sub = subkey(&decode_key(KEY_HEX.as_bytes()).unwrap(), b"pseudonym person");
         let direct = keyed(&sub).chain_update(b"P001").finalize().into_bytes();
         assert_eq!(a, hex::encode(&direct[..16]));
-        let raw = <Hmac<Sha256> as Mac>::new_from_slice(&decode_key(KEY_HEX.as_bytes()).unwrap()).unwrap().chain_update(b"P001").finalize().into_bytes();
+        let raw = <Hmac<Sha256> as Mac>::new_from_slice(&decode_key(KEY_HEX.as_bytes()).unwrap())
+            .unwrap()
+            .chain_update(b"P001")
+            .finalize()
+            .into_bytes();
         assert_ne!(a, hex::encode(&raw[..16]), "never the master key itself");
         assert!(!format!("{:?}", p()).contains("0001"), "the key never reaches logs");
         assert_ne!(p().key_check(), other.key_check());

@@ -12,13 +12,13 @@ use sha2::{Digest, Sha256};
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::config::{Privacy, RunConfig};
-use crate::pseudonymise::redact_issues;
 use crate::extract::{extract_with, InputFile};
 use crate::lock::RunLock;
 use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
 use crate::model::annex_a::run_lists;
 use crate::model::{run_measures, session_on, ModelParams};
 use crate::normalise::normalise;
+use crate::pseudonymise::redact_issues;
 use crate::publish::vacuum::{after_publish, grace_runs, kept_runs, published_manifest, recover, retained_runs};
 use crate::publish::{commit, CommitInfo, Staging};
 use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
@@ -122,10 +122,13 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     manifest.warehouse = warehouse.display.clone();
     // A panic anywhere in the stages is this run's failure: it is caught here so that the
     // failed manifest is written and the lock released like any other failure.
-    let result = match futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(stages(cfg, opts, &warehouse, &mut manifest, started, &lock))).await {
-        Ok(result) => result,
-        Err(panic) => Err(Error::Internal(panic_message(&panic))),
-    };
+    let result =
+        match futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(stages(cfg, opts, &warehouse, &mut manifest, started, &lock)))
+            .await
+        {
+            Ok(result) => result,
+            Err(panic) => Err(Error::Internal(panic_message(&panic))),
+        };
     manifest.finished_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     manifest.elapsed_ms = clock.elapsed().as_millis();
     let outcome = finish(result, manifest, &warehouse, key_check(cfg)).await;
@@ -143,7 +146,12 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Records how the run ended: the manifest, the log line and the outcome.
-async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, warehouse: &Location, key_check: String) -> Result<RunOutcome> {
+async fn finish(
+    result: Result<Option<RecordBatch>>,
+    mut manifest: Manifest,
+    warehouse: &Location,
+    key_check: String,
+) -> Result<RunOutcome> {
     match result {
         Ok(None) => {
             manifest.status = "skipped".into();
@@ -190,7 +198,14 @@ async fn finish(result: Result<Option<RecordBatch>>, mut manifest: Manifest, war
 }
 
 /// The four stages. `None` when the run was skipped because nothing changed.
-async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manifest: &mut Manifest, started: chrono::DateTime<chrono::Utc>, lock: &RunLock) -> Result<Option<RecordBatch>> {
+async fn stages(
+    cfg: &RunConfig,
+    opts: &RunOptions,
+    warehouse: &Location,
+    manifest: &mut Manifest,
+    started: chrono::DateTime<chrono::Utc>,
+    lock: &RunLock,
+) -> Result<Option<RecordBatch>> {
     // A run that died (killed, machine lost) may have left staged files or half its commits:
     // undo them first, so the warehouse is the published one again whatever this run does.
     recover(warehouse).await?;
@@ -206,9 +221,20 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         Privacy::Pseudonymised(p) => Some(p),
         Privacy::Identifiable => None,
     });
-    let files = extract_with(&input, tables, cfg.format, cfg.limits, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
+    let files =
+        extract_with(&input, tables, cfg.format, cfg.limits, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
-    manifest.inputs = files.iter().map(|f| InputEntry { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), table: f.kind.as_ref().map(|k| k.describe()), rows: 0, issues: IssueCounts::default() }).collect();
+    manifest.inputs = files
+        .iter()
+        .map(|f| InputEntry {
+            path: f.path.clone(),
+            size_bytes: f.size,
+            sha256: f.sha256.clone(),
+            table: f.kind.as_ref().map(|k| k.describe()),
+            rows: 0,
+            issues: IssueCounts::default(),
+        })
+        .collect();
     manifest.run_key = run_key(cfg, &files);
     manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
     stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.kind.is_some()).count(), &issues, bytes);
@@ -216,7 +242,8 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key, &key_check(cfg)).await? {
             manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
             let published = published_manifest(warehouse).await?.unwrap_or_default();
-            manifest.input_unchanged_days = crate::quality::freshness::unchanged_days(&published, chrono::Local::now().date_naive(), &cfg.gates);
+            manifest.input_unchanged_days =
+                crate::quality::freshness::unchanged_days(&published, chrono::Local::now().date_naive(), &cfg.gates);
             if let Some(days) = manifest.input_unchanged_days {
                 warn!(days, "the input has not changed for {days} days: the export job may be stuck");
             }
@@ -254,7 +281,12 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     let rows_out: usize = core.iter().map(|c| c.rows_out()).sum();
     manifest.tables = core
         .iter()
-        .map(|c| TableEntry { name: c.spec.name.clone(), rows_in: c.rows_in, rows_out: c.rows_out(), rows_rejected: c.rows_in - c.rows_out() })
+        .map(|c| TableEntry {
+            name: c.spec.name.clone(),
+            rows_in: c.rows_in,
+            rows_out: c.rows_out(),
+            rows_rejected: c.rows_in - c.rows_out(),
+        })
         .collect();
     // A table that lost a large share of its rows since the last publish is the usual sign of a
     // truncated export: stop before anything is staged, unless told to go on.
@@ -289,7 +321,8 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     // Model
     let t = Instant::now();
     let before = issues.len();
-    let params = ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
+    let params =
+        ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
     let (model, breakdown, lists, actions, marts) = async {
         let step = Instant::now();
@@ -327,10 +360,18 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
     .await?;
-    manifest.measures = MeasureSummary { measure_ids: cfg.measures.clone(), rows: model.fact.num_rows(), months: model.months, financial_years: model.financial_years };
+    manifest.measures = MeasureSummary {
+        measure_ids: cfg.measures.clone(),
+        rows: model.fact.num_rows(),
+        months: model.months,
+        financial_years: model.financial_years,
+    };
     manifest.annex_a = lists.iter().map(|l| (l.name.to_string(), l.batch.num_rows())).collect();
     manifest.annex_a_notes = {
-        let facts = crate::report::annex_a_notes::ExtractFacts::of_run(cfg.input.clone(), manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out as u64)));
+        let facts = crate::report::annex_a_notes::ExtractFacts::of_run(
+            cfg.input.clone(),
+            manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out as u64)),
+        );
         let named: Vec<(&str, datafusion::arrow::array::RecordBatch)> = lists.iter().map(|l| (l.name, l.batch.clone())).collect();
         let (set, _) = crate::report::annex_a_headers::set_for(&crate::report::annex_a_headers::builtin(), cfg.as_at);
         crate::report::annex_a_notes::summary_lines(&crate::report::annex_a_notes::notes(&named, cfg.as_at, &facts, &set))
@@ -351,11 +392,15 @@ async fn stages(cfg: &RunConfig, opts: &RunOptions, warehouse: &Location, manife
         // Annex A lists name children, so they are restricted. Each as-at date is its own
         // partition, so an Ofsted rerun never replaces the nightly lists.
         for list in &lists {
-            staging.partition(warehouse, &format!("{RESTRICTED}/annex_a/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string()).await?;
+            staging
+                .partition(warehouse, &format!("{RESTRICTED}/annex_a/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string())
+                .await?;
         }
         // Action lists name children: restricted, one partition per as-at date like Annex A.
         for list in &actions {
-            staging.partition(warehouse, &format!("{RESTRICTED}/action_lists/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string()).await?;
+            staging
+                .partition(warehouse, &format!("{RESTRICTED}/action_lists/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string())
+                .await?;
         }
         staging.table(warehouse, &format!("{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, &issues)?).await?;
         let analyst_issues = match &cfg.privacy {
@@ -414,7 +459,8 @@ async fn marts_session(model: &SessionContext, tables: &[TableSpec], params: &Mo
 async fn record_movement(warehouse: &Location, manifest: &mut Manifest, fact: &RecordBatch) -> Result<()> {
     use crate::report::movement::{headlines, sharp_moves, Headline};
     manifest.headlines = headlines(fact);
-    let previous: Option<Vec<Headline>> = published_manifest(warehouse).await?.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
+    let previous: Option<Vec<Headline>> =
+        published_manifest(warehouse).await?.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
     if let Some(previous) = previous {
         manifest.moved_sharply = sharp_moves(&previous, &manifest.headlines, &crate::marts::dim_measure::units()?);
         for m in &manifest.moved_sharply {
@@ -429,7 +475,18 @@ fn stage_done(manifest: &mut Manifest, stage: &str, started: Instant, rows_in: u
     let elapsed_ms = started.elapsed().as_millis();
     let counts = IssueCounts::of(issues);
     let peak_rss_mib = crate::manifest::peak_rss_mib();
-    info!(stage, rows_in, rows_out, issues = issues.len(), errors = counts.error, warnings = counts.warning, bytes, elapsed_ms = elapsed_ms as u64, peak_rss_mib, "stage finished");
+    info!(
+        stage,
+        rows_in,
+        rows_out,
+        issues = issues.len(),
+        errors = counts.error,
+        warnings = counts.warning,
+        bytes,
+        elapsed_ms = elapsed_ms as u64,
+        peak_rss_mib,
+        "stage finished"
+    );
     manifest.stages.push(StageEntry { stage: stage.to_string(), elapsed_ms, rows_in, rows_out, issues: issues.len(), peak_rss_mib });
 }
 
@@ -451,7 +508,14 @@ fn run_key(cfg: &RunConfig, files: &[InputFile]) -> String {
         Privacy::Pseudonymised(_) => "pseudonymised",
         Privacy::Identifiable => "identifiable",
     };
-    for part in [crate::code_version().as_str(), cfg.pipeline_text.as_str(), cfg.la_code.as_str(), &cfg.as_at.to_string(), &cfg.measures.join(","), mode] {
+    for part in [
+        crate::code_version().as_str(),
+        cfg.pipeline_text.as_str(),
+        cfg.la_code.as_str(),
+        &cfg.as_at.to_string(),
+        &cfg.measures.join(","),
+        mode,
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }

@@ -77,11 +77,7 @@ pub struct TableSpec {
 impl TableSpec {
     /// Arrow schema of the core table: the spec's columns then the lineage columns.
     pub fn arrow_schema(&self) -> SchemaRef {
-        let mut fields: Vec<Field> = self
-            .columns
-            .iter()
-            .map(|c| Field::new(&c.name, c.kind.data_type(), !c.required))
-            .collect();
+        let mut fields: Vec<Field> = self.columns.iter().map(|c| Field::new(&c.name, c.kind.data_type(), !c.required)).collect();
         fields.push(Field::new(SOURCE_FILE, DataType::Utf8, true));
         fields.push(Field::new(SOURCE_ROW, DataType::Int64, true));
         Arc::new(Schema::new(fields))
@@ -103,10 +99,8 @@ pub const PII_KINDS: [&str; 8] = ["name", "date_of_birth", "date_of_death", "ide
 
 /// Parses a schema file's text.
 pub fn parse_tables(text: &str) -> Result<Vec<TableSpec>> {
-    let file: SchemaFile = toml::from_str(text).map_err(|e| Error::Reference {
-        name: "schemas/ssd.toml".into(),
-        message: e.to_string(),
-    })?;
+    let file: SchemaFile =
+        toml::from_str(text).map_err(|e| Error::Reference { name: "schemas/ssd.toml".into(), message: e.to_string() })?;
     for table in &file.table {
         if table.column_index(&table.primary_key).is_none() {
             return Err(Error::Reference {
@@ -116,7 +110,10 @@ pub fn parse_tables(text: &str) -> Result<Vec<TableSpec>> {
         }
         // A misspelt kind would publish the column to analysts as is.
         if let Some(c) = table.columns.iter().find(|c| c.pii.as_deref().is_some_and(|p| !PII_KINDS.contains(&p))) {
-            return Err(Error::Reference { name: "schemas/ssd.toml".into(), message: format!("table {}: column {} has pii = {:?}, not one of {PII_KINDS:?}", table.name, c.name, c.pii) });
+            return Err(Error::Reference {
+                name: "schemas/ssd.toml".into(),
+                message: format!("table {}: column {} has pii = {:?}, not one of {PII_KINDS:?}", table.name, c.name, c.pii),
+            });
         }
     }
     Ok(file.table)
@@ -125,9 +122,7 @@ pub fn parse_tables(text: &str) -> Result<Vec<TableSpec>> {
 /// The SSD core tables compiled into the binary.
 pub fn ssd_tables() -> &'static [TableSpec] {
     static TABLES: OnceLock<Vec<TableSpec>> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        parse_tables(include_str!("../schemas/ssd.toml")).expect("schemas/ssd.toml is checked by a unit test")
-    })
+    TABLES.get_or_init(|| parse_tables(include_str!("../schemas/ssd.toml")).expect("schemas/ssd.toml is checked by a unit test"))
 }
 
 /// Normalises a header cell for matching: byte-order mark removed, trimmed, lower case, and runs
@@ -150,10 +145,7 @@ pub fn header_key(raw: &str) -> String {
 /// which shares the most columns with the header. Returns `None` when no table's key is present.
 pub fn table_for_header<'a>(tables: &'a [TableSpec], header: &[String]) -> Option<&'a TableSpec> {
     let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
-    tables
-        .iter()
-        .filter(|t| keys.iter().any(|k| *k == t.primary_key))
-        .max_by_key(|t| t.columns.iter().filter(|c| keys.contains(&c.name)).count())
+    tables.iter().filter(|t| keys.contains(&t.primary_key)).max_by_key(|t| t.columns.iter().filter(|c| keys.contains(&c.name)).count())
 }
 
 /// Spreadsheet column letter for a zero-based column index (0 → A, 26 → AA).
@@ -183,7 +175,9 @@ mod tests {
     #[test]
     fn compiled_schema_parses_and_names_the_walking_skeleton_tables() {
         let names: Vec<&str> = ssd_tables().iter().map(|t| t.name.as_str()).collect();
-        for want in ["person", "contact", "referral", "assessment", "s47_enquiry", "icpc", "cp_plan", "cin_plan", "cla_episode", "cla_placement"] {
+        for want in
+            ["person", "contact", "referral", "assessment", "s47_enquiry", "icpc", "cp_plan", "cin_plan", "cla_episode", "cla_placement"]
+        {
             assert!(names.contains(&want), "missing {want} in {names:?}");
         }
     }
@@ -210,7 +204,8 @@ mod tests {
 
     #[test]
     fn header_picks_table_by_key_and_overlap() {
-        let header: Vec<String> = ["\u{feff}CINE_REFERRAL_ID ", "cine_person_id", "cine_referral_date"].iter().map(|s| s.to_string()).collect();
+        let header: Vec<String> =
+            ["\u{feff}CINE_REFERRAL_ID ", "cine_person_id", "cine_referral_date"].iter().map(|s| s.to_string()).collect();
         assert_eq!(table_for_header(ssd_tables(), &header).map(|t| t.name.as_str()), Some("referral"));
         let unknown: Vec<String> = vec!["foo".into(), "bar".into()];
         assert!(table_for_header(ssd_tables(), &unknown).is_none());

@@ -58,7 +58,10 @@ impl StorageOptions {
             return Err(Error::Config(format!("[storage] retries = {} is more than 100", self.retries)));
         }
         if self.retry_timeout_secs == 0 || self.retry_timeout_secs > MAX_RETRY_TIMEOUT_SECS {
-            return Err(Error::Config(format!("[storage] retry_timeout_secs = {} must be between 1 and {MAX_RETRY_TIMEOUT_SECS}", self.retry_timeout_secs)));
+            return Err(Error::Config(format!(
+                "[storage] retry_timeout_secs = {} must be between 1 and {MAX_RETRY_TIMEOUT_SECS}",
+                self.retry_timeout_secs
+            )));
         }
         Ok(())
     }
@@ -129,7 +132,9 @@ impl Location {
     pub fn cloud(text: &str, options: &StorageOptions, env: impl IntoIterator<Item = (String, String)>) -> Result<Location> {
         refuse_secrets_in_location(text)?;
         let url = Url::parse(text).map_err(|_| Error::Location(redacted_url(text)))?;
-        let unsupported = || Error::Config(format!("{text} is not a supported object-store URL: use az://, abfs(s)://, https://<account>.blob|dfs.core.windows.net/, s3:// or gs://, or a local path"));
+        let unsupported = || {
+            Error::Config(format!("{text} is not a supported object-store URL: use az://, abfs(s)://, https://<account>.blob|dfs.core.windows.net/, s3:// or gs://, or a local path"))
+        };
         let (scheme, prefix) = ObjectStoreScheme::parse(&url).map_err(|_| unsupported())?;
         let env: Vec<(String, String)> = env.into_iter().collect();
         let store: Arc<dyn ObjectStore> = match scheme {
@@ -167,7 +172,12 @@ impl Location {
 
     /// The location of a folder below this one.
     pub fn sub(&self, relative: &str) -> Location {
-        Location { store: self.store.clone(), root_url: self.root_url.clone(), prefix: self.child(relative), display: format!("{}/{relative}", self.display) }
+        Location {
+            store: self.store.clone(),
+            root_url: self.root_url.clone(),
+            prefix: self.child(relative),
+            display: format!("{}/{relative}", self.display),
+        }
     }
 
     /// A path below this location.
@@ -199,7 +209,9 @@ impl Location {
 
     /// Path of an object relative to this location, for messages and manifests.
     pub fn relative(&self, path: &Path) -> String {
-        path.prefix_match(&self.prefix).map(|parts| parts.map(|p| p.as_ref().to_string()).collect::<Vec<_>>().join("/")).unwrap_or_else(|| path.to_string())
+        path.prefix_match(&self.prefix)
+            .map(|parts| parts.map(|p| p.as_ref().to_string()).collect::<Vec<_>>().join("/"))
+            .unwrap_or_else(|| path.to_string())
     }
 
     /// Reads a whole object.
@@ -310,7 +322,8 @@ fn redacted_url(text: &str) -> String {
 }
 
 /// Setting names that hold credentials, in a pipeline file (lower case, `-` as `_`).
-const SECRET_KEY_WORDS: &[&str] = &["account_key", "access_key", "secret", "sas", "token", "password", "connection_string", "credential", "private_key", "signature"];
+const SECRET_KEY_WORDS: &[&str] =
+    &["account_key", "access_key", "secret", "sas", "token", "password", "connection_string", "credential", "private_key", "signature"];
 
 /// Refuses a pipeline file that sets a credential (an account key, SAS token, client secret or
 /// connection string): secrets belong in the environment, never in a file kept with the code.
@@ -394,7 +407,10 @@ mod tests {
     use super::*;
 
     fn emulator_env() -> Vec<(String, String)> {
-        [("AZURE_STORAGE_USE_EMULATOR", "true"), ("AZURITE_BLOB_STORAGE_URL", "http://127.0.0.1:10000"), ("HOME", "/home/x")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        [("AZURE_STORAGE_USE_EMULATOR", "true"), ("AZURITE_BLOB_STORAGE_URL", "http://127.0.0.1:10000"), ("HOME", "/home/x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -402,7 +418,11 @@ mod tests {
         let opts = StorageOptions::default();
         for (text, prefix, root) in [
             ("az://warehouse/southampton/nightly", "southampton/nightly", "az://warehouse/"),
-            ("abfss://warehouse@councildata.dfs.core.windows.net/nightly", "nightly", "abfss://warehouse@councildata.dfs.core.windows.net/"),
+            (
+                "abfss://warehouse@councildata.dfs.core.windows.net/nightly",
+                "nightly",
+                "abfss://warehouse@councildata.dfs.core.windows.net/",
+            ),
             ("https://councildata.blob.core.windows.net/warehouse/nightly", "nightly", "https://councildata.blob.core.windows.net/"),
         ] {
             let loc = Location::cloud(text, &opts, emulator_env()).unwrap();
@@ -428,7 +448,9 @@ mod tests {
             assert!(err.contains("credentials are read only from the environment"), "{err}");
             assert!(!err.contains("c2VjcmV0c2lnbmF0dXJl"), "the secret is not echoed: {err}");
         }
-        for fine in ["/data/warehouse", "warehouse", "file:///data/warehouse", "az://warehouse/nightly", "abfss://wh@acct.dfs.core.windows.net/x"] {
+        for fine in
+            ["/data/warehouse", "warehouse", "file:///data/warehouse", "az://warehouse/nightly", "abfss://wh@acct.dfs.core.windows.net/x"]
+        {
             refuse_secrets_in_location(fine).unwrap();
         }
         let err = Location::cloud("ftp://example.org/x", &opts, emulator_env()).unwrap_err().to_string();
@@ -459,7 +481,10 @@ mod tests {
         d.validate().unwrap();
         let r = d.retry_config();
         assert_eq!((r.max_retries, r.retry_timeout), (10, Duration::from_secs(180)));
-        assert_eq!((r.backoff.init_backoff, r.backoff.max_backoff, r.backoff.base), (Duration::from_millis(100), Duration::from_secs(15), 2.0));
+        assert_eq!(
+            (r.backoff.init_backoff, r.backoff.max_backoff, r.backoff.base),
+            (Duration::from_millis(100), Duration::from_secs(15), 2.0)
+        );
         let custom: StorageOptions = toml::from_str("retries = 2\nretry_timeout_secs = 20").unwrap();
         assert_eq!(custom.retry_config().max_retries, 2);
         assert_eq!(custom.retry_config().retry_timeout, Duration::from_secs(20));
@@ -478,7 +503,10 @@ mod tests {
             ("AZURE_STORAGE_ACCOUNT_NAME".to_string(), "councildata".to_string()),
         ]);
         assert_eq!(secrets, ["S2V5S2V5S2V5S2V5"]);
-        let leaky = object_store::Error::Generic { store: "test", source: "bad key S2V5S2V5S2V5S2V5 for https://a/b?sv=1&sig=abc%2Bdef&se=2 (x)".into() };
+        let leaky = object_store::Error::Generic {
+            store: "test",
+            source: "bad key S2V5S2V5S2V5S2V5 for https://a/b?sv=1&sig=abc%2Bdef&se=2 (x)".into(),
+        };
         let clean = scrub_with(leaky, &secrets).to_string();
         assert!(!clean.contains("S2V5") && !clean.contains("abc%2Bdef"), "{clean}");
         assert!(clean.contains("sig=[redacted]&se=2"), "{clean}");

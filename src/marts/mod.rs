@@ -194,7 +194,10 @@ pub async fn register_reference(ctx: &SessionContext, sn_model: SnModel, targets
     ctx.register_batch("ref_target", targets::targets_batch(targets)?)?;
     ctx.register_batch("dim_measure", dim_measure::dim_measure_batch()?)?;
     let schema = Arc::new(Schema::new(vec![Field::new("sn_model", DataType::Utf8, false)]));
-    ctx.register_batch("marts_params", RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![sn_model.as_str()])) as ArrayRef])?)?;
+    ctx.register_batch(
+        "marts_params",
+        RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![sn_model.as_str()])) as ArrayRef])?,
+    )?;
     Ok(())
 }
 
@@ -242,7 +245,8 @@ fn conform(spec: &MartSpec, batches: &[RecordBatch]) -> Result<RecordBatch> {
     for b in batches {
         let mut arrays = Vec::with_capacity(schema.fields().len());
         for f in schema.fields() {
-            let col = b.column_by_name(f.name()).ok_or_else(|| Error::Config(format!("sql/marts/{}.sql: no column {}", spec.name, f.name())))?;
+            let col =
+                b.column_by_name(f.name()).ok_or_else(|| Error::Config(format!("sql/marts/{}.sql: no column {}", spec.name, f.name())))?;
             arrays.push(cast(col, f.data_type())?);
         }
         out.push(RecordBatch::try_new(schema.clone(), arrays)?);

@@ -51,8 +51,15 @@ const GROUPINGS: &[Grouping] = &[
 /// Both groupings, long: ten rows per LA and model, `sn_rank` 1 (closest) to 10. Closeness is
 /// DfE's wording in sentence case (`Very close`, `Close`, `Somewhat close`, `Not close`).
 pub fn neighbours_batch() -> Result<RecordBatch> {
-    let (mut model, mut la, mut name, mut region, mut rank, mut neighbour, mut closeness) =
-        (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), Int32Builder::new(), StringBuilder::new(), StringBuilder::new());
+    let (mut model, mut la, mut name, mut region, mut rank, mut neighbour, mut closeness) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        Int32Builder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
     for g in GROUPINGS {
         let err = |m: String| Error::Reference { name: format!("reference/dfe/{}", g.file), message: m };
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(g.text.as_bytes());
@@ -114,7 +121,10 @@ mod tests {
         let b = neighbours_batch().unwrap();
         let col = |i: usize| b.column(i).as_string::<i32>().clone();
         let (m, l, n, c) = (col(0), col(1), col(5), col(6));
-        (0..b.num_rows()).filter(|&i| m.value(i) == model.as_str() && l.value(i) == la).map(|i| (n.value(i).to_string(), c.value(i).to_string())).collect()
+        (0..b.num_rows())
+            .filter(|&i| m.value(i) == model.as_str() && l.value(i) == la)
+            .map(|i| (n.value(i).to_string(), c.value(i).to_string()))
+            .collect()
     }
 
     #[test]

@@ -20,14 +20,30 @@ fn dfe_column(raw: &str) -> String {
 /// The DfE LA-level tables benchmarks read: (`source` name used in the SQL, file, text).
 pub const DFE_TABLES: &[(&str, &str, &str)] = &[
     ("b1", "b1_children_in_need_2013_to_2025.csv", include_str!("../../reference/dfe/b1_children_in_need_2013_to_2025.csv")),
-    ("c1", "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", include_str!("../../reference/dfe/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv")),
-    ("c4", "c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv", include_str!("../../reference/dfe/c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv")),
+    (
+        "c1",
+        "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+        include_str!("../../reference/dfe/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"),
+    ),
+    (
+        "c4",
+        "c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv",
+        include_str!("../../reference/dfe/c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv"),
+    ),
     ("d3", "d3_cpps_subsequent_plan_2013_to_2025.csv", include_str!("../../reference/dfe/d3_cpps_subsequent_plan_2013_to_2025.csv")),
-    ("d5", "d5_cpps_at31march_by_duration_2013_to_2025.csv", include_str!("../../reference/dfe/d5_cpps_at31march_by_duration_2013_to_2025.csv")),
+    (
+        "d5",
+        "d5_cpps_at31march_by_duration_2013_to_2025.csv",
+        include_str!("../../reference/dfe/d5_cpps_at31march_by_duration_2013_to_2025.csv"),
+    ),
     ("cla", "cla_number_and_rate_per_10k_children.csv", include_str!("../../reference/dfe/cla_number_and_rate_per_10k_children.csv")),
     ("stability", "la_cla_placement_stability.csv", include_str!("../../reference/dfe/la_cla_placement_stability.csv")),
     ("leavers_activity", "la_care_leavers_activity.csv", include_str!("../../reference/dfe/la_care_leavers_activity.csv")),
-    ("leavers_accommodation", "la_care_leavers_accommodation_suitability.csv", include_str!("../../reference/dfe/la_care_leavers_accommodation_suitability.csv")),
+    (
+        "leavers_accommodation",
+        "la_care_leavers_accommodation_suitability.csv",
+        include_str!("../../reference/dfe/la_care_leavers_accommodation_suitability.csv"),
+    ),
 ];
 
 /// Columns that name the breakdown a row is. The CIN tables have `category`, the CLA table
@@ -73,10 +89,17 @@ pub fn dfe_cells_batch() -> Result<RecordBatch> {
         let header: Vec<String> = reader.headers().map_err(|e| err(e.to_string()))?.iter().map(dfe_column).collect();
         let idx = |name: &str| header.iter().position(|h| h == name);
         let need = |name: &str| idx(name).ok_or_else(|| err(format!("column {name} missing")));
-        let (i_year, i_level, i_region, i_old, i_new, i_la) =
-            (need("time_period")?, need("geographic_level")?, need("region_name")?, need("old_la_code")?, need("new_la_code")?, need("la_name")?);
+        let (i_year, i_level, i_region, i_old, i_new, i_la) = (
+            need("time_period")?,
+            need("geographic_level")?,
+            need("region_name")?,
+            need("old_la_code")?,
+            need("new_la_code")?,
+            need("la_name")?,
+        );
         let i_breakdown: Vec<usize> = BREAKDOWN_COLUMNS.iter().filter_map(|c| idx(c)).collect();
-        let values: Vec<usize> = (0..header.len()).filter(|&i| !ID_COLUMNS.contains(&header[i].as_str()) && !header[i].is_empty()).collect();
+        let values: Vec<usize> =
+            (0..header.len()).filter(|&i| !ID_COLUMNS.contains(&header[i].as_str()) && !header[i].is_empty()).collect();
         for (n, record) in reader.records().enumerate() {
             let record = record.map_err(|e| err(format!("row {}: {e}", n + 2)))?;
             let get = |i: usize| record.get(i).unwrap_or("").trim();
@@ -101,7 +124,8 @@ pub fn dfe_cells_batch() -> Result<RecordBatch> {
                 b.gss.append_option(Some(get(i_new)).filter(|s| !s.is_empty()));
                 b.area.append_value(area);
                 b.region.append_option(Some(get(i_region)).filter(|s| !s.is_empty()));
-                b.breakdown.append_option((!i_breakdown.is_empty()).then(|| i_breakdown.iter().map(|&i| get(i)).collect::<Vec<_>>().join(" | ")));
+                b.breakdown
+                    .append_option((!i_breakdown.is_empty()).then(|| i_breakdown.iter().map(|&i| get(i)).collect::<Vec<_>>().join(" | ")));
                 b.item.append_value(&header[i]);
                 b.number.append_option(number);
                 b.code.append_option(if number.is_none() { Some(raw) } else { None });

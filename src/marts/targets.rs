@@ -98,7 +98,8 @@ pub fn validate(targets: &BTreeMap<String, Target>) -> Result<()> {
 /// `ref_target(measure_id, period_type, target, good, amber_tolerance)`: one row per measure
 /// and period type rated.
 pub fn targets_batch(targets: &BTreeMap<String, Target>) -> Result<RecordBatch> {
-    let (mut id, mut period, mut target, mut good, mut tol) = (StringBuilder::new(), StringBuilder::new(), Float64Builder::new(), StringBuilder::new(), Float64Builder::new());
+    let (mut id, mut period, mut target, mut good, mut tol) =
+        (StringBuilder::new(), StringBuilder::new(), Float64Builder::new(), StringBuilder::new(), Float64Builder::new());
     for (measure, t) in targets {
         let periods: Vec<&str> = match &t.periods {
             Some(p) => p.iter().map(String::as_str).collect(),
@@ -119,7 +120,8 @@ pub fn targets_batch(targets: &BTreeMap<String, Target>) -> Result<RecordBatch> 
         Field::new("good", DataType::Utf8, false),
         Field::new("amber_tolerance", DataType::Float64, false),
     ]));
-    let arrays: Vec<ArrayRef> = vec![Arc::new(id.finish()), Arc::new(period.finish()), Arc::new(target.finish()), Arc::new(good.finish()), Arc::new(tol.finish())];
+    let arrays: Vec<ArrayRef> =
+        vec![Arc::new(id.finish()), Arc::new(period.finish()), Arc::new(target.finish()), Arc::new(good.finish()), Arc::new(tol.finish())];
     Ok(RecordBatch::try_new(schema, arrays)?)
 }
 

@@ -126,7 +126,11 @@ pub async fn run(ctx: &SessionContext, settings: &ActionListSettings, issues: &m
         let df = ctx.sql(sql).await.map_err(sql_err)?;
         let df = df.sort(vec![col("days_overdue").sort(false, false), col("person_id").sort(true, false)]).map_err(sql_err)?;
         let batches = df.collect().await.map_err(sql_err)?;
-        let conformed: Vec<RecordBatch> = batches.iter().map(|b| super::conform(b, &out)).collect::<Result<_, String>>().map_err(|m| Error::Config(format!("{file}: {m}")))?;
+        let conformed: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| super::conform(b, &out))
+            .collect::<Result<_, String>>()
+            .map_err(|m| Error::Config(format!("{file}: {m}")))?;
         lists.push(ActionList { name, batch: concat_batches(&out, &conformed)? });
     }
     Ok(lists)

@@ -48,8 +48,14 @@ pub async fn run_lists(ctx: &SessionContext, issues: &mut Vec<Issue>) -> Result<
     .try_collect()
     .await?;
     issues.push(
-        Issue::new(Severity::Info, "model", "annex_a_not_in_source", "Annex A list 11 (adopters) is published empty: the SSD holds no adopter records", Action::Kept)
-            .table("list_11_adopters"),
+        Issue::new(
+            Severity::Info,
+            "model",
+            "annex_a_not_in_source",
+            "Annex A list 11 (adopters) is published empty: the SSD holds no adopter records",
+            Action::Kept,
+        )
+        .table("list_11_adopters"),
     );
     Ok(out)
 }

@@ -30,7 +30,8 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("cla_flow", include_str!("../../sql/breakdown/events/cla_flow.sql")),
 ];
 
-const PIVOT_SQL: (&str, &str) = ("sql/breakdown/fact_measure_breakdown.sql", include_str!("../../sql/breakdown/fact_measure_breakdown.sql"));
+const PIVOT_SQL: (&str, &str) =
+    ("sql/breakdown/fact_measure_breakdown.sql", include_str!("../../sql/breakdown/fact_measure_breakdown.sql"));
 
 /// Values of the team and worker dimensions that are not a team or worker.
 pub const NOT_ALLOCATED: &str = "not allocated";
@@ -109,13 +110,18 @@ pub async fn run(ctx: &SessionContext, published: &[String]) -> Result<RecordBat
     if super::engine::in_process(ctx) {
         // Read twice by the pivot (allocation dates and the events): computed once.
         let arrow: SchemaRef = Arc::new(events.schema().as_arrow().clone());
-        let batches = events.collect_partitioned().await.map_err(|source| Error::Sql { file: "sql/breakdown/events (stacked)".into(), source })?;
+        let batches =
+            events.collect_partitioned().await.map_err(|source| Error::Sql { file: "sql/breakdown/events (stacked)".into(), source })?;
         ctx.register_table("breakdown_events", Arc::new(MemTable::try_new(arrow, batches)?))?;
     } else {
         ctx.register_table("breakdown_events", events.into_view())?;
     }
     let rows = super::query(ctx, PIVOT_SQL).await?;
-    let rows: Vec<RecordBatch> = rows.iter().map(|b| super::conform(b, &schema)).collect::<Result<_, String>>().map_err(|m| Error::Config(format!("{}: {m}", PIVOT_SQL.0)))?;
+    let rows: Vec<RecordBatch> = rows
+        .iter()
+        .map(|b| super::conform(b, &schema))
+        .collect::<Result<_, String>>()
+        .map_err(|m| Error::Config(format!("{}: {m}", PIVOT_SQL.0)))?;
     Ok(concat_batches(&schema, &rows)?)
 }
 

@@ -121,7 +121,8 @@ pub fn base_state(opts: &SessionOptions, config: SessionConfig) -> Result<Sessio
         config = config.with_target_partitions(n.max(1));
     }
     if let Some(limit) = opts.memory_limit {
-        let limit = usize::try_from(limit).map_err(|_| Error::Config(format!("memory limit of {limit} bytes is more than this machine can address")))?;
+        let limit = usize::try_from(limit)
+            .map_err(|_| Error::Config(format!("memory limit of {limit} bytes is more than this machine can address")))?;
         // Each sorting partition sets aside this much to merge its spill files; DataFusion's
         // 10 MB default would take a small limit whole before any row is sorted.
         let per_sort = (limit / (8 * config.target_partitions().max(1))).clamp(64 << 10, 10 << 20);
@@ -136,7 +137,9 @@ pub fn base_state(opts: &SessionOptions, config: SessionConfig) -> Result<Sessio
             }
             None => DiskManagerMode::OsTmpDirectory,
         };
-        runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit))).with_disk_manager_builder(DiskManagerBuilder::default().with_mode(mode));
+        runtime = runtime
+            .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(mode));
     }
     Ok(SessionStateBuilder::new().with_config(config).with_runtime_env(Arc::new(runtime.build()?)).with_default_features().build())
 }

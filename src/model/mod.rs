@@ -101,7 +101,13 @@ pub async fn session(core: &Location, core_root: &str, tables: &[TableSpec], p: 
 }
 
 /// As [`session`], on the engine and with the memory limit `opts` chooses.
-pub async fn session_on(opts: &SessionOptions, core: &Location, core_root: &str, tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
+pub async fn session_on(
+    opts: &SessionOptions,
+    core: &Location,
+    core_root: &str,
+    tables: &[TableSpec],
+    p: &ModelParams,
+) -> Result<SessionContext> {
     let ctx = engine::context(opts).await?;
     ctx.register_object_store(&core.root_url, core.store.clone());
     for spec in tables {
@@ -141,9 +147,9 @@ fn register_reference(ctx: &SessionContext, p: &ModelParams) -> Result<()> {
 /// Runs the measures named in `measures` (and the measures they depend on).
 pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[String], issues: &mut Vec<Issue>) -> Result<ModelOutput> {
     let first = query(ctx, DATA_COVERAGE_SQL).await?;
-    let first_date = first
-        .first()
-        .and_then(|b| b.column(0).as_any().downcast_ref::<Date32Array>().filter(|a| a.len() > 0 && a.is_valid(0)).map(|a| from_date32(a.value(0))));
+    let first_date = first.first().and_then(|b| {
+        b.column(0).as_any().downcast_ref::<Date32Array>().filter(|a| !a.is_empty() && a.is_valid(0)).map(|a| from_date32(a.value(0)))
+    });
     let periods = Periods::new(first_date.unwrap_or(p.as_at), p.as_at);
     ctx.register_batch("dim_period", periods.dim_period()?)?;
     ctx.register_batch("day_period", periods.day_period()?)?;
@@ -161,11 +167,10 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     let mut by_id: HashMap<&str, Vec<RecordBatch>> = HashMap::with_capacity(order.len());
     let mut pending = order.clone();
     while !pending.is_empty() {
-        let (wave, rest): (Vec<&str>, Vec<&str>) = pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
-        let outputs: Vec<Vec<RecordBatch>> = futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema)))
-            .buffered(CONCURRENT_QUERIES)
-            .try_collect()
-            .await?;
+        let (wave, rest): (Vec<&str>, Vec<&str>) =
+            pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
+        let outputs: Vec<Vec<RecordBatch>> =
+            futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema))).buffered(CONCURRENT_QUERIES).try_collect().await?;
         for (&id, conformed) in wave.iter().zip(outputs) {
             let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
             ctx.register_table(format!("m_{id}"), Arc::new(table))?;
@@ -187,7 +192,11 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     ctx.register_batch("measure_source_missing", source_missing_batch(&order, &empty)?)?;
     ctx.register_batch("measure_unit", measure_unit_batch()?)?;
     let rows = query(ctx, FACT_MEASURE_SQL).await?;
-    let rows: Vec<RecordBatch> = rows.iter().map(|b| conform(b, &fact)).collect::<Result<_, String>>().map_err(|m| Error::Config(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
+    let rows: Vec<RecordBatch> = rows
+        .iter()
+        .map(|b| conform(b, &fact))
+        .collect::<Result<_, String>>()
+        .map_err(|m| Error::Config(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
     Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
 }
 
@@ -241,7 +250,10 @@ async fn record_population_gaps(ctx: &SessionContext, la_code: &str, issues: &mu
                     Severity::Error,
                     STAGE,
                     "population_missing",
-                    format!("no ONS mid-{} (or earlier) 0-17 population for LA {la_code}; rates for these periods are empty", required.value(i)),
+                    format!(
+                        "no ONS mid-{} (or earlier) 0-17 population for LA {la_code}; rates for these periods are empty",
+                        required.value(i)
+                    ),
                     Action::SetNull,
                 )
             } else {
@@ -269,7 +281,11 @@ async fn empty_tables(ctx: &SessionContext, order: &[&str]) -> Result<HashSet<St
         return Ok(HashSet::new());
     }
     // Table names come from the SQL headers, checked against the core schema by a unit test.
-    let sql = named.iter().map(|t| format!("SELECT '{t}' AS table_name FROM (SELECT 1 FROM {t} LIMIT 1) x")).collect::<Vec<_>>().join(" UNION ALL ");
+    let sql = named
+        .iter()
+        .map(|t| format!("SELECT '{t}' AS table_name FROM (SELECT 1 FROM {t} LIMIT 1) x"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     let present: HashSet<String> = query(ctx, ("sources present (model)", &sql))
         .await?
         .iter()

@@ -63,7 +63,9 @@ pub fn register(ctx: &SessionContext, population: &datafusion::arrow::array::Rec
         Arc::new(move |args: &[ColumnarValue]| {
             let arrays = ColumnarValue::values_to_arrays(args)?;
             let start = dates(&arrays[0])?;
-            let n = arrays[1].as_primitive_opt::<Int64Type>().ok_or_else(|| datafusion::error::DataFusionError::Execution("add_working_days: n must be an integer".into()))?;
+            let n = arrays[1]
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| datafusion::error::DataFusionError::Execution("add_working_days: n must be an integer".into()))?;
             let out: Date32Array = start.iter().zip(n.iter()).map(|(d, n)| Some(cal.add_working_days(d?, n?))).collect();
             Ok(ColumnarValue::Array(Arc::new(out)))
         }),
@@ -154,7 +156,8 @@ fn register_postcode_functions(ctx: &SessionContext) {
         DataType::Utf8,
         Volatility::Immutable,
         Arc::new(|args: &[ColumnarValue]| {
-            let out: StringArray = text_pairs(args)?.into_iter().map(|(p, la)| postcodes().pl_location(&p?, &la?).map(str::to_string)).collect();
+            let out: StringArray =
+                text_pairs(args)?.into_iter().map(|(p, la)| postcodes().pl_location(&p?, &la?).map(str::to_string)).collect();
             Ok(ColumnarValue::Array(Arc::new(out)))
         }),
     ));
@@ -257,7 +260,8 @@ mod tests {
              postcode_distance_miles('SO14 7LY', 'PO1 1AA'), placement_la('nope'), postcode_distance_miles('SO14 7LY', NULL)",
         )
         .await;
-        let text = |i: usize| datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).unwrap().as_string::<i32>().value(0).to_string();
+        let text =
+            |i: usize| datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).unwrap().as_string::<i32>().value(0).to_string();
         assert_eq!((text(0), text(1), text(2), text(3)), ("E06000044".into(), "Portsmouth".into(), "OUT".into(), "IN".into()));
         assert_eq!(b.column(4).as_primitive::<datafusion::arrow::datatypes::Float64Type>().value(0), 15.7);
         assert!(b.column(5).is_null(0) && b.column(6).is_null(0));

@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray, StringBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray, StringBuilder,
+};
 use datafusion::arrow::compute::{concat_batches, filter_record_batch};
 
 use super::cells::{type_cell, Typed};
@@ -120,7 +122,14 @@ impl<'a> TableBuilder<'a> {
                 _ => ColumnBuilder::Text(StringBuilder::new()),
             })
             .collect();
-        TableBuilder { spec, columns, source_file: StringBuilder::new(), source_row: Int64Builder::new(), key_headers: HashMap::new(), rows_in: 0 }
+        TableBuilder {
+            spec,
+            columns,
+            source_file: StringBuilder::new(),
+            source_row: Int64Builder::new(),
+            key_headers: HashMap::new(),
+            rows_in: 0,
+        }
     }
 
     pub fn spec(&self) -> &TableSpec {
@@ -144,19 +153,34 @@ impl<'a> TableBuilder<'a> {
             let Some(cell) = cell else {
                 if spec_col.required {
                     rejected = true;
-                    issues.push(at.issue(table, None, Issue::new(Severity::Error, STAGE, "missing_required", format!("{} is required but the source has no such field; the row cannot be used", spec_col.name), Action::RowRejected)));
+                    issues.push(at.issue(
+                        table,
+                        None,
+                        Issue::new(
+                            Severity::Error,
+                            STAGE,
+                            "missing_required",
+                            format!("{} is required but the source has no such field; the row cannot be used", spec_col.name),
+                            Action::RowRejected,
+                        ),
+                    ));
                 }
                 values.push(Typed::Null);
                 continue;
             };
             let (value, problem) = type_cell(spec_col, cell.raw, codes);
             if let Some(p) = problem {
-                issues.push(at.issue(table, Some(cell), Issue::new(p.severity, STAGE, p.code, p.message, p.action)).core_column(&spec_col.name));
+                issues.push(
+                    at.issue(table, Some(cell), Issue::new(p.severity, STAGE, p.code, p.message, p.action)).core_column(&spec_col.name),
+                );
             }
             if spec_col.required && value == Typed::Null {
                 rejected = true;
                 let why = format!("{} is required; the row cannot be used without it", spec_col.name);
-                issues.push(at.issue(table, Some(cell), Issue::new(Severity::Error, STAGE, "missing_required", why, Action::RowRejected)).core_column(&spec_col.name));
+                issues.push(
+                    at.issue(table, Some(cell), Issue::new(Severity::Error, STAGE, "missing_required", why, Action::RowRejected))
+                        .core_column(&spec_col.name),
+                );
             }
             values.push(value);
         }
@@ -226,8 +250,16 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
                 let (header, position) = key_headers.get(files.value(i)).cloned().unwrap_or_else(|| (spec.primary_key.clone(), None));
                 let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
                 let cell = SourceCell { raw: keys.value(i), header: &header, position };
-                let message = format!("{} repeats the key first seen in {} row {}; the first occurrence is kept", spec.primary_key, files.value(f), rows.value(f));
-                issues.push(at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected)).core_column(&spec.primary_key));
+                let message = format!(
+                    "{} repeats the key first seen in {} row {}; the first occurrence is kept",
+                    spec.primary_key,
+                    files.value(f),
+                    rows.value(f)
+                );
+                issues.push(
+                    at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected))
+                        .core_column(&spec.primary_key),
+                );
             }
         }
     }
@@ -248,8 +280,16 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
                 let (header, position) = key_headers.get(files.value(i)).cloned().unwrap_or_else(|| (spec.primary_key.clone(), None));
                 let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
                 let cell = SourceCell { raw: key, header: &header, position };
-                let message = format!("{} differs from the key in {} row {} only by leading zeros; both records were kept, as different records", spec.primary_key, files.value(f), rows.value(f));
-                issues.push(at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "id_leading_zeros", message, Action::Kept)).core_column(&spec.primary_key));
+                let message = format!(
+                    "{} differs from the key in {} row {} only by leading zeros; both records were kept, as different records",
+                    spec.primary_key,
+                    files.value(f),
+                    rows.value(f)
+                );
+                issues.push(
+                    at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "id_leading_zeros", message, Action::Kept))
+                        .core_column(&spec.primary_key),
+                );
             }
         }
     }

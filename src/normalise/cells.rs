@@ -51,7 +51,15 @@ pub fn is_null_token(raw: &str) -> bool {
 pub fn type_cell(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Option<Problem>) {
     if raw.contains('\0') {
         if spec.kind == ColumnType::Id {
-            return (Typed::Null, Some(Problem::new(Severity::Error, "nul_in_id", "the identifier holds a NUL byte, so it cannot be trusted to match its records", Action::SetNull)));
+            return (
+                Typed::Null,
+                Some(Problem::new(
+                    Severity::Error,
+                    "nul_in_id",
+                    "the identifier holds a NUL byte, so it cannot be trusted to match its records",
+                    Action::SetNull,
+                )),
+            );
         }
         let cleaned = raw.replace('\0', "");
         let (value, problem) = type_cell(spec, &cleaned, codes);
@@ -71,7 +79,12 @@ pub fn type_cell(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Opt
         ColumnType::Date => match parse_date(trimmed) {
             Ok(d) if is_placeholder(d) => (
                 Typed::Null,
-                Some(Problem::new(Severity::Warning, "placeholder_date", format!("{d} is a placeholder for an unknown date"), Action::SetNull)),
+                Some(Problem::new(
+                    Severity::Warning,
+                    "placeholder_date",
+                    format!("{d} is a placeholder for an unknown date"),
+                    Action::SetNull,
+                )),
             ),
             Ok(d) => (Typed::Date(date32(d)), None),
             Err(why) => (Typed::Null, Some(Problem::new(Severity::Error, "invalid_date", why, Action::SetNull))),
@@ -93,7 +106,8 @@ fn type_id(raw: &str) -> (Typed, Option<Problem>) {
             id = stem.to_string();
         }
     }
-    let problem = (trimmed != raw).then(|| Problem::new(Severity::Info, "id_trimmed", "spaces around the identifier were removed", Action::Kept));
+    let problem =
+        (trimmed != raw).then(|| Problem::new(Severity::Info, "id_trimmed", "spaces around the identifier were removed", Action::Kept));
     (Typed::Text(id), problem)
 }
 
@@ -177,7 +191,9 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
         (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
     };
     match (num(y, 4), num(m, 2), num(d, 2)) {
-        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| "that day does not exist in that month".to_string()),
+        (Some(y), Some(m), Some(d)) => {
+            NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| "that day does not exist in that month".to_string())
+        }
         _ => Err("not a date in YYYY-MM-DD or DD/MM/YYYY form".into()),
     }
 }
@@ -241,7 +257,10 @@ mod tests {
         assert!(parse_date("31/02/2022").unwrap_err().contains("does not exist"));
         for bad in ["31/02/2015", "17/06/2015 Alice", "2015-02-30"] {
             let why = parse_date(bad).unwrap_err();
-            assert!(!why.contains("2015") && !why.contains("Alice") && !why.contains("31") && !why.contains("17"), "the reason quotes the cell: {why}");
+            assert!(
+                !why.contains("2015") && !why.contains("Alice") && !why.contains("31") && !why.contains("17"),
+                "the reason quotes the cell: {why}"
+            );
         }
         assert!(parse_date("05/04/22").is_err(), "two-digit years are never guessed");
         assert!(parse_date("22-04-05").is_err());

@@ -42,13 +42,23 @@ pub fn read_rows<T>(
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&prepared.bytes[..]);
     let mut record = ByteRecord::new();
     let header: Vec<String> = match reader.read_byte_record(&mut record) {
-        Ok(true) => record.iter().enumerate().map(|(i, raw)| cell_text(raw, 1, i, &format!("column {}", i + 1), limits.max_field_bytes, issues, &at).into_owned()).collect(),
+        Ok(true) => record
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| cell_text(raw, 1, i, &format!("column {}", i + 1), limits.max_field_bytes, issues, &at).into_owned())
+            .collect(),
         Ok(false) => {
             issues.push(at(Issue::new(Severity::Error, STAGE, "unreadable_file", "no header row", Action::FileSkipped)));
             return;
         }
         Err(e) => {
-            issues.push(at(Issue::new(Severity::Error, STAGE, "unreadable_file", format!("the header row cannot be read: {e}"), Action::FileSkipped)));
+            issues.push(at(Issue::new(
+                Severity::Error,
+                STAGE,
+                "unreadable_file",
+                format!("the header row cannot be read: {e}"),
+                Action::FileSkipped,
+            )));
             return;
         }
     };
@@ -77,7 +87,11 @@ pub fn read_rows<T>(
         }
         data_rows += 1;
         if record.as_slice().len() > limits.max_line_bytes {
-            let message = format!("the row is {} bytes long, more than [limits] max_line_bytes = {}; it was not loaded", record.as_slice().len(), limits.max_line_bytes);
+            let message = format!(
+                "the row is {} bytes long, more than [limits] max_line_bytes = {}; it was not loaded",
+                record.as_slice().len(),
+                limits.max_line_bytes
+            );
             issues.push(at(Issue::new(Severity::Error, STAGE, "row_too_long", message, Action::RowRejected).row(row)));
             cap.apply(issues);
             continue;
@@ -93,12 +107,14 @@ pub fn read_rows<T>(
             continue;
         }
         if record.len() != header.len() {
-            let message = format!("row has {} fields but the header has {}; its values cannot be placed in columns", record.len(), header.len());
+            let message =
+                format!("row has {} fields but the header has {}; its values cannot be placed in columns", record.len(), header.len());
             issues.push(at(Issue::new(Severity::Error, STAGE, "wrong_field_count", message, Action::RowRejected).row(row)));
             cap.apply(issues);
             continue;
         }
-        let cells: Vec<Cow<str>> = record.iter().enumerate().map(|(i, raw)| cell_text(raw, row, i, &header[i], limits.max_field_bytes, issues, &at)).collect();
+        let cells: Vec<Cow<str>> =
+            record.iter().enumerate().map(|(i, raw)| cell_text(raw, row, i, &header[i], limits.max_field_bytes, issues, &at)).collect();
         let text = StringRecord::from(cells);
         on_row(&placing, &header, row, &text, issues);
         cap.apply(issues);
@@ -111,7 +127,15 @@ pub fn read_rows<T>(
 
 /// One cell as text: over-long cells are reported and read as blank, cells that are not UTF-8
 /// are reported and read as Windows-1252.
-fn cell_text<'r>(raw: &'r [u8], row: i64, column: usize, header: &str, max: usize, issues: &mut Vec<Issue>, at: &impl Fn(Issue) -> Issue) -> Cow<'r, str> {
+fn cell_text<'r>(
+    raw: &'r [u8],
+    row: i64,
+    column: usize,
+    header: &str,
+    max: usize,
+    issues: &mut Vec<Issue>,
+    at: &impl Fn(Issue) -> Issue,
+) -> Cow<'r, str> {
     if raw.len() > max {
         let message = format!("the cell is {} bytes long, more than [limits] max_field_bytes = {max}; it was read as blank", raw.len());
         issues.push(at(Issue::new(Severity::Error, STAGE, "field_too_long", message, Action::SetNull).row(row).column(header, column)));
@@ -120,7 +144,10 @@ fn cell_text<'r>(raw: &'r [u8], row: i64, column: usize, header: &str, max: usiz
     let (text, invalid) = decode_cell(raw);
     if invalid {
         let message = "the cell's bytes are not valid UTF-8; it was read as Windows-1252";
-        issues.push(at(Issue::new(Severity::Warning, STAGE, "invalid_encoding", message, Action::Kept).row(row).column(header, column).value(&text)));
+        issues.push(at(Issue::new(Severity::Warning, STAGE, "invalid_encoding", message, Action::Kept)
+            .row(row)
+            .column(header, column)
+            .value(&text)));
     }
     text
 }
@@ -136,7 +163,10 @@ fn report_duplicate_headers(header: &[String], issues: &mut Vec<Issue>, at: &imp
             continue;
         }
         if let Some(&first) = seen.get(&k) {
-            let message = format!("the header repeats column {}'s name; only the first column of that name is read, this one was not loaded", crate::schema::column_letter(first));
+            let message = format!(
+                "the header repeats column {}'s name; only the first column of that name is read, this one was not loaded",
+                crate::schema::column_letter(first)
+            );
             issues.push(at(Issue::new(Severity::Error, STAGE, "duplicate_column", message, Action::Kept).row(1).column(h, i)));
         } else {
             seen.insert(k, i);
@@ -169,7 +199,13 @@ mod tests {
         let file = InputFile::in_memory("t.csv", Bytes::copy_from_slice(csv), None);
         let mut rows = Vec::new();
         let mut issues = Vec::new();
-        read_rows(&file, None, &mut issues, |_, _| Some(()), |_, _, row, rec, _| rows.push((row, rec.iter().map(str::to_string).collect())));
+        read_rows(
+            &file,
+            None,
+            &mut issues,
+            |_, _| Some(()),
+            |_, _, row, rec, _| rows.push((row, rec.iter().map(str::to_string).collect())),
+        );
         (rows, issues)
     }
 
@@ -205,11 +241,18 @@ mod tests {
     #[test]
     fn cells_and_rows_over_the_limits_are_reported_not_loaded() {
         let limits = crate::limits::Limits { max_field_bytes: 8, max_line_bytes: 20, ..Default::default() };
-        let mut file = InputFile::in_memory("t.csv", Bytes::from_static(b"id,x\n1,123456789\n2,ok\n3,aaaaaaaa,bbbbbbbbbbbbbbbbbbbbb\n"), None);
+        let mut file =
+            InputFile::in_memory("t.csv", Bytes::from_static(b"id,x\n1,123456789\n2,ok\n3,aaaaaaaa,bbbbbbbbbbbbbbbbbbbbb\n"), None);
         file.limits = limits;
         let mut rows = Vec::new();
         let mut issues = Vec::new();
-        read_rows(&file, None, &mut issues, |_, _| Some(()), |_, _, row, rec, _| rows.push((row, rec.iter().map(str::to_string).collect::<Vec<_>>())));
+        read_rows(
+            &file,
+            None,
+            &mut issues,
+            |_, _| Some(()),
+            |_, _, row, rec, _| rows.push((row, rec.iter().map(str::to_string).collect::<Vec<_>>())),
+        );
         assert_eq!(codes(&issues), ["field_too_long", "row_too_long"]);
         assert_eq!(rows, [(2, vec!["1".to_string(), String::new()]), (3, vec!["2".to_string(), "ok".to_string()])]);
     }

@@ -208,8 +208,14 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
     for (spec, parts) in tables.iter().zip(parts_by_table) {
         if parts.is_empty() {
             issues.push(
-                Issue::new(Severity::Warning, STAGE, "missing_table", format!("no input file supplied the {} table ({}); it is empty", spec.name, spec.source), Action::Kept)
-                    .table(&spec.name),
+                Issue::new(
+                    Severity::Warning,
+                    STAGE,
+                    "missing_table",
+                    format!("no input file supplied the {} table ({}); it is empty", spec.name, spec.source),
+                    Action::Kept,
+                )
+                .table(&spec.name),
             );
         }
         let (batch, rows_in) = merge(spec, parts, issues)?;

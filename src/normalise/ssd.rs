@@ -30,18 +30,32 @@ pub fn read(file: &InputFile, table: &str, sink: &mut Sink, codes: &CodeLists, i
             let at = |i: Issue| i.table(table).file(&file.path);
             for (spec_col, pos) in spec.columns.iter().zip(&positions) {
                 if pos.is_none() {
-                    issues.push(at(Issue::new(Severity::Warning, STAGE, "missing_column", format!("column {} is not in the file; its values are null", spec_col.name), Action::SetNull)));
+                    issues.push(at(Issue::new(
+                        Severity::Warning,
+                        STAGE,
+                        "missing_column",
+                        format!("column {} is not in the file; its values are null", spec_col.name),
+                        Action::SetNull,
+                    )));
                 }
             }
             for (i, key) in keys.iter().enumerate() {
                 if spec.column_index(key).is_none() {
-                    issues.push(at(Issue::new(Severity::Info, STAGE, "extra_column", "column is not part of the core table and was not loaded", Action::Kept).column(&h[i], i)));
+                    issues.push(at(Issue::new(
+                        Severity::Info,
+                        STAGE,
+                        "extra_column",
+                        "column is not part of the core table and was not loaded",
+                        Action::Kept,
+                    )
+                    .column(&h[i], i)));
                 }
             }
             Some(positions)
         },
         |positions, header, row, record, issues| {
-            let cells: Vec<Option<SourceCell>> = positions.iter().map(|p| p.map(|p| SourceCell { raw: &record[p], header: &header[p], position: Some(p) })).collect();
+            let cells: Vec<Option<SourceCell>> =
+                positions.iter().map(|p| p.map(|p| SourceCell { raw: &record[p], header: &header[p], position: Some(p) })).collect();
             let at = Origin { file: &file.path, sheet: None, row };
             builder.push_row(&at, &cells, codes, issues);
         },

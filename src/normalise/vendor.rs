@@ -116,7 +116,8 @@ pub fn builtin(tables: &[TableSpec]) -> Vec<Mapping> {
 pub fn load_dir(dir: Option<&Path>, tables: &[TableSpec]) -> Result<Vec<Mapping>> {
     let mut all = builtin(tables);
     let Some(Ok(entries)) = dir.map(std::fs::read_dir) else { return Ok(all) };
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut paths: Vec<_> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path).map_err(|e| Error::Config(format!("mapping {}: {e}", path.display())))?;
@@ -208,8 +209,15 @@ pub fn read(file: &InputFile, mapping: &str, tables: &[TableSpec], sink: &mut Si
                     // A row with no values for the table adds no record to it by design (a
                     // contact that led to no referral); values without a key are damage.
                     if p.columns.iter().flatten().any(|(pos, _)| *pos != p.key && !record[*pos].trim().is_empty()) {
-                        let message = format!("{} (the key of {}) is blank but the row has values for it; no {} record was made from this row", p.table.key, p.table.name, p.table.name);
-                        let issue = Issue::new(Severity::Error, STAGE, "blank_key", message, Action::RowRejected).table(&p.table.name).file(&file.path).row(row).column(&header[p.key], p.key);
+                        let message = format!(
+                            "{} (the key of {}) is blank but the row has values for it; no {} record was made from this row",
+                            p.table.key, p.table.name, p.table.name
+                        );
+                        let issue = Issue::new(Severity::Error, STAGE, "blank_key", message, Action::RowRejected)
+                            .table(&p.table.name)
+                            .file(&file.path)
+                            .row(row)
+                            .column(&header[p.key], p.key);
                         issues.push(issue);
                     }
                     continue;
@@ -250,7 +258,8 @@ mod tests {
     fn the_built_in_example_is_valid_and_recognised_by_its_headers() {
         let m = builtin(ssd_tables());
         assert_eq!(m[0].name, "casefile_contacts");
-        let header: Vec<String> = ["contact ref", "CLIENT NO", "Contact  Received", "Contact Route", "Other"].iter().map(|s| s.to_string()).collect();
+        let header: Vec<String> =
+            ["contact ref", "CLIENT NO", "Contact  Received", "Contact Route", "Other"].iter().map(|s| s.to_string()).collect();
         assert!(m[0].matches(&header));
         assert!(!m[0].matches(&header[1..]));
     }
@@ -259,9 +268,23 @@ mod tests {
     fn mappings_naming_unknown_tables_or_columns_are_refused() {
         let t = ssd_tables();
         let base = "name = \"x\"\nidentify = [\"A\"]\n";
-        assert!(Mapping::parse(&format!("{base}[[table]]\nname = \"nope\"\nkey = \"A\"\n"), "x", t).unwrap_err().to_string().contains("no core table"));
-        assert!(Mapping::parse(&format!("{base}[[table]]\nname = \"contact\"\nkey = \"A\"\n[table.columns]\ncont_nope = \"B\"\n"), "x", t).unwrap_err().to_string().contains("no column"));
-        assert!(Mapping::parse(&format!("{base}[[table]]\nname = \"contact\"\nkey = \"A\"\n[values.cont_contact_date]\n\"x\" = \"y\"\n"), "x", t).is_err());
-        assert!(Mapping::parse(&format!("{base}typo = 1\n[[table]]\nname = \"contact\"\nkey = \"A\"\n"), "x", t).is_err(), "unknown settings are refused");
+        assert!(Mapping::parse(&format!("{base}[[table]]\nname = \"nope\"\nkey = \"A\"\n"), "x", t)
+            .unwrap_err()
+            .to_string()
+            .contains("no core table"));
+        assert!(Mapping::parse(&format!("{base}[[table]]\nname = \"contact\"\nkey = \"A\"\n[table.columns]\ncont_nope = \"B\"\n"), "x", t)
+            .unwrap_err()
+            .to_string()
+            .contains("no column"));
+        assert!(Mapping::parse(
+            &format!("{base}[[table]]\nname = \"contact\"\nkey = \"A\"\n[values.cont_contact_date]\n\"x\" = \"y\"\n"),
+            "x",
+            t
+        )
+        .is_err());
+        assert!(
+            Mapping::parse(&format!("{base}typo = 1\n[[table]]\nname = \"contact\"\nkey = \"A\"\n"), "x", t).is_err(),
+            "unknown settings are refused"
+        );
     }
 }

@@ -82,7 +82,7 @@ pub fn files(table: &DeltaTable, dir: &str) -> Result<BTreeSet<String>> {
 
 /// The version of a loaded table.
 pub fn version(table: &DeltaTable) -> u64 {
-    table.version().unwrap_or_default() as u64
+    table.version().unwrap_or_default()
 }
 
 /// Commits every staged table, one Delta commit each, and returns the new version of each table
@@ -171,7 +171,11 @@ async fn commit_table(warehouse: &Location, staging: &Staging, dir: &str, staged
     }
     actions.extend(adds);
     let predicate = staged.replace_partition.as_ref().map(|(c, v)| format!("{c} = '{v}'"));
-    let operation = DeltaOperation::Write { mode: SaveMode::Overwrite, partition_by: Some(staged.partition_by.clone()).filter(|p| !p.is_empty()), predicate };
+    let operation = DeltaOperation::Write {
+        mode: SaveMode::Overwrite,
+        partition_by: Some(staged.partition_by.clone()).filter(|p| !p.is_empty()),
+        predicate,
+    };
     let done = CommitBuilder::from(info.properties())
         .with_actions(actions)
         .build(Some(state as &dyn TableReference), table.log_store(), operation)

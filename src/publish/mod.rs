@@ -160,11 +160,22 @@ impl Staging {
     pub async fn partition(&mut self, warehouse: &Location, dir: &str, batch: &RecordBatch, column: &str, value: &str) -> Result<()> {
         let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.push(Field::new(column, DataType::Utf8, false));
-        self.declare(dir, std::sync::Arc::new(Schema::new(fields)), vec![column.to_string()], Some((column.to_string(), value.to_string())))?;
+        self.declare(
+            dir,
+            std::sync::Arc::new(Schema::new(fields)),
+            vec![column.to_string()],
+            Some((column.to_string(), value.to_string())),
+        )?;
         self.file(warehouse, dir, batch, BTreeMap::from([(column.to_string(), value.to_string())])).await
     }
 
-    fn declare(&mut self, dir: &str, schema: SchemaRef, partition_by: Vec<String>, replace_partition: Option<(String, String)>) -> Result<()> {
+    fn declare(
+        &mut self,
+        dir: &str,
+        schema: SchemaRef,
+        partition_by: Vec<String>,
+        replace_partition: Option<(String, String)>,
+    ) -> Result<()> {
         if self.tables.contains_key(dir) {
             return Err(Error::Config(format!("table {dir} staged twice in one run")));
         }
@@ -174,7 +185,13 @@ impl Staging {
     }
 
     /// Writes one data file of a declared table into its staged folder.
-    async fn file(&mut self, warehouse: &Location, dir: &str, batch: &RecordBatch, partition_values: BTreeMap<String, String>) -> Result<()> {
+    async fn file(
+        &mut self,
+        warehouse: &Location,
+        dir: &str,
+        batch: &RecordBatch,
+        partition_values: BTreeMap<String, String>,
+    ) -> Result<()> {
         let bytes = parquet_bytes(batch)?;
         let folder: String = partition_values.iter().map(|(k, v)| format!("{k}={v}/")).collect();
         let path = format!("{folder}{}", data_file_name(&bytes));
@@ -206,7 +223,12 @@ mod tests {
 
     /// A warehouse in an in-memory object store: nothing may assume a local path.
     fn memory_warehouse() -> Location {
-        Location { store: Arc::new(InMemory::new()), root_url: url::Url::parse("memory:///").unwrap(), prefix: object_store::path::Path::from("wh"), display: "memory:///wh".into() }
+        Location {
+            store: Arc::new(InMemory::new()),
+            root_url: url::Url::parse("memory:///").unwrap(),
+            prefix: object_store::path::Path::from("wh"),
+            display: "memory:///wh".into(),
+        }
     }
 
     fn batch(ids: &[&str], years: &[&str]) -> RecordBatch {
@@ -233,7 +255,14 @@ mod tests {
     }
 
     async fn data_files(wh: &Location, dir: &str) -> BTreeSet<String> {
-        wh.list(dir).await.unwrap().iter().map(|m| wh.relative(&m.location)).filter(|p| !p.contains("/_delta_log/")).map(|p| p[dir.len() + 1..].to_string()).collect()
+        wh.list(dir)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| wh.relative(&m.location))
+            .filter(|p| !p.contains("/_delta_log/"))
+            .map(|p| p[dir.len() + 1..].to_string())
+            .collect()
     }
 
     #[tokio::test]

@@ -45,7 +45,8 @@ pub async fn published_manifest(warehouse: &Location) -> Result<Option<serde_jso
 /// The runs whose files a published manifest keeps at `now`: its `retained_runs` and the runs it
 /// superseded less than the grace period ago (`grace_runs`, run id → RFC 3339 time they may go).
 pub fn kept_runs(manifest: &serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
-    let mut runs: Vec<String> = manifest["retained_runs"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    let mut runs: Vec<String> =
+        manifest["retained_runs"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default();
     for (run, until) in grace_of(manifest) {
         if until > now && !runs.contains(&run) {
             runs.push(run);
@@ -57,14 +58,21 @@ pub fn kept_runs(manifest: &serde_json::Value, now: chrono::DateTime<chrono::Utc
 fn grace_of(manifest: &serde_json::Value) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
     manifest["grace_runs"]
         .as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?.to_utc()))).collect())
+        .map(|m| {
+            m.iter().filter_map(|(k, v)| Some((k.clone(), chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?.to_utc()))).collect()
+        })
         .unwrap_or_default()
 }
 
 /// The superseded runs whose files stay for `grace` after a new run publishes at `now`, so that a
 /// query that started before the publish can finish: the previous manifest's retained runs that
 /// are no longer retained, and its own grace runs whose time has not run out.
-pub fn grace_runs(previous: Option<&serde_json::Value>, retained: &[String], now: chrono::DateTime<chrono::Utc>, grace: std::time::Duration) -> BTreeMap<String, String> {
+pub fn grace_runs(
+    previous: Option<&serde_json::Value>,
+    retained: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+    grace: std::time::Duration,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Some(prev) = previous else { return out };
     if grace.is_zero() {
@@ -86,7 +94,10 @@ pub fn grace_runs(previous: Option<&serde_json::Value>, retained: &[String], now
 
 /// The table versions a manifest records (`delta_versions`).
 pub fn versions_of(manifest: &serde_json::Value) -> BTreeMap<String, u64> {
-    manifest["delta_versions"].as_object().map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_u64()?))).collect()).unwrap_or_default()
+    manifest["delta_versions"]
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_u64()?))).collect())
+        .unwrap_or_default()
 }
 
 /// The runs to keep after a new run publishes: it and the `keep_runs - 1` runs the previous
@@ -238,7 +249,10 @@ mod tests {
         let now = t("2026-01-01T00:00:00Z");
         // b was just superseded: kept an hour; a's grace still runs; z's has run out.
         let grace = grace_runs(Some(&prev), &["c".into()], now, hour);
-        assert_eq!(grace, BTreeMap::from([("a".to_string(), "2026-01-01T00:30:00Z".to_string()), ("b".to_string(), "2026-01-01T01:00:00Z".to_string())]));
+        assert_eq!(
+            grace,
+            BTreeMap::from([("a".to_string(), "2026-01-01T00:30:00Z".to_string()), ("b".to_string(), "2026-01-01T01:00:00Z".to_string())])
+        );
         let manifest = serde_json::json!({"run_id": "c", "retained_runs": ["c"], "grace_runs": grace});
         assert_eq!(kept_runs(&manifest, now), ["c", "a", "b"]);
         assert_eq!(kept_runs(&manifest, t("2026-01-01T00:45:00Z")), ["c", "b"]);

@@ -56,11 +56,7 @@ impl Rule {
 
     /// The severities as words: `warning`, or `warning or error`.
     pub fn severity_text(&self) -> String {
-        self.severities
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(" or ")
+        self.severities.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
     }
 }
 
@@ -110,35 +106,22 @@ fn parse(text: &str) -> Result<Vec<Rule>, String> {
         };
         let code = r.code.as_str();
         let fail = |why: &str| Err(format!("rule {code}: {why}"));
-        if code.is_empty()
-            || !code
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
+        if code.is_empty() || !code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
             return fail("a code is lower-case letters, digits and underscores");
         }
         if !seen.insert(r.code.clone()) {
             return fail("listed twice");
         }
-        if severities.is_empty()
-            || (1..severities.len()).any(|i| severities[..i].contains(&severities[i]))
-        {
+        if severities.is_empty() || (1..severities.len()).any(|i| severities[..i].contains(&severities[i])) {
             return fail("severity lists each severity once, at least one");
         }
         if severities.len() > 1 && r.severity_note.is_none() {
-            return fail(
-                "a code with several severities needs a severity_note saying which is used when",
-            );
+            return fail("a code with several severities needs a severity_note saying which is used when");
         }
         if !STAGES.contains(&r.stage.as_str()) {
             return fail(&format!("stage must be one of {}", STAGES.join(", ")));
         }
-        for (name, text) in [
-            ("title", &r.title),
-            ("message", &r.message),
-            ("source", &r.source),
-            ("action", &r.action),
-        ] {
+        for (name, text) in [("title", &r.title), ("message", &r.message), ("source", &r.source), ("action", &r.action)] {
             if text.trim().is_empty() {
                 return fail(&format!("{name} is empty"));
             }
@@ -169,14 +152,9 @@ fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
         // The file is compiled in and checked by this module's tests: a failure is a bug.
-        let rules = parse(RULES_TOML).unwrap_or_else(|e| {
-            panic!("reference/quality/rules.toml is invalid (a bug in this build of csc): {e}")
-        });
-        let by_code = rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.code.clone(), i))
-            .collect();
+        let rules =
+            parse(RULES_TOML).unwrap_or_else(|e| panic!("reference/quality/rules.toml is invalid (a bug in this build of csc): {e}"));
+        let by_code = rules.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
         Catalogue { rules, by_code }
     })
 }
@@ -195,9 +173,7 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
 /// Why an issue raised as (`severity`, `stage`, `code`) disagrees with the catalogue, if it does.
 pub fn mismatch(severity: Severity, stage: &str, code: &str) -> Option<String> {
     let Some(r) = rule(code) else {
-        return Some(format!(
-            "issue code {code:?} is not in reference/quality/rules.toml; add it there"
-        ));
+        return Some(format!("issue code {code:?} is not in reference/quality/rules.toml; add it there"));
     };
     if !r.allows(severity) {
         return Some(format!(
@@ -220,28 +196,14 @@ mod tests {
     fn catalogue_parses_and_every_rule_is_complete() {
         let rules = rules();
         assert!(rules.len() >= 35, "{} rules", rules.len());
-        let tables: Vec<&str> = crate::schema::ssd_tables()
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
+        let tables: Vec<&str> = crate::schema::ssd_tables().iter().map(|t| t.name.as_str()).collect();
         for r in rules {
             assert_eq!(rule(&r.code), Some(r));
             for t in &r.tables {
-                let known = t == "any"
-                    || tables.contains(&t.as_str())
-                    || t == "ref_population"
-                    || t.starts_with("list_");
-                assert!(
-                    known,
-                    "rule {}: table {t} is not a core table (or \"any\")",
-                    r.code
-                );
+                let known = t == "any" || tables.contains(&t.as_str()) || t == "ref_population" || t.starts_with("list_");
+                assert!(known, "rule {}: table {t} is not a core table (or \"any\")", r.code);
             }
-            assert!(
-                r.title.len() <= 60,
-                "rule {}: the title is a few words",
-                r.code
-            );
+            assert!(r.title.len() <= 60, "rule {}: the title is a few words", r.code);
             assert!(
                 r.source == "local"
                     || r.source.starts_with("local")
@@ -268,50 +230,26 @@ mod tests {
         };
         assert!(parse(&base("severity = \"warning\"")).is_ok());
         assert_eq!(
-            parse(&base(
-                "severity = [\"error\", \"warning\"]\nseverity_note = \"n\""
-            ))
-            .unwrap()[0]
-                .severities,
+            parse(&base("severity = [\"error\", \"warning\"]\nseverity_note = \"n\"")).unwrap()[0].severities,
             vec![Severity::Error, Severity::Warning]
         );
-        assert!(parse(&base("severity = [\"error\", \"warning\"]"))
-            .unwrap_err()
-            .contains("severity_note"));
+        assert!(parse(&base("severity = [\"error\", \"warning\"]")).unwrap_err().contains("severity_note"));
         assert!(parse(&base("severity = \"fatal\"")).is_err());
-        assert!(
-            parse(&base("severity = \"info\"\nwhat = 1")).is_err(),
-            "unknown fields are refused"
-        );
-        let twice = format!(
-            "{}\n{}",
-            base("severity = \"info\""),
-            base("severity = \"info\"")
-        );
+        assert!(parse(&base("severity = \"info\"\nwhat = 1")).is_err(), "unknown fields are refused");
+        let twice = format!("{}\n{}", base("severity = \"info\""), base("severity = \"info\""));
         assert!(parse(&twice).unwrap_err().contains("twice"));
-        assert!(parse(
-            &base("severity = \"info\"").replace("message = \"m\"", "message = \"value {v}\"")
-        )
-        .unwrap_err()
-        .contains("placeholders"));
+        assert!(parse(&base("severity = \"info\"").replace("message = \"m\"", "message = \"value {v}\""))
+            .unwrap_err()
+            .contains("placeholders"));
     }
 
     #[test]
     fn mismatch_names_what_disagrees() {
         assert_eq!(mismatch(Severity::Error, "normalise", "invalid_date"), None);
-        assert_eq!(
-            mismatch(Severity::Warning, "normalise", "invalid_date"),
-            None
-        );
-        assert!(mismatch(Severity::Info, "normalise", "invalid_date")
-            .unwrap()
-            .contains("error or warning"));
-        assert!(mismatch(Severity::Error, "model", "invalid_date")
-            .unwrap()
-            .contains("normalise"));
-        assert!(mismatch(Severity::Error, "normalise", "no_such_code")
-            .unwrap()
-            .contains("rules.toml"));
+        assert_eq!(mismatch(Severity::Warning, "normalise", "invalid_date"), None);
+        assert!(mismatch(Severity::Info, "normalise", "invalid_date").unwrap().contains("error or warning"));
+        assert!(mismatch(Severity::Error, "model", "invalid_date").unwrap().contains("normalise"));
+        assert!(mismatch(Severity::Error, "normalise", "no_such_code").unwrap().contains("rules.toml"));
     }
 
     #[test]
@@ -319,9 +257,6 @@ mod tests {
         let r = rule("placeholder_date").unwrap();
         assert_eq!(r.severity(), Severity::Warning);
         assert!(!r.title.is_empty() && !r.message.is_empty() && !r.action.is_empty());
-        assert_eq!(
-            rule("missing_column").unwrap().severity_text(),
-            "warning or error"
-        );
+        assert_eq!(rule("missing_column").unwrap().severity_text(), "warning or error");
     }
 }

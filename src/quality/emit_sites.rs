@@ -43,12 +43,7 @@ fn tokenise(src: &str) -> Vec<Token> {
     while i < c.len() {
         let ch = c[i];
         let start_line = line;
-        let mut push = |tok: Tok| {
-            out.push(Token {
-                tok,
-                line: start_line,
-            })
-        };
+        let mut push = |tok: Tok| out.push(Token { tok, line: start_line });
         if ch == '\n' {
             line += 1;
             i += 1;
@@ -90,15 +85,7 @@ fn tokenise(src: &str) -> Vec<Token> {
                 let hashes = c[i..].iter().take_while(|&&h| h == '#').count();
                 let open = i + hashes;
                 let mut j = open + 1;
-                while j < c.len()
-                    && !(c[j] == '"'
-                        && c[j + 1..]
-                            .iter()
-                            .take(hashes)
-                            .filter(|&&h| h == '#')
-                            .count()
-                            == hashes)
-                {
+                while j < c.len() && !(c[j] == '"' && c[j + 1..].iter().take(hashes).filter(|&&h| h == '#').count() == hashes) {
                     line += usize::from(c[j] == '\n');
                     j += 1;
                 }
@@ -169,24 +156,12 @@ fn ident(s: &str) -> Tok {
 
 /// Whether the tokens at `at` are exactly `pattern`.
 fn matches_at(toks: &[Token], at: usize, pattern: &[Tok]) -> bool {
-    toks.len() >= at + pattern.len()
-        && pattern
-            .iter()
-            .enumerate()
-            .all(|(k, p)| is(&toks[at + k], p))
+    toks.len() >= at + pattern.len() && pattern.iter().enumerate().all(|(k, p)| is(&toks[at + k], p))
 }
 
 /// The tokens without `#[cfg(test)]` items (test modules and test-only declarations).
 fn without_test_items(toks: Vec<Token>) -> Vec<Token> {
-    let cfg_test = [
-        Tok::Punct('#'),
-        Tok::Punct('['),
-        ident("cfg"),
-        Tok::Punct('('),
-        ident("test"),
-        Tok::Punct(')'),
-        Tok::Punct(']'),
-    ];
+    let cfg_test = [Tok::Punct('#'), Tok::Punct('['), ident("cfg"), Tok::Punct('('), ident("test"), Tok::Punct(')'), Tok::Punct(']')];
     let mut out = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -257,22 +232,16 @@ fn text(arg: &[Token]) -> String {
 /// `Severity::X` as a severity.
 fn severity_of(arg: &[Token]) -> Option<Severity> {
     match arg {
-        [Token {
-            tok: Tok::Ident(s), ..
-        }, Token {
-            tok: Tok::Punct(':'),
-            ..
-        }, Token {
-            tok: Tok::Punct(':'),
-            ..
-        }, Token {
-            tok: Tok::Ident(v), ..
-        }] if s == "Severity" => match v.as_str() {
-            "Info" => Some(Severity::Info),
-            "Warning" => Some(Severity::Warning),
-            "Error" => Some(Severity::Error),
-            _ => None,
-        },
+        [Token { tok: Tok::Ident(s), .. }, Token { tok: Tok::Punct(':'), .. }, Token { tok: Tok::Punct(':'), .. }, Token { tok: Tok::Ident(v), .. }]
+            if s == "Severity" =>
+        {
+            match v.as_str() {
+                "Info" => Some(Severity::Info),
+                "Warning" => Some(Severity::Warning),
+                "Error" => Some(Severity::Error),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -294,23 +263,13 @@ const HELPERS: &[(&[&str], &str, usize, SeverityArg)] = &[
     (&["Problem", "new"], "src/normalise/", 1, SeverityArg::At(0)),
     // CIN census reader: `issue(severity, code, ..)` and the header's `note(severity, code, ..)`.
     (&["issue"], "src/normalise/cin_xml/", 1, SeverityArg::At(0)),
-    (
-        &["note"],
-        "src/normalise/cin_xml/mod.rs",
-        1,
-        SeverityArg::At(0),
-    ),
+    (&["note"], "src/normalise/cin_xml/mod.rs", 1, SeverityArg::At(0)),
     // SSDA903 XML reader: `issue(table, node, code, severity, message, action)`.
     (&["issue"], "src/normalise/ssda903/xml.rs", 2, SeverityArg::At(3)),
     // Generated plausibility rules: `rule_row(code, table, person, column, condition)`.
     (&["rule_row"], "src/quality/plausibility.rs", 0, SeverityArg::FromCatalogue),
     // CIN census plausibility rules: `warn(ctx, node, table, code, message)`.
-    (
-        &["warn"],
-        "src/normalise/cin_xml/rules.rs",
-        3,
-        SeverityArg::Always(Severity::Warning),
-    ),
+    (&["warn"], "src/normalise/cin_xml/rules.rs", 3, SeverityArg::Always(Severity::Warning)),
 ];
 
 /// Where a forwarded code comes from.
@@ -331,54 +290,14 @@ enum Feed {
 /// Every call that passes on a code chosen elsewhere: (file, callee, code argument, feed).
 const FORWARDERS: &[(&str, &str, &str, Feed)] = &[
     ("src/quality/plausibility.rs", "Issue::new", "code", Feed::QualityRules),
-    (
-        "src/normalise/cin_xml/mod.rs",
-        "Issue::new",
-        "code",
-        Feed::Helper,
-    ),
-    (
-        "src/normalise/cin_xml/rules.rs",
-        "issue",
-        "code",
-        Feed::Helper,
-    ),
-    (
-        "src/normalise/ssda903/xml.rs",
-        "Issue::new",
-        "code",
-        Feed::Helper,
-    ),
-    (
-        "src/normalise/builder.rs",
-        "Issue::new",
-        "p.code",
-        Feed::Problem,
-    ),
-    (
-        "src/normalise/annex_a/rows.rs",
-        "Issue::new",
-        "problem.code",
-        Feed::Problem,
-    ),
-    (
-        "src/normalise/ssda903/mod.rs",
-        "Issue::new",
-        "p.code",
-        Feed::Problem,
-    ),
-    (
-        "src/normalise/ssda903/history.rs",
-        "Issue::new",
-        "code",
-        Feed::SeverityTuples,
-    ),
-    (
-        "src/normalise/ssda903/returns.rs",
-        "Issue::new",
-        "code",
-        Feed::CodeMessagePairs,
-    ),
+    ("src/normalise/cin_xml/mod.rs", "Issue::new", "code", Feed::Helper),
+    ("src/normalise/cin_xml/rules.rs", "issue", "code", Feed::Helper),
+    ("src/normalise/ssda903/xml.rs", "Issue::new", "code", Feed::Helper),
+    ("src/normalise/builder.rs", "Issue::new", "p.code", Feed::Problem),
+    ("src/normalise/annex_a/rows.rs", "Issue::new", "problem.code", Feed::Problem),
+    ("src/normalise/ssda903/mod.rs", "Issue::new", "p.code", Feed::Problem),
+    ("src/normalise/ssda903/history.rs", "Issue::new", "code", Feed::SeverityTuples),
+    ("src/normalise/ssda903/returns.rs", "Issue::new", "code", Feed::CodeMessagePairs),
 ];
 
 /// One place a code is raised.
@@ -404,22 +323,17 @@ pub struct Scan {
 /// The file's `const STAGE: &str = "..."`.
 fn file_stage(toks: &[Token]) -> Option<String> {
     let at = (0..toks.len()).find(|&i| matches_at(toks, i, &[ident("const"), ident("STAGE")]))?;
-    toks[at..]
-        .iter()
-        .take_while(|t| !is(t, &Tok::Punct(';')))
-        .find_map(|t| match &t.tok {
-            Tok::Str(s) => Some(s.clone()),
-            _ => None,
-        })
+    toks[at..].iter().take_while(|t| !is(t, &Tok::Punct(';'))).find_map(|t| match &t.tok {
+        Tok::Str(s) => Some(s.clone()),
+        _ => None,
+    })
 }
 
 /// Scans one file's source; `path` is relative to the crate root (`src/...`).
 fn scan_source(path: &str, src: &str, scan: &mut Scan) {
     let toks = without_test_items(tokenise(src));
     let stage = file_stage(&toks);
-    let pairs = FORWARDERS
-        .iter()
-        .any(|f| f.0 == path && f.3 == Feed::CodeMessagePairs);
+    let pairs = FORWARDERS.iter().any(|f| f.0 == path && f.3 == Feed::CodeMessagePairs);
     let colon = Tok::Punct(':');
     for i in 0..toks.len() {
         // Calls of the helpers.
@@ -459,38 +373,18 @@ fn scan_source(path: &str, src: &str, scan: &mut Scan) {
             };
             let site_stage = if callee[..] == ["Issue", "new"] {
                 match args.get(1).map(|a| &a[..]) {
-                    Some(
-                        [Token {
-                            tok: Tok::Str(s), ..
-                        }],
-                    ) => Some(s.clone()),
-                    Some(
-                        [Token {
-                            tok: Tok::Ident(s), ..
-                        }],
-                    ) if s == "STAGE" => stage.clone(),
+                    Some([Token { tok: Tok::Str(s), .. }]) => Some(s.clone()),
+                    Some([Token { tok: Tok::Ident(s), .. }]) if s == "STAGE" => stage.clone(),
                     _ => None,
                 }
             } else {
                 stage.clone()
             };
             match arg {
-                [Token {
-                    tok: Tok::Str(code),
-                    line,
-                }] => scan.sites.push(Site {
-                    code: code.clone(),
-                    file: path.to_string(),
-                    line: *line,
-                    severity,
-                    stage: site_stage,
-                }),
-                _ => scan.forwarders.push((
-                    path.to_string(),
-                    callee.join("::"),
-                    text(arg),
-                    toks[i].line,
-                )),
+                [Token { tok: Tok::Str(code), line }] => {
+                    scan.sites.push(Site { code: code.clone(), file: path.to_string(), line: *line, severity, stage: site_stage })
+                }
+                _ => scan.forwarders.push((path.to_string(), callee.join("::"), text(arg), toks[i].line)),
             }
         }
         // `(Severity::X, "code", ...)` tuples (not calls: the `(` follows `=>`, `=`, `(` or `,`).
@@ -522,26 +416,11 @@ fn scan_source(path: &str, src: &str, scan: &mut Scan) {
             && matches!(
                 &toks[i..(i + 5).min(toks.len())],
                 [
-                    Token {
-                        tok: Tok::Punct('('),
-                        ..
-                    },
-                    Token {
-                        tok: Tok::Str(_),
-                        ..
-                    },
-                    Token {
-                        tok: Tok::Punct(','),
-                        ..
-                    },
-                    Token {
-                        tok: Tok::Str(_),
-                        ..
-                    },
-                    Token {
-                        tok: Tok::Punct(')'),
-                        ..
-                    }
+                    Token { tok: Tok::Punct('('), .. },
+                    Token { tok: Tok::Str(_), .. },
+                    Token { tok: Tok::Punct(','), .. },
+                    Token { tok: Tok::Str(_), .. },
+                    Token { tok: Tok::Punct(')'), .. }
                 ]
             )
         {
@@ -575,11 +454,7 @@ pub fn scan_crate(root: &Path) -> Scan {
     }
     files.sort();
     for path in files {
-        let rel = path
-            .strip_prefix(root)
-            .expect("under the root")
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = path.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
         if rel == "src/quality/emit_sites.rs" {
             continue;
         }
@@ -587,7 +462,8 @@ pub fn scan_crate(root: &Path) -> Scan {
         scan_source(&rel, &src, &mut scan);
     }
     // Relational data-quality rules: one SQL file each, raised in the model stage.
-    let mut rules: Vec<_> = std::fs::read_dir(root.join("sql/quality")).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let mut rules: Vec<_> =
+        std::fs::read_dir(root.join("sql/quality")).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     rules.sort();
     for path in rules.into_iter().filter(|p| p.extension().is_some_and(|e| e == "sql")) {
         let sql = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -658,16 +534,9 @@ mod tests {
         let scan = scan_one("src/normalise/cin_xml/rules.rs", cin);
         assert_eq!(codes(&scan), ["a_rule", "a_note"]);
         assert_eq!(scan.sites[0].severity, Some(Severity::Warning));
-        assert!(
-            codes(&scan_one("src/model/x.rs", cin)).is_empty(),
-            "another module's warn() is not an issue helper"
-        );
-        let pairs =
-            "let problem = match c { \"UPN\" => Some((\"a_pair\", \"the message\")), _ => None };";
-        assert_eq!(
-            codes(&scan_one("src/normalise/ssda903/returns.rs", pairs)),
-            ["a_pair"]
-        );
+        assert!(codes(&scan_one("src/model/x.rs", cin)).is_empty(), "another module's warn() is not an issue helper");
+        let pairs = "let problem = match c { \"UPN\" => Some((\"a_pair\", \"the message\")), _ => None };";
+        assert_eq!(codes(&scan_one("src/normalise/ssda903/returns.rs", pairs)), ["a_pair"]);
         assert!(codes(&scan_one("src/normalise/ssd.rs", pairs)).is_empty());
     }
 
@@ -676,15 +545,10 @@ mod tests {
         let scan = scan_crate(Path::new(env!("CARGO_MANIFEST_DIR")));
 
         // Codes passed on from elsewhere: every such call must be known, so its codes are found.
-        let found: BTreeSet<(String, String, String)> = scan
-            .forwarders
-            .iter()
-            .map(|(f, c, a, _)| (f.clone(), c.clone(), a.clone()))
-            .collect();
-        let known: BTreeSet<(String, String, String)> = FORWARDERS
-            .iter()
-            .map(|(f, c, a, _)| (f.to_string(), c.to_string(), a.to_string()))
-            .collect();
+        let found: BTreeSet<(String, String, String)> =
+            scan.forwarders.iter().map(|(f, c, a, _)| (f.clone(), c.clone(), a.clone())).collect();
+        let known: BTreeSet<(String, String, String)> =
+            FORWARDERS.iter().map(|(f, c, a, _)| (f.to_string(), c.to_string(), a.to_string())).collect();
         let new: Vec<String> = scan
             .forwarders
             .iter()
@@ -697,20 +561,14 @@ mod tests {
             new.join("\n")
         );
         let gone: Vec<_> = known.difference(&found).collect();
-        assert!(
-            gone.is_empty(),
-            "FORWARDERS lists calls no longer in the source: {gone:?}"
-        );
+        assert!(gone.is_empty(), "FORWARDERS lists calls no longer in the source: {gone:?}");
 
         // Raised but not catalogued, or raised with another severity or stage.
         let mut problems = Vec::new();
         for s in &scan.sites {
             let at = format!("{}:{}", s.file, s.line);
             match rule(&s.code) {
-                None => problems.push(format!(
-                    "{at}: issue code {:?} is not in reference/quality/rules.toml",
-                    s.code
-                )),
+                None => problems.push(format!("{at}: issue code {:?} is not in reference/quality/rules.toml", s.code)),
                 Some(r) => {
                     if let Some(sev) = s.severity.filter(|sev| !r.allows(*sev)) {
                         problems.push(format!(
@@ -721,19 +579,12 @@ mod tests {
                         ));
                     }
                     if let Some(stage) = s.stage.as_deref().filter(|st| *st != r.stage) {
-                        problems.push(format!(
-                            "{at}: {} is raised by the {stage} stage but the catalogue gives {}",
-                            s.code, r.stage
-                        ));
+                        problems.push(format!("{at}: {} is raised by the {stage} stage but the catalogue gives {}", s.code, r.stage));
                     }
                 }
             }
         }
-        assert!(
-            problems.is_empty(),
-            "the source and reference/quality/rules.toml disagree:\n{}",
-            problems.join("\n")
-        );
+        assert!(problems.is_empty(), "the source and reference/quality/rules.toml disagree:\n{}", problems.join("\n"));
 
         // Catalogued but never raised; and each listed severity is used somewhere.
         let mut used: BTreeMap<&str, BTreeSet<Severity>> = BTreeMap::new();
@@ -741,29 +592,19 @@ mod tests {
             let e = used.entry(s.code.as_str()).or_default();
             e.extend(s.severity);
         }
-        let unused: Vec<&str> = rules()
-            .iter()
-            .map(|r| r.code.as_str())
-            .filter(|c| !used.contains_key(c))
-            .collect();
-        assert!(unused.is_empty(), "reference/quality/rules.toml lists codes nothing in src/ raises (remove them, or raise them): {unused:?}");
+        let unused: Vec<&str> = rules().iter().map(|r| r.code.as_str()).filter(|c| !used.contains_key(c)).collect();
+        assert!(
+            unused.is_empty(),
+            "reference/quality/rules.toml lists codes nothing in src/ raises (remove them, or raise them): {unused:?}"
+        );
         for r in rules() {
             let seen = &used[r.code.as_str()];
             // Codes from ("code", "message") pairs carry no severity at the site.
             if seen.is_empty() {
                 continue;
             }
-            let never: Vec<&str> = r
-                .severities
-                .iter()
-                .filter(|s| !seen.contains(s))
-                .map(|s| s.as_str())
-                .collect();
-            assert!(
-                never.is_empty(),
-                "{}: the catalogue lists severity {never:?}, which the source never uses",
-                r.code
-            );
+            let never: Vec<&str> = r.severities.iter().filter(|s| !seen.contains(s)).map(|s| s.as_str()).collect();
+            assert!(never.is_empty(), "{}: the catalogue lists severity {never:?}, which the source never uses", r.code);
         }
     }
 }

@@ -39,7 +39,12 @@ pub const MIN_ROWS_FOR_DROP: usize = 100;
 
 impl Default for Gates {
     fn default() -> Self {
-        Gates { max_row_drop: 0.25, freshness_tables: ["contact", "referral", "assessment"].map(String::from).to_vec(), freshness_lag_days: 7, unchanged_alert_days: 3 }
+        Gates {
+            max_row_drop: 0.25,
+            freshness_tables: ["contact", "referral", "assessment"].map(String::from).to_vec(),
+            freshness_lag_days: 7,
+            unchanged_alert_days: 3,
+        }
     }
 }
 
@@ -48,12 +53,17 @@ impl Gates {
     /// event dates of.
     pub fn validate(&self) -> Result<()> {
         if !(self.max_row_drop > 0.0 && self.max_row_drop <= 1.0) {
-            return Err(Error::Config("[run] max_row_drop must be a share above 0 and at most 1 (0.25 = a quarter of a table's rows)".into()));
+            return Err(Error::Config(
+                "[run] max_row_drop must be a share above 0 and at most 1 (0.25 = a quarter of a table's rows)".into(),
+            ));
         }
         for t in &self.freshness_tables {
             if !event_tables().iter().any(|e| &e.name == t && !e.events.is_empty()) {
                 let known: Vec<&str> = event_tables().iter().filter(|e| !e.events.is_empty()).map(|e| e.name.as_str()).collect();
-                return Err(Error::Config(format!("[run] freshness_tables: {t} is not a table with event dates (one of {})", known.join(", "))));
+                return Err(Error::Config(format!(
+                    "[run] freshness_tables: {t} is not a table with event dates (one of {})",
+                    known.join(", ")
+                )));
             }
         }
         Ok(())
@@ -68,7 +78,9 @@ pub async fn stale_tables(ctx: &SessionContext, gates: &Gates, as_at: NaiveDate,
     for table in &gates.freshness_tables {
         let Some(t) = event_tables().iter().find(|e| &e.name == table) else { continue };
         let dates = t.events.iter().map(|e| format!("SELECT {e} AS d FROM {table}")).collect::<Vec<_>>().join(" UNION ALL ");
-        let sql = format!("SELECT (SELECT count(*) FROM {table}) AS n, max(d) AS newest FROM ({dates}) CROSS JOIN params WHERE d <= params.as_at");
+        let sql = format!(
+            "SELECT (SELECT count(*) FROM {table}) AS n, max(d) AS newest FROM ({dates}) CROSS JOIN params WHERE d <= params.as_at"
+        );
         let file = format!("freshness: {table}");
         let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
         let batches = df.collect().await.map_err(|source| Error::Sql { file, source })?;
@@ -83,8 +95,17 @@ pub async fn stale_tables(ctx: &SessionContext, gates: &Gates, as_at: NaiveDate,
             let rule = catalogue::rule("table_stale").expect("catalogued");
             let how_old = lag.map(|d| format!("{d} days")).unwrap_or_else(|| "no record on or before the as-at date".into());
             issues.push(
-                Issue::new(rule.severity(), "model", "table_stale", format!("{} Newest record: {how_old} before the as-at date (allowed: {} days).", rule.message, gates.freshness_lag_days), Action::Kept)
-                    .table(table),
+                Issue::new(
+                    rule.severity(),
+                    "model",
+                    "table_stale",
+                    format!(
+                        "{} Newest record: {how_old} before the as-at date (allowed: {} days).",
+                        rule.message, gates.freshness_lag_days
+                    ),
+                    Action::Kept,
+                )
+                .table(table),
             );
             stale.push(table.clone());
         }
@@ -119,7 +140,11 @@ pub fn row_drops(published: &serde_json::Value, now: &[(String, usize)], gates: 
     now.iter()
         .filter_map(|(name, rows)| {
             let was = *before.get(name.as_str())?;
-            (was >= MIN_ROWS_FOR_DROP && (*rows as f64) < was as f64 * (1.0 - gates.max_row_drop)).then(|| RowDrop { table: name.clone(), before: was, now: *rows })
+            (was >= MIN_ROWS_FOR_DROP && (*rows as f64) < was as f64 * (1.0 - gates.max_row_drop)).then(|| RowDrop {
+                table: name.clone(),
+                before: was,
+                now: *rows,
+            })
         })
         .collect()
 }
@@ -142,7 +167,13 @@ mod tests {
             {"name": "contact", "rows_out": 1000}, {"name": "referral", "rows_out": 400},
             {"name": "icpc", "rows_out": 50}, {"name": "cp_plan", "rows_out": 100}
         ]});
-        let now = [("contact".to_string(), 750), ("referral".to_string(), 299), ("icpc".to_string(), 0), ("cp_plan".to_string(), 74), ("person".to_string(), 5)];
+        let now = [
+            ("contact".to_string(), 750),
+            ("referral".to_string(), 299),
+            ("icpc".to_string(), 0),
+            ("cp_plan".to_string(), 74),
+            ("person".to_string(), 5),
+        ];
         let drops = row_drops(&published, &now, &Gates::default());
         // contact: exactly a quarter fewer is allowed; referral: 299 < 300 is not; icpc had
         // under 100 rows; cp_plan 74 < 75; person is new.

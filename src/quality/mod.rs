@@ -6,10 +6,10 @@
 //! ([`catalogue`], `reference/quality/rules.toml`), which says what it means and what to do.
 
 pub mod catalogue;
-pub mod freshness;
-pub mod plausibility;
 #[cfg(test)]
 mod emit_sites;
+pub mod freshness;
+pub mod plausibility;
 
 use std::sync::Arc;
 
@@ -263,6 +263,12 @@ impl IssueCounts {
     }
 }
 
+/// What an issue code means and what a person should do about it, in plain English, for the
+/// performance pack's data-quality page. `None` for a code without a description.
+pub fn describe(code: &str) -> Option<String> {
+    catalogue::rule(code).map(|r| format!("{}: {} What to do: {}", r.title, r.message, r.action))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,10 +292,4 @@ mod tests {
         assert_eq!(rows.as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().unwrap().value(0), 7);
         assert!(!issue.log_line().contains("31/02/2022"), "logs never carry raw values");
     }
-}
-
-/// What an issue code means and what a person should do about it, in plain English, for the
-/// performance pack's data-quality page. `None` for a code without a description.
-pub fn describe(code: &str) -> Option<String> {
-    catalogue::rule(code).map(|r| format!("{}: {} What to do: {}", r.title, r.message, r.action))
 }

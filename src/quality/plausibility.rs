@@ -114,8 +114,12 @@ fn queries(checks: Checks) -> Result<Vec<(String, Option<&'static str>, String)>
         out.push((format!("plausibility: {}", t.name), None, generic_sql(t, checks)));
     }
     for (name, sql) in RULE_SQL {
-        let code = rule_code(sql).ok_or_else(|| Error::Config(format!("sql/quality/{name}.sql does not start with `-- rule: <code>` (a bug: please report it)")))?;
-        let rule = catalogue::rule(code).ok_or_else(|| Error::Config(format!("sql/quality/{name}.sql raises {code}, which is not in the rule catalogue (a bug: please report it)")))?;
+        let code = rule_code(sql).ok_or_else(|| {
+            Error::Config(format!("sql/quality/{name}.sql does not start with `-- rule: <code>` (a bug: please report it)"))
+        })?;
+        let rule = catalogue::rule(code).ok_or_else(|| {
+            Error::Config(format!("sql/quality/{name}.sql raises {code}, which is not in the rule catalogue (a bug: please report it)"))
+        })?;
         out.push((format!("sql/quality/{name}.sql"), Some(rule.code.as_str()), sql.to_string()));
     }
     Ok(out)
@@ -124,38 +128,58 @@ fn queries(checks: Checks) -> Result<Vec<(String, Option<&'static str>, String)>
 /// Runs every plausibility and linkage rule over the core tables registered in `ctx` and records
 /// one issue per record that breaks one. Returns how many it recorded.
 pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>) -> Result<usize> {
-    let results: Vec<(Option<&'static str>, Vec<RecordBatch>)> = futures::stream::iter(queries(checks)?.into_iter().map(|(name, code, sql)| async move {
-        let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
-        let batches = df.collect().await.map_err(|source| Error::Sql { file: name, source })?;
-        Ok::<_, Error>((code, batches))
-    }))
-    .buffered(crate::model::CONCURRENT_QUERIES)
-    .try_collect()
-    .await?;
+    let results: Vec<(Option<&'static str>, Vec<RecordBatch>)> =
+        futures::stream::iter(queries(checks)?.into_iter().map(|(name, code, sql)| async move {
+            let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
+            let batches = df.collect().await.map_err(|source| Error::Sql { file: name, source })?;
+            Ok::<_, Error>((code, batches))
+        }))
+        .buffered(crate::model::CONCURRENT_QUERIES)
+        .try_collect()
+        .await?;
     let before = issues.len();
     // A CIN census return's reader already reports dates out of order (as end_before_start).
     let already: std::collections::HashSet<(String, i64)> =
         issues.iter().filter(|i| i.code == "end_before_start").filter_map(|i| Some((i.file.clone()?, i.row?))).collect();
     for (fixed_code, batches) in results {
         for b in batches {
-            let text = |name: &str| -> Result<_> { Ok(cast(b.column_by_name(name).ok_or_else(|| Error::Config(format!("a rule query has no {name} column (a bug)")))?, &DataType::Utf8)?) };
+            let text = |name: &str| -> Result<_> {
+                Ok(cast(
+                    b.column_by_name(name).ok_or_else(|| Error::Config(format!("a rule query has no {name} column (a bug)")))?,
+                    &DataType::Utf8,
+                )?)
+            };
             let (file, table, column) = (text("file")?, text("table_name")?, text("column_name")?);
             let rows = cast(b.column_by_name("row_number").expect("every rule selects row_number"), &DataType::Int64)?;
             let codes = match fixed_code {
                 None => Some(text("code")?),
                 Some(_) => None,
             };
-            let (file, table, column, rows) = (file.as_string::<i32>(), table.as_string::<i32>(), column.as_string::<i32>(), rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>());
+            let (file, table, column, rows) = (
+                file.as_string::<i32>(),
+                table.as_string::<i32>(),
+                column.as_string::<i32>(),
+                rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>(),
+            );
             for i in 0..b.num_rows() {
                 let code = match (&codes, fixed_code) {
                     (_, Some(c)) => c,
                     (Some(c), None) => match catalogue::rule(c.as_string::<i32>().value(i)) {
                         Some(rule) => rule.code.as_str(),
-                        None => return Err(Error::Config(format!("a generated plausibility rule raised {}, which is not in the catalogue (a bug)", c.as_string::<i32>().value(i)))),
+                        None => {
+                            return Err(Error::Config(format!(
+                                "a generated plausibility rule raised {}, which is not in the catalogue (a bug)",
+                                c.as_string::<i32>().value(i)
+                            )))
+                        }
                     },
                     (None, None) => unreachable!("a code column or a fixed code"),
                 };
-                if code == "dates_out_of_order" && file.is_valid(i) && rows.is_valid(i) && already.contains(&(file.value(i).to_string(), rows.value(i))) {
+                if code == "dates_out_of_order"
+                    && file.is_valid(i)
+                    && rows.is_valid(i)
+                    && already.contains(&(file.value(i).to_string(), rows.value(i)))
+                {
                     continue;
                 }
                 let rule = catalogue::rule(code).expect("looked up above");
@@ -189,7 +213,15 @@ mod tests {
                 assert!(has(c), "{}.{c}", t.name);
             }
         }
-        for code in ["event_before_birth", "age_over_25_at_event", "date_before_1900", "event_in_future", "dob_in_future", "dates_out_of_order", "person_not_in_person_table"] {
+        for code in [
+            "event_before_birth",
+            "age_over_25_at_event",
+            "date_before_1900",
+            "event_in_future",
+            "dob_in_future",
+            "dates_out_of_order",
+            "person_not_in_person_table",
+        ] {
             assert!(catalogue::rule(code).is_some(), "{code}");
         }
         for (name, sql) in RULE_SQL {

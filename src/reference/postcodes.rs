@@ -90,7 +90,10 @@ pub fn sector(postcode: &str) -> Option<String> {
     // could be `SO1 4`); checked by completing it to a postcode shape.
     let (outward, digit) = postcode.trim().split_once(' ')?;
     let (outward, digit) = (outward.to_ascii_uppercase(), digit.trim());
-    (digit.len() == 1 && digit.bytes().all(|b| b.is_ascii_digit()) && crate::normalise::ssda903::returns::is_postcode(&format!("{outward}{digit}AA"))).then(|| format!("{outward} {digit}"))
+    (digit.len() == 1
+        && digit.bytes().all(|b| b.is_ascii_digit())
+        && crate::normalise::ssda903::returns::is_postcode(&format!("{outward}{digit}AA")))
+    .then(|| format!("{outward} {digit}"))
 }
 
 /// `PL_LA` as a name: the English upper-tier LA's, or the country's outside England.
@@ -126,7 +129,8 @@ impl Postcodes {
         let districts = sums
             .into_iter()
             .map(|(d, (e, n, count, las))| {
-                let la = las.into_iter().max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map(|(la, _)| la).unwrap_or_default();
+                let la =
+                    las.into_iter().max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map(|(la, _)| la).unwrap_or_default();
                 (d, Place { easting: (e / count).round(), northing: (n / count).round(), upper_tier_la: la })
             })
             .collect();
@@ -169,7 +173,11 @@ impl Postcodes {
             return Some("OUT");
         }
         let place = self.place(placement)?;
-        Some(if place.upper_tier_la == own.gss_code || self.la(&place.upper_tier_la).is_some_and(|l| l.dfe_code == own.dfe_code) { "IN" } else { "OUT" })
+        Some(if place.upper_tier_la == own.gss_code || self.la(&place.upper_tier_la).is_some_and(|l| l.dfe_code == own.dfe_code) {
+            "IN"
+        } else {
+            "OUT"
+        })
     }
 
     /// `PL_DISTANCE`: miles between two postcodes, to one decimal place; `None` when either is not

@@ -31,7 +31,10 @@ pub async fn read_lists(warehouse: &Location, as_at: NaiveDate) -> Result<Vec<(&
             None => read_table(warehouse, &format!("{}/{dir}", crate::run::rerun_folder(as_at))).await?,
         };
         let batch = batch.ok_or_else(|| {
-            Error::Config(format!("no action list {name} as at {as_at} in {}: run `csc run --as-at {as_at}` over this warehouse first", warehouse.display))
+            Error::Config(format!(
+                "no action list {name} as at {as_at} in {}: run `csc run --as-at {as_at}` over this warehouse first",
+                warehouse.display
+            ))
         })?;
         out.push((*name, batch));
     }
@@ -79,13 +82,21 @@ pub fn file_stem(team: &str) -> String {
 
 /// Writes `action_lists_<team>_<as_at>.xlsx` into `out` for every team (or only `team`), each
 /// with one sheet per list holding that team's rows; returns (team, file, rows) per workbook.
-pub fn write_team_workbooks(lists: &[(&str, RecordBatch)], as_at: NaiveDate, out: &Path, team: Option<&str>) -> Result<Vec<(String, PathBuf, usize)>> {
+pub fn write_team_workbooks(
+    lists: &[(&str, RecordBatch)],
+    as_at: NaiveDate,
+    out: &Path,
+    team: Option<&str>,
+) -> Result<Vec<(String, PathBuf, usize)>> {
     std::fs::create_dir_all(out).map_err(|source| Error::Io { context: format!("cannot create {}", out.display()), source })?;
     let counts = counts_by_team(lists);
     let teams: Vec<&String> = counts.keys().filter(|t| team.is_none_or(|wanted| wanted == t.as_str())).collect();
     if let Some(wanted) = team {
         if teams.is_empty() {
-            return Err(Error::Config(format!("no child of team {wanted:?} is on an action list as at {as_at} (teams with rows: {})", counts.keys().cloned().collect::<Vec<_>>().join(", "))));
+            return Err(Error::Config(format!(
+                "no child of team {wanted:?} is on an action list as at {as_at} (teams with rows: {})",
+                counts.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
         }
     }
     let mut written = Vec::new();
@@ -93,7 +104,8 @@ pub fn write_team_workbooks(lists: &[(&str, RecordBatch)], as_at: NaiveDate, out
         let path = out.join(format!("action_lists_{}_{as_at}.xlsx", file_stem(t)));
         let mut rows = 0;
         let mut book = Workbook::new();
-        let when = ExcelDateTime::from_ymd(as_at.year() as u16, as_at.month() as u8, as_at.day() as u8).map_err(|e| xlsx_error(&path, e))?;
+        let when =
+            ExcelDateTime::from_ymd(as_at.year() as u16, as_at.month() as u8, as_at.day() as u8).map_err(|e| xlsx_error(&path, e))?;
         book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&when));
         for (name, batch) in lists {
             let keep = BooleanArray::from(teams_of(batch).iter().map(|x| x == t).collect::<Vec<bool>>());
@@ -120,7 +132,8 @@ fn write_sheet(book: &mut Workbook, name: &str, batch: &RecordBatch) -> std::res
     let sheet = book.add_worksheet();
     // Sheet names are at most 31 characters; list ids are shorter.
     sheet.set_name(name)?;
-    let columns: Vec<usize> = (0..batch.num_columns()).filter(|&i| !matches!(batch.schema().field(i).name().as_str(), "la_code" | "list")).collect();
+    let columns: Vec<usize> =
+        (0..batch.num_columns()).filter(|&i| !matches!(batch.schema().field(i).name().as_str(), "la_code" | "list")).collect();
     for (c, &i) in columns.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, batch.schema().field(i).name(), &header)?;
     }

@@ -28,12 +28,18 @@ pub fn parse(text: &str) -> Result<Vec<Rename>, String> {
     for (i, r) in csv::Reader::from_reader(text.as_bytes()).records().enumerate() {
         let r = r.map_err(|e| format!("header_sets.csv: {e}"))?;
         let bad = |what: &str| format!("header_sets.csv row {}: {what}", i + 2);
-        let effective_from = NaiveDate::parse_from_str(r.get(0).unwrap_or(""), "%Y-%m-%d").map_err(|_| bad("effective_from is not a date"))?;
+        let effective_from =
+            NaiveDate::parse_from_str(r.get(0).unwrap_or(""), "%Y-%m-%d").map_err(|_| bad("effective_from is not a date"))?;
         let list = match r.get(1).unwrap_or("") {
             "all" => 0,
             n => n.parse().ok().filter(|n| (1..=11).contains(n)).ok_or_else(|| bad("list is not 1-11 or all"))?,
         };
-        out.push(Rename { effective_from, list, header: r.get(2).unwrap_or("").to_string(), published_as: r.get(3).unwrap_or("").to_string() });
+        out.push(Rename {
+            effective_from,
+            list,
+            header: r.get(2).unwrap_or("").to_string(),
+            published_as: r.get(3).unwrap_or("").to_string(),
+        });
     }
     Ok(out)
 }

@@ -107,7 +107,10 @@ impl ExtractFacts {
     /// names them, `missing`), keyed by SSD table name.
     pub fn of_run(source: String, core_rows: impl IntoIterator<Item = (String, u64)>) -> ExtractFacts {
         let specs = crate::schema::ssd_tables();
-        let table_rows = core_rows.into_iter().map(|(name, rows)| (specs.iter().find(|s| s.name == name).map_or(name, |s| s.source.clone()), rows)).collect();
+        let table_rows = core_rows
+            .into_iter()
+            .map(|(name, rows)| (specs.iter().find(|s| s.name == name).map_or(name, |s| s.source.clone()), rows))
+            .collect();
         ExtractFacts { source, table_rows }
     }
 
@@ -170,7 +173,8 @@ pub fn notes(lists: &[(&str, RecordBatch)], as_at: NaiveDate, facts: &ExtractFac
         withdrawn_placements(batch, &mut out);
     }
     if let Some((_, batch)) = lists.iter().find(|(n, _)| number(n) == 9) {
-        let latest = column(batch, "Latest Date of Contact").and_then(|c| c.as_primitive_opt::<Date32Type>().and_then(|d| d.iter().flatten().max()));
+        let latest =
+            column(batch, "Latest Date of Contact").and_then(|c| c.as_primitive_opt::<Date32Type>().and_then(|d| d.iter().flatten().max()));
         out.push(note(
             "Interpretation",
             9,
@@ -257,7 +261,12 @@ fn blanks(list: u8, batch: &RecordBatch, _as_at: NaiveDate, facts: &ExtractFacts
     }
     for info in columns().iter().filter(|c| c.list == list) {
         let Some(c) = column(batch, &info.header) else { continue };
-        let blank = c.null_count() + if matches!(c.data_type(), DataType::Utf8) { c.as_string::<i32>().iter().flatten().filter(|s| s.trim().is_empty()).count() } else { 0 };
+        let blank = c.null_count()
+            + if matches!(c.data_type(), DataType::Utf8) {
+                c.as_string::<i32>().iter().flatten().filter(|s| s.trim().is_empty()).count()
+            } else {
+                0
+            };
         if blank == 0 {
             continue;
         }
@@ -282,7 +291,10 @@ fn unknown_codes(list: u8, batch: &RecordBatch, out: &mut Vec<Note>) {
                 "Codes outside Ofsted's list",
                 list,
                 &info.header,
-                format!("'{value}' on {n} rows: not one of Ofsted's values, published as received; correct it at source ({})", info.sources),
+                format!(
+                    "'{value}' on {n} rows: not one of Ofsted's values, published as received; correct it at source ({})",
+                    info.sources
+                ),
             ));
         }
     }
@@ -298,22 +310,45 @@ fn allocation(list: u8, batch: &RecordBatch, out: &mut Vec<Note>) {
             None => none += 1,
         }
     }
-    let mut parts: Vec<String> = by.iter().map(|(k, n)| format!("{n} from {}", if *k == "involvement" { "the involvement open then".to_string() } else { format!("the {k}'s own team and worker") })).collect();
+    let mut parts: Vec<String> = by
+        .iter()
+        .map(|(k, n)| {
+            format!(
+                "{n} from {}",
+                if *k == "involvement" { "the involvement open then".to_string() } else { format!("the {k}'s own team and worker") }
+            )
+        })
+        .collect();
     if none > 0 {
         parts.push(format!("{none} with neither"));
     }
     if !parts.is_empty() {
-        out.push(note("Allocation", list, "Allocated Team", format!("{} (the involvement open at the as-at date, or at the record's end when it closed before; else the record's own).", parts.join(", "))));
+        out.push(note(
+            "Allocation",
+            list,
+            "Allocated Team",
+            format!(
+                "{} (the involvement open at the as-at date, or at the record's end when it closed before; else the record's own).",
+                parts.join(", ")
+            ),
+        ));
     }
 }
 
 fn withdrawn_placements(batch: &RecordBatch, out: &mut Vec<Note>) {
-    let (Some(types), Some(starts)) = (column(batch, "Placement Type"), column(batch, "Start Date of Most Recent Placement")) else { return };
+    let (Some(types), Some(starts)) = (column(batch, "Placement Type"), column(batch, "Start Date of Most Recent Placement")) else {
+        return;
+    };
     let (Some(types), Some(starts)) = (types.as_string_opt::<i32>(), starts.as_primitive_opt::<Date32Type>()) else { return };
     for (code, from) in WITHDRAWN_PLACEMENTS {
         let Ok(day) = NaiveDate::parse_from_str(from, "%Y-%m-%d") else { continue };
         let n = (0..batch.num_rows())
-            .filter(|&r| types.is_valid(r) && starts.is_valid(r) && code_of("placement_type", types.value(r)) == code && starts.value(r) >= date32(day))
+            .filter(|&r| {
+                types.is_valid(r)
+                    && starts.is_valid(r)
+                    && code_of("placement_type", types.value(r)) == code
+                    && starts.value(r) >= date32(day)
+            })
             .count();
         if n > 0 {
             out.push(note(
@@ -338,7 +373,8 @@ mod tests {
     fn the_catalogue_has_every_published_column_in_order() {
         for (name, sql) in crate::model::annex_a::LISTS {
             let body = &sql[sql.rfind("\nSELECT").unwrap_or(0)..];
-            let headers: Vec<&str> = body.split("AS \"").skip(1).filter_map(|s| s.split('"').next()).filter(|h| !h.starts_with(HIDDEN_PREFIX)).collect();
+            let headers: Vec<&str> =
+                body.split("AS \"").skip(1).filter_map(|s| s.split('"').next()).filter(|h| !h.starts_with(HIDDEN_PREFIX)).collect();
             let listed: Vec<&str> = columns().iter().filter(|c| c.list == number(name)).map(|c| c.header.as_str()).collect();
             assert_eq!(headers, listed, "{name}");
         }
@@ -377,18 +413,24 @@ mod tests {
         let mut facts = ExtractFacts { source: "test".into(), ..ExtractFacts::default() };
         facts.table_rows.insert("ssd_missing".into(), 0);
         let n = notes(&[("list_08_children_in_care", batch)], NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(), &facts, "2023-04-01");
-        let find = |section: &str, column: &str| n.iter().filter(|x| x.section == section && x.column.starts_with(column)).map(|x| x.note.clone()).collect::<Vec<_>>();
+        let find = |section: &str, column: &str| {
+            n.iter().filter(|x| x.section == section && x.column.starts_with(column)).map(|x| x.note.clone()).collect::<Vec<_>>()
+        };
         assert_eq!(find("Rows", ""), ["3 rows"]);
         // Missing counts: blank on every row because ssd_missing had no rows.
         let missing = find("Blank", "Number of Episodes the Child has been 'Missing'");
         assert_eq!(missing, ["blank on every row (mandatory; source table not supplied or empty: ssd_missing)"]);
-        assert_eq!(find("Blank", "Start Date of Most Recent Placement"), ["blank on 1 of 3 rows (mandatory; no date recorded on or before the as-at date in ssd_cla_placement)"]);
+        assert_eq!(
+            find("Blank", "Start Date of Most Recent Placement"),
+            ["blank on 1 of 3 rows (mandatory; no date recorded on or before the as-at date in ssd_cla_placement)"]
+        );
         assert_eq!(find("Codes outside Ofsted's list", "Placement Type").len(), 1);
         assert!(find("Codes outside Ofsted's list", "Placement Type")[0].starts_with("'U9' on 1 rows"));
         // Only the H5 placement that started on the withdrawal day is flagged.
         assert_eq!(find("Withdrawn placement type", "Placement Type").len(), 1);
         assert!(find("Withdrawn placement type", "Placement Type")[0].starts_with("1 placements of type H5"));
         assert_eq!(find("Allocation", "Allocated Team").len(), 1);
-        assert!(find("Allocation", "Allocated Team")[0].starts_with("1 from the involvement open then, 1 from the referral's own team and worker, 1 with neither"));
+        assert!(find("Allocation", "Allocated Team")[0]
+            .starts_with("1 from the involvement open then, 1 from the referral's own team and worker, 1 with neither"));
     }
 }

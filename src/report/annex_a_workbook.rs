@@ -13,8 +13,8 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int32Type, Int64Type};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use super::annex_a_notes::{self, ExtractFacts, HIDDEN_PREFIX};
 use super::annex_a_headers;
+use super::annex_a_notes::{self, ExtractFacts, HIDDEN_PREFIX};
 use super::published::read_table;
 use crate::model::annex_a::LISTS;
 use crate::normalise::cells::from_date32;
@@ -40,8 +40,14 @@ pub async fn read_extract_facts(warehouse: &Location, as_at: NaiveDate) -> Extra
         manifest = crate::publish::vacuum::published_manifest(&warehouse.sub(&crate::run::rerun_folder(as_at))).await.ok().flatten();
     }
     let Some(m) = manifest else { return ExtractFacts::default() };
-    let rows = m["tables"].as_array().into_iter().flatten().filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?)));
-    let source = format!("{} ({}), read by run {}", m["input_location"].as_str().unwrap_or(""), m["input_format"].as_str().unwrap_or(""), m["run_id"].as_str().unwrap_or(""));
+    let rows =
+        m["tables"].as_array().into_iter().flatten().filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?)));
+    let source = format!(
+        "{} ({}), read by run {}",
+        m["input_location"].as_str().unwrap_or(""),
+        m["input_format"].as_str().unwrap_or(""),
+        m["run_id"].as_str().unwrap_or("")
+    );
     ExtractFacts::of_run(source, rows)
 }
 
@@ -97,14 +103,21 @@ pub fn write_workbook(lists: &[(&str, RecordBatch)], path: &std::path::Path, inf
 
 /// A list without the columns that are not workbook columns (`_allocation_source`).
 pub fn sheet_columns(batch: &RecordBatch) -> Result<RecordBatch> {
-    let keep: Vec<usize> = batch.schema().fields().iter().enumerate().filter(|(_, f)| !f.name().starts_with(HIDDEN_PREFIX)).map(|(i, _)| i).collect();
+    let keep: Vec<usize> =
+        batch.schema().fields().iter().enumerate().filter(|(_, f)| !f.name().starts_with(HIDDEN_PREFIX)).map(|(i, _)| i).collect();
     Ok(batch.project(&keep)?)
 }
 
 /// Writes the workbook to `path`, with the cells in `overrides` written as given. With `created`,
 /// the workbook says it was created then (midnight) instead of now, so the same lists give the
 /// same bytes.
-pub fn write_workbook_with(lists: &[(&str, RecordBatch)], path: &std::path::Path, info: &WorkbookInfo, overrides: &Overrides, created: Option<NaiveDate>) -> Result<()> {
+pub fn write_workbook_with(
+    lists: &[(&str, RecordBatch)],
+    path: &std::path::Path,
+    info: &WorkbookInfo,
+    overrides: &Overrides,
+    created: Option<NaiveDate>,
+) -> Result<()> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Config(format!("writing {}: {e}", path.display()));
     let mut book = Workbook::new();
     if let Some(d) = created {

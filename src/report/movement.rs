@@ -60,10 +60,16 @@ impl std::fmt::Display for Move {
 /// The headline value of every measure in a fact table: its latest rolling 12 months, or its
 /// latest month where it has no rolling periods.
 pub fn headlines(fact: &RecordBatch) -> Vec<Headline> {
-    let (Some(ids), Some(types), Some(ends), Some(values)) = (fact.column_by_name("measure_id"), fact.column_by_name("period_type"), fact.column_by_name("period_end"), fact.column_by_name("value")) else {
+    let (Some(ids), Some(types), Some(ends), Some(values)) = (
+        fact.column_by_name("measure_id"),
+        fact.column_by_name("period_type"),
+        fact.column_by_name("period_end"),
+        fact.column_by_name("value"),
+    ) else {
         return Vec::new();
     };
-    let (ids, types, ends, values) = (ids.as_string::<i32>(), types.as_string::<i32>(), ends.as_primitive::<Date32Type>(), values.as_primitive::<Float64Type>());
+    let (ids, types, ends, values) =
+        (ids.as_string::<i32>(), types.as_string::<i32>(), ends.as_primitive::<Date32Type>(), values.as_primitive::<Float64Type>());
     // Per measure: (rank of period type, period end) → row; rolling 12 months outranks month.
     let mut best: BTreeMap<&str, ((u8, i32), usize)> = BTreeMap::new();
     for i in 0..fact.num_rows() {
@@ -130,9 +136,24 @@ mod tests {
     #[test]
     fn flags_large_relative_moves_percentage_points_and_gaps_only() {
         let units: HashMap<String, (String, String)> =
-            [("referrals", "count"), ("small", "count"), ("timely_pct", "percent"), ("steady_pct", "percent"), ("gone", "count")].iter().map(|(i, u)| (i.to_string(), (u.to_string(), "neutral".to_string()))).collect();
-        let before = [h("referrals", Some(4000.0)), h("small", Some(2.0)), h("timely_pct", Some(80.0)), h("steady_pct", Some(80.0)), h("gone", Some(10.0))];
-        let after = [h("referrals", Some(1600.0)), h("small", Some(4.0)), h("timely_pct", Some(69.0)), h("steady_pct", Some(75.0)), h("gone", None)];
+            [("referrals", "count"), ("small", "count"), ("timely_pct", "percent"), ("steady_pct", "percent"), ("gone", "count")]
+                .iter()
+                .map(|(i, u)| (i.to_string(), (u.to_string(), "neutral".to_string())))
+                .collect();
+        let before = [
+            h("referrals", Some(4000.0)),
+            h("small", Some(2.0)),
+            h("timely_pct", Some(80.0)),
+            h("steady_pct", Some(80.0)),
+            h("gone", Some(10.0)),
+        ];
+        let after = [
+            h("referrals", Some(1600.0)),
+            h("small", Some(4.0)),
+            h("timely_pct", Some(69.0)),
+            h("steady_pct", Some(75.0)),
+            h("gone", None),
+        ];
         let moved: Vec<String> = sharp_moves(&before, &after, &units).into_iter().map(|m| m.measure_id).collect();
         assert_eq!(moved, ["referrals", "timely_pct", "gone"]);
     }

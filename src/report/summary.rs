@@ -6,7 +6,12 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
     let m = &outcome.manifest;
     writeln!(out, "Run {} {} for {} ({}), as at {}", m.run_id, m.status, m.la_name, m.la_code, m.as_at)?;
     if m.status == "skipped" {
-        writeln!(out, "Nothing changed since the last successful run ({}); the warehouse {} is current. Use --force to run anyway.", m.error.as_deref().unwrap_or(""), outcome.warehouse)?;
+        writeln!(
+            out,
+            "Nothing changed since the last successful run ({}); the warehouse {} is current. Use --force to run anyway.",
+            m.error.as_deref().unwrap_or(""),
+            outcome.warehouse
+        )?;
         return Ok(());
     }
     writeln!(out, "Warehouse: {}", outcome.warehouse)?;
@@ -30,7 +35,11 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
         }
     }
     let s = &m.issues;
-    writeln!(out, "\nData-quality issues: {} ({} errors, {} warnings, {} notes)", s.total, s.by_severity.error, s.by_severity.warning, s.by_severity.info)?;
+    writeln!(
+        out,
+        "\nData-quality issues: {} ({} errors, {} warnings, {} notes)",
+        s.total, s.by_severity.error, s.by_severity.warning, s.by_severity.info
+    )?;
     for (code, n) in &s.by_code {
         writeln!(out, "  {code:<24} {n:>6}")?;
     }
@@ -42,8 +51,12 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
 fn latest_year(out: &mut impl std::io::Write, f: &datafusion::arrow::array::RecordBatch) -> std::io::Result<()> {
     use datafusion::arrow::array::{Array, Date32Array, StringArray};
     let text = |name: &str| f.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned());
-    let (Some(types), Some(years), Some(reasons)) = (text("period_type"), text("financial_year"), text("no_data_reason")) else { return Ok(()) };
-    let Some(starts) = f.column_by_name("period_start").and_then(|c| c.as_any().downcast_ref::<Date32Array>().cloned()) else { return Ok(()) };
+    let (Some(types), Some(years), Some(reasons)) = (text("period_type"), text("financial_year"), text("no_data_reason")) else {
+        return Ok(());
+    };
+    let Some(starts) = f.column_by_name("period_start").and_then(|c| c.as_any().downcast_ref::<Date32Array>().cloned()) else {
+        return Ok(());
+    };
     let rows: Vec<usize> = (0..f.num_rows()).filter(|&i| types.value(i) == "financial_year").collect();
     let Some(&latest) = rows.iter().max_by_key(|&&i| starts.value(i)) else { return Ok(()) };
     let year = years.value(latest);

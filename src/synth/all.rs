@@ -62,8 +62,16 @@ pub fn generate(cfg: &SynthConfig, tables: &Tables, started: Instant) -> Result<
             }
             Ok(Err(e)) => return Err(e),
             Err(panic) => {
-                let why = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-                skipped.push(Skipped { la_code: t.la_code.clone(), la_name: t.la_name.clone(), reason: format!("generation failed: {why}") });
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                skipped.push(Skipped {
+                    la_code: t.la_code.clone(),
+                    la_name: t.la_name.clone(),
+                    reason: format!("generation failed: {why}"),
+                });
             }
         }
     }

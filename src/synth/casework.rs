@@ -35,7 +35,10 @@ use rand_chacha::ChaCha8Rng;
 use super::casework_rates::Rates;
 use super::dates::{add_months, add_years, age, fy_end, fy_of, Window};
 use super::details;
-use super::records::{CinVisit, ClaHealth, ClaVisit, CpReview, CpVisit, Disability, EarlyHelp, Involvement, Missing, Permanence, Professional, Ssd, SHORT_BREAK_STATUSES};
+use super::records::{
+    CinVisit, ClaHealth, ClaVisit, CpReview, CpVisit, Disability, EarlyHelp, Involvement, Missing, Permanence, Professional, Ssd,
+    SHORT_BREAK_STATUSES,
+};
 use super::returns::keyed;
 use super::simulate::people::{chance, pick, working_days_after};
 
@@ -61,10 +64,22 @@ const TEAMS: &[Team] = &[
     Team { name: "Early Help", title: "Family Support Worker", share: 0.0 },
 ];
 
-const STAFF_FORENAMES: &[&str] = &["Sarah", "Emma", "Rachel", "Laura", "Hannah", "Claire", "Priya", "Joanne", "Amy", "Fatima", "James", "Daniel", "Mark", "Tom", "Samuel", "Kwame"];
-const STAFF_SURNAMES: &[&str] = &["Baker", "Carter", "Fisher", "Hughes", "Kelly", "Lewis", "Mason", "Morgan", "Owen", "Price", "Reid", "Shaw", "Turner", "Ward", "Young", "Ahmed", "Begum", "Okafor"];
+const STAFF_FORENAMES: &[&str] = &[
+    "Sarah", "Emma", "Rachel", "Laura", "Hannah", "Claire", "Priya", "Joanne", "Amy", "Fatima", "James", "Daniel", "Mark", "Tom", "Samuel",
+    "Kwame",
+];
+const STAFF_SURNAMES: &[&str] = &[
+    "Baker", "Carter", "Fisher", "Hughes", "Kelly", "Lewis", "Mason", "Morgan", "Owen", "Price", "Reid", "Shaw", "Turner", "Ward", "Young",
+    "Ahmed", "Begum", "Okafor",
+];
 
-const CHANGE_REASONS: &[(&str, f64)] = &[("Worker left", 40.0), ("Caseload balancing", 25.0), ("Team restructure", 10.0), ("Worker on long-term leave", 15.0), ("Family request", 10.0)];
+const CHANGE_REASONS: &[(&str, f64)] = &[
+    ("Worker left", 40.0),
+    ("Caseload balancing", 25.0),
+    ("Team restructure", 10.0),
+    ("Worker on long-term leave", 15.0),
+    ("Family request", 10.0),
+];
 
 /// The workforce: each team's workers, by their index in [`TEAMS`].
 struct Workforce {
@@ -124,7 +139,8 @@ struct Period {
 }
 
 fn periods(ssd: &Ssd) -> Vec<Period> {
-    let legal: HashMap<(&str, i32), &'static str> = ssd.legal_statuses.iter().filter_map(|l| Some(((l.person.as_str(), l.start?), l.status))).collect();
+    let legal: HashMap<(&str, i32), &'static str> =
+        ssd.legal_statuses.iter().filter_map(|l| Some(((l.person.as_str(), l.start?), l.status))).collect();
     let placement_type: HashMap<&str, &'static str> = ssd.cla_placements.iter().map(|p| (p.id.as_str(), p.placement_type)).collect();
     let mut by_id: BTreeMap<&str, Period> = BTreeMap::new();
     for e in &ssd.cla_episodes {
@@ -210,23 +226,40 @@ fn reallocate(ssd: &mut Ssd, wf: &Workforce, seed: u64) {
 fn involvements(ssd: &mut Ssd, periods: &[Period], wf: &Workforce, window: Window, seed: u64, rates: &Rates) {
     let mut phases: BTreeMap<String, Vec<Phase>> = BTreeMap::new();
     let mut add = |person: &str, phase: Phase| phases.entry(person.to_string()).or_default().push(phase);
-    let first_assessment: HashMap<&str, i32> = ssd.assessments.iter().filter_map(|a| Some((a.referral.as_str(), a.start?))).fold(HashMap::new(), |mut m, (r, s)| {
-        let e = m.entry(r).or_insert(s);
-        *e = (*e).min(s);
-        m
-    });
+    let first_assessment: HashMap<&str, i32> =
+        ssd.assessments.iter().filter_map(|a| Some((a.referral.as_str(), a.start?))).fold(HashMap::new(), |mut m, (r, s)| {
+            let e = m.entry(r).or_insert(s);
+            *e = (*e).min(s);
+            m
+        });
     for r in &ssd.referrals {
         let Some(date) = r.date else { continue };
-        let front_door_end = first_assessment.get(r.id.as_str()).copied().or(r.close_date).unwrap_or_else(|| working_days_after(date, 3)).max(date);
-        add(&r.person, Phase { team: "Front Door", start: date, end: Some(front_door_end), referral: r.id.clone(), first_worker: Some(r.worker.clone()) });
+        let front_door_end =
+            first_assessment.get(r.id.as_str()).copied().or(r.close_date).unwrap_or_else(|| working_days_after(date, 3)).max(date);
+        add(
+            &r.person,
+            Phase {
+                team: "Front Door",
+                start: date,
+                end: Some(front_door_end),
+                referral: r.id.clone(),
+                first_worker: Some(r.worker.clone()),
+            },
+        );
     }
     for a in &ssd.assessments {
         let Some(start) = a.start else { continue };
-        add(&a.person, Phase { team: "Assessment", start, end: a.auth, referral: a.referral.clone(), first_worker: Some(a.worker.clone()) });
+        add(
+            &a.person,
+            Phase { team: "Assessment", start, end: a.auth, referral: a.referral.clone(), first_worker: Some(a.worker.clone()) },
+        );
     }
     for p in &ssd.cin_plans {
         let Some(start) = p.start else { continue };
-        add(&p.person, Phase { team: "Children in Need", start, end: p.end, referral: p.referral.clone(), first_worker: Some(p.worker.clone()) });
+        add(
+            &p.person,
+            Phase { team: "Children in Need", start, end: p.end, referral: p.referral.clone(), first_worker: Some(p.worker.clone()) },
+        );
     }
     for p in &ssd.cp_plans {
         let Some(start) = p.start else { continue };
@@ -311,7 +344,11 @@ fn professionals(ssd: &mut Ssd, wf: &Workforce, window: Window, seed: u64, rates
             rows.push(Professional {
                 id: id.clone(),
                 staff_id: format!("S{}", &id[1..]),
-                name: format!("{} {}", STAFF_FORENAMES[rng.random_range(0..STAFF_FORENAMES.len())], STAFF_SURNAMES[rng.random_range(0..STAFF_SURNAMES.len())]),
+                name: format!(
+                    "{} {}",
+                    STAFF_FORENAMES[rng.random_range(0..STAFF_FORENAMES.len())],
+                    STAFF_SURNAMES[rng.random_range(0..STAFF_SURNAMES.len())]
+                ),
                 registration: if social_worker { format!("SW{:06}", rng.random_range(10_000..999_999)) } else { String::new() },
                 job_title: team.title,
                 caseload: caseload.get(id.as_str()).copied().unwrap_or(0).to_string(),
@@ -358,7 +395,15 @@ fn cp_work(ssd: &mut Ssd, window: Window, seed: u64, born: &dyn Fn(&str) -> Opti
         let mut rng = keyed(seed, "cp_visit", &p.id);
         for day in visit_days(&mut rng, start, last, 5, 10, 0.85).into_iter().filter(|&d| d >= visit_from(window)) {
             let (s, alone) = seen(&mut rng, born(&p.person), day);
-            visits.push(CpVisit { id: String::new(), person: p.person.clone(), plan: p.id.clone(), date: Some(day), seen: s, seen_alone: alone, bedroom: if chance(&mut rng, 0.4) { "Y" } else { "N" } });
+            visits.push(CpVisit {
+                id: String::new(),
+                person: p.person.clone(),
+                plan: p.id.clone(),
+                date: Some(day),
+                seen: s,
+                seen_alone: alone,
+                bedroom: if chance(&mut rng, 0.4) { "Y" } else { "N" },
+            });
         }
         let held = details::cp_reviews(start, p.end, window.to + 1);
         let mut due = add_months(start, 3);
@@ -400,7 +445,14 @@ fn cin_visits(ssd: &mut Ssd, window: Window, seed: u64, born: &dyn Fn(&str) -> O
         let mut rng = keyed(seed, "cin_visit", &p.id);
         for day in visit_days(&mut rng, start, last, 10, 20, 0.8).into_iter().filter(|&d| d >= visit_from(window)) {
             let (s, alone) = seen(&mut rng, born(&p.person), day);
-            visits.push(CinVisit { id: String::new(), person: p.person.clone(), date: Some(day), seen: s, seen_alone: alone, bedroom: if chance(&mut rng, 0.3) { "Y" } else { "N" } });
+            visits.push(CinVisit {
+                id: String::new(),
+                person: p.person.clone(),
+                date: Some(day),
+                seen: s,
+                seen_alone: alone,
+                bedroom: if chance(&mut rng, 0.3) { "Y" } else { "N" },
+            });
         }
     }
     visits.sort_by(|a, b| (a.date, &a.person).cmp(&(b.date, &b.person)));
@@ -419,7 +471,14 @@ fn cla_work(ssd: &mut Ssd, periods: &[Period], window: Window, seed: u64, rates:
         let mut rng = keyed(seed, "cla_visit", &p.cla_id);
         for day in visit_days(&mut rng, p.entered, last, 5, 30, 0.85).into_iter().filter(|&d| d >= visit_from(window)) {
             let (s, alone) = seen(&mut rng, dob, day);
-            visits.push(ClaVisit { id: String::new(), cla_id: p.cla_id.clone(), person: p.person.clone(), date: Some(day), seen: s, seen_alone: alone });
+            visits.push(ClaVisit {
+                id: String::new(),
+                cla_id: p.cla_id.clone(),
+                person: p.person.clone(),
+                date: Some(day),
+                seen: s,
+                seen_alone: alone,
+            });
         }
         // Initial health assessment, for periods that began in the year before the window or in it.
         let mut rng = keyed(seed, "cla_health", &p.cla_id);
@@ -427,7 +486,13 @@ fn cla_work(ssd: &mut Ssd, periods: &[Period], window: Window, seed: u64, rates:
             let wd = if chance(&mut rng, 0.55) { rng.random_range(5..=20) } else { rng.random_range(21..=60) };
             let day = working_days_after(p.entered, wd);
             if day <= last {
-                health.push(ClaHealth { id: String::new(), person: p.person.clone(), kind: "Initial Health Assessment", date: Some(day), status: "Completed" });
+                health.push(ClaHealth {
+                    id: String::new(),
+                    person: p.person.clone(),
+                    kind: "Initial Health Assessment",
+                    date: Some(day),
+                    status: "Completed",
+                });
             }
         }
         // Review health assessments and dental checks of the OC2 cohort on each 31 March.
@@ -446,7 +511,9 @@ fn cla_work(ssd: &mut Ssd, periods: &[Period], window: Window, seed: u64, rates:
         }
         let Some(dob) = dob else { continue };
         let mut rng = keyed(seed, "rhi", &p.cla_id);
-        for m in details::missing(seed, &p.cla_id, dob, p.entered, p.end).into_iter().filter(|m| (window.from..=window.to).contains(&m.start)) {
+        for m in
+            details::missing(seed, &p.cla_id, dob, p.entered, p.end).into_iter().filter(|m| (window.from..=window.to).contains(&m.start))
+        {
             let offered = m.kind == "M" && chance(&mut rng, 0.88);
             let accepted = offered && chance(&mut rng, 0.55);
             missing.push(Missing {
@@ -455,8 +522,20 @@ fn cla_work(ssd: &mut Ssd, periods: &[Period], window: Window, seed: u64, rates:
                 start: Some(m.start),
                 kind: m.kind,
                 end: Some(m.end).filter(|&e| e <= window.to),
-                rhi_offered: if m.kind != "M" { "" } else if offered { "Y" } else { "N" },
-                rhi_accepted: if m.kind != "M" { "" } else if accepted { "Y" } else { "N" },
+                rhi_offered: if m.kind != "M" {
+                    ""
+                } else if offered {
+                    "Y"
+                } else {
+                    "N"
+                },
+                rhi_accepted: if m.kind != "M" {
+                    ""
+                } else if accepted {
+                    "Y"
+                } else {
+                    "N"
+                },
             });
         }
     }
@@ -590,9 +669,40 @@ fn early_help(ssd: &mut Ssd, wf: &Workforce, window: Window, seed: u64) {
             person: c.person.clone(),
             start: Some(start),
             end,
-            reason: pick(&mut rng, &[("Parenting support", 30.0), ("Child's behaviour", 20.0), ("School attendance", 15.0), ("Domestic abuse", 15.0), ("Parental mental health", 12.0), ("Housing", 8.0)]),
-            end_reason: if end.is_none() { "" } else { pick(&mut rng, &[("Needs met", 60.0), ("Stepped up to children's social care", 12.0), ("Family disengaged", 18.0), ("Moved out of area", 10.0)]) },
-            organisation: pick(&mut rng, &[("Family Support Service", 45.0), ("School", 20.0), ("Health Visiting", 10.0), ("Youth Service", 10.0), ("Children's Centre", 15.0)]),
+            reason: pick(
+                &mut rng,
+                &[
+                    ("Parenting support", 30.0),
+                    ("Child's behaviour", 20.0),
+                    ("School attendance", 15.0),
+                    ("Domestic abuse", 15.0),
+                    ("Parental mental health", 12.0),
+                    ("Housing", 8.0),
+                ],
+            ),
+            end_reason: if end.is_none() {
+                ""
+            } else {
+                pick(
+                    &mut rng,
+                    &[
+                        ("Needs met", 60.0),
+                        ("Stepped up to children's social care", 12.0),
+                        ("Family disengaged", 18.0),
+                        ("Moved out of area", 10.0),
+                    ],
+                )
+            },
+            organisation: pick(
+                &mut rng,
+                &[
+                    ("Family Support Service", 45.0),
+                    ("School", 20.0),
+                    ("Health Visiting", 10.0),
+                    ("Youth Service", 10.0),
+                    ("Children's Centre", 15.0),
+                ],
+            ),
             worker: wf.pick(seed, "Early Help", &c.id),
         });
     }

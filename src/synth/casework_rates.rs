@@ -34,7 +34,8 @@ pub struct Rates {
 /// Rows of a DfE table as (year, LA code or "" for England, value) for rows `keep` accepts.
 fn series(text: &str, value: &str, keep: impl Fn(&dyn Fn(&str) -> String) -> bool) -> Vec<(i32, String, f64)> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers: Vec<String> = reader.headers().map(|h| h.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()).collect()).unwrap_or_default();
+    let headers: Vec<String> =
+        reader.headers().map(|h| h.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()).collect()).unwrap_or_default();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let (Some(year), Some(level), Some(la), Some(v)) = (col("time_period"), col("geographic_level"), col("old_la_code"), col(value)) else {
         return Vec::new();
@@ -50,7 +51,10 @@ fn series(text: &str, value: &str, keep: impl Fn(&dyn Fn(&str) -> String) -> boo
             Some("Local authority") => row.get(la).unwrap_or("").to_string(),
             _ => continue,
         };
-        let (Some(y), Some(x)) = (row.get(year).and_then(|y| y.get(..4)?.parse().ok()), row.get(v).and_then(|x| x.parse::<f64>().ok())) else { continue };
+        let (Some(y), Some(x)) = (row.get(year).and_then(|y| y.get(..4)?.parse().ok()), row.get(v).and_then(|x| x.parse::<f64>().ok()))
+        else {
+            continue;
+        };
         out.push((y, code, x));
     }
     out
@@ -75,11 +79,15 @@ impl Rates {
     pub fn for_la(la: &str, first: i32, last: i32) -> Rates {
         let caseload = series(CSWW, "caseload_fte", |_| true);
         let agency = series(CSWW, "agency_rate_fte", |_| true);
-        let workers = series(SWCOUNT, "percentage", |g| g("cla_group") == "CLA on 31 March" && g("sw_stability") == "3 or more social workers during the year");
+        let workers = series(SWCOUNT, "percentage", |g| {
+            g("cla_group") == "CLA on 31 March" && g("sw_stability") == "3 or more social workers during the year"
+        });
         let health_row = |what: &'static str| move |g: &dyn Fn(&str) -> String| g("breakdown") == what;
         let health = series(HEALTH, "children_percent", health_row("Had their annual health assessment"));
         let dental = series(HEALTH, "children_percent", health_row("Had their teeth checked by a dentist"));
-        let by_year = |rows: &[(i32, String, f64)], default: f64| (first..=last).map(|y| (y, pick(rows, la, y).map_or(default, |v| v / 100.0))).collect();
+        let by_year = |rows: &[(i32, String, f64)], default: f64| {
+            (first..=last).map(|y| (y, pick(rows, la, y).map_or(default, |v| v / 100.0))).collect()
+        };
         Rates {
             caseload: pick(&caseload, la, last).unwrap_or(16.0).max(5.0),
             agency: pick(&agency, la, last).map_or(0.15, |v| v / 100.0),

@@ -71,7 +71,13 @@ pub fn within_12_months(previous: i32, day: i32) -> bool {
 }
 
 /// Names of the DfE D5 duration bands of a CP plan open at 31 March.
-pub const CP_BANDS: [&str; 5] = ["3 months or less", "more than 3 months to 6 months", "more than 6 months, less than 1 year", "1 year, less than 2 years", "2 years or more"];
+pub const CP_BANDS: [&str; 5] = [
+    "3 months or less",
+    "more than 3 months to 6 months",
+    "more than 6 months, less than 1 year",
+    "1 year, less than 2 years",
+    "2 years or more",
+];
 
 /// D5 band (index into [`CP_BANDS`]) of a CP plan that started on `start` and is open on `at`,
 /// measured in calendar months.

@@ -15,8 +15,20 @@ use super::returns::keyed;
 use super::simulate::people::{chance, pick, postcode, working_days_after};
 
 /// Disabilities recorded for a disabled child (CIN census codes).
-const DISABILITIES: &[(&str, f64)] =
-    &[("LD", 30.0), ("AUT", 28.0), ("COMM", 14.0), ("BEH", 10.0), ("MOB", 5.0), ("HAND", 2.0), ("PC", 3.0), ("INC", 1.0), ("HEAR", 2.0), ("VIS", 2.0), ("CON", 1.0), ("DDA", 2.0)];
+const DISABILITIES: &[(&str, f64)] = &[
+    ("LD", 30.0),
+    ("AUT", 28.0),
+    ("COMM", 14.0),
+    ("BEH", 10.0),
+    ("MOB", 5.0),
+    ("HAND", 2.0),
+    ("PC", 3.0),
+    ("INC", 1.0),
+    ("HEAR", 2.0),
+    ("VIS", 2.0),
+    ("CON", 1.0),
+    ("DDA", 2.0),
+];
 
 /// A child's disabilities: `NONE` unless the SSD flags them as disabled, then one to three.
 pub fn disabilities(seed: u64, person: &str, disabled: bool) -> Vec<&'static str> {
@@ -122,7 +134,11 @@ pub fn cla_reviews(seed: u64, key: &str, entered: i32, end: Option<i32>, until: 
     let mut out = Vec::new();
     let mut due = working_days_after(entered, 20);
     loop {
-        let held = if rng.random_bool(0.08) { working_days_after(due, rng.random_range(1..=15)) } else { working_days_after(due, -rng.random_range(0..=6)) };
+        let held = if rng.random_bool(0.08) {
+            working_days_after(due, rng.random_range(1..=15))
+        } else {
+            working_days_after(due, -rng.random_range(0..=6))
+        };
         if held >= last {
             break;
         }
@@ -231,7 +247,17 @@ pub fn adoption(seed: u64, cla_id: &str, start: i32, adopted: i32) -> Adoption {
     let mut rng = keyed(seed, "adoption", cla_id);
     let decision = (adopted - rng.random_range(270..=600)).max(start).min(adopted);
     let matched = (adopted - rng.random_range(60..=200)).max(decision).min(adopted);
-    let (adopters, sex, legal) = pick(&mut rng, &[(("2", "MF", "L11"), 70.0), (("2", "MF", "L3"), 8.0), (("2", "FF", "L12"), 5.0), (("2", "MM", "L2"), 4.0), (("1", "F1", "L0"), 11.0), (("1", "M1", "L0"), 2.0)]);
+    let (adopters, sex, legal) = pick(
+        &mut rng,
+        &[
+            (("2", "MF", "L11"), 70.0),
+            (("2", "MF", "L3"), 8.0),
+            (("2", "FF", "L12"), 5.0),
+            (("2", "MM", "L2"), 4.0),
+            (("1", "F1", "L0"), 11.0),
+            (("1", "M1", "L0"), 2.0),
+        ],
+    );
     Adoption { decision, matched, foster_carer: if chance(&mut rng, 0.12) { "1" } else { "0" }, adopters, sex, legal }
 }
 

@@ -4,7 +4,10 @@
 //! Identifiers are numbered in date order within each table.
 
 use super::dates::Window;
-use super::records::{Assessment, CareLeaver, CinPlan, ClaReview, ClaEpisode, ClaPlacement, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person, Referral, Ssd, S47};
+use super::records::{
+    Assessment, CareLeaver, CinPlan, ClaEpisode, ClaPlacement, ClaReview, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person,
+    Referral, Ssd, S47,
+};
 use super::simulate::{people, World};
 use crate::synth::dates::{add_years, age, fy_end, fy_of};
 
@@ -42,7 +45,8 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
 
     // Referrals (CIN episodes).
     let full: Vec<bool> = w.episodes.iter().map(|e| touches(e.referral, e.close)).collect();
-    let (ref_ids, order) = rank(w.episodes.len(), w.episodes.iter().enumerate().filter(|(i, e)| full[*i] || e.history).map(|(i, e)| (e.referral, i)));
+    let (ref_ids, order) =
+        rank(w.episodes.len(), w.episodes.iter().enumerate().filter(|(i, e)| full[*i] || e.history).map(|(i, e)| (e.referral, i)));
     let person_id = |c: usize| id(1_000_000, c);
     for &e in &order {
         let ep = &w.episodes[e];
@@ -66,8 +70,12 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
     let referral_id = |e: usize| if ref_ids[e] == UNWRITTEN { String::new() } else { id(2_000_000, ref_ids[e]) };
 
     // Assessments and CIN plans of fully written episodes.
-    let assessed = |e: usize| full[e] && w.episodes[e].assessment.as_ref().is_some_and(|a| touches(a.start, a.auth) && a.start <= window.to);
-    let (ass_ids, ass_order) = rank(w.episodes.len(), (0..w.episodes.len()).filter(|&e| assessed(e)).filter_map(|e| w.episodes[e].assessment.as_ref().map(|a| (a.start, e))));
+    let assessed =
+        |e: usize| full[e] && w.episodes[e].assessment.as_ref().is_some_and(|a| touches(a.start, a.auth) && a.start <= window.to);
+    let (ass_ids, ass_order) = rank(
+        w.episodes.len(),
+        (0..w.episodes.len()).filter(|&e| assessed(e)).filter_map(|e| w.episodes[e].assessment.as_ref().map(|a| (a.start, e))),
+    );
     for &e in &ass_order {
         let Some(a) = &w.episodes[e].assessment else { continue };
         ssd.assessments.push(Assessment {
@@ -78,13 +86,20 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
             child_seen: if w.children[child_of(e)].dob <= a.start { "Y" } else { "N" },
             auth: cut(a.auth),
             outcome: a.outcome,
-            nfa: if cut(a.auth).is_none() { "" } else if a.nfa { "Y" } else { "N" },
+            nfa: if cut(a.auth).is_none() {
+                ""
+            } else if a.nfa {
+                "Y"
+            } else {
+                "N"
+            },
             team: "Assessment",
             worker: worker(e + 1),
         });
     }
     let planned = |e: usize| full[e] && w.episodes[e].cin_plan.is_some_and(|(s, end)| touches(s, end) && s <= window.to);
-    let (cinp_ids, cinp_order) = rank(w.episodes.len(), (0..w.episodes.len()).filter(|&e| planned(e)).filter_map(|e| w.episodes[e].cin_plan.map(|(s, _)| (s, e))));
+    let (cinp_ids, cinp_order) =
+        rank(w.episodes.len(), (0..w.episodes.len()).filter(|&e| planned(e)).filter_map(|e| w.episodes[e].cin_plan.map(|(s, _)| (s, e))));
     for &e in &cinp_order {
         let Some((s, end)) = w.episodes[e].cin_plan else { continue };
         ssd.cin_plans.push(CinPlan {
@@ -120,15 +135,25 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
                 (Some(_), true) => "N",
                 (Some(_), false) => "Y",
             },
-            outcome: if end.is_none() { "" } else if s.to_icpc { "ICPC" } else { "No further action under S47" },
+            outcome: if end.is_none() {
+                ""
+            } else if s.to_icpc {
+                "ICPC"
+            } else {
+                "No further action under S47"
+            },
             worker: worker(i),
             team: "Assessment",
         });
     }
     let plan_written: Vec<bool> = w.plans.iter().map(|p| p.episode != usize::MAX && (touches(p.start, p.end) || p.history)).collect();
-    let (plan_ids, plan_order) = rank(w.plans.len(), w.plans.iter().enumerate().filter(|(i, _)| plan_written[*i]).map(|(i, p)| (p.start, i)));
+    let (plan_ids, plan_order) =
+        rank(w.plans.len(), w.plans.iter().enumerate().filter(|(i, _)| plan_written[*i]).map(|(i, p)| (p.start, i)));
     let plan_id = |p: usize| if plan_ids[p] == UNWRITTEN { String::new() } else { id(6_000_000, plan_ids[p]) };
-    let (icpc_ids, icpc_order) = rank(w.icpcs.len(), w.icpcs.iter().enumerate().filter(|(_, c)| full[c.episode] && touches(c.date, Some(c.date))).map(|(i, c)| (c.date, i)));
+    let (icpc_ids, icpc_order) = rank(
+        w.icpcs.len(),
+        w.icpcs.iter().enumerate().filter(|(_, c)| full[c.episode] && touches(c.date, Some(c.date))).map(|(i, c)| (c.date, i)),
+    );
     let icpc_id = |i: usize| if icpc_ids[i] == UNWRITTEN { String::new() } else { id(5_000_000, icpc_ids[i]) };
     for &i in &icpc_order {
         let c = &w.icpcs[i];
@@ -175,7 +200,8 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
         }
     }
     segments.sort_unstable();
-    let (period_ids, period_order) = rank(w.periods.len(), w.periods.iter().enumerate().filter(|(_, p)| touches(p.start, p.end)).map(|(i, p)| (p.start, i)));
+    let (period_ids, period_order) =
+        rank(w.periods.len(), w.periods.iter().enumerate().filter(|(_, p)| touches(p.start, p.end)).map(|(i, p)| (p.start, i)));
     for (n, &(_, p, k)) in segments.iter().enumerate() {
         let period = &w.periods[p];
         let s = &period.segments[k];
@@ -207,7 +233,11 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
             id: placement_id,
             start: Some(s.start),
             placement_type: s.placement_type,
-            urn: if matches!(s.placement_type, "K1" | "K2" | "H5" | "K3") { format!("SC{:06}", (n * 104_729) % 1_000_000) } else { String::new() },
+            urn: if matches!(s.placement_type, "K1" | "K2" | "H5" | "K3") {
+                format!("SC{:06}", (n * 104_729) % 1_000_000)
+            } else {
+                String::new()
+            },
             distance: Some(s.distance),
             cla_id,
             provider: s.provider,
@@ -236,14 +266,24 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
         }
         let cla_id = format!("CLA{}", id(8_000_000, period_ids[p]));
         let person = person_id(period.child);
-        for r in super::details::cla_reviews(seed, &cla_id, period.start, period.end, window.to + 1).into_iter().filter(|r| r.held >= window.from) {
+        for r in super::details::cla_reviews(seed, &cla_id, period.start, period.end, window.to + 1)
+            .into_iter()
+            .filter(|r| r.held >= window.from)
+        {
             let participation = super::details::review_code(seed, &person, r.held, w.children[period.child].dob);
             reviews.push((r.held, cla_id.clone(), r, participation));
         }
     }
     reviews.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     for (n, (_, cla_id, r, participation)) in reviews.into_iter().enumerate() {
-        ssd.cla_reviews.push(ClaReview { id: id(14_000_000, n), cla_id, due: Some(r.due), held: Some(r.held), cancelled: "N", participation });
+        ssd.cla_reviews.push(ClaReview {
+            id: id(14_000_000, n),
+            cla_id,
+            due: Some(r.due),
+            held: Some(r.held),
+            cancelled: "N",
+            participation,
+        });
     }
     let mut uasc: Vec<(i32, usize)> = Vec::new();
     for &p in &period_order {
@@ -305,9 +345,19 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
             gender: if born { child.sex } else { "U" },
             ethnicity: if born { child.ethnicity } else { "NOBT" },
             dob: born.then_some(child.dob),
-            common_child_id: if born && !under5 && !child.uasc { format!("A{:012}", (c as u64 * 2_654_435_761) % 1_000_000_000_000) } else { String::new() },
+            common_child_id: if born && !under5 && !child.uasc {
+                format!("A{:012}", (c as u64 * 2_654_435_761) % 1_000_000_000_000)
+            } else {
+                String::new()
+            },
             legacy_id: format!("L{}", person_id(c)),
-            upn_unknown: if !born || under5 { "UN1" } else if child.uasc { "UN2" } else { "" },
+            upn_unknown: if !born || under5 {
+                "UN1"
+            } else if child.uasc {
+                "UN2"
+            } else {
+                ""
+            },
             send_flag: if child.disabled { "Y" } else { "N" },
             expected_dob: child.expected_dob,
             death_date: None,

@@ -86,7 +86,9 @@ impl<'r> Injector<'r> {
                 }
                 ColumnType::Date => options.push((i, "placeholder_date")),
                 // Only columns checked against a code list report an unknown code.
-                ColumnType::Code if filled && col.codes.as_deref().is_some_and(|l| CodeLists::builtin().has_list(l)) => options.push((i, "unknown_code")),
+                ColumnType::Code if filled && col.codes.as_deref().is_some_and(|l| CodeLists::builtin().has_list(l)) => {
+                    options.push((i, "unknown_code"))
+                }
                 _ => {}
             }
         }

@@ -142,7 +142,8 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     let report = report::measure(&ssd, targets, window);
     let mut files: Vec<(String, u64)> = Vec::new();
     let mut faults = 0;
-    let in_dir = |dir: &'static str, written: Vec<(String, u64)>| written.into_iter().map(move |(name, size)| (format!("{dir}/{name}"), size));
+    let in_dir =
+        |dir: &'static str, written: Vec<(String, u64)>| written.into_iter().map(move |(name, size)| (format!("{dir}/{name}"), size));
     if cfg.formats.contains(&Format::Ssd) {
         let written = write_ssd::write(&ssd, &out.join("ssd"), cfg.messiness, &mut rng)?;
         faults = written.faults;
@@ -221,7 +222,12 @@ pub fn print_summary(out: &mut impl std::io::Write, cfg: &SynthConfig, outcome: 
         outcome.report.print(out)?;
     } else {
         let failed = outcome.report.failures().len();
-        writeln!(out, "Calibration: {} of {} checks within tolerance (--report for details)", outcome.report.checks.len() - failed, outcome.report.checks.len())?;
+        writeln!(
+            out,
+            "Calibration: {} of {} checks within tolerance (--report for details)",
+            outcome.report.checks.len() - failed,
+            outcome.report.checks.len()
+        )?;
         for s in &outcome.report.skipped {
             writeln!(out, "{s}")?;
         }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use super::dates::{cp_band, fy_end, fy_label, fy_start, within_12_months, Window, CP_BANDS};
 use super::dates::age;
+use super::dates::{cp_band, fy_end, fy_label, fy_start, within_12_months, Window, CP_BANDS};
 use super::records::{Ssd, SHORT_BREAK_STATUSES};
 use super::simulate::leavers;
 use super::targets::{Source, Target, Targets};
@@ -114,7 +114,14 @@ impl Report {
             writeln!(out, "{s}")?;
         }
         let failed = self.failures().len();
-        writeln!(out, "{} checks, {} within tolerance, {} outside; {} LAs skipped", self.checks.len(), self.checks.len() - failed, failed, self.skipped.len())
+        writeln!(
+            out,
+            "{} checks, {} within tolerance, {} outside; {} LAs skipped",
+            self.checks.len(),
+            self.checks.len() - failed,
+            failed,
+            self.skipped.len()
+        )
     }
 
     /// Checks outside tolerance.
@@ -135,7 +142,17 @@ impl Report {
                 Unit::Count => (format!("{:.0}", c.target), format!("{:.0}", c.generated), format!("{:+.1}%", pct_diff(c))),
                 Unit::Percent => (format!("{:.1}%", c.target), format!("{:.1}%", c.generated), format!("{:+.1}pt", c.generated - c.target)),
             };
-            writeln!(out, "{:<62} {:>7} {:>9} {:>9} {:>8}  {:<12} {}", c.measure, fy_label(c.year), t, g, d, c.source.as_str(), if c.passes() { "ok" } else { "FAIL" })?;
+            writeln!(
+                out,
+                "{:<62} {:>7} {:>9} {:>9} {:>8}  {:<12} {}",
+                c.measure,
+                fy_label(c.year),
+                t,
+                g,
+                d,
+                c.source.as_str(),
+                if c.passes() { "ok" } else { "FAIL" }
+            )?;
         }
         let failed = self.failures().len();
         writeln!(out, "{} checks, {} within tolerance, {} outside", self.checks.len(), self.checks.len() - failed, failed)
@@ -159,7 +176,19 @@ pub fn write_csv(report: &Report, path: &Path) -> Result<()> {
     let file = std::fs::File::create(path).map_err(io)?;
     let mut out = csv::Writer::from_writer(std::io::BufWriter::new(file));
     let csv_err = |e: csv::Error| Error::Io { context: format!("writing {}", path.display()), source: e.into() };
-    out.write_record(["la_code", "measure", "financial_year", "unit", "target", "target_source", "generated", "difference", "tolerance", "within_tolerance"]).map_err(csv_err)?;
+    out.write_record([
+        "la_code",
+        "measure",
+        "financial_year",
+        "unit",
+        "target",
+        "target_source",
+        "generated",
+        "difference",
+        "tolerance",
+        "within_tolerance",
+    ])
+    .map_err(csv_err)?;
     for c in &report.checks {
         out.write_record([
             c.la_code.as_str(),
@@ -237,17 +266,28 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         }
     }
     let dob: BTreeMap<&str, i32> = ssd.persons.iter().filter_map(|p| Some((p.id.as_str(), p.dob?))).collect();
-    let on_short_break = |person: &str, day: i32| short_breaks.get(person).is_some_and(|v| v.iter().any(|&(s, e)| s <= day && e.is_none_or(|e| e >= day)));
+    let on_short_break =
+        |person: &str, day: i32| short_breaks.get(person).is_some_and(|v| v.iter().any(|&(s, e)| s <= day && e.is_none_or(|e| e >= day)));
 
     let mut checks = Vec::new();
     for y in window.whole_years() {
         let t = targets.year(y);
         let d = fy_end(y);
         let mut push = |measure: &str, unit: Unit, target: Target, generated: (f64, usize)| {
-            checks.push(Check { la_code: targets.la_code.clone(), measure: measure.to_string(), year: y, unit, target: target.value, source: target.source, generated: generated.0, denominator: generated.1 });
+            checks.push(Check {
+                la_code: targets.la_code.clone(),
+                measure: measure.to_string(),
+                year: y,
+                unit,
+                target: target.value,
+                source: target.source,
+                generated: generated.0,
+                denominator: generated.1,
+            });
         };
         push("contacts", Unit::Count, t.contacts, count(ssd.contacts.iter().filter(|c| in_year(c.date, y)).count()));
-        let referrals: Vec<(&str, i32)> = ssd.referrals.iter().filter(|r| in_year(r.date, y)).filter_map(|r| Some((r.person.as_str(), r.date?))).collect();
+        let referrals: Vec<(&str, i32)> =
+            ssd.referrals.iter().filter(|r| in_year(r.date, y)).filter_map(|r| Some((r.person.as_str(), r.date?))).collect();
         push("referrals", Unit::Count, t.referrals, count(referrals.len()));
         let rereferrals = referrals
             .iter()
@@ -269,7 +309,12 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
             })
             .count();
         push("ICPCs within 15 working days of S47 start %", Unit::Percent, t.icpc_15wd_pct, share(within, icpcs.len()));
-        push("CIN episodes open at 31 March", Unit::Count, t.cin_at31, count(ssd.referrals.iter().filter(|r| open_on(r.date, r.close_date, d)).count()));
+        push(
+            "CIN episodes open at 31 March",
+            Unit::Count,
+            t.cin_at31,
+            count(ssd.referrals.iter().filter(|r| open_on(r.date, r.close_date, d)).count()),
+        );
         let open_plans: Vec<i32> = ssd.cp_plans.iter().filter(|p| open_on(p.start, p.end, d)).filter_map(|p| p.start).collect();
         push("CP plans at 31 March", Unit::Count, t.cpp_at31, count(open_plans.len()));
         for (k, band) in CP_BANDS.iter().enumerate() {
@@ -279,9 +324,15 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         }
         let starts: Vec<_> = ssd.cp_plans.iter().filter(|p| in_year(p.start, y)).collect();
         push("CP plans started", Unit::Count, t.cpp_starts, count(starts.len()));
-        let subsequent = starts.iter().filter(|p| p.start.is_some_and(|s| plans_by_child[p.person.as_str()].first().is_some_and(|&f| f < s))).count();
+        let subsequent =
+            starts.iter().filter(|p| p.start.is_some_and(|s| plans_by_child[p.person.as_str()].first().is_some_and(|&f| f < s))).count();
         push("CP plans that are a second or subsequent plan %", Unit::Percent, t.cpp_subsequent_pct, share(subsequent, starts.len()));
-        let mut in_care: Vec<&str> = ssd.cla_episodes.iter().filter(|e| open_on(e.start, e.end, d) && !on_short_break(&e.person, d)).map(|e| e.person.as_str()).collect();
+        let mut in_care: Vec<&str> = ssd
+            .cla_episodes
+            .iter()
+            .filter(|e| open_on(e.start, e.end, d) && !on_short_break(&e.person, d))
+            .map(|e| e.person.as_str())
+            .collect();
         in_care.sort_unstable();
         in_care.dedup();
         push("children looked after at 31 March", Unit::Count, t.cla_at31, count(in_care.len()));
@@ -298,19 +349,35 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         // the year (as sql/measures/cla_3plus_placements_pct.sql counts them).
         let three_plus = in_care
             .iter()
-            .filter(|p| placements_by_child.get(*p).is_some_and(|v| v.iter().filter(|&&(s, e)| s <= d && e.is_none_or(|e| e >= fy_start(y))).count() >= 3))
+            .filter(|p| {
+                placements_by_child
+                    .get(*p)
+                    .is_some_and(|v| v.iter().filter(|&&(s, e)| s <= d && e.is_none_or(|e| e >= fy_start(y))).count() >= 3)
+            })
             .count();
-        push("children looked after at 31 March with 3 or more placements in the year %", Unit::Percent, t.cla_3plus_pct, share(three_plus, in_care.len()));
+        push(
+            "children looked after at 31 March with 3 or more placements in the year %",
+            Unit::Percent,
+            t.cla_3plus_pct,
+            share(three_plus, in_care.len()),
+        );
         // Care leavers in education, employment or training, from the care-leaver table as it
         // stood on 31 March (as sql/measures/care_leavers_outcomes_pct.sql at that as-at date).
         let table = ssd.care_leaver_years.get(&y).map(Vec::as_slice).unwrap_or(&[]);
         for (b, label) in ["aged 17-18", "aged 19-21"].iter().enumerate() {
             let cohort: Vec<_> = table
                 .iter()
-                .filter(|c| leavers::counted(c.in_touch) && dob.get(c.person.as_str()).is_some_and(|&born| leavers::band(age(born, d)) == Some(b)))
+                .filter(|c| {
+                    leavers::counted(c.in_touch) && dob.get(c.person.as_str()).is_some_and(|&born| leavers::band(age(born, d)) == Some(b))
+                })
                 .collect();
             let eet = cohort.iter().filter(|c| leavers::EET_CODES.contains(&c.activity)).count();
-            push(&format!("care leavers {label} in education, employment or training %"), Unit::Percent, t.eet_pct[b], share(eet, cohort.len()));
+            push(
+                &format!("care leavers {label} in education, employment or training %"),
+                Unit::Percent,
+                t.eet_pct[b],
+                share(eet, cohort.len()),
+            );
         }
     }
     Report { la_code: targets.la_code.clone(), la_name: targets.la_name.clone(), checks, skipped: Vec::new() }

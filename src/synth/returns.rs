@@ -124,7 +124,11 @@ impl<'a> Index<'a> {
             legal_status: ssd.legal_statuses.iter().filter_map(|l| Some(((l.person.as_str(), l.start?), l.status))).collect(),
             uasc: ssd.immigration.iter().enumerate().map(|(i, u)| (u.person.as_str(), i)).collect(),
             cla_reviews: group(ssd.cla_reviews.iter().map(|r| r.cla_id.as_str())),
-            care_leavers: ssd.care_leaver_years.iter().flat_map(|(&y, rows)| rows.iter().enumerate().map(move |(i, c)| ((y, c.person.as_str()), i))).collect(),
+            care_leavers: ssd
+                .care_leaver_years
+                .iter()
+                .flat_map(|(&y, rows)| rows.iter().enumerate().map(move |(i, c)| ((y, c.person.as_str()), i)))
+                .collect(),
         }
     }
 

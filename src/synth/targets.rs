@@ -117,12 +117,8 @@ struct Table {
 impl Table {
     fn parse(name: &'static str, text: &str) -> Result<Self> {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| reference_error(name, e.to_string()))?
-            .iter()
-            .map(crate::schema::header_key)
-            .collect();
+        let header: Vec<String> =
+            reader.headers().map_err(|e| reference_error(name, e.to_string()))?.iter().map(crate::schema::header_key).collect();
         let level = col(name, &header, "geographic_level")?;
         let code = col(name, &header, "old_la_code")?;
         let mut by_la: BTreeMap<String, Vec<csv::StringRecord>> = BTreeMap::new();
@@ -173,7 +169,11 @@ impl Table {
     fn la_name(&self, la: &str) -> Option<String> {
         let i = self.index("la_name").ok()?;
         let i_year = self.index("time_period").ok()?;
-        self.rows(la).iter().max_by_key(|r| r.get(i_year).and_then(|y| y.trim().parse::<i32>().ok())).and_then(|r| r.get(i)).map(|s| s.trim().to_string())
+        self.rows(la)
+            .iter()
+            .max_by_key(|r| r.get(i_year).and_then(|y| y.trim().parse::<i32>().ok()))
+            .and_then(|r| r.get(i))
+            .map(|s| s.trim().to_string())
     }
 }
 
@@ -240,7 +240,13 @@ fn share_series(table: &Table, la: &str, count: &str, percent: &str, part: &[(&s
 /// more than the year before could have left open).
 const ENGLAND_D5_PCT: [f64; 5] = [31.5, 25.5, 26.3, 14.4, 2.3];
 
-const BAND_COLUMNS: [&str; 5] = ["3_months_or_less", "more_than_3_months_6_months", "more_than_6_months_less_than_1_year", "1_year_less_than_2_years", "2_years_or_more"];
+const BAND_COLUMNS: [&str; 5] = [
+    "3_months_or_less",
+    "more_than_3_months_6_months",
+    "more_than_6_months_less_than_1_year",
+    "1_year_less_than_2_years",
+    "2_years_or_more",
+];
 
 /// Loads the targets of LA `la` for financial years `first..=last`.
 pub fn load(la: &str, first: i32, last: i32) -> Result<Targets> {
@@ -294,7 +300,9 @@ impl Tables {
         let la = la.trim();
         let Tables { b1, c1, c4, d3, d5, cla, stability, leavers } = self;
         let Some(la_name) = c1.la_name(la) else {
-            return Err(Error::Config(format!("LA code {la} is not in the DfE tables (reference/dfe/); give a DfE three-digit code such as 852")));
+            return Err(Error::Config(format!(
+                "LA code {la} is not in the DfE tables (reference/dfe/); give a DfE three-digit code such as 852"
+            )));
         };
 
         let referrals = c1.series(la, "referral_count", None)?;

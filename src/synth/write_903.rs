@@ -27,10 +27,43 @@ use crate::{Error, Result};
 /// The files of a year's return and their columns, in DfE's order.
 pub const FILES: [(&str, &[&str]); 10] = [
     ("header", &["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]),
-    ("episodes", &["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]),
+    (
+        "episodes",
+        &[
+            "CHILD",
+            "DECOM",
+            "RNE",
+            "LS",
+            "CIN",
+            "PLACE",
+            "PLACE_PROVIDER",
+            "DEC",
+            "REC",
+            "REASON_PLACE_CHANGE",
+            "HOME_POST",
+            "PL_POST",
+            "URN",
+        ],
+    ),
     ("reviews", &["CHILD", "DOB", "REVIEW", "REVIEW_CODE"]),
     ("uasc", &["CHILD", "SEX", "DOB", "DUC"]),
-    ("oc2", &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]),
+    (
+        "oc2",
+        &[
+            "CHILD",
+            "DOB",
+            "SDQ_SCORE",
+            "SDQ_REASON",
+            "CONVICTED",
+            "HEALTH_CHECK",
+            "IMMUNISATIONS",
+            "TEETH_CHECK",
+            "HEALTH_ASSESSMENT",
+            "SUBSTANCE_MISUSE",
+            "INTERVENTION_RECEIVED",
+            "INTERVENTION_OFFERED",
+        ],
+    ),
     ("oc3", &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
     ("ad1", &["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]),
     ("placed_for_adoption", &["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"]),
@@ -166,7 +199,11 @@ fn child<W: std::io::Write>(src: &Source, year: Year, person: &Person, w: &mut [
     let periods = periods(src, person);
     let in_year: Vec<&Period> = periods.iter().filter(|p| year.touches(Some(p.entered), p.end)).collect();
     // A care leaver aged 17 to 21 on 31 March, as the care-leaver table stood then.
-    let leaver = src.index.care_leavers.get(&(year.year, person.id.as_str())).and_then(|&i| src.ssd.care_leaver_years.get(&year.year).map(|rows| &rows[i]));
+    let leaver = src
+        .index
+        .care_leavers
+        .get(&(year.year, person.id.as_str()))
+        .and_then(|&i| src.ssd.care_leaver_years.get(&year.year).map(|rows| &rows[i]));
     if in_year.is_empty() && leaver.is_none() {
         return Ok(());
     }
@@ -235,7 +272,16 @@ fn child<W: std::io::Write>(src: &Source, year: Year, person: &Person, w: &mut [
         let Some(adopted) = p.end else { continue };
         let a = details::adoption(src.seed, p.cla_id, p.entered, adopted);
         if year.contains(Some(adopted)) {
-            w[AD1].write_record([id, &dob_cell, &ddmmyyyy(Some(a.decision)), &ddmmyyyy(Some(a.matched)), a.foster_carer, a.adopters, a.sex, a.legal])?;
+            w[AD1].write_record([
+                id,
+                &dob_cell,
+                &ddmmyyyy(Some(a.decision)),
+                &ddmmyyyy(Some(a.matched)),
+                a.foster_carer,
+                a.adopters,
+                a.sex,
+                a.legal,
+            ])?;
         }
         if a.decision <= year.end {
             w[PLACED].write_record([id, dob_cell.as_str(), &ddmmyyyy(Some(a.decision)), "", ""])?;

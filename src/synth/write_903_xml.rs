@@ -30,7 +30,8 @@ pub fn write(src: &Source, years: &[i32], dir: &Path) -> Result<Vec<(String, u64
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let mut files = Vec::new();
     for &y in years {
-        let rows = write_903::year_rows(src, y).map_err(|e| Error::Io { context: format!("building the {y} SSDA903 return"), source: e.into() })?;
+        let rows = write_903::year_rows(src, y)
+            .map_err(|e| Error::Io { context: format!("building the {y} SSDA903 return"), source: e.into() })?;
         let name = format!("ssda903_{y}.xml");
         let path = dir.join(&name);
         let file = File::create(&path).map_err(|e| io_error(&path, e))?;

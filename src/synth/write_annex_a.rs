@@ -74,12 +74,18 @@ pub fn lists(ssd: &Ssd, la_code: &str, la_name: &str, as_at: NaiveDate) -> Resul
     // DataFusion needs a runtime; a thread of its own keeps this callable from inside another.
     std::thread::scope(|s| {
         s.spawn(|| {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Error::Io { context: "starting the Annex A queries".into(), source: e })?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::Io { context: "starting the Annex A queries".into(), source: e })?;
             runtime.block_on(async {
                 let ctx = memory_session(tables, &params)?;
                 for table in &core.tables {
                     ctx.deregister_table(&table.spec.name)?;
-                    ctx.register_table(&table.spec.name, Arc::new(MemTable::try_new(table.batch.schema(), vec![vec![table.batch.clone()]])?))?;
+                    ctx.register_table(
+                        &table.spec.name,
+                        Arc::new(MemTable::try_new(table.batch.schema(), vec![vec![table.batch.clone()]])?),
+                    )?;
                 }
                 for (name, sql) in VIEWS {
                     let view = ctx.sql(sql).await.map_err(|source| Error::Sql { file: format!("sql/views/{name}.sql"), source })?;
@@ -145,7 +151,14 @@ pub type Written = (Vec<(String, u64)>, Vec<Fault>);
 
 /// Writes the workbook (and, when faults were put in, their manifest) into `dir`; returns the
 /// files written (relative to `dir`) with their sizes, and the faults.
-pub fn write(lists: &[AnnexAList], facts: &ExtractFacts, as_at: NaiveDate, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) -> Result<Written> {
+pub fn write(
+    lists: &[AnnexAList],
+    facts: &ExtractFacts,
+    as_at: NaiveDate,
+    dir: &Path,
+    messiness: Messiness,
+    rng: &mut ChaCha8Rng,
+) -> Result<Written> {
     let io = |path: &Path, e: std::io::Error| Error::Io { context: format!("writing {}", path.display()), source: e };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let manifest = dir.join(FAULTS_FILE);
@@ -165,7 +178,16 @@ pub fn write(lists: &[AnnexAList], facts: &ExtractFacts, as_at: NaiveDate, dir: 
         let mut out = csv::Writer::from_writer(BufWriter::new(File::create(&manifest).map_err(|e| io(&manifest, e))?));
         out.write_record(["file", "sheet", "row", "column", "column_letter", "kind", "expected_issue"]).map_err(csv_err)?;
         for f in &faults {
-            out.write_record([files[0].0.as_str(), f.sheet.as_str(), f.row.to_string().as_str(), f.column.as_str(), f.letter.as_str(), f.kind, f.expected_issue]).map_err(csv_err)?;
+            out.write_record([
+                files[0].0.as_str(),
+                f.sheet.as_str(),
+                f.row.to_string().as_str(),
+                f.column.as_str(),
+                f.letter.as_str(),
+                f.kind,
+                f.expected_issue,
+            ])
+            .map_err(csv_err)?;
         }
         out.flush().map_err(|e| io(&manifest, e))?;
         drop(out);
@@ -207,10 +229,18 @@ fn faults(lists: &[AnnexAList], messiness: Messiness, rng: &mut ChaCha8Rng) -> (
         let batch = &list.batch;
         let schema = batch.schema();
         let sheet = sheet_name(list.name);
-        let mut push = |overrides: &mut Overrides, row: u32, c: usize, cell: CellOverride, kind: &'static str, expected_issue: &'static str| {
-            overrides.insert((l, row, c as u16), cell);
-            out.push(Fault { sheet: sheet.clone(), row, column: schema.field(c).name().clone(), letter: column_letter(c), kind, expected_issue });
-        };
+        let mut push =
+            |overrides: &mut Overrides, row: u32, c: usize, cell: CellOverride, kind: &'static str, expected_issue: &'static str| {
+                overrides.insert((l, row, c as u16), cell);
+                out.push(Fault {
+                    sheet: sheet.clone(),
+                    row,
+                    column: schema.field(c).name().clone(),
+                    letter: column_letter(c),
+                    kind,
+                    expected_issue,
+                });
+            };
         if batch.num_columns() > 1 && rng.random_bool((rate * 20.0).min(0.5)) {
             let c = rng.random_range(1..batch.num_columns());
             let header = schema.field(c).name();
@@ -236,7 +266,9 @@ fn faults(lists: &[AnnexAList], messiness: Messiness, rng: &mut ChaCha8Rng) -> (
                         options.push((c, "date_as_text"));
                         options.push((c, "date_as_serial"));
                     }
-                    DataType::Utf8 if without_letter(column.as_string::<i32>().value(r)).is_some() => options.push((c, "lettered_value_variant")),
+                    DataType::Utf8 if without_letter(column.as_string::<i32>().value(r)).is_some() => {
+                        options.push((c, "lettered_value_variant"))
+                    }
                     _ => {}
                 }
             }

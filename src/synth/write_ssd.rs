@@ -71,7 +71,8 @@ pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) 
         let mut out = csv::Writer::from_writer(BufWriter::new(file));
         out.write_record(["file", "row", "column", "kind", "expected_issue"]).map_err(|e| io_error(&manifest, e))?;
         for f in &injector.faults {
-            out.write_record([f.file.as_str(), f.row.to_string().as_str(), f.column.as_str(), f.kind, f.expected_issue]).map_err(|e| io_error(&manifest, e))?;
+            out.write_record([f.file.as_str(), f.row.to_string().as_str(), f.column.as_str(), f.kind, f.expected_issue])
+                .map_err(|e| io_error(&manifest, e))?;
         }
         out.flush().map_err(|e| io_error(&manifest, e))?;
         drop(out);

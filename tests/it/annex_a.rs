@@ -17,7 +17,10 @@ fn annex_a_workbook_has_ofsted_sheets_headers_and_real_dates() {
     assert_eq!(names, expected);
     let list1 = book.worksheet_range("List 1").unwrap();
     let header: Vec<String> = list1.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    assert_eq!(header, ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of Contact", "Contact Source"]);
+    assert_eq!(
+        header,
+        ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of Contact", "Contact Source"]
+    );
     // The 16 demo contacts from 30 Sep 2022 to 31 Mar 2023 (demo/EXPECTED.md), one row each.
     assert_eq!(list1.height(), 1 + 16);
     let first = list1.rows().nth(1).unwrap();

@@ -49,7 +49,10 @@ fn cell(tables: &[CoreTable], name: &str, key: &str, column: &str) -> Option<Str
 
 /// The one issue with this code at sheet/row/column letter.
 fn issue_at<'a>(issues: &'a [Issue], code: &str, sheet: &str, row: i64, letter: &str) -> &'a Issue {
-    let found: Vec<&Issue> = issues.iter().filter(|i| i.code == code && i.sheet.as_deref() == Some(sheet) && i.row == Some(row) && i.column_letter.as_deref() == Some(letter)).collect();
+    let found: Vec<&Issue> = issues
+        .iter()
+        .filter(|i| i.code == code && i.sheet.as_deref() == Some(sheet) && i.row == Some(row) && i.column_letter.as_deref() == Some(letter))
+        .collect();
     assert_eq!(found.len(), 1, "{code} at {sheet} {letter}{row}: {found:#?}");
     found[0]
 }
@@ -81,10 +84,15 @@ fn the_liia_sample_workbook_is_recognised_by_headers_and_its_faults_are_located(
     }
     // Derived columns are named once per sheet; the older List 9 lacks four columns.
     assert_eq!(issue_at(&issues, "annex_a_not_loaded", "List 1", 1, "E").column.as_deref(), Some("Age"));
-    let missing: Vec<&str> = issues.iter().filter(|i| i.code == "missing_column" && i.sheet.as_deref() == Some("List 9")).map(|i| i.message.as_str()).collect();
+    let missing: Vec<&str> =
+        issues.iter().filter(|i| i.code == "missing_column" && i.sheet.as_deref() == Some("List 9")).map(|i| i.message.as_str()).collect();
     assert_eq!(missing.len(), 4, "{missing:?}");
     assert!(issues.iter().any(|i| i.code == "annex_a_not_loaded" && i.sheet.as_deref() == Some("List 11") && i.message.contains("5 rows")));
-    assert!(!issues.iter().any(|i| i.code == "extra_column"), "header variants are all recognised: {:?}", issues.iter().filter(|i| i.code == "extra_column").collect::<Vec<_>>());
+    assert!(
+        !issues.iter().any(|i| i.code == "extra_column"),
+        "header variants are all recognised: {:?}",
+        issues.iter().filter(|i| i.code == "extra_column").collect::<Vec<_>>()
+    );
 
     // Clean values come through typed: Excel dates, codes, flags.
     assert_eq!(table(&tables, "contact").rows_out(), 5);
@@ -102,7 +110,11 @@ fn the_liia_sample_workbook_is_recognised_by_headers_and_its_faults_are_located(
     assert_eq!(cell(&tables, "referral", referral, "cine_referral_nfa").as_deref(), Some("N"));
     assert_eq!(cell(&tables, "referral", referral, "cine_referral_source_code").as_deref(), Some("8"));
     let worker = cell(&tables, "referral", referral, "cine_referral_worker_id").unwrap();
-    assert_eq!(cell(&tables, "professional", &worker, "prof_professional_name").as_deref(), Some("Dustin Hazlett"), "the non-breaking space is a space");
+    assert_eq!(
+        cell(&tables, "professional", &worker, "prof_professional_name").as_deref(),
+        Some("Dustin Hazlett"),
+        "the non-breaking space is a space"
+    );
     assert_eq!(cell(&tables, "referral", "12598894/2010-06-09", "cine_referral_team"), None, "#N/A is no value");
     assert_eq!(cell(&tables, "referral", "8140425/2006-11-23", "cine_cin_primary_need_code").as_deref(), Some("N1"));
     assert_eq!(cell(&tables, "assessment", "10692868/2019-05-16", "cina_assessment_auth_date").as_deref(), Some("2021-02-08"));
@@ -117,7 +129,11 @@ fn the_liia_sample_workbook_is_recognised_by_headers_and_its_faults_are_located(
     assert_eq!(cell(&tables, "legal_status", "1761444/2010-07-12/E1", "lega_legal_status").as_deref(), Some("E1"));
     assert_eq!(cell(&tables, "cla_placement", "1761444/2009-11-02", "clap_cla_placement_type").as_deref(), Some("U6"));
     assert_eq!(cell(&tables, "cla_placement", "1761444/2009-11-02", "clap_cla_placement_provider").as_deref(), Some("PR4"));
-    assert_eq!(cell(&tables, "cla_placement", "1373595/2009-11-02", "clap_cla_placement_postcode").as_deref(), Some("nope"), "kept as received");
+    assert_eq!(
+        cell(&tables, "cla_placement", "1373595/2009-11-02", "clap_cla_placement_postcode").as_deref(),
+        Some("nope"),
+        "kept as received"
+    );
     assert_eq!(cell(&tables, "cla_episode", "3623204/2008-10-22", "clae_cla_episode_ceased_reason").as_deref(), Some("E47"));
     assert_eq!(cell(&tables, "care_leaver", "7961370", "clea_care_leaver_in_touch").as_deref(), Some("YES"));
     // Ofsted's value for accommodation is read back to its OC3 letter.
@@ -158,7 +174,17 @@ fn the_pipelines_own_annex_a_workbook_reads_back_into_the_same_lists() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The workbook alone, through the whole pipeline, and out again as a workbook.
     let wh2 = dir.path().join("wh2");
-    let o = super::csc(&["run", "--input", first.parent().unwrap().to_str().unwrap(), "--la", "852", "--as-at", "2023-03-31", "--warehouse", wh2.to_str().unwrap()]);
+    let o = super::csc(&[
+        "run",
+        "--input",
+        first.parent().unwrap().to_str().unwrap(),
+        "--la",
+        "852",
+        "--as-at",
+        "2023-03-31",
+        "--warehouse",
+        wh2.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let second = dir.path().join("back.xlsx");
     let o = super::csc(&["annex-a", "--as-at", "2023-03-31", "--warehouse", wh2.to_str().unwrap(), "--out", second.to_str().unwrap()]);
@@ -168,11 +194,23 @@ fn the_pipelines_own_annex_a_workbook_reads_back_into_the_same_lists() {
     // survive the trip; every other column must come back exactly.
     let derived: &[(&str, &[&str])] = &[
         ("List 3", &["Number of Referrals in Last 12 Months"]),
-        ("List 5", &["Was an Initial Child Protection Conference deemed unnecessary?", "Number of Section 47 Enquiries in the last 12 months", "Number of ICPCs in the last 12 months"]),
+        (
+            "List 5",
+            &[
+                "Was an Initial Child Protection Conference deemed unnecessary?",
+                "Number of Section 47 Enquiries in the last 12 months",
+                "Number of ICPCs in the last 12 months",
+            ],
+        ),
         ("List 6", &["Case Status"]),
         (
             "List 7",
-            &["Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)", "Number of Previous Child Protection Plans", "Allocated Team", "Allocated Worker"],
+            &[
+                "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)",
+                "Number of Previous Child Protection Plans",
+                "Allocated Team",
+                "Allocated Worker",
+            ],
         ),
         (
             "List 8",
@@ -220,7 +258,10 @@ fn dates_title_rows_blank_rows_repeats_and_conflicts_in_a_workbook_an_la_might_s
     // List 1 on a sheet named for the month, with a title above the header (header on row 3).
     let s = book.add_worksheet().set_name("Contacts Sept").unwrap();
     s.write_string(0, 0, "Annex A: contacts in the six months to 31 March 2022").unwrap();
-    for (c, h) in ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of Contact", "Contact Source"].iter().enumerate() {
+    for (c, h) in ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of Contact", "Contact Source"]
+        .iter()
+        .enumerate()
+    {
         s.write_string(2, c as u16, *h).unwrap();
     }
     // Row 4: a dd/mm/yyyy text date; row 5: ISO text and a bare serial number (44656 = 5 April 2022);
@@ -313,7 +354,10 @@ fn every_fault_injected_into_a_synthetic_workbook_is_reported_where_it_is() {
     let mut found: std::collections::HashMap<(String, String, String), Vec<(String, String)>> = Default::default();
     for r in csv::Reader::from_path(&csv).unwrap().deserialize::<std::collections::HashMap<String, String>>() {
         let r = r.unwrap();
-        found.entry((r["sheet"].clone(), r["row_number"].clone(), r["column_letter"].clone())).or_default().push((r["issue_code"].clone(), r["severity"].clone()));
+        found
+            .entry((r["sheet"].clone(), r["row_number"].clone(), r["column_letter"].clone()))
+            .or_default()
+            .push((r["issue_code"].clone(), r["severity"].clone()));
     }
     let mut faults = std::collections::HashSet::new();
     let mut expected = 0;

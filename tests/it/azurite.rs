@@ -116,7 +116,10 @@ impl Azurite {
     fn location(&self, url: &str) -> Location {
         let env = [
             ("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1".to_string()),
-            ("AZURE_STORAGE_ACCOUNT_KEY", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==".to_string()),
+            (
+                "AZURE_STORAGE_ACCOUNT_KEY",
+                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==".to_string(),
+            ),
             ("AZURE_STORAGE_ENDPOINT", format!("{}/devstoreaccount1", self.endpoint())),
             ("AZURE_ALLOW_HTTP", "true".to_string()),
         ];
@@ -161,7 +164,10 @@ impl CloudRun {
     /// `csc run --pipeline cloud.toml <extra>` against the emulator.
     fn command(&self, azurite: &Azurite, extra: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_csc"));
-        cmd.args(["run", "--pipeline", self.pipeline.to_str().unwrap()]).args(extra).env("CSC_PSEUDONYM_KEY", TEST_KEY).envs(azurite.run_env());
+        cmd.args(["run", "--pipeline", self.pipeline.to_str().unwrap()])
+            .args(extra)
+            .env("CSC_PSEUDONYM_KEY", TEST_KEY)
+            .envs(azurite.run_env());
         cmd
     }
 
@@ -301,7 +307,8 @@ async fn storage_lost_while_publishing_fails_the_run_and_leaves_the_published_wa
     let inputs = azurite.location("az://inputs/ssd");
     let extra = "cont_contact_id,cont_person_id,cont_contact_date\nC9999,P001,2023-03-01\n";
     inputs.put(&inputs.child("extra_contacts.csv"), extra.into()).await.unwrap();
-    let mut child = cloud.command(&azurite, &[]).env("CSC_FAILPOINT", "publish.commit:2:sleep=4000").stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        cloud.command(&azurite, &[]).env("CSC_FAILPOINT", "publish.commit:2:sleep=4000").stderr(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut log = String::new();
     assert!(read_until(&mut lines, &mut log, "failpoint publish.commit: pausing"), "the run reached the failpoint: {log}");
@@ -356,7 +363,11 @@ async fn a_short_storage_outage_is_ridden_out_by_retrying() {
     let wh = azurite.location("az://warehouse/southampton");
     assert_eq!(json(&wh, "_runs/published.json").await["status"], "succeeded");
     let local = Location::parse(cloud.dir.path().join("warehouse").to_str().unwrap(), false).unwrap();
-    assert_eq!(table_rows(&wh, "marts/fact_measure").await, table_rows(&local, "marts/fact_measure").await, "the demo's local run has the same figures");
+    assert_eq!(
+        table_rows(&wh, "marts/fact_measure").await,
+        table_rows(&local, "marts/fact_measure").await,
+        "the demo's local run has the same figures"
+    );
 }
 
 #[test]

@@ -14,7 +14,8 @@ async fn the_model_on_ballista_equals_the_in_process_engine() {
     demo(dir.path());
     let cluster = LoopbackCluster::start(&SessionOptions::default(), 2).await.expect("the loopback cluster starts");
     let (local, local_breakdown) = demo_model_rows(dir.path(), &SessionOptions::default()).await;
-    let (remote, remote_breakdown) = demo_model_rows(dir.path(), &SessionOptions { engine: cluster.engine_url.parse().unwrap(), ..Default::default() }).await;
+    let (remote, remote_breakdown) =
+        demo_model_rows(dir.path(), &SessionOptions { engine: cluster.engine_url.parse().unwrap(), ..Default::default() }).await;
     assert_same_rows(&local, &remote, "Ballista against in-process");
     // The breakdowns too (issue 14): the same rows by every dimension.
     assert_same_rows(&local_breakdown, &remote_breakdown, "breakdown on Ballista against in-process");
@@ -23,10 +24,20 @@ async fn the_model_on_ballista_equals_the_in_process_engine() {
     // publishes nothing.
     let input = dir.path().join("input/ssd");
     let nowhere = dir.path().join("wh-nowhere");
-    let args: Vec<String> = ["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", nowhere.to_str().unwrap(), "--engine", "ballista://localhost:1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args: Vec<String> = [
+        "run",
+        "--la",
+        "852",
+        "--input",
+        input.to_str().unwrap(),
+        "--warehouse",
+        nowhere.to_str().unwrap(),
+        "--engine",
+        "ballista://localhost:1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let o = tokio::task::spawn_blocking(move || csc(&args.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!nowhere.join("marts").exists());
@@ -50,7 +61,8 @@ async fn a_whole_run_on_ballista_publishes_what_the_in_process_run_publishes() {
     let today = chrono::NaiveDate::from_ymd_opt(2023, 3, 31).unwrap();
     let opts = csc_pipeline::run::RunOptions { force: true, ..Default::default() };
     let local = csc_pipeline::config::RunConfig::resolve(&run_on(None, "wh-local"), today).unwrap();
-    let remote = csc_pipeline::config::RunConfig::resolve(&run_on(Some(cluster.engine_url.parse().unwrap()), "wh-ballista"), today).unwrap();
+    let remote =
+        csc_pipeline::config::RunConfig::resolve(&run_on(Some(cluster.engine_url.parse().unwrap()), "wh-ballista"), today).unwrap();
     let local = csc_pipeline::run::run(&local, &opts).await.expect("the in-process run");
     let remote = csc_pipeline::run::run(&remote, &opts).await.expect("the run on Ballista, marts included");
     assert_eq!(local.fact.num_rows(), remote.fact.num_rows());

@@ -78,7 +78,8 @@ async fn the_demo_publishes_breakdowns_that_add_up_with_workers_pseudonymised() 
     .await;
     assert_eq!(named, 0, "worker values must be pseudonyms in the analyst warehouse");
     // Referrals by source: the demo's DfE source codes, every one accounted for.
-    let sources = count(&ctx, "SELECT count(DISTINCT dimension_value) FROM breakdown WHERE measure_id = 'referrals' AND dimension = 'source'").await;
+    let sources =
+        count(&ctx, "SELECT count(DISTINCT dimension_value) FROM breakdown WHERE measure_id = 'referrals' AND dimension = 'source'").await;
     assert!(sources >= 2, "{sources}");
 }
 
@@ -95,7 +96,9 @@ async fn six_years_of_synthetic_southampton_reconcile_by_every_dimension() {
     let ctx = warehouse_session(&wh).await;
     assert_reconciles(&ctx).await;
     // Six financial years of every broken-down measure the extract has data for.
-    let years = count(&ctx, "SELECT count(DISTINCT period_start) FROM breakdown WHERE period_type = 'financial_year' AND measure_id = 'referrals'").await;
+    let years =
+        count(&ctx, "SELECT count(DISTINCT period_start) FROM breakdown WHERE period_type = 'financial_year' AND measure_id = 'referrals'")
+            .await;
     assert!(years >= 6, "{years} financial years");
 }
 
@@ -133,7 +136,14 @@ fn action_lists_are_restricted_and_written_per_team_for_their_owner_only() {
             let rows: Vec<&[Data]> = range.rows().collect();
             let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
             assert_eq!(header, ["person_id", "name", "team", "worker", "event", "event_date", "due_date", "days_overdue", "rule"]);
-            let overdue: Vec<f64> = rows[1..].iter().filter_map(|r| match r[7] { Data::Float(f) => Some(f), Data::Int(i) => Some(i as f64), _ => None }).collect();
+            let overdue: Vec<f64> = rows[1..]
+                .iter()
+                .filter_map(|r| match r[7] {
+                    Data::Float(f) => Some(f),
+                    Data::Int(i) => Some(i as f64),
+                    _ => None,
+                })
+                .collect();
             assert!(overdue.windows(2).all(|w| w[0] >= w[1]), "{name}: most overdue first: {overdue:?}");
             for r in &rows[1..] {
                 assert!(matches!(r[6], Data::DateTime(_) | Data::Empty), "{name}: due date is a date: {:?}", r[6]);

@@ -41,8 +41,16 @@ fn rows(tables: &[CoreTable], name: &str, columns: &[&str]) -> Vec<Vec<String>> 
 
 /// The one issue with this code at this line and element path.
 fn issue_at<'a>(issues: &'a [Issue], code: &str, file: &str, line: i64, path: &str) -> &'a Issue {
-    let found: Vec<&Issue> = issues.iter().filter(|i| i.code == code && i.file.as_deref() == Some(file) && i.row == Some(line) && i.column.as_deref() == Some(path)).collect();
-    assert_eq!(found.len(), 1, "{code} at {file} line {line} {path}: {found:#?}\nall: {:#?}", issues.iter().filter(|i| i.code == code).collect::<Vec<_>>());
+    let found: Vec<&Issue> = issues
+        .iter()
+        .filter(|i| i.code == code && i.file.as_deref() == Some(file) && i.row == Some(line) && i.column.as_deref() == Some(path))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{code} at {file} line {line} {path}: {found:#?}\nall: {:#?}",
+        issues.iter().filter(|i| i.code == code).collect::<Vec<_>>()
+    );
     found[0]
 }
 
@@ -60,7 +68,20 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
     assert_eq!(file.kind, Some(FileKind::CinCensus));
     let (t, issues) = read(vec![file]);
 
-    let person = rows(&t, "person", &["pers_person_id", "pers_sex", "pers_ethnicity", "pers_dob", "pers_expected_dob", "pers_death_date", "pers_common_child_id", "pers_upn_unknown"]);
+    let person = rows(
+        &t,
+        "person",
+        &[
+            "pers_person_id",
+            "pers_sex",
+            "pers_ethnicity",
+            "pers_dob",
+            "pers_expected_dob",
+            "pers_death_date",
+            "pers_common_child_id",
+            "pers_upn_unknown",
+        ],
+    );
     assert_eq!(person, [["DFEX0000001", "M", "WBRI", "1966-03-24", "1966-03-22", "1980-10-08", "A123456789123", "UN3"]]);
     let mut disabilities = rows(&t, "disability", &["disa_person_id", "disa_disability_code"]);
     disabilities.sort();
@@ -68,24 +89,59 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
     let referral = rows(
         &t,
         "referral",
-        &["cine_referral_id", "cine_person_id", "cine_referral_date", "cine_referral_source_code", "cine_cin_primary_need_code", "cine_close_date", "cine_close_reason", "cine_referral_nfa"],
+        &[
+            "cine_referral_id",
+            "cine_person_id",
+            "cine_referral_date",
+            "cine_referral_source_code",
+            "cine_cin_primary_need_code",
+            "cine_close_date",
+            "cine_close_reason",
+            "cine_referral_nfa",
+        ],
     );
     assert_eq!(referral.len(), 1);
     assert_eq!(&referral[0][1..], ["DFEX0000001", "1970-10-06", "1A", "N4", "1971-02-27", "RC1", "N"]);
     let referral_id = referral[0][0].clone();
     assert!(referral_id.starts_with("CIN-") && !referral_id.contains("DFEX"), "derived keys do not show the child id: {referral_id}");
-    assert_eq!(rows(&t, "assessment", &["cina_referral_id", "cina_assessment_start_date", "cina_assessment_auth_date"]), [[referral_id.as_str(), "1970-06-03", "1971-07-18"]]);
-    assert_eq!(rows(&t, "cin_plan", &["cinp_referral_id", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"]), [[referral_id.as_str(), "1971-01-24", "1971-01-26"]]);
+    assert_eq!(
+        rows(&t, "assessment", &["cina_referral_id", "cina_assessment_start_date", "cina_assessment_auth_date"]),
+        [[referral_id.as_str(), "1970-06-03", "1971-07-18"]]
+    );
+    assert_eq!(
+        rows(&t, "cin_plan", &["cinp_referral_id", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"]),
+        [[referral_id.as_str(), "1971-01-24", "1971-01-26"]]
+    );
     let s47 = rows(&t, "s47_enquiry", &["s47e_s47_enquiry_id", "s47e_referral_id", "s47e_s47_start_date", "s47e_s47_nfa"]);
     assert_eq!(&s47[0][1..], [referral_id.as_str(), "1970-02-02", "N"]);
     // Two conferences: one in the S47 module (linked to its enquiry, with its target date) and
     // one on the episode; neither is the day a plan started, so neither led to one (rule 2885).
-    let mut icpcs = rows(&t, "icpc", &["icpc_icpc_date", "icpc_s47_enquiry_id", "icpc_icpc_target_date", "icpc_icpc_outcome_cp_flag", "icpc_referral_id"]);
+    let mut icpcs = rows(
+        &t,
+        "icpc",
+        &["icpc_icpc_date", "icpc_s47_enquiry_id", "icpc_icpc_target_date", "icpc_icpc_outcome_cp_flag", "icpc_referral_id"],
+    );
     icpcs.sort();
-    assert_eq!(icpcs, [["1970-02-06", "", "", "N", referral_id.as_str()], ["1970-02-11", s47[0][0].as_str(), "1970-06-23", "N", referral_id.as_str()]]);
-    let plan = rows(&t, "cp_plan", &["cppl_cp_plan_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date", "cppl_cp_plan_initial_category", "cppl_cp_plan_latest_category"]);
+    assert_eq!(
+        icpcs,
+        [["1970-02-06", "", "", "N", referral_id.as_str()], ["1970-02-11", s47[0][0].as_str(), "1970-06-23", "N", referral_id.as_str()]]
+    );
+    let plan = rows(
+        &t,
+        "cp_plan",
+        &[
+            "cppl_cp_plan_id",
+            "cppl_cp_plan_start_date",
+            "cppl_cp_plan_end_date",
+            "cppl_cp_plan_initial_category",
+            "cppl_cp_plan_latest_category",
+        ],
+    );
     assert_eq!(&plan[0][1..], ["1970-02-17", "1971-03-14", "PHY", "PHY"]);
-    assert_eq!(rows(&t, "cp_review", &["cppr_cp_plan_id", "cppr_person_id", "cppr_cp_review_date"]), [[plan[0][0].as_str(), "DFEX0000001", "1971-02-15"]]);
+    assert_eq!(
+        rows(&t, "cp_review", &["cppr_cp_plan_id", "cppr_person_id", "cppr_cp_review_date"]),
+        [[plan[0][0].as_str(), "DFEX0000001", "1971-02-15"]]
+    );
 
     // Its faults, each at its line and element.
     assert_eq!(issue_at(&issues, "upn_and_unknown_reason", f, 23, "ChildIdentifiers/UPNunknown").value.as_deref(), Some("UN3"));
@@ -108,10 +164,23 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
     ] {
         assert_eq!(issue_at(&issues, "element_not_loaded", f, line, path).severity, Severity::Info);
     }
-    assert!(issues.iter().all(|i| i.severity != Severity::Error), "{:#?}", issues.iter().filter(|i| i.severity == Severity::Error).collect::<Vec<_>>());
+    assert!(
+        issues.iter().all(|i| i.severity != Severity::Error),
+        "{:#?}",
+        issues.iter().filter(|i| i.severity == Severity::Error).collect::<Vec<_>>()
+    );
     assert_eq!(
         codes_of(&issues, f),
-        ["before_referral", "birth_and_expected_birth", "closed_before_collection_year", "collection_year", "element_not_loaded", "flag_spelling", "icpc_recorded_twice", "upn_and_unknown_reason"]
+        [
+            "before_referral",
+            "birth_and_expected_birth",
+            "closed_before_collection_year",
+            "collection_year",
+            "element_not_loaded",
+            "flag_spelling",
+            "icpc_recorded_twice",
+            "upn_and_unknown_reason"
+        ]
     );
 }
 
@@ -152,11 +221,18 @@ fn validator_edge_returns_report_each_fault_at_its_line() {
         let (t, issues) = read(vec![file]);
         edge_faults(f, &issues, shift);
         // Both children are loaded, their sex translated to the core's codes.
-        assert_eq!(rows(&t, "person", &["pers_person_id", "pers_sex", "pers_dob"]), [["DFEX0000001", "M", "2015-03-27"], ["CHILD_FAILS_ASSESSMENTS", "M", "2023-09-25"]]);
+        assert_eq!(
+            rows(&t, "person", &["pers_person_id", "pers_sex", "pers_dob"]),
+            [["DFEX0000001", "M", "2015-03-27"], ["CHILD_FAILS_ASSESSMENTS", "M", "2023-09-25"]]
+        );
         assert_eq!(rows(&t, "referral", &["cine_referral_date", "cine_close_reason"]), [["2022-10-06", "RC1"], ["2024-10-24", "RC9"]]);
         assert_eq!(table(&t, "assessment").batch.num_rows(), 2);
         assert_eq!(rows(&t, "icpc", &["icpc_icpc_date"]), [["2022-06-17"], ["2022-12-06"]]);
-        assert!(issues.iter().all(|i| i.severity != Severity::Error), "{f}: {:#?}", issues.iter().filter(|i| i.severity == Severity::Error).collect::<Vec<_>>());
+        assert!(
+            issues.iter().all(|i| i.severity != Severity::Error),
+            "{f}: {:#?}",
+            issues.iter().filter(|i| i.severity == Severity::Error).collect::<Vec<_>>()
+        );
     }
     // The 2026 file's pre-proceedings module is in no published schema: reported once, not loaded.
     let f = "cin_census_2026_edge.xml";
@@ -191,14 +267,21 @@ fn several_years_make_one_history_where_the_latest_return_wins() {
     let closed = "<CINdetails>\n<CINreferralDate>2023-05-02</CINreferralDate>\n<ReferralSource>6</ReferralSource>\n<PrimaryNeedCode>N1</PrimaryNeedCode>\n<CINclosureDate>2024-09-30</CINclosureDate>\n<ReasonForClosure>RC7</ReasonForClosure>\n<ReferralNFA>0</ReferralNFA>\n<ChildProtectionPlans>\n<CPPstartDate>2023-05-20</CPPstartDate>\n<CPPendDate>2024-06-01</CPPendDate>\n<InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse>\n<LatestCategoryOfAbuse>EMO</LatestCategoryOfAbuse>\n<NumberOfPreviousCPP>0</NumberOfPreviousCPP>\n<Reviews><CPPreviewDate>2024-04-25</CPPreviewDate></Reviews>\n</ChildProtectionPlans>\n</CINdetails>\n";
     let other = "<CINdetails>\n<CINreferralDate>2024-07-01</CINreferralDate>\n<ReferralSource>2A</ReferralSource>\n<ReferralNFA>1</ReferralNFA>\n</CINdetails>\n";
     let y2024 = cin_return(2024, &child("C1", ("GenderCurrent", "2"), &["MOB"], open));
-    let y2025 = cin_return(2025, &format!("{}{}", child("C1", ("Sex", "F"), &["LD", "AUT"], closed), child("C2", ("Sex", "U"), &["NONE"], other)));
+    let y2025 =
+        cin_return(2025, &format!("{}{}", child("C1", ("Sex", "F"), &["LD", "AUT"], closed), child("C2", ("Sex", "U"), &["NONE"], other)));
     // File order is by path, and the later year must win whichever order the files come in.
     let (t, issues) = read(vec![input(y2025, "a/cin_2025.xml"), input(y2024, "b/cin_2024.xml")]);
 
-    assert_eq!(rows(&t, "person", &["pers_person_id", "pers_sex", "_source_file"]), [["C1", "F", "a/cin_2025.xml"], ["C2", "U", "a/cin_2025.xml"]]);
+    assert_eq!(
+        rows(&t, "person", &["pers_person_id", "pers_sex", "_source_file"]),
+        [["C1", "F", "a/cin_2025.xml"], ["C2", "U", "a/cin_2025.xml"]]
+    );
     let referrals = rows(&t, "referral", &["cine_person_id", "cine_referral_date", "cine_close_date", "cine_close_reason", "_source_file"]);
     assert_eq!(referrals, [["C1", "2023-05-02", "2024-09-30", "RC7", "a/cin_2025.xml"], ["C2", "2024-07-01", "", "", "a/cin_2025.xml"]]);
-    assert_eq!(rows(&t, "cp_plan", &["cppl_cp_plan_start_date", "cppl_cp_plan_end_date", "cppl_cp_plan_latest_category"]), [["2023-05-20", "2024-06-01", "EMO"]]);
+    assert_eq!(
+        rows(&t, "cp_plan", &["cppl_cp_plan_start_date", "cppl_cp_plan_end_date", "cppl_cp_plan_latest_category"]),
+        [["2023-05-20", "2024-06-01", "EMO"]]
+    );
     // Records only one return has are kept from it: the S47, its conference, the 2023 review.
     assert_eq!(rows(&t, "s47_enquiry", &["s47e_s47_start_date", "_source_file"]), [["2023-05-03", "b/cin_2024.xml"]]);
     let icpc = rows(&t, "icpc", &["icpc_icpc_date", "icpc_icpc_outcome_cp_flag", "icpc_cp_plan_id"]);
@@ -207,7 +290,10 @@ fn several_years_make_one_history_where_the_latest_return_wins() {
     // The plan's link to the conference that started it is only in the 2023/24 return: kept.
     assert_eq!(plan_id[0][1], rows(&t, "icpc", &["icpc_icpc_id"])[0][0]);
     let link = issues.iter().find(|i| i.code == "link_from_earlier_return").unwrap();
-    assert_eq!((link.file.as_deref(), link.column.as_deref(), link.severity), (Some("a/cin_2025.xml"), Some("cppl_icpc_id"), Severity::Info));
+    assert_eq!(
+        (link.file.as_deref(), link.column.as_deref(), link.severity),
+        (Some("a/cin_2025.xml"), Some("cppl_icpc_id"), Severity::Info)
+    );
     let mut reviews = rows(&t, "cp_review", &["cppr_cp_review_date"]);
     reviews.sort();
     assert_eq!(reviews, [["2023-08-10"], ["2024-04-25"]]);
@@ -266,11 +352,33 @@ async fn generated_cin_returns_give_the_same_measures_as_the_ssd_extract() {
     let dir = temp();
     let out = dir.path().join("synth");
     // Rutland (LA 857), two collection years: small and quick.
-    let o = csc(&["synth", "--out", out.to_str().unwrap(), "--la", "857", "--from", "2022-04-01", "--to", "2024-03-31", "--formats", "ssd,cin"]);
+    let o = csc(&[
+        "synth",
+        "--out",
+        out.to_str().unwrap(),
+        "--la",
+        "857",
+        "--from",
+        "2022-04-01",
+        "--to",
+        "2024-03-31",
+        "--formats",
+        "ssd,cin",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     let ssd_wh = dir.path().join("wh_ssd");
-    let o = csc(&["run", "--la", "857", "--input", out.join("ssd").to_str().unwrap(), "--warehouse", ssd_wh.to_str().unwrap(), "--as-at", "2024-03-31"]);
+    let o = csc(&[
+        "run",
+        "--la",
+        "857",
+        "--input",
+        out.join("ssd").to_str().unwrap(),
+        "--warehouse",
+        ssd_wh.to_str().unwrap(),
+        "--as-at",
+        "2024-03-31",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let cin_wh = dir.path().join("wh_cin");
     let pipeline = dir.path().join("cin.toml");

@@ -29,7 +29,8 @@ fn every_committed_fuzz_input_is_read_without_a_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     for (target, read) in TARGETS {
         let dir = root.join(target);
-        let mut inputs: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).collect();
+        let mut inputs: Vec<_> =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).collect();
         inputs.sort();
         assert!(!inputs.is_empty(), "{target} has a seed corpus");
         for path in inputs {
@@ -39,7 +40,12 @@ fn every_committed_fuzz_input_is_read_without_a_panic() {
             // The seeds are real exports: each reads, and a reader that reports the file
             // unreadable says so with an issue rather than silently.
             if path.file_name().unwrap().to_string_lossy().starts_with("seed_") && *target != "toml_config" {
-                assert!(!issues.iter().any(|i| i.code == "unreadable_file"), "{}: {:?}", path.display(), issues.iter().filter(|i| i.code == "unreadable_file").collect::<Vec<_>>());
+                assert!(
+                    !issues.iter().any(|i| i.code == "unreadable_file"),
+                    "{}: {:?}",
+                    path.display(),
+                    issues.iter().filter(|i| i.code == "unreadable_file").collect::<Vec<_>>()
+                );
             }
         }
     }
@@ -70,12 +76,38 @@ fn seeds_mutated_at_random_are_read_without_a_panic() {
     let only = std::env::var("CSC_FUZZ_TARGETS").ok();
     let out = std::env::var("CSC_FUZZ_OUT").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
-    let tokens: &[&[u8]] = &[b"\"", b"\0", b"\xFF\xFE", b"\xEF\xBB\xBF", b"\xE9", b",", b"\n", b"\r\n", b"<", b">", b"&", b"&amp;", b"&#0;", b"</", b"<a>", b"1.23457E+11", b"00", b"=", b"XFD1048576", b"9999999999", b"#3", b"[", b"]]", b"\"\"\""];
+    let tokens: &[&[u8]] = &[
+        b"\"",
+        b"\0",
+        b"\xFF\xFE",
+        b"\xEF\xBB\xBF",
+        b"\xE9",
+        b",",
+        b"\n",
+        b"\r\n",
+        b"<",
+        b">",
+        b"&",
+        b"&amp;",
+        b"&#0;",
+        b"</",
+        b"<a>",
+        b"1.23457E+11",
+        b"00",
+        b"=",
+        b"XFD1048576",
+        b"9999999999",
+        b"#3",
+        b"[",
+        b"]]",
+        b"\"\"\"",
+    ];
     for (target, read) in TARGETS {
         if only.as_deref().is_some_and(|o| !o.split(',').any(|t| t == *target)) {
             continue;
         }
-        let seeds: Vec<Vec<u8>> = std::fs::read_dir(root.join(target)).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+        let seeds: Vec<Vec<u8>> =
+            std::fs::read_dir(root.join(target)).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
         let mut runs = 0u64;

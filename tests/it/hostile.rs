@@ -29,13 +29,28 @@ fn csc_timed(args: &[&str], env: &[(&str, &str)]) -> Ran {
     }
     let o = cmd.output().expect("/usr/bin/time runs (apt-get install time)");
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    let peak_kb = stderr.lines().find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ")).and_then(|v| v.trim().parse().ok()).expect("time -v reports the peak");
+    let peak_kb = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak");
     Ran { code: o.status.code(), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr, peak_kb }
 }
 
 /// `csc run` of `input` into `wh` (with `pipeline` when given), checked for a clean end.
 fn run(input: &Path, wh: &Path, pipeline: Option<&Path>, env: &[(&str, &str)]) -> Ran {
-    let mut args = vec!["run", "--force", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"];
+    let mut args = vec![
+        "run",
+        "--force",
+        "--la",
+        "852",
+        "--input",
+        input.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--as-at",
+        "2023-03-31",
+    ];
     if let Some(p) = pipeline {
         args.extend(["--pipeline", p.to_str().unwrap()]);
     }
@@ -79,10 +94,20 @@ fn damaged_and_hostile_csvs_are_reported_at_their_cell_and_the_run_publishes() {
     let utf16: Vec<u8> = format!("{PERSON_HEADER}\r\n{}\r\n", person_row("U1")).encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     put("utf16_no_bom.csv", &utf16);
     let mut bad_byte = format!("{PERSON_HEADER}\n").into_bytes();
-    bad_byte.extend_from_slice(b"B1,Caf\xE9,Child,F,F,WBRI,2015-03-04,,,,N,British\nB2,Na\xC3\xAFve,Child,M,M,WBRI,2016-03-04,,,,N,British\n");
+    bad_byte
+        .extend_from_slice(b"B1,Caf\xE9,Child,F,F,WBRI,2015-03-04,,,,N,British\nB2,Na\xC3\xAFve,Child,M,M,WBRI,2016-03-04,,,,N,British\n");
     put("one_bad_byte.csv", &bad_byte);
     put("nul.csv", format!("{PERSON_HEADER}\n{}\n{}\n", person_row("N\u{0}1"), person_row("N2")).as_bytes());
-    put("stray_quote.csv", format!("{PERSON_HEADER}\n{}\n\"S2,Test,Child,F,F,WBRI,2015-03-04,,,,N,British\n{}\n{}\n", person_row("S1"), person_row("S3"), person_row("S4")).as_bytes());
+    put(
+        "stray_quote.csv",
+        format!(
+            "{PERSON_HEADER}\n{}\n\"S2,Test,Child,F,F,WBRI,2015-03-04,,,,N,British\n{}\n{}\n",
+            person_row("S1"),
+            person_row("S3"),
+            person_row("S4")
+        )
+        .as_bytes(),
+    );
     put("scientific.csv", format!("{PERSON_HEADER}\n{}\n", person_row("1.23457E+11")).as_bytes());
     put("zeros.csv", format!("{PERSON_HEADER}\n{}\n{}\n", person_row("0042"), person_row("42")).as_bytes());
     // A runaway cell far over the field limit, and a thousand bad dates over the issue cap.
@@ -145,13 +170,24 @@ fn damaged_and_hostile_workbooks_are_errors_not_crashes() {
     let dir = temp();
     let input = dir.path().join("in");
     copy_demo(&input);
-    let template = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/third_party/annex_a_older_template.xlsx")).unwrap();
+    let template =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/third_party/annex_a_older_template.xlsx")).unwrap();
     std::fs::write(input.join("truncated.xlsx"), &template[..template.len() / 2]).unwrap();
     let book = || ("xl/workbook.xml", b"<workbook><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".to_vec());
-    let sheet = |cells: &str| format!("<worksheet><dimension ref=\"A1\"/><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>").into_bytes();
+    let sheet = |cells: &str| {
+        format!("<worksheet><dimension ref=\"A1\"/><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>").into_bytes()
+    };
     // One cell in A1 and one in the grid's last cell: 17 billion cells for calamine to allocate.
-    std::fs::write(input.join("far_cell.xlsx"), zip_of(&[book(), ("xl/worksheets/sheet1.xml", sheet("<c r=\"A1\"/><c r=\"XFD1048576\"/>"))])).unwrap();
-    std::fs::write(input.join("strings.xlsx"), zip_of(&[book(), ("xl/sharedStrings.xml", b"<sst uniqueCount=\"4000000000\"><si><t>a</t></si></sst>".to_vec())])).unwrap();
+    std::fs::write(
+        input.join("far_cell.xlsx"),
+        zip_of(&[book(), ("xl/worksheets/sheet1.xml", sheet("<c r=\"A1\"/><c r=\"XFD1048576\"/>"))]),
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("strings.xlsx"),
+        zip_of(&[book(), ("xl/sharedStrings.xml", b"<sst uniqueCount=\"4000000000\"><si><t>a</t></si></sst>".to_vec())]),
+    )
+    .unwrap();
     // 50 MB of spaces, a few kB compressed: over the 10 MB limit set below.
     std::fs::write(input.join("bomb.xlsx"), zip_of(&[book(), ("xl/worksheets/sheet1.xml", vec![b' '; 50_000_000])])).unwrap();
     // A legacy .xls whose one sheet declares four billion rows (calamine would reserve room
@@ -264,7 +300,10 @@ fn a_panic_in_one_hub_la_spares_the_others_and_the_hub_reports_it() {
     }
     let input = format!("{}/{{la}}/ssd", root.display());
     let hub = dir.path().join("hub");
-    let ran = csc_timed(&["hub", "--input", &input, "--warehouse", hub.to_str().unwrap(), "--as-at", "2023-03-31", "--jobs", "1"], &[("CSC_FAILPOINT", "normalise.table:1:panic")]);
+    let ran = csc_timed(
+        &["hub", "--input", &input, "--warehouse", hub.to_str().unwrap(), "--as-at", "2023-03-31", "--jobs", "1"],
+        &[("CSC_FAILPOINT", "normalise.table:1:panic")],
+    );
     assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
     assert!(ran.stdout.contains("2 local authorities: 1 published, 0 skipped, 1 failed"), "{}", ran.stdout);
     assert!(ran.stdout.contains("internal error"), "{}", ran.stdout);

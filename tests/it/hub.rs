@@ -33,7 +33,17 @@ fn a_hub_publishes_each_la_as_its_own_run_would_and_one_failure_spares_the_other
     for la in ["852", "330"] {
         let alone = dir.path().join(format!("alone-{la}"));
         let la_input = root.join(format!("{la}/ssd"));
-        let o = csc(&["run", "--la", la, "--input", la_input.to_str().unwrap(), "--warehouse", alone.to_str().unwrap(), "--as-at", "2023-03-31"]);
+        let o = csc(&[
+            "run",
+            "--la",
+            la,
+            "--input",
+            la_input.to_str().unwrap(),
+            "--warehouse",
+            alone.to_str().unwrap(),
+            "--as-at",
+            "2023-03-31",
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let (hub, alone_m) = (manifest(&hub_wh.join(la)), manifest(&alone));
         assert_eq!(hub["la_code"], la);
@@ -59,7 +69,17 @@ fn the_example_hub_pipeline_file_runs_several_las() {
     let input = demo_exports(&dir.path().join("exports"), &["852", "921"]);
     let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/hub.toml");
     let wh = dir.path().join("hub");
-    let o = csc(&["hub", "--pipeline", pipeline.to_str().unwrap(), "--input", &input, "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]);
+    let o = csc(&[
+        "hub",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        "--input",
+        &input,
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--as-at",
+        "2023-03-31",
+    ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("852 Southampton: succeeded") && stdout.contains("921 Isle of Wight: succeeded"), "{stdout}");

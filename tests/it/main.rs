@@ -3,20 +3,20 @@
 
 mod annex_a;
 mod annex_a_reader;
-mod cin_xml;
 mod azurite;
-mod breakdown;
 #[cfg(feature = "ballista")]
 mod ballista;
-mod marts;
-mod publish;
-mod report;
+mod breakdown;
+mod cin_xml;
 mod fuzz_corpus;
 mod hostile;
 mod hub;
+mod marts;
 mod memory;
 mod operations;
 mod personal_data;
+mod publish;
+mod report;
 mod slt;
 mod ssda903;
 mod ssda903_xml;
@@ -50,7 +50,13 @@ async fn query(sql: &str, warehouse: &Path) -> Vec<RecordBatch> {
     let opts = ParquetReadOptions::default().table_partition_cols(vec![("financial_year".to_string(), DataType::Utf8)]);
     ctx.register_parquet("fact", &fact, opts).await.unwrap();
     ctx.register_parquet("issues", &format!("{}/quality/issues/", warehouse.display()), ParquetReadOptions::default()).await.unwrap();
-    ctx.register_parquet("restricted_issues", &format!("{}/restricted/quality/issues/", warehouse.display()), ParquetReadOptions::default()).await.unwrap();
+    ctx.register_parquet(
+        "restricted_issues",
+        &format!("{}/restricted/quality/issues/", warehouse.display()),
+        ParquetReadOptions::default(),
+    )
+    .await
+    .unwrap();
     ctx.sql(sql).await.unwrap().collect().await.unwrap()
 }
 
@@ -102,7 +108,9 @@ fn core_rows(tables: &[csc_pipeline::normalise::CoreTable], name: &str, columns:
                         return String::new();
                     }
                     match col.data_type() {
-                        DataType::Date32 => csc_pipeline::normalise::cells::from_date32(col.as_primitive::<Date32Type>().value(row)).to_string(),
+                        DataType::Date32 => {
+                            csc_pipeline::normalise::cells::from_date32(col.as_primitive::<Date32Type>().value(row)).to_string()
+                        }
                         _ => text(col, row),
                     }
                 })
@@ -216,7 +224,22 @@ async fn fact_table_is_hive_partitioned_by_financial_year_with_the_contract_colu
     let batches = query("SELECT * FROM fact LIMIT 1", &wh).await;
     let schema = batches[0].schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(names, ["measure_id", "period_type", "period_start", "period_end", "la_code", "numerator", "denominator", "value", "no_data_reason", "period_key", "financial_year"]);
+    assert_eq!(
+        names,
+        [
+            "measure_id",
+            "period_type",
+            "period_start",
+            "period_end",
+            "la_code",
+            "numerator",
+            "denominator",
+            "value",
+            "no_data_reason",
+            "period_key",
+            "financial_year"
+        ]
+    );
     assert_eq!(schema.field(2).data_type(), &DataType::Date32);
     // Every measure is there for every month and financial year, for LA 852 only; flow
     // measures also have rolling 12-month rows.
@@ -229,15 +252,22 @@ async fn fact_table_is_hive_partitioned_by_financial_year_with_the_contract_colu
         &wh,
     )
     .await;
-    let counts: Vec<(String, i64)> = (0..per_type[0].num_rows()).map(|i| (text(per_type[0].column(0), i), per_type[0].column(1).as_primitive::<Int64Type>().value(i))).collect();
+    let counts: Vec<(String, i64)> = (0..per_type[0].num_rows())
+        .map(|i| (text(per_type[0].column(0), i), per_type[0].column(1).as_primitive::<Int64Type>().value(i)))
+        .collect();
     // Data from September 2020 (C0001) to the as-at date 31 March 2023: 31 months, 3 financial
     // years, and 20 full 12-month windows (ending August 2021 .. March 2023).
     assert_eq!(counts, [("financial_year".to_string(), 3), ("month".to_string(), 31), ("rolling_12_months".to_string(), 20)]);
-    let dupes = query("SELECT count(*) FROM (SELECT measure_id, period_type, period_start, count(*) n FROM fact GROUP BY 1, 2, 3) WHERE n > 1", &wh).await;
+    let dupes = query(
+        "SELECT count(*) FROM (SELECT measure_id, period_type, period_start, count(*) n FROM fact GROUP BY 1, 2, 3) WHERE n > 1",
+        &wh,
+    )
+    .await;
     assert_eq!(dupes[0].column(0).as_primitive::<Int64Type>().value(0), 0, "one row per measure and period");
     // Month periods end on the month's last day.
     let ends = query("SELECT period_end FROM fact WHERE period_type = 'month' AND period_start = DATE '2022-02-01' LIMIT 1", &wh).await;
-    assert_eq!(ends[0].column(0).as_primitive::<Date32Type>().value(0), 19_051); // 2022-02-28
+    assert_eq!(ends[0].column(0).as_primitive::<Date32Type>().value(0), 19_051);
+    // 2022-02-28
 }
 
 struct ExpectedIssue {
@@ -256,12 +286,60 @@ async fn deliberate_faults_reach_the_issues_table_with_row_and_column() {
     demo(dir.path());
     let wh = dir.path().join("warehouse");
     let expected = [
-        ExpectedIssue { file: "ssd_contacts.csv", row: 33, letter: "C", column: "cont_contact_date", value: "31/02/2022", code: "invalid_date", action: "set_null" },
-        ExpectedIssue { file: "ssd_cin_episodes.csv", row: 25, letter: "B", column: "cine_person_id", value: "", code: "missing_required", action: "row_rejected" },
-        ExpectedIssue { file: "ssd_cin_episodes.csv", row: 19, letter: "D", column: "cine_cin_primary_need_code", value: "N12", code: "unknown_code", action: "kept" },
-        ExpectedIssue { file: "ssd_cp_plans.csv", row: 5, letter: "F", column: "cppl_cp_plan_end_date", value: "1900-01-01", code: "placeholder_date", action: "set_null" },
-        ExpectedIssue { file: "ssd_contacts.csv", row: 58, letter: "A", column: "cont_contact_id", value: "C0044", code: "duplicate_key", action: "row_rejected" },
-        ExpectedIssue { file: "ssd_person.csv", row: 18, letter: "A", column: "pers_person_id", value: " P017 ", code: "id_trimmed", action: "kept" },
+        ExpectedIssue {
+            file: "ssd_contacts.csv",
+            row: 33,
+            letter: "C",
+            column: "cont_contact_date",
+            value: "31/02/2022",
+            code: "invalid_date",
+            action: "set_null",
+        },
+        ExpectedIssue {
+            file: "ssd_cin_episodes.csv",
+            row: 25,
+            letter: "B",
+            column: "cine_person_id",
+            value: "",
+            code: "missing_required",
+            action: "row_rejected",
+        },
+        ExpectedIssue {
+            file: "ssd_cin_episodes.csv",
+            row: 19,
+            letter: "D",
+            column: "cine_cin_primary_need_code",
+            value: "N12",
+            code: "unknown_code",
+            action: "kept",
+        },
+        ExpectedIssue {
+            file: "ssd_cp_plans.csv",
+            row: 5,
+            letter: "F",
+            column: "cppl_cp_plan_end_date",
+            value: "1900-01-01",
+            code: "placeholder_date",
+            action: "set_null",
+        },
+        ExpectedIssue {
+            file: "ssd_contacts.csv",
+            row: 58,
+            letter: "A",
+            column: "cont_contact_id",
+            value: "C0044",
+            code: "duplicate_key",
+            action: "row_rejected",
+        },
+        ExpectedIssue {
+            file: "ssd_person.csv",
+            row: 18,
+            letter: "A",
+            column: "pers_person_id",
+            value: " P017 ",
+            code: "id_trimmed",
+            action: "kept",
+        },
     ];
     for e in &expected {
         let sql = format!(
@@ -273,7 +351,13 @@ async fn deliberate_faults_reach_the_issues_table_with_row_and_column() {
         assert_eq!(rows, 1, "one issue at {} row {} {}", e.file, e.row, e.column);
         let b = b.iter().find(|b| b.num_rows() > 0).unwrap();
         let s = |i: usize| text(b.column(i), 0);
-        assert_eq!((s(0).as_str(), s(1).as_str(), s(2).as_str(), s(3).as_str()), (e.code, e.action, e.letter, e.value), "{} row {}", e.file, e.row);
+        assert_eq!(
+            (s(0).as_str(), s(1).as_str(), s(2).as_str(), s(3).as_str()),
+            (e.code, e.action, e.letter, e.value),
+            "{} row {}",
+            e.file,
+            e.row
+        );
     }
     // Analysts see the same issues, but a raw value only when it is a clean code: neither the
     // padded person id nor the impossible contact date (a date may be a date of birth).
@@ -317,13 +401,20 @@ async fn manifest_records_inputs_rows_issues_and_stage_times() {
     }
     let tables = m["tables"].as_array().unwrap();
     let contact = tables.iter().find(|t| t["name"] == "contact").unwrap();
-    assert_eq!((contact["rows_in"].as_u64(), contact["rows_out"].as_u64(), contact["rows_rejected"].as_u64()), (Some(70), Some(69), Some(1)));
+    assert_eq!(
+        (contact["rows_in"].as_u64(), contact["rows_out"].as_u64(), contact["rows_rejected"].as_u64()),
+        (Some(70), Some(69), Some(1))
+    );
     let stages: Vec<&str> = m["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
     assert_eq!(stages, ["extract", "normalise", "model", "publish"]);
     assert!(m["stages"].as_array().unwrap().iter().all(|s| s["elapsed_ms"].is_u64()));
     assert_eq!(m["issues"]["error"], 2);
     assert_eq!(m["issues"]["by_code"]["invalid_date"], 1);
-    assert!(m["outputs"].as_array().unwrap().iter().any(|o| o.as_str().unwrap().starts_with("marts/fact_measure/financial_year=2022-23/part-")));
+    assert!(m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o.as_str().unwrap().starts_with("marts/fact_measure/financial_year=2022-23/part-")));
 }
 
 #[test]
@@ -420,7 +511,12 @@ async fn analyst_tables_are_pseudonymised_and_the_identifiable_core_is_restricte
     demo(dir.path());
     let wh = dir.path().join("warehouse");
     let ctx = SessionContext::new();
-    for (name, path) in [("person", "core/person"), ("contact", "core/contact"), ("cla_placement", "core/cla_placement"), ("raw_person", "restricted/core/person")] {
+    for (name, path) in [
+        ("person", "core/person"),
+        ("contact", "core/contact"),
+        ("cla_placement", "core/cla_placement"),
+        ("raw_person", "restricted/core/person"),
+    ] {
         ctx.register_parquet(name, &format!("{}/{path}/", wh.display()), ParquetReadOptions::default()).await.unwrap();
     }
     let one = |sql: &'static str| {
@@ -438,7 +534,9 @@ async fn analyst_tables_are_pseudonymised_and_the_identifiable_core_is_restricte
     assert_eq!(joined, 69, "all 69 loaded contacts link to their child through the pseudonym");
     assert_eq!(hashed, joined);
     // Postcodes keep only the sector.
-    let b = one("SELECT count(*) FROM cla_placement WHERE clap_cla_placement_postcode IS NOT NULL AND length(clap_cla_placement_postcode) > 6").await;
+    let b =
+        one("SELECT count(*) FROM cla_placement WHERE clap_cla_placement_postcode IS NOT NULL AND length(clap_cla_placement_postcode) > 6")
+            .await;
     assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 0);
     // The restricted core keeps what was received.
     let b = one("SELECT count(pers_forename), count(*) FILTER (WHERE pers_person_id LIKE 'P0%') FROM raw_person").await;
@@ -484,7 +582,11 @@ fn a_run_without_a_key_refuses_to_publish_unless_the_warehouse_is_declared_ident
     assert!(!dir.path().join("wh-id").exists(), "nothing published");
     let o = run(&["--confirm-identifiable"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("identifiable = true (confirmed)"), "warned on every run: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("identifiable = true (confirmed)"),
+        "warned on every run: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(manifest(&dir.path().join("wh-id"))["analyst_tables"], "identifiable");
 }
 
@@ -501,7 +603,8 @@ fn an_unchanged_run_is_skipped_and_a_forced_rerun_publishes_identical_data() {
     let fact = data_file(&wh.join("marts/fact_measure/financial_year=2022-23"));
     let core = data_file(&wh.join("core/contact"));
     let issues = data_file(&wh.join("quality/issues"));
-    let (fact_bytes, core_bytes, issue_bytes) = (std::fs::read(&fact).unwrap(), std::fs::read(&core).unwrap(), std::fs::read(&issues).unwrap());
+    let (fact_bytes, core_bytes, issue_bytes) =
+        (std::fs::read(&fact).unwrap(), std::fs::read(&core).unwrap(), std::fs::read(&issues).unwrap());
     // Same inputs, pipeline, as-at date and code: skipped (exit 3), latest.json still the first run.
     let o = csc(&args);
     assert_eq!(o.status.code(), Some(3));
@@ -541,7 +644,9 @@ fn a_second_run_over_a_locked_warehouse_exits_1_naming_the_holder() {
     assert!(!wh.join("core").exists(), "nothing attempted");
     // Once released, the next run goes ahead and releases the lock after itself.
     std::fs::remove_file(wh.join("_lock.json")).unwrap();
-    assert!(csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"]).status.success());
+    assert!(csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2023-03-31"])
+        .status
+        .success());
     assert!(!wh.join("_lock.json").exists());
 }
 
@@ -577,7 +682,9 @@ async fn a_stale_truncated_or_stuck_export_is_caught() {
     demo(dir.path());
     let input = dir.path().join("input/ssd");
     let pipeline = dir.path().join("p.toml");
-    let write = |run: &str| std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nsuperseded_grace_secs = 0\n[run]\nas_at = 2023-03-31\n{run}")).unwrap();
+    let write = |run: &str| {
+        std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nsuperseded_grace_secs = 0\n[run]\nas_at = 2023-03-31\n{run}")).unwrap()
+    };
     // (No grace period: the issues folder is read as plain Parquet below.)
     let wh = dir.path().join("wh");
     let run = |extra: &[&str]| csc(&[&["run", "--pipeline", pipeline.to_str().unwrap()], extra].concat());
@@ -589,10 +696,13 @@ async fn a_stale_truncated_or_stuck_export_is_caught() {
     let o = run(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let stale = query("SELECT table_name FROM issues WHERE issue_code = 'table_stale' ORDER BY table_name", &wh).await;
-    let stale: Vec<String> = stale.iter().flat_map(|b| {
-        let names = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
-        (0..b.num_rows()).map(|i| names.as_string::<i32>().value(i).to_string()).collect::<Vec<_>>()
-    }).collect();
+    let stale: Vec<String> = stale
+        .iter()
+        .flat_map(|b| {
+            let names = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+            (0..b.num_rows()).map(|i| names.as_string::<i32>().value(i).to_string()).collect::<Vec<_>>()
+        })
+        .collect();
     assert_eq!(stale, ["contact", "referral"]);
     write("freshness_lag_days = 60\n");
     assert_eq!(run(&[]).status.code(), Some(0));
@@ -601,15 +711,21 @@ async fn a_stale_truncated_or_stuck_export_is_caught() {
     // Truncation: 200 more contacts are published, then 100 of them disappear (269 -> 169 rows,
     // 37% fewer): the run stops before publishing anything.
     let contacts = |n: usize| (0..n).map(|i| format!("X{i:04},P001,2023-02-01\n")).collect::<String>();
-    std::fs::write(input.join("more_contacts.csv"), format!("cont_contact_id,cont_person_id,cont_contact_date\n{}", contacts(200))).unwrap();
+    std::fs::write(input.join("more_contacts.csv"), format!("cont_contact_id,cont_person_id,cont_contact_date\n{}", contacts(200)))
+        .unwrap();
     assert_eq!(run(&[]).status.code(), Some(0));
     let published = manifest(&wh)["run_id"].clone();
-    std::fs::write(input.join("more_contacts.csv"), format!("cont_contact_id,cont_person_id,cont_contact_date\n{}", contacts(100))).unwrap();
+    std::fs::write(input.join("more_contacts.csv"), format!("cont_contact_id,cont_person_id,cont_contact_date\n{}", contacts(100)))
+        .unwrap();
     let o = run(&[]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("contact has 169 rows, down from 269") && err.contains("--accept-drop"), "{err}");
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&std::fs::read(wh.join("_runs/published.json")).unwrap()).unwrap()["run_id"], published, "nothing published");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(wh.join("_runs/published.json")).unwrap()).unwrap()["run_id"],
+        published,
+        "nothing published"
+    );
     assert_eq!(run(&["--accept-drop"]).status.code(), Some(0));
 
     // Stuck: the same input again is skipped (3); with the alert at 0 days, it is reported (4).

@@ -140,7 +140,9 @@ fn rag_follows_the_pipeline_file_targets_and_the_sn_model_is_selectable() {
     let wh = dir.path().join("wh");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let rag = |id: &str, period_type: &str, start: &str| {
-        let sql = format!("SELECT rag FROM measure_rag WHERE measure_id = '{id}' AND period_type = '{period_type}' AND period_start = DATE '{start}'");
+        let sql = format!(
+            "SELECT rag FROM measure_rag WHERE measure_id = '{id}' AND period_type = '{period_type}' AND period_start = DATE '{start}'"
+        );
         let b = rt.block_on(marts(&wh, &sql));
         text(b[0].column(0), 0)
     };
@@ -159,7 +161,11 @@ fn rag_follows_the_pipeline_file_targets_and_the_sn_model_is_selectable() {
     assert!(manifest(&wh)["outputs"].as_array().unwrap().iter().any(|o| o.as_str().unwrap().starts_with("marts/measure_rag/part-")));
 
     // A target for a measure that does not exist stops the run before anything is read.
-    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[targets.rereferals]\ntarget = 23\ngood = \"low\"\n").unwrap();
+    std::fs::write(
+        &pipeline,
+        "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[targets.rereferals]\ntarget = 23\ngood = \"low\"\n",
+    )
+    .unwrap();
     let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("rereferals"));
@@ -186,13 +192,17 @@ async fn star_schema_dimensions_use_types_power_bi_reads() {
     // dim_period: the demo's 31 months, 3 financial years and 20 rolling windows (tests/it/main.rs).
     let b = marts(&wh, "SELECT count(*), count(*) FILTER (WHERE NOT is_complete) FROM dim_period").await;
     assert_eq!((int(&b, 0), int(&b, 1)), (Some(54), Some(0)));
-    let b = marts(&wh, "SELECT label, financial_year FROM dim_period WHERE period_type = 'month' AND period_start = DATE '2022-02-01'").await;
+    let b =
+        marts(&wh, "SELECT label, financial_year FROM dim_period WHERE period_type = 'month' AND period_start = DATE '2022-02-01'").await;
     assert_eq!((text(b[0].column(0), 0), text(b[0].column(1), 0)), ("Feb 2022".into(), "2021-22".into()));
     // dim_measure: every measure id once, its definition from the SQL header.
     let b = marts(&wh, "SELECT count(*), count(DISTINCT measure_id) FROM dim_measure").await;
     assert_eq!(int(&b, 0), int(&b, 1));
     let b = marts(&wh, "SELECT unit, good, source_sql, definition FROM dim_measure WHERE measure_id = 'rereferral_12m_pct'").await;
-    assert_eq!((text(b[0].column(0), 0), text(b[0].column(1), 0), text(b[0].column(2), 0)), ("percent".into(), "low".into(), "sql/measures/rereferral_12m_pct.sql".into()));
+    assert_eq!(
+        (text(b[0].column(0), 0), text(b[0].column(1), 0), text(b[0].column(2), 0)),
+        ("percent".into(), "low".into(), "sql/measures/rereferral_12m_pct.sql".into())
+    );
     assert!(text(b[0].column(3), 0).contains("Definition"));
     // dim_la: Southampton, with its ten 2021 neighbours, Portsmouth closest.
     let b = marts(&wh, "SELECT la_gss_code, la_name, region_name, statistical_neighbours FROM dim_la WHERE is_this_la").await;

@@ -18,7 +18,12 @@ use super::{csc, demo, temp};
 /// by the model stage with `opts`: the fact table, one line per row in a fixed order, values
 /// rounded to 1e-9 so that engines summing in a different order still compare equal.
 pub async fn demo_fact_rows(out: &Path, opts: &SessionOptions) -> Vec<String> {
-    let params = ModelParams { la_code: "852".into(), la_name: "Southampton".into(), as_at: csc_pipeline::demo::demo_as_at(), history_years: DEFAULT_HISTORY_YEARS };
+    let params = ModelParams {
+        la_code: "852".into(),
+        la_name: "Southampton".into(),
+        as_at: csc_pipeline::demo::demo_as_at(),
+        history_years: DEFAULT_HISTORY_YEARS,
+    };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();
     let measures = csc_pipeline::config::default_measures();
@@ -30,7 +35,12 @@ pub async fn demo_fact_rows(out: &Path, opts: &SessionOptions) -> Vec<String> {
 /// before workers are pseudonymised): (fact rows, breakdown rows).
 pub async fn demo_model_rows(out: &Path, opts: &SessionOptions) -> (Vec<String>, Vec<String>) {
     use csc_pipeline::model::breakdown;
-    let params = ModelParams { la_code: "852".into(), la_name: "Southampton".into(), as_at: csc_pipeline::demo::demo_as_at(), history_years: DEFAULT_HISTORY_YEARS };
+    let params = ModelParams {
+        la_code: "852".into(),
+        la_name: "Southampton".into(),
+        as_at: csc_pipeline::demo::demo_as_at(),
+        history_years: DEFAULT_HISTORY_YEARS,
+    };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();
     let fact = run_measures(&ctx, &params, &csc_pipeline::config::default_measures(), &mut Vec::new()).await.unwrap().fact;
@@ -58,7 +68,13 @@ async fn rows(fact: RecordBatch) -> Vec<String> {
 pub fn assert_same_rows(expected: &[String], actual: &[String], what: &str) {
     assert!(expected.len() > 100, "the reference run produced too few fact rows to compare ({})", expected.len());
     if let Some(i) = (0..expected.len().max(actual.len())).find(|&i| expected.get(i) != actual.get(i)) {
-        panic!("{what}: fact row {i} differs\n expected {:?}\n   actual {:?}\n({} rows expected, {} actual)", expected.get(i), actual.get(i), expected.len(), actual.len());
+        panic!(
+            "{what}: fact row {i} differs\n expected {:?}\n   actual {:?}\n({} rows expected, {} actual)",
+            expected.get(i),
+            actual.get(i),
+            expected.len(),
+            actual.len()
+        );
     }
 }
 
@@ -79,7 +95,19 @@ fn a_limit_no_query_fits_in_fails_the_run_cleanly() {
     // 64 KiB cannot hold even one batch being aggregated: DataFusion's resources-exhausted error,
     // exit 1, and nothing published.
     let starved = dir.path().join("wh-starved");
-    let o = csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", starved.to_str().unwrap(), "--as-at", "2023-03-31", "--memory-limit", "64KiB"]);
+    let o = csc(&[
+        "run",
+        "--la",
+        "852",
+        "--input",
+        input.to_str().unwrap(),
+        "--warehouse",
+        starved.to_str().unwrap(),
+        "--as-at",
+        "2023-03-31",
+        "--memory-limit",
+        "64KiB",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("Resources exhausted"), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!starved.join("marts").exists(), "nothing published");

@@ -57,7 +57,11 @@ fn the_summary_lists_each_file_and_flags_measures_that_moved_sharply() {
     demo(dir.path());
     let input = dir.path().join("input/ssd");
     let pipeline = dir.path().join("p.toml");
-    std::fs::write(&pipeline, "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"warehouse\"\n[run]\nas_at = 2023-03-31\n").unwrap();
+    std::fs::write(
+        &pipeline,
+        "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"warehouse\"\n[run]\nas_at = 2023-03-31\n",
+    )
+    .unwrap();
     let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
@@ -65,7 +69,7 @@ fn the_summary_lists_each_file_and_flags_measures_that_moved_sharply() {
     let contacts_line = stdout.lines().find(|l| l.contains("ssd_contacts.csv")).expect("a line for the contacts file");
     assert!(contacts_line.contains("ssd:contact") && contacts_line.contains("70 rows"), "{contacts_line}");
     assert!(!stdout.contains("moved sharply"), "same data, same measures: {stdout}");
-    assert_eq!(manifest(&dir.path().join("warehouse"))["inputs"][0]["rows"].as_u64().is_some(), true);
+    assert!(manifest(&dir.path().join("warehouse"))["inputs"][0]["rows"].as_u64().is_some());
 
     // Tonight's contacts export was cut short: only its first 5 rows arrived.
     let contacts = input.join("ssd_contacts.csv");
@@ -98,7 +102,10 @@ fn outputs_made_from_a_warehouse_that_keeps_history_read_only_the_current_run() 
     let out = dir.path().join("issues.csv");
     let o = csc(&["issues", "--pipeline", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let files_in_folder = std::fs::read_dir(wh.join("quality/issues")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "parquet")).count();
+    let files_in_folder = std::fs::read_dir(wh.join("quality/issues"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "parquet"))
+        .count();
     assert!(files_in_folder >= 1);
     let rows = csv::Reader::from_path(&out).unwrap().records().count();
     assert_eq!(rows, total, "the kept runs' files are not read as well");
@@ -116,7 +123,19 @@ fn a_run_told_its_format_reads_only_files_of_that_format_and_reports_the_rest() 
     demo(dir.path());
     let input = dir.path().join("input/ssd");
     let wh = dir.path().join("wh-903");
-    let o = csc(&["run", "--la", "852", "--as-at", "2023-03-31", "--format", "ssda903", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap()]);
+    let o = csc(&[
+        "run",
+        "--la",
+        "852",
+        "--as-at",
+        "2023-03-31",
+        "--format",
+        "ssda903",
+        "--input",
+        input.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m = manifest(&wh);
     assert_eq!(m["issues"]["by_code"]["other_format"], 10, "every SSD file is reported, none read");

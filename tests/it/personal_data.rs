@@ -33,7 +33,10 @@ fn hostile_input(dir: &Path) -> std::path::PathBuf {
     let person = input.join("ssd_person.csv");
     let text = std::fs::read_to_string(&person).unwrap();
     let text = text
-        .replace("P001,Child01,Demo,F,F,WBRI,2014-03-12,", "P001,Child01,Zebedee,Zebedee Smith,F,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"open\"\")\",12/03/2014 Zebedee,")
+        .replace(
+            "P001,Child01,Demo,F,F,WBRI,2014-03-12,",
+            "P001,Child01,Zebedee,Zebedee Smith,F,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"open\"\")\",12/03/2014 Zebedee,",
+        )
         .replace("P002,Child02,Demo,M,M,WBRI,2017-08-02,", "P002,Child02,Demo,M,M,@SUM(A1),31/02/2017,");
     assert!(text.contains("Zebedee Smith") && text.contains("31/02/2017"), "the demo's person file changed: update this test");
     std::fs::write(&person, text).unwrap();
@@ -75,14 +78,20 @@ async fn names_dates_of_birth_and_formulas_stay_restricted_and_never_run_in_exce
         let leaks: Vec<&String> = analyst.iter().filter(|c| c.contains(needle)).collect();
         assert!(leaks.is_empty(), "{needle} reached analysts: {leaks:?}");
     }
-    let outputs = std::fs::read_to_string(wh.join("_runs/latest.json")).unwrap() + &String::from_utf8_lossy(&o.stdout) + &String::from_utf8_lossy(&o.stderr);
+    let outputs = std::fs::read_to_string(wh.join("_runs/latest.json")).unwrap()
+        + &String::from_utf8_lossy(&o.stdout)
+        + &String::from_utf8_lossy(&o.stderr);
     for needle in PERSONAL {
         assert!(!outputs.contains(needle), "{needle} in the manifest or the log");
     }
     // Provenance is not published to analysts.
     let ctx = SessionContext::new();
-    let person = ctx.read_parquet(wh.join("core/person").to_str().unwrap(), ParquetReadOptions::default()).await.unwrap().collect().await.unwrap();
-    assert!(person.iter().all(|b| b.column_by_name("_source_file").unwrap().null_count() == b.num_rows()), "no source file names for analysts");
+    let person =
+        ctx.read_parquet(wh.join("core/person").to_str().unwrap(), ParquetReadOptions::default()).await.unwrap().collect().await.unwrap();
+    assert!(
+        person.iter().all(|b| b.column_by_name("_source_file").unwrap().null_count() == b.num_rows()),
+        "no source file names for analysts"
+    );
 
     // Both issues exports neutralise formulas; the restricted one is private.
     for (restricted, name) in [(false, "issues.csv"), (true, "issues_raw.csv")] {

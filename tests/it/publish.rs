@@ -114,7 +114,11 @@ async fn assert_exact(wh: &Path) {
 }
 
 fn add_contact(input: &Path, id: &str) {
-    std::fs::write(input.join(format!("extra_{id}.csv")), format!("cont_contact_id,cont_person_id,cont_contact_date\n{id},P001,2023-03-01\n")).unwrap();
+    std::fs::write(
+        input.join(format!("extra_{id}.csv")),
+        format!("cont_contact_id,cont_person_id,cont_contact_date\n{id},P001,2023-03-01\n"),
+    )
+    .unwrap();
 }
 
 /// `csc run` over the demo input as at the demo's date, so it replaces the published tables
@@ -134,7 +138,12 @@ fn run_command(input: &Path, wh: &Path, failpoint: Option<&str>) -> Command {
 /// `csc run` over the demo input as at the demo's date, with the default grace period.
 fn grace_run_command(input: &Path, wh: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_csc"));
-    cmd.args(["run", "--la", "852", "--as-at", &csc_pipeline::demo::demo_as_at().to_string()]).arg("--input").arg(input).arg("--warehouse").arg(wh).env("CSC_PSEUDONYM_KEY", TEST_KEY);
+    cmd.args(["run", "--la", "852", "--as-at", &csc_pipeline::demo::demo_as_at().to_string()])
+        .arg("--input")
+        .arg(input)
+        .arg("--warehouse")
+        .arg(wh)
+        .env("CSC_PSEUDONYM_KEY", TEST_KEY);
     cmd
 }
 
@@ -161,7 +170,9 @@ async fn a_run_killed_at_any_point_leaves_the_published_warehouse_and_the_next_r
 
     // Killed after the 3rd core table is staged, after the 60th data file is staged (the publish
     // stage: 50 core files come first), after the first table's commit and after the 40th.
-    for (failpoint, committed) in [("normalise.table:3:abort", 0), ("publish.file:60:abort", 0), ("publish.commit:1:abort", 1), ("publish.commit:40:abort", 40)] {
+    for (failpoint, committed) in
+        [("normalise.table:3:abort", 0), ("publish.file:60:abort", 0), ("publish.commit:1:abort", 1), ("publish.commit:40:abort", 40)]
+    {
         let o = run(&input, &wh, Some(failpoint));
         assert_eq!(o.status.signal(), Some(6), "{failpoint}: the run aborted: {}", String::from_utf8_lossy(&o.stderr));
         assert_eq!(published(&wh), before, "{failpoint}: the published run is still the first");
@@ -295,7 +306,9 @@ async fn keep_runs_keeps_the_files_of_the_last_n_runs_and_every_manifest() {
     demo(dir.path());
     let input = dir.path().join("input/ssd");
     let pipeline = dir.path().join("p.toml");
-    let write = |keep: usize| std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nkeep_runs = {keep}\nsuperseded_grace_secs = 0\n[run]\nas_at = 2023-03-31\n")).unwrap();
+    let write = |keep: usize| {
+        std::fs::write(&pipeline, format!("[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"wh\"\nkeep_runs = {keep}\nsuperseded_grace_secs = 0\n[run]\nas_at = 2023-03-31\n")).unwrap()
+    };
     let wh = dir.path().join("wh");
     let run = || {
         let o = csc(&["run", "--pipeline", pipeline.to_str().unwrap()]);
@@ -359,7 +372,11 @@ async fn seen(wh: &Path, scratch: &Path) -> Seen {
     let as_at = csc_pipeline::demo::demo_as_at().to_string();
     let o = csc(&["annex-a", "--warehouse", wh.to_str().unwrap(), "--as-at", &as_at, "--out", workbook.to_str().unwrap()]);
     assert!(o.status.success(), "csc annex-a: {}", String::from_utf8_lossy(&o.stderr));
-    Seen { published: at_published(wh).await, issues_csv: std::fs::read(&issues).unwrap(), annex_a_rows: String::from_utf8_lossy(&o.stdout).to_string() }
+    Seen {
+        published: at_published(wh).await,
+        issues_csv: std::fs::read(&issues).unwrap(),
+        annex_a_rows: String::from_utf8_lossy(&o.stdout).to_string(),
+    }
 }
 
 /// `kill -9` at 20 seeded random moments of a changed run (default grace period): after each,

@@ -17,7 +17,11 @@ use super::{csc, demo, query, temp, text};
 /// The pack files of the hand-made demo's run (as at 31 March 2023).
 fn pack(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let reports = dir.join("reports");
-    (reports.join("performance_pack_2023-03-31.html"), reports.join("performance_pack_2023-03-31.xlsx"), reports.join("performance_pack_2023-03-31.pdf"))
+    (
+        reports.join("performance_pack_2023-03-31.html"),
+        reports.join("performance_pack_2023-03-31.xlsx"),
+        reports.join("performance_pack_2023-03-31.pdf"),
+    )
 }
 
 /// Chromium, which `scripts/test.sh` installs; a machine without it skips the browser checks
@@ -44,7 +48,15 @@ async fn facts(wh: &Path) -> Facts {
             let d = b.column(4).as_primitive::<Int64Type>();
             let v = b.column(5).as_primitive::<Float64Type>();
             let r = b.column(6);
-            out.insert(key, (n.is_valid(i).then(|| n.value(i)), d.is_valid(i).then(|| d.value(i)), v.is_valid(i).then(|| v.value(i)), r.is_valid(i).then(|| text(r, i))));
+            out.insert(
+                key,
+                (
+                    n.is_valid(i).then(|| n.value(i)),
+                    d.is_valid(i).then(|| d.value(i)),
+                    v.is_valid(i).then(|| v.value(i)),
+                    r.is_valid(i).then(|| text(r, i)),
+                ),
+            );
         }
     }
     out
@@ -54,8 +66,13 @@ async fn facts(wh: &Path) -> Facts {
 /// 31 March 2023: April 2022 .. March 2023 (13 months from March 2022), then 2022-23 (to date),
 /// 2021-22 and 2020-21.
 fn board_periods() -> Vec<(&'static str, i32)> {
-    let day = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap().signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
-    let mut cols: Vec<(&str, i32)> = (0..13).map(|k| (2022 * 12 + 2 + k) as i32).map(|m| ("month", day(m / 12, (m % 12 + 1) as u32))).collect();
+    let day = |y, m| {
+        chrono::NaiveDate::from_ymd_opt(y, m, 1)
+            .unwrap()
+            .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+            .num_days() as i32
+    };
+    let mut cols: Vec<(&str, i32)> = (0..13).map(|k| 2022 * 12 + 2 + k).map(|m| ("month", day(m / 12, (m % 12 + 1) as u32))).collect();
     cols.extend([("financial_year", day(2022, 4)), ("financial_year", day(2021, 4)), ("financial_year", day(2020, 4))]);
     cols
 }
@@ -94,10 +111,17 @@ async fn the_workbook_shows_exactly_the_published_figures_and_suppresses_small_n
                         (Data::String(s), Some((n, d, Some(v), None))) if s == "[c]" => {
                             assert!(suppressed);
                             let small = |x: Option<i64>| x.is_some_and(|x| (1..=5).contains(&x));
-                            assert!(small(*n) || small(*d) || (1.0..=5.0).contains(v), "{id} {ptype} {start} hidden but not small: {n:?}/{d:?}");
+                            assert!(
+                                small(*n) || small(*d) || (1.0..=5.0).contains(v),
+                                "{id} {ptype} {start} hidden but not small: {n:?}/{d:?}"
+                            );
                             hidden += 1;
                         }
-                        (Data::String(s), Some((None, None, None, Some(_)))) | (Data::String(s), Some((_, _, None, _))) if s == "no data" => no_data += 1,
+                        (Data::String(s), Some((None, None, None, Some(_)))) | (Data::String(s), Some((_, _, None, _)))
+                            if s == "no data" =>
+                        {
+                            no_data += 1
+                        }
                         (Data::Empty, None) => {}
                         other => panic!("{sheet} {id} {ptype} {start}: workbook {other:?}"),
                     }
@@ -126,7 +150,11 @@ async fn a_measure_without_its_source_table_is_no_data_with_its_reason_never_zer
     demo(dir.path());
     let wh = dir.path().join("warehouse");
     // The hand-made extract has CP plans but no visits table.
-    let b = query("SELECT count(*), count(value), min(no_data_reason), count(numerator) FROM fact WHERE measure_id = 'cp_visited_within_10wd_pct'", &wh).await;
+    let b = query(
+        "SELECT count(*), count(value), min(no_data_reason), count(numerator) FROM fact WHERE measure_id = 'cp_visited_within_10wd_pct'",
+        &wh,
+    )
+    .await;
     let n = |i: usize| b[0].column(i).as_primitive::<Int64Type>().value(0);
     assert!(n(0) > 0);
     assert_eq!((n(1), n(3)), (0, 0), "no value and no numerator: never 0");
@@ -136,7 +164,8 @@ async fn a_measure_without_its_source_table_is_no_data_with_its_reason_never_zer
     assert_eq!(b[0].column(0).as_primitive::<Int64Type>().value(0), 0);
     let (html, _, _) = pack(dir.path());
     let page = std::fs::read_to_string(html).unwrap();
-    let row = page.split("<tr>").find(|r| r.contains("href=\"#def-cp_visited_within_10wd_pct\"")).expect("a row for the CP visits indicator");
+    let row =
+        page.split("<tr>").find(|r| r.contains("href=\"#def-cp_visited_within_10wd_pct\"")).expect("a row for the CP visits indicator");
     assert!(row.contains("no data: the export had no cp_visit records"), "{row}");
     assert!(!row.contains("0.0%"), "{row}");
 }
@@ -147,14 +176,19 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
     let o = demo(dir.path());
     let stdout = String::from_utf8_lossy(&o.stdout);
     let (html, xlsx, pdf) = pack(dir.path());
-    assert!(stdout.contains(html.to_str().unwrap()) && stdout.contains(xlsx.to_str().unwrap()), "the demo says where the pack went: {stdout}");
+    assert!(
+        stdout.contains(html.to_str().unwrap()) && stdout.contains(xlsx.to_str().unwrap()),
+        "the demo says where the pack went: {stdout}"
+    );
     let page = std::fs::read_to_string(&html).unwrap();
     // Self-contained: no script, no stylesheet or image from anywhere, no web font.
     for banned in ["<script", "<link", "<img", "@import", "url(", "src=\"http", "href=\"http"] {
         assert!(!page.contains(banned), "the pack must not contain {banned}");
     }
     // No targets and no commentary in the demo: every default area is still there, complete.
-    for area in ["front_door", "assessments", "s47_icpc", "children_in_need", "child_protection", "looked_after", "workforce", "data_quality"] {
+    for area in
+        ["front_door", "assessments", "s47_icpc", "children_in_need", "child_protection", "looked_after", "workforce", "data_quality"]
+    {
         assert!(page.contains(&format!("id=\"area-{area}\"")), "area {area}");
         assert!(page.contains(&format!("href=\"#area-{area}\"")), "contents links to {area}");
     }
@@ -165,7 +199,11 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
     assert!(charts.len() > 20, "{} charts", charts.len());
     for c in &charts {
         let svg = &c[c.find("<svg").expect("each chart is an SVG")..c.find("</svg>").expect("closed")];
-        assert!(svg.contains("<polyline") || svg.contains("<path") || svg.contains("<circle"), "an empty chart: {}", &c[..c.len().min(120)]);
+        assert!(
+            svg.contains("<polyline") || svg.contains("<path") || svg.contains("<circle"),
+            "an empty chart: {}",
+            &c[..c.len().min(120)]
+        );
     }
     // Every indicator's glossary entry exists.
     for id in page.split("href=\"#def-").skip(1).map(|s| &s[..s.find('"').unwrap()]) {
@@ -175,7 +213,17 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
     // Opened from disk with every host unreachable: no console error and no failed request.
     let shot = dir.path().join("pack.png");
     let o = Command::new(&chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
         .arg("--host-resolver-rules=MAP * ~NOTFOUND")
         .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
         .arg("--window-size=1400,1800")
@@ -195,10 +243,18 @@ async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_pag
     let info = String::from_utf8(Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo (poppler-utils) is installed").stdout).unwrap();
     let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
     assert!(pages >= 12, "{pages} pages\n{info}");
-    let size: Vec<f64> = info.lines().find_map(|l| l.strip_prefix("Page size:")).unwrap().split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let size: Vec<f64> =
+        info.lines().find_map(|l| l.strip_prefix("Page size:")).unwrap().split_whitespace().filter_map(|w| w.parse().ok()).collect();
     assert!((size[0] - 842.0).abs() < 2.0 && (size[1] - 595.0).abs() < 2.0, "A4 landscape (842 x 595 points): {info}");
     let text = String::from_utf8(Command::new("pdftotext").args(["-layout", pdf.to_str().unwrap(), "-"]).output().unwrap().stdout).unwrap();
-    for s in ["Contents", "Front door: contacts and referrals", "Children looked after", "Annex A analysis", "Glossary of indicators", &format!("Page {pages} of {pages}")] {
+    for s in [
+        "Contents",
+        "Front door: contacts and referrals",
+        "Children looked after",
+        "Annex A analysis",
+        "Glossary of indicators",
+        &format!("Page {pages} of {pages}"),
+    ] {
         assert!(text.contains(s), "the PDF has no {s:?}");
     }
 }
@@ -208,7 +264,7 @@ fn a_pipeline_file_with_a_report_section_writes_the_pack_after_the_run() {
     let dir = temp();
     super::copy_demo(&dir.path().join("in"));
     let pipeline = dir.path().join("p.toml");
-    std::fs::write(&dir.path().join("words.md"), "## front_door\n### Analysis\nContacts rose <sharply> & quickly.\n").unwrap();
+    std::fs::write(dir.path().join("words.md"), "## front_door\n### Analysis\nContacts rose <sharply> & quickly.\n").unwrap();
     let text = "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n[warehouse]\nlocation = \"wh\"\n[run]\nas_at = 2023-03-31\n\
                 [targets.rereferral_12m_pct]\ntarget = 23.0\ngood = \"low\"\n\
                 [report]\nout = \"packs\"\ncommentary = \"words.md\"\nsuppression_marker = \"*\"\n\

@@ -25,9 +25,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use sqllogictest::{
-    default_normalizer, default_validator, strict_column_validator, AsyncDB, DBOutput, Runner,
-};
+use sqllogictest::{default_normalizer, default_validator, strict_column_validator, AsyncDB, DBOutput, Runner};
 
 /// The folder of known-answer files.
 fn sql_dir() -> PathBuf {
@@ -79,11 +77,7 @@ fn column_type(t: &DataType) -> Column {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Column::Text,
         t if t.is_integer() => Column::Integer,
-        t if t.is_floating()
-            || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) =>
-        {
-            Column::Float
-        }
+        t if t.is_floating() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) => Column::Float,
         DataType::Date32 | DataType::Date64 => Column::Date,
         DataType::Boolean => Column::Boolean,
         _ => Column::Other,
@@ -118,41 +112,25 @@ struct Case {
 impl Case {
     fn new() -> Case {
         // Southampton: the LA whose populations the reference data holds for every year.
-        let params = ModelParams {
-            la_code: "852".into(),
-            la_name: "Southampton".into(),
-            as_at: NaiveDate::MIN,
-            history_years: 6,
-        };
+        let params = ModelParams { la_code: "852".into(), la_name: "Southampton".into(), as_at: NaiveDate::MIN, history_years: 6 };
         Case { params, ctx: None, action_lists: Default::default() }
     }
 
     fn ctx(&self) -> Result<&SessionContext, SltError> {
-        self.ctx.as_ref().ok_or_else(|| {
-            err("no case started: begin each case with `SET csc.as_at = 'YYYY-MM-DD'`")
-        })
+        self.ctx.as_ref().ok_or_else(|| err("no case started: begin each case with `SET csc.as_at = 'YYYY-MM-DD'`"))
     }
 
     /// A session for a case's queries: the core tables, empty, and `information_schema` (so a case
     /// can check a list's headers).
     fn empty_session(&self) -> Result<SessionContext, SltError> {
-        memory_session_with(
-            SessionConfig::new().with_information_schema(true),
-            ssd_tables(),
-            &self.params,
-        )
-        .map_err(err)
+        memory_session_with(SessionConfig::new().with_information_schema(true), ssd_tables(), &self.params).map_err(err)
     }
 
     /// A new session with the run parameters and a copy of the current case's core tables: a
     /// plain [`memory_session`] for a `RUN`, the query session otherwise.
     async fn snapshot(&self, for_run: bool) -> Result<SessionContext, SltError> {
         let from = self.ctx()?;
-        let to = if for_run {
-            memory_session(ssd_tables(), &self.params).map_err(err)?
-        } else {
-            self.empty_session()?
-        };
+        let to = if for_run { memory_session(ssd_tables(), &self.params).map_err(err)? } else { self.empty_session()? };
         for spec in ssd_tables() {
             let df = from.table(spec.name.as_str()).await.map_err(err)?;
             let schema = Arc::new(df.schema().as_arrow().clone());
@@ -166,11 +144,7 @@ impl Case {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(err)?;
             to.deregister_table(spec.name.as_str()).map_err(err)?;
-            to.register_table(
-                spec.name.as_str(),
-                Arc::new(MemTable::try_new(schema, vec![batches]).map_err(err)?),
-            )
-            .map_err(err)?;
+            to.register_table(spec.name.as_str(), Arc::new(MemTable::try_new(schema, vec![batches]).map_err(err)?)).map_err(err)?;
         }
         Ok(to)
     }
@@ -185,16 +159,12 @@ impl Case {
 
     /// `SET csc.<name> = <value>`. `as_at` starts a new case; the others keep the case's rows.
     async fn set(&mut self, assignment: &str) -> Result<DBOutput<Column>, SltError> {
-        let (name, value) = assignment.split_once('=').ok_or_else(|| {
-            err(format!(
-                "expected SET csc.<name> = <value>, got SET csc.{assignment}"
-            ))
-        })?;
+        let (name, value) =
+            assignment.split_once('=').ok_or_else(|| err(format!("expected SET csc.<name> = <value>, got SET csc.{assignment}")))?;
         let value = value.trim().trim_matches('\'').to_string();
         match name.trim() {
             "as_at" => {
-                self.params.as_at = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
-                    .map_err(|e| err(format!("csc.as_at {value:?}: {e}")))?;
+                self.params.as_at = NaiveDate::parse_from_str(&value, "%Y-%m-%d").map_err(|e| err(format!("csc.as_at {value:?}: {e}")))?;
                 self.ctx = Some(self.empty_session()?);
                 self.action_lists = Default::default();
                 return Ok(DBOutput::StatementComplete(0));
@@ -202,15 +172,10 @@ impl Case {
             "la_code" => self.params.la_code = value,
             "la_name" => self.params.la_name = value,
             "cin_visit_working_days" => {
-                self.action_lists.cin_visit_working_days = value
-                    .parse()
-                    .map_err(|e| err(format!("csc.cin_visit_working_days {value:?}: {e}")))?
+                self.action_lists.cin_visit_working_days =
+                    value.parse().map_err(|e| err(format!("csc.cin_visit_working_days {value:?}: {e}")))?
             }
-            "history_years" => {
-                self.params.history_years = value
-                    .parse()
-                    .map_err(|e| err(format!("csc.history_years {value:?}: {e}")))?
-            }
+            "history_years" => self.params.history_years = value.parse().map_err(|e| err(format!("csc.history_years {value:?}: {e}")))?,
             other => {
                 return Err(err(format!(
                     "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days"
@@ -224,19 +189,13 @@ impl Case {
     /// `RUN MEASURES a, b`: the model's measure runner over a copy of the case's tables; the fact
     /// rows become table `fact` and the issues raised table `issues` (code, message).
     async fn run_measures(&mut self, ids: &str) -> Result<DBOutput<Column>, SltError> {
-        let ids: Vec<String> = ids
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let ids: Vec<String> = ids.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_string).collect();
         if ids.is_empty() {
             return Err(err("RUN MEASURES needs one or more measure file ids"));
         }
         let run = self.snapshot(true).await?;
         let mut issues = Vec::new();
-        let out = run_measures(&run, &self.params, &ids, &mut issues)
-            .await
-            .map_err(err)?;
+        let out = run_measures(&run, &self.params, &ids, &mut issues).await.map_err(err)?;
         let rows = out.fact.num_rows() as u64;
         self.publish("fact", out.fact)?;
         self.publish("issues", issues_batch(&issues)?)?;
@@ -246,22 +205,12 @@ impl Case {
     /// `RUN BREAKDOWN a, b`: as `RUN MEASURES`, then the breakdown of what they computed
     /// (`model::breakdown::run`), as table `breakdown`.
     async fn run_breakdown(&mut self, ids: &str) -> Result<DBOutput<Column>, SltError> {
-        let ids: Vec<String> = ids
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let ids: Vec<String> = ids.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_string).collect();
         let run = self.snapshot(true).await?;
         let mut issues = Vec::new();
-        let out = run_measures(&run, &self.params, &ids, &mut issues)
-            .await
-            .map_err(err)?;
-        let breakdown = csc_pipeline::model::breakdown::run(
-            &run,
-            &csc_pipeline::model::breakdown::computed_ids(&out.fact),
-        )
-        .await
-        .map_err(err)?;
+        let out = run_measures(&run, &self.params, &ids, &mut issues).await.map_err(err)?;
+        let breakdown =
+            csc_pipeline::model::breakdown::run(&run, &csc_pipeline::model::breakdown::computed_ids(&out.fact)).await.map_err(err)?;
         let rows = breakdown.num_rows() as u64;
         self.publish("fact", out.fact)?;
         self.publish("breakdown", breakdown)?;
@@ -273,13 +222,9 @@ impl Case {
     async fn run_action_lists(&mut self) -> Result<DBOutput<Column>, SltError> {
         let run = self.snapshot(true).await?;
         // The lists read the model's shared views, which a measure run registers.
-        run_measures(&run, &self.params, &["contacts".to_string()], &mut Vec::new())
-            .await
-            .map_err(err)?;
+        run_measures(&run, &self.params, &["contacts".to_string()], &mut Vec::new()).await.map_err(err)?;
         let mut issues = Vec::new();
-        let lists = csc_pipeline::model::action_lists::run(&run, &self.action_lists, &mut issues)
-            .await
-            .map_err(err)?;
+        let lists = csc_pipeline::model::action_lists::run(&run, &self.action_lists, &mut issues).await.map_err(err)?;
         for list in &lists {
             self.publish(list.name, list.batch.clone())?;
         }
@@ -293,9 +238,7 @@ impl Case {
         let run = self.snapshot(true).await?;
         let mut issues = Vec::new();
         // The lists read the model's shared views, which a measure run registers.
-        run_measures(&run, &self.params, &["contacts".to_string()], &mut issues)
-            .await
-            .map_err(err)?;
+        run_measures(&run, &self.params, &["contacts".to_string()], &mut issues).await.map_err(err)?;
         let lists = run_lists(&run, &mut issues).await.map_err(err)?;
         for list in &lists {
             self.publish(list.name, list.batch.clone())?;
@@ -313,9 +256,7 @@ impl Case {
         use csc_pipeline::quality::plausibility::{check, Checks};
         let run = self.snapshot(true).await?;
         let mut issues = Vec::new();
-        check(&run, Checks { future_events: true }, &mut issues)
-            .await
-            .map_err(err)?;
+        check(&run, Checks { future_events: true }, &mut issues).await.map_err(err)?;
         let text = |f: &dyn Fn(&csc_pipeline::quality::Issue) -> Option<String>| {
             Arc::new(StringArray::from(issues.iter().map(f).collect::<Vec<_>>())) as ArrayRef
         };
@@ -323,10 +264,7 @@ impl Case {
             ("code", text(&|i| Some(i.code.to_string()))),
             ("table_name", text(&|i| i.table.clone())),
             ("file", text(&|i| i.file.clone())),
-            (
-                "row_number",
-                Arc::new(Int64Array::from(issues.iter().map(|i| i.row).collect::<Vec<_>>())) as ArrayRef,
-            ),
+            ("row_number", Arc::new(Int64Array::from(issues.iter().map(|i| i.row).collect::<Vec<_>>())) as ArrayRef),
             ("column_name", text(&|i| i.column.clone())),
         ])
         .map_err(err)?;
@@ -337,13 +275,8 @@ impl Case {
     /// Any other statement or query, as DataFusion SQL on the case's session.
     async fn sql(&self, sql: &str) -> Result<DBOutput<Column>, SltError> {
         let df = self.ctx()?.sql(sql).await.map_err(err)?;
-        let statement = matches!(
-            df.logical_plan(),
-            LogicalPlan::Dml(_)
-                | LogicalPlan::Ddl(_)
-                | LogicalPlan::Statement(_)
-                | LogicalPlan::Copy(_)
-        );
+        let statement =
+            matches!(df.logical_plan(), LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) | LogicalPlan::Copy(_));
         let schema = df.schema().as_arrow().clone();
         let batches = df.collect().await.map_err(err)?;
         if statement {
@@ -351,28 +284,15 @@ impl Case {
             let count = batches
                 .iter()
                 .filter_map(|b| b.column_by_name("count"))
-                .filter_map(|c| {
-                    c.as_primitive_opt::<UInt64Type>()
-                        .map(|a| a.iter().flatten().sum::<u64>())
-                })
+                .filter_map(|c| c.as_primitive_opt::<UInt64Type>().map(|a| a.iter().flatten().sum::<u64>()))
                 .sum();
             return Ok(DBOutput::StatementComplete(count));
         }
-        let types = schema
-            .fields()
-            .iter()
-            .map(|f| column_type(f.data_type()))
-            .collect();
+        let types = schema.fields().iter().map(|f| column_type(f.data_type())).collect();
         let mut rows = Vec::new();
         for batch in &batches {
             for row in 0..batch.num_rows() {
-                rows.push(
-                    batch
-                        .columns()
-                        .iter()
-                        .map(|c| cell(c, row))
-                        .collect::<Result<Vec<_>, _>>()?,
-                );
+                rows.push(batch.columns().iter().map(|c| cell(c, row)).collect::<Result<Vec<_>, _>>()?);
             }
         }
         Ok(DBOutput::Rows { types, rows })
@@ -385,10 +305,7 @@ impl Case {
         if upper.starts_with("SET CSC.") {
             return self.set(&sql["SET CSC.".len()..]).await;
         }
-        if let Some(rest) = upper
-            .strip_prefix("RUN MEASURES")
-            .or_else(|| upper.strip_prefix("RUN MEASURE"))
-        {
+        if let Some(rest) = upper.strip_prefix("RUN MEASURES").or_else(|| upper.strip_prefix("RUN MEASURE")) {
             return self.run_measures(&sql[sql.len() - rest.len()..]).await;
         }
         if let Some(rest) = upper.strip_prefix("RUN BREAKDOWN") {
@@ -416,9 +333,7 @@ impl AsyncDB for Case {
     /// (closures over borrowed ids inside their streams), so each record runs to completion on
     /// this thread. Needs the multi-threaded runtime.
     async fn run(&mut self, sql: &str) -> Result<DBOutput<Column>, SltError> {
-        tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(self.execute(sql))
-        })
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(self.execute(sql)))
     }
 
     async fn shutdown(&mut self) {}
@@ -434,14 +349,9 @@ impl AsyncDB for Case {
 
 /// The issues a run raised, as a table.
 fn issues_batch(issues: &[Issue]) -> Result<RecordBatch, SltError> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("code", DataType::Utf8, false),
-        Field::new("message", DataType::Utf8, false),
-    ]));
+    let schema = Arc::new(Schema::new(vec![Field::new("code", DataType::Utf8, false), Field::new("message", DataType::Utf8, false)]));
     let code: ArrayRef = Arc::new(StringArray::from_iter_values(issues.iter().map(|i| i.code)));
-    let message: ArrayRef = Arc::new(StringArray::from_iter_values(
-        issues.iter().map(|i| i.message.as_str()),
-    ));
+    let message: ArrayRef = Arc::new(StringArray::from_iter_values(issues.iter().map(|i| i.message.as_str())));
     RecordBatch::try_new(schema, vec![code, message]).map_err(err)
 }
 
@@ -453,26 +363,14 @@ fn cell(array: &ArrayRef, row: usize) -> Result<String, SltError> {
     }
     match array.data_type() {
         t if t.is_floating() => {
-            let v = cast(array, &DataType::Float64)
-                .map_err(err)?
-                .as_primitive::<Float64Type>()
-                .value(row);
+            let v = cast(array, &DataType::Float64).map_err(err)?.as_primitive::<Float64Type>().value(row);
             Ok(float(v))
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let s = cast(array, &DataType::Utf8)
-                .map_err(err)?
-                .as_string::<i32>()
-                .value(row)
-                .to_string();
+            let s = cast(array, &DataType::Utf8).map_err(err)?.as_string::<i32>().value(row).to_string();
             Ok(if s.is_empty() { "(empty)".into() } else { s })
         }
-        _ => Ok(
-            ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())
-                .map_err(err)?
-                .value(row)
-                .to_string(),
-        ),
+        _ => Ok(ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default()).map_err(err)?.value(row).to_string()),
     }
 }
 
@@ -491,26 +389,12 @@ fn float(v: f64) -> String {
 
 /// The `.slt` files in `tests/sql/<folder>`, those `CSC_SLT` selects when it is set.
 fn slt_files(folder: &str) -> Vec<PathBuf> {
-    let filter: Vec<String> = std::env::var("CSC_SLT")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let filter: Vec<String> =
+        std::env::var("CSC_SLT").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
     let mut files: Vec<PathBuf> = std::fs::read_dir(sql_dir().join(folder))
-        .map(|d| {
-            d.map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "slt"))
-                .collect()
-        })
+        .map(|d| d.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "slt")).collect())
         .unwrap_or_default();
-    files.retain(|p| {
-        filter.is_empty()
-            || filter
-                .iter()
-                .any(|f| p.to_string_lossy().contains(f.as_str()))
-    });
+    files.retain(|p| filter.is_empty() || filter.iter().any(|f| p.to_string_lossy().contains(f.as_str())));
     files.sort();
     files
 }
@@ -523,50 +407,24 @@ async fn run_folder(folder: &str) {
     for path in &files {
         let mut runner = Runner::new(|| async { Ok::<_, SltError>(Case::new()) });
         runner.with_column_validator(strict_column_validator);
-        let name = path
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap_or(path)
-            .display()
-            .to_string();
+        let name = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display().to_string();
         let started = std::time::Instant::now();
         let result = if complete {
             runner
-                .update_test_file(
-                    path,
-                    " ",
-                    default_validator,
-                    default_normalizer,
-                    strict_column_validator,
-                )
+                .update_test_file(path, " ", default_validator, default_normalizer, strict_column_validator)
                 .await
                 .map_err(|e| e.to_string())
         } else {
-            runner
-                .run_file_async(path)
-                .await
-                .map_err(|e| e.display(false).to_string())
+            runner.run_file_async(path).await.map_err(|e| e.display(false).to_string())
         };
-        eprintln!(
-            "{} {name} ({} ms)",
-            if result.is_ok() { "ok  " } else { "FAIL" },
-            started.elapsed().as_millis()
-        );
+        eprintln!("{} {name} ({} ms)", if result.is_ok() { "ok  " } else { "FAIL" }, started.elapsed().as_millis());
         if let Err(e) = result {
             failures.push(format!("{name}: {e}"));
         }
     }
     let verb = if complete { "completed" } else { "passed" };
-    eprintln!(
-        "{} of {} known-answer files in tests/sql/{folder} {verb}",
-        files.len() - failures.len(),
-        files.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} known-answer file(s) failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    eprintln!("{} of {} known-answer files in tests/sql/{folder} {verb}", files.len() - failures.len(), files.len());
+    assert!(failures.is_empty(), "{} known-answer file(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -595,8 +453,7 @@ async fn action_list_known_answer_files() {
 fn every_action_list_has_a_known_answer_file() {
     for (name, _) in csc_pipeline::model::action_lists::LISTS {
         let path = sql_dir().join(format!("action_lists/{name}.slt"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
         assert!(
             text.contains("RUN ACTION LISTS") && text.contains(&format!("FROM {name}")),
             "{} does not run and query the list",
@@ -611,8 +468,7 @@ fn every_action_list_has_a_known_answer_file() {
 fn every_breakdown_event_file_has_a_known_answer_file() {
     for (name, _) in csc_pipeline::model::breakdown::EVENTS {
         let path = sql_dir().join(format!("breakdown/{name}.slt"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
         assert!(text.contains("RUN BREAKDOWN"), "{} runs no breakdown", path.display());
     }
 }
@@ -649,27 +505,19 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
             missing.insert(format!("sql/{folder}/{stem}.sql"));
         }
         for stem in slt.difference(&sql) {
-            problems.push(format!(
-                "tests/sql/{folder}/{stem}.slt has no sql/{folder}/{stem}.sql"
-            ));
+            problems.push(format!("tests/sql/{folder}/{stem}.slt has no sql/{folder}/{stem}.sql"));
         }
         // Each file runs the SQL it is named after.
         for stem in sql.intersection(&slt) {
-            let text = std::fs::read_to_string(sql_dir().join(folder).join(format!("{stem}.slt")))
-                .unwrap();
+            let text = std::fs::read_to_string(sql_dir().join(folder).join(format!("{stem}.slt"))).unwrap();
             let runs = if folder == "measures" {
                 text.lines()
                     .filter_map(|l| l.trim().strip_prefix("RUN MEASURE"))
-                    .any(|l| {
-                        l.trim_start_matches('S')
-                            .split(|c: char| c == ',' || c.is_whitespace())
-                            .any(|id| id == stem)
-                    })
+                    .any(|l| l.trim_start_matches('S').split(|c: char| c == ',' || c.is_whitespace()).any(|id| id == stem))
             } else if folder == "quality" {
                 text.lines().any(|l| l.trim() == "RUN QUALITY")
             } else {
-                text.lines().any(|l| l.trim() == "RUN LISTS")
-                    && (text.contains(stem.as_str()) || text.contains(&stem[..7]))
+                text.lines().any(|l| l.trim() == "RUN LISTS") && (text.contains(stem.as_str()) || text.contains(&stem[..7]))
             };
             if !runs {
                 problems.push(format!("tests/sql/{folder}/{stem}.slt never runs {stem}"));
@@ -679,20 +527,12 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
     problems.extend(cases_without_source_rows(root));
     problems.extend(published_ids_without_expected_rows(root));
     let pending: BTreeSet<String> = PENDING.iter().map(|s| s.to_string()).collect();
-    eprintln!(
-        "SQL files with no known-answer file yet ({}): {}",
-        missing.len(),
-        missing.iter().cloned().collect::<Vec<_>>().join(", ")
-    );
+    eprintln!("SQL files with no known-answer file yet ({}): {}", missing.len(), missing.iter().cloned().collect::<Vec<_>>().join(", "));
     for m in missing.difference(&pending) {
-        problems.push(format!(
-            "{m} has no known-answer file (add tests/sql/.../*.slt; see tests/sql/README.md)"
-        ));
+        problems.push(format!("{m} has no known-answer file (add tests/sql/.../*.slt; see tests/sql/README.md)"));
     }
     for p in pending.difference(&missing) {
-        problems.push(format!(
-            "{p} now has a known-answer file: remove it from PENDING in tests/it/slt.rs"
-        ));
+        problems.push(format!("{p} now has a known-answer file: remove it from PENDING in tests/it/slt.rs"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -700,8 +540,7 @@ fn every_measure_and_annex_a_list_has_a_known_answer_file() {
 /// The core tables a measure file cannot be computed without: its `-- sources:` and those of the
 /// measures it `-- depends:` on.
 fn measure_sources(root: &Path, id: &str) -> BTreeSet<String> {
-    let sql =
-        std::fs::read_to_string(root.join(format!("sql/measures/{id}.sql"))).unwrap_or_default();
+    let sql = std::fs::read_to_string(root.join(format!("sql/measures/{id}.sql"))).unwrap_or_default();
     let header = |key: &str| -> Vec<String> {
         sql.lines()
             .filter_map(|l| l.trim().strip_prefix(key))
@@ -723,16 +562,9 @@ fn cases_without_source_rows(root: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     for path in slt_files("measures") {
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .collect();
-        let starts: Vec<usize> = lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.trim_start().starts_with("SET csc.as_at"))
-            .map(|(i, _)| i)
-            .collect();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+        let starts: Vec<usize> =
+            lines.iter().enumerate().filter(|(_, l)| l.trim_start().starts_with("SET csc.as_at")).map(|(i, _)| i).collect();
         for (n, &start) in starts.iter().enumerate() {
             let case = lines[start..starts.get(n + 1).copied().unwrap_or(lines.len())].join("\n");
             if case.contains("source_table_missing") {
@@ -741,22 +573,16 @@ fn cases_without_source_rows(root: &Path) -> Vec<String> {
             let inserted: BTreeSet<String> = case
                 .split("INSERT INTO ")
                 .skip(1)
-                .filter_map(|rest| {
-                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .next()
-                })
+                .filter_map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next())
                 .map(str::to_string)
                 .collect();
-            let runs = case
-                .lines()
-                .filter_map(|l| l.trim().strip_prefix("RUN MEASURE"))
-                .flat_map(|l| {
-                    l.trim_start_matches('S')
-                        .split(|c: char| c == ',' || c.is_whitespace())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                });
+            let runs = case.lines().filter_map(|l| l.trim().strip_prefix("RUN MEASURE")).flat_map(|l| {
+                l.trim_start_matches('S')
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            });
             let needed: BTreeSet<String> = runs.flat_map(|id| measure_sources(root, &id)).collect();
             let missing: Vec<&String> = needed.difference(&inserted).collect();
             if !missing.is_empty() {
@@ -778,19 +604,12 @@ fn published_ids_without_expected_rows(root: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     for stem in stems(&root.join("sql/measures"), "sql") {
         let sql = std::fs::read_to_string(root.join(format!("sql/measures/{stem}.sql"))).unwrap();
-        let Ok(slt) = std::fs::read_to_string(sql_dir().join(format!("measures/{stem}.slt")))
-        else {
+        let Ok(slt) = std::fs::read_to_string(sql_dir().join(format!("measures/{stem}.slt"))) else {
             continue;
         };
-        let ids = sql
-            .lines()
-            .filter_map(|l| l.strip_prefix("-- publishes:"))
-            .filter_map(|l| l.split('|').next())
-            .map(str::trim);
+        let ids = sql.lines().filter_map(|l| l.strip_prefix("-- publishes:")).filter_map(|l| l.split('|').next()).map(str::trim);
         for id in ids {
-            let expected = slt
-                .lines()
-                .any(|l| l.strip_prefix(id).is_some_and(|rest| rest.starts_with(' ')));
+            let expected = slt.lines().any(|l| l.strip_prefix(id).is_some_and(|rest| rest.starts_with(' ')));
             if !expected {
                 problems.push(format!(
                     "tests/sql/measures/{stem}.slt has no expected row for {id}, which \

@@ -159,10 +159,7 @@ fn dirty_2020_episodes_are_read_with_each_fault_at_its_row_and_column() {
             "clap_cla_placement_change_reason",
         ],
     );
-    assert_eq!(
-        placements[1],
-        e(&[k("249901/2019-04-10", "placement").as_str(), "U4", "4743233", "PR1", "P13 2TR", "2019-06-24", "CREQB"])
-    );
+    assert_eq!(placements[1], e(&[k("249901/2019-04-10", "placement").as_str(), "U4", "4743233", "PR1", "P13 2TR", "2019-06-24", "CREQB"]));
     let statuses = rows(
         &tables,
         "legal_status",
@@ -187,11 +184,8 @@ fn dirty_2020_header_is_read_with_duplicates_codes_and_upns_reported() {
     let upns: Vec<(i64, String, String)> = located(&issues, "invalid_upn");
     assert_eq!(upns.iter().map(|u| (u.0, u.1.as_str())).collect::<Vec<_>>(), vec![(2, "E"), (3, "E"), (4, "E"), (5, "E"), (6, "E")]);
     // SEX 1/2 are the 2019/20 codes for male/female; MOTHER 1 is a flag; MC_DOB is not loaded.
-    let people = rows(
-        &tables,
-        "person",
-        &["pers_person_id", "pers_sex", "pers_ethnicity", "pers_dob", "pers_common_child_id", "pers_is_mother"],
-    );
+    let people =
+        rows(&tables, "person", &["pers_person_id", "pers_sex", "pers_ethnicity", "pers_dob", "pers_common_child_id", "pers_is_mother"]);
     let e = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         people,
@@ -251,7 +245,8 @@ fn multi_year_episodes_are_repaired_as_the_rules_say() {
     let expected: Vec<Vec<String>> = expected.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect();
     assert_eq!(got, expected);
     // Every repair is recorded at its row, with the rule, as a warning.
-    let repairs: Vec<(i64, &str, Action)> = issues.iter().filter(|i| i.code.starts_with("episode_")).map(|i| (i.row.unwrap(), i.code, i.action)).collect();
+    let repairs: Vec<(i64, &str, Action)> =
+        issues.iter().filter(|i| i.code.starts_with("episode_")).map(|i| (i.row.unwrap(), i.code, i.action)).collect();
     let mut want = vec![
         (6, "episode_closed", Action::Substituted),
         (10, "episode_closed", Action::Substituted),
@@ -271,7 +266,13 @@ fn multi_year_episodes_are_repaired_as_the_rules_say() {
         .filter(|i| i.code.starts_with("episode_"))
         .all(|i| i.severity == Severity::Warning && i.file.as_deref() == Some(name)));
     let rule1 = issues.iter().find(|i| i.row == Some(6) && i.code == "episode_closed").unwrap();
-    assert!(rule1.message.contains("rule 1:") && rule1.message.contains("DEC set by the rule, REC set to X1") && !rule1.message.contains("2017-08-20"), "{}", rule1.message);
+    assert!(
+        rule1.message.contains("rule 1:")
+            && rule1.message.contains("DEC set by the rule, REC set to X1")
+            && !rule1.message.contains("2017-08-20"),
+        "{}",
+        rule1.message
+    );
     assert_eq!(rule1.column_letter.as_deref(), Some("H"));
     // The year came from the YEAR column.
     assert!(issues.iter().any(|i| i.code == "collection_year" && i.column.as_deref() == Some("YEAR")));
@@ -493,11 +494,7 @@ fn every_other_file_reaches_its_core_table() {
         vec![e(&[k("A1/2021-07-03", "missing").as_str(), "M", "2021-07-03", "2021-07-04"])]
     );
     assert_eq!(
-        rows(
-            &tables,
-            "involvement",
-            &["invo_involvements_id", "invo_professional_id", "invo_person_id", "invo_involvement_start_date"]
-        ),
+        rows(&tables, "involvement", &["invo_involvements_id", "invo_professional_id", "invo_person_id", "invo_involvement_start_date"]),
         vec![e(&[k("A1/SW9/2021-05-10", "involvement").as_str(), "SW9", "A1", "2021-05-10"])]
     );
     assert_eq!(rows(&tables, "person", &["pers_person_id", "pers_sex", "pers_upn_unknown"]), vec![e(&["A1", "F", "UN1"])]);
@@ -523,11 +520,8 @@ fn a_malformed_end_date_is_reported_once_and_repaired() {
     assert_eq!(located(&issues, "invalid_date"), vec![(2, "H".into(), "31/02/2022".into())]);
     let closed = issues.iter().find(|i| i.code == "episode_closed").unwrap();
     assert_eq!((closed.file.as_deref(), closed.row, closed.column_letter.as_deref()), (Some("2022/episodes.csv"), Some(2), Some("H")));
-    let got = rows(
-        &tables,
-        "cla_episode",
-        &["clae_cla_episode_start_date", "clae_cla_episode_ceased_date", "clae_cla_episode_ceased_reason"],
-    );
+    let got =
+        rows(&tables, "cla_episode", &["clae_cla_episode_start_date", "clae_cla_episode_ceased_date", "clae_cla_episode_ceased_reason"]);
     assert_eq!(
         got,
         vec![

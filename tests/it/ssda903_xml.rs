@@ -64,7 +64,8 @@ fn contents(tables: &[CoreTable]) -> Vec<(String, Vec<Vec<String>>)> {
     tables
         .iter()
         .map(|t| {
-            let columns: Vec<&str> = t.spec.columns.iter().map(|c| c.name.as_str()).filter(|c| *c != SOURCE_FILE && *c != SOURCE_ROW).collect();
+            let columns: Vec<&str> =
+                t.spec.columns.iter().map(|c| c.name.as_str()).filter(|c| *c != SOURCE_FILE && *c != SOURCE_ROW).collect();
             let mut rows = super::core_rows(tables, &t.spec.name, &columns);
             rows.sort();
             (t.spec.name.clone(), rows)
@@ -94,12 +95,18 @@ fn a_hand_made_xml_return_gives_its_known_counts() {
     assert_eq!(count(&tables, "care_leaver"), 1);
     assert_eq!(count(&tables, "permanence"), 1);
     // UASC only for 1002: `<UASC />` (1001) and `<UASC>0</UASC>` (1003) are not UASC.
-    assert_eq!(super::core_rows(&tables, "immigration_status", &["immi_person_id", "immi_immigration_status_end_date"]), vec![vec!["1002".to_string(), "2023-02-03".to_string()]]);
+    assert_eq!(
+        super::core_rows(&tables, "immigration_status", &["immi_person_id", "immi_immigration_status_end_date"]),
+        vec![vec!["1002".to_string(), "2023-02-03".to_string()]]
+    );
     // Placements: a new one at each RNE other than L: 2 + 1 + 2.
     assert_eq!(count(&tables, "cla_placement"), 5);
     // The review dated 31/02/2024 is reported at its record's line and element path.
     let bad = issues.iter().find(|i| i.code == "invalid_date").expect("31 February is reported");
-    assert_eq!((bad.file.as_deref(), bad.row, bad.column.as_deref(), bad.value.as_deref()), (Some(XML_NAME), Some(line_of(&text, "31/02/2024") - 1), Some("HEADER/AREVIEW/REVIEW"), Some("31/02/2024")));
+    assert_eq!(
+        (bad.file.as_deref(), bad.row, bad.column.as_deref(), bad.value.as_deref()),
+        (Some(XML_NAME), Some(line_of(&text, "31/02/2024") - 1), Some("HEADER/AREVIEW/REVIEW"), Some("31/02/2024"))
+    );
     assert_eq!(bad.column_letter, None, "an XML element has no spreadsheet column letter");
     // An element the form does not have is reported once, where it is.
     let unknown: Vec<&Issue> = issues.iter().filter(|i| i.code == "unknown_element").collect();
@@ -126,7 +133,8 @@ fn the_same_return_as_csv_files_gives_identical_core_tables() {
 #[test]
 fn placement_distances_come_from_the_return_or_the_postcodes() {
     let (tables, _) = read(vec![input(xml_fixture().into_bytes(), XML_NAME)]);
-    let mut got = super::core_rows(&tables, "cla_placement", &["clap_person_id", "clap_cla_placement_start_date", "clap_cla_placement_distance"]);
+    let mut got =
+        super::core_rows(&tables, "cla_placement", &["clap_person_id", "clap_cla_placement_start_date", "clap_cla_placement_distance"]);
     got.sort();
     let e = |a: &str, b: &str, c: &str| vec![a.to_string(), b.to_string(), c.to_string()];
     // Worked by hand from reference/postcodes/sectors.csv: SO14 7 → PO1 1 is 15.7 miles (see
@@ -147,11 +155,13 @@ fn placement_distances_come_from_the_return_or_the_postcodes() {
 
 #[test]
 fn a_deprivation_of_liberty_file_reaches_its_core_table() {
-    let dolo = "CHILD,DOB,DOLO_START,DOLO_END\n1001,15/06/2012,01/10/2026,\n1001,15/06/2012,01/10/2026,\n1002,03/02/2005,2026-05-01,31/13/2026\n";
+    let dolo =
+        "CHILD,DOB,DOLO_START,DOLO_END\n1001,15/06/2012,01/10/2026,\n1001,15/06/2012,01/10/2026,\n1002,03/02/2005,2026-05-01,31/13/2026\n";
     let file = input(dolo.as_bytes().to_vec(), "2026-27/DoLo.csv");
     assert_eq!(file.kind, Some(FileKind::Ssda903 { file: "dolo".into() }));
     let (tables, issues) = read(vec![file]);
-    let mut got = super::core_rows(&tables, "deprivation_of_liberty", &["dolo_dol_id", "dolo_person_id", "dolo_start_date", "dolo_end_date"]);
+    let mut got =
+        super::core_rows(&tables, "deprivation_of_liberty", &["dolo_dol_id", "dolo_person_id", "dolo_start_date", "dolo_end_date"]);
     got.sort();
     let key = |child: &str, start: &str| csc_pipeline::normalise::ssda903::key(child, "dolo", &[start]);
     let mut want = vec![
@@ -229,7 +239,19 @@ fn check_structure(xml: &str) -> usize {
 fn generated_xml_returns_follow_the_form_and_read_as_the_csv_returns_do() {
     let dir = super::temp();
     let out = dir.path().join("synth");
-    let o = super::csc(&["synth", "--out", out.to_str().unwrap(), "--la", "852", "--from", "2022-04-01", "--to", "2024-03-31", "--formats", "ssd,ssda903,ssda903-xml"]);
+    let o = super::csc(&[
+        "synth",
+        "--out",
+        out.to_str().unwrap(),
+        "--la",
+        "852",
+        "--from",
+        "2022-04-01",
+        "--to",
+        "2024-03-31",
+        "--formats",
+        "ssd,ssda903,ssda903-xml",
+    ]);
     assert!(o.status.success(), "csc synth failed: {}", String::from_utf8_lossy(&o.stderr));
     let mut xml_inputs = Vec::new();
     let mut csv_inputs = Vec::new();

@@ -100,7 +100,9 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
     }
     assert!(rows.iter().all(|r| r.get(9) == Some("true")), "{report}");
     // CLA is published from 2021: the 2019-20 target is carried back and the report says so.
-    assert!(rows.iter().any(|r| r.get(1) == Some("children looked after at 31 March") && r.get(2) == Some("2019-20") && r.get(5) == Some("extrapolated")));
+    assert!(rows
+        .iter()
+        .any(|r| r.get(1) == Some("children looked after at 31 March") && r.get(2) == Some("2019-20") && r.get(5) == Some("extrapolated")));
 
     // The pipeline reads the extract and its published referrals match DfE's for 2023-24.
     let wh = dir.path().join("warehouse");
@@ -116,7 +118,9 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
     // The pipeline's own measures recover every calibration target, each year, within the
     // generator's tolerance (counts +-5 %, percentages +-2 points): the measure SQL and the
     // generator agree on the DfE definitions.
-    let fact = query("SELECT measure_id, CAST(period_start AS VARCHAR), numerator, value FROM fact WHERE period_type = 'financial_year'", &wh).await;
+    let fact =
+        query("SELECT measure_id, CAST(period_start AS VARCHAR), numerator, value FROM fact WHERE period_type = 'financial_year'", &wh)
+            .await;
     let mut published = std::collections::BTreeMap::new();
     for b in &fact {
         for i in 0..b.num_rows() {
@@ -156,7 +160,10 @@ async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
         ("care leavers aged 17-18 in education, employment or training %", "care_leavers_17_18_eet_pct"),
         ("care leavers aged 19-21 in education, employment or training %", "care_leavers_19_21_eet_pct"),
     ] {
-        let r = rows.iter().find(|r| r.get(1) == Some(measure) && r.get(2) == Some("2024-25")).unwrap_or_else(|| panic!("{measure} not in the report"));
+        let r = rows
+            .iter()
+            .find(|r| r.get(1) == Some(measure) && r.get(2) == Some("2024-25"))
+            .unwrap_or_else(|| panic!("{measure} not in the report"));
         let target: f64 = r.get(4).unwrap().parse().unwrap();
         let generated: f64 = r.get(6).unwrap().parse().unwrap();
         let got = published[&(id.to_string(), "2024-04-01".to_string())];
@@ -194,7 +201,8 @@ async fn every_injected_fault_is_in_the_quality_table() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Cell and row faults, the kinds the generator injects; the plausibility rules of the model
     // stage have their own known answers (tests/sql/quality*).
-    let batches = query("SELECT file, row_number, column_name, issue_code FROM issues WHERE row_number IS NOT NULL AND stage <> 'model'", &wh).await;
+    let batches =
+        query("SELECT file, row_number, column_name, issue_code FROM issues WHERE row_number IS NOT NULL AND stage <> 'model'", &wh).await;
     let mut issues: BTreeSet<(String, i64, String, String)> = BTreeSet::new();
     for b in &batches {
         for i in 0..b.num_rows() {
@@ -208,15 +216,22 @@ async fn every_injected_fault_is_in_the_quality_table() {
         if expected.is_empty() {
             continue; // read correctly without comment (valid dd/mm/yyyy, byte-order mark)
         }
-        let key = (f.get(0).unwrap().to_string(), f.get(1).unwrap().parse::<i64>().unwrap(), f.get(2).unwrap().to_string(), expected.to_string());
+        let key =
+            (f.get(0).unwrap().to_string(), f.get(1).unwrap().parse::<i64>().unwrap(), f.get(2).unwrap().to_string(), expected.to_string());
         assert!(issues.contains(&key), "fault {f:?} is not in the quality table");
         checked += 1;
     }
     assert!(checked > 100, "{checked}");
     // And nothing clean is flagged: every issue on a row is at a cell where a fault was put.
-    let faulted: BTreeSet<(String, i64, String)> = faults.iter().map(|f| (f.get(0).unwrap().to_string(), f.get(1).unwrap().parse::<i64>().unwrap(), f.get(2).unwrap().to_string())).collect();
+    let faulted: BTreeSet<(String, i64, String)> = faults
+        .iter()
+        .map(|f| (f.get(0).unwrap().to_string(), f.get(1).unwrap().parse::<i64>().unwrap(), f.get(2).unwrap().to_string()))
+        .collect();
     for (file, row, column, code) in &issues {
-        assert!(faulted.contains(&(file.clone(), *row, column.clone())), "{code} at {file} row {row} {column} flags a value no fault was put in");
+        assert!(
+            faulted.contains(&(file.clone(), *row, column.clone())),
+            "{code} at {file} row {row} {column} flags a value no fault was put in"
+        );
     }
 
     // No messiness, no faults and no manifest.
@@ -278,7 +293,12 @@ fn cin_census_xml_is_valid_against_each_years_xsd_and_agrees_with_the_ssd() {
         let file = out.join(format!("cin/cin_{year}.xml"));
         let xsd = project_file(&format!("specs/cin_census/CIN_schema_{year}.xsd"));
         let o = std::process::Command::new("xmllint").args(["--noout", "--schema"]).arg(&xsd).arg(&file).output().unwrap();
-        assert!(o.status.success(), "cin_{year}.xml is not valid against {}:\n{}", xsd.display(), String::from_utf8_lossy(&o.stderr).lines().take(20).collect::<Vec<_>>().join("\n"));
+        assert!(
+            o.status.success(),
+            "cin_{year}.xml is not valid against {}:\n{}",
+            xsd.display(),
+            String::from_utf8_lossy(&o.stderr).lines().take(20).collect::<Vec<_>>().join("\n")
+        );
 
         let xml = std::fs::read_to_string(&file).unwrap();
         assert_eq!(leaf(&xml, "Year"), Some(year.to_string().as_str()));
@@ -291,10 +311,16 @@ fn cin_census_xml_is_valid_against_each_years_xsd_and_agrees_with_the_ssd() {
         // Same children as the SSD extract, and the CIN episodes open on 31 March are the SSD's.
         let children = blocks(&xml, "Child");
         assert!(children.len() > 1000, "{year}: {} children", children.len());
-        assert!(children.iter().all(|c| leaf(c, "LAchildID").is_some_and(|id| person_ids.contains(id))), "{year}: a child not in ssd_person");
+        assert!(
+            children.iter().all(|c| leaf(c, "LAchildID").is_some_and(|id| person_ids.contains(id))),
+            "{year}: a child not in ssd_person"
+        );
         let open_in_xml = blocks(&xml, "CINdetails").iter().filter(|d| leaf(d, "CINclosureDate").is_none()).count();
         let day = format!("{year}-03-31");
-        let open_in_ssd = referrals.iter().filter(|r| r.get(2).unwrap() <= day.as_str() && (r.get(9).unwrap().is_empty() || r.get(9).unwrap() > day.as_str())).count();
+        let open_in_ssd = referrals
+            .iter()
+            .filter(|r| r.get(2).unwrap() <= day.as_str() && (r.get(9).unwrap().is_empty() || r.get(9).unwrap() > day.as_str()))
+            .count();
         assert_eq!(open_in_xml, open_in_ssd, "{year}: CIN episodes open on 31 March");
     }
 }
@@ -306,10 +332,43 @@ fn ssda903_files_have_dfe_headers_and_agree_with_the_ssd_episodes() {
     southampton_all_formats(&out);
     let expected: [(&str, &[&str]); 10] = [
         ("header", &["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]),
-        ("episodes", &["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]),
+        (
+            "episodes",
+            &[
+                "CHILD",
+                "DECOM",
+                "RNE",
+                "LS",
+                "CIN",
+                "PLACE",
+                "PLACE_PROVIDER",
+                "DEC",
+                "REC",
+                "REASON_PLACE_CHANGE",
+                "HOME_POST",
+                "PL_POST",
+                "URN",
+            ],
+        ),
         ("reviews", &["CHILD", "DOB", "REVIEW", "REVIEW_CODE"]),
         ("uasc", &["CHILD", "SEX", "DOB", "DUC"]),
-        ("oc2", &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]),
+        (
+            "oc2",
+            &[
+                "CHILD",
+                "DOB",
+                "SDQ_SCORE",
+                "SDQ_REASON",
+                "CONVICTED",
+                "HEALTH_CHECK",
+                "IMMUNISATIONS",
+                "TEETH_CHECK",
+                "HEALTH_ASSESSMENT",
+                "SUBSTANCE_MISUSE",
+                "INTERVENTION_RECEIVED",
+                "INTERVENTION_OFFERED",
+            ],
+        ),
         ("oc3", &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
         ("ad1", &["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]),
         ("placed_for_adoption", &["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"]),
@@ -343,11 +402,16 @@ fn ssda903_files_have_dfe_headers_and_agree_with_the_ssd_episodes() {
             .filter(|e| e.get(2).unwrap() <= end.as_str() && (e.get(5).unwrap().is_empty() || e.get(5).unwrap() >= start.as_str()))
             .map(|e| {
                 let ended = e.get(5).unwrap();
-                (e.get(1).unwrap().to_string(), e.get(2).unwrap().to_string(), if ended > end.as_str() { String::new() } else { ended.to_string() })
+                (
+                    e.get(1).unwrap().to_string(),
+                    e.get(2).unwrap().to_string(),
+                    if ended > end.as_str() { String::new() } else { ended.to_string() },
+                )
             })
             .collect();
         let (_, episodes) = read_csv(&folder.join("episodes.csv"));
-        let mut from_903: Vec<(String, String, String)> = episodes.iter().map(|e| (e.get(0).unwrap().to_string(), iso(e.get(1).unwrap()), iso(e.get(7).unwrap()))).collect();
+        let mut from_903: Vec<(String, String, String)> =
+            episodes.iter().map(|e| (e.get(0).unwrap().to_string(), iso(e.get(1).unwrap()), iso(e.get(7).unwrap()))).collect();
         from_ssd.sort();
         from_903.sort();
         assert_eq!(from_903, from_ssd, "{year}: episodes differ from the SSD's");
@@ -362,7 +426,11 @@ fn ssda903_files_have_dfe_headers_and_agree_with_the_ssd_episodes() {
             // DfE: 489 children looked after on 31 March 2024 in Southampton (±5 %).
             let report = std::fs::read_to_string(out.join("calibration_report.csv")).unwrap();
             let mut reader = csv::Reader::from_reader(report.as_bytes());
-            let row = reader.records().map(Result::unwrap).find(|r| r.get(1) == Some("children looked after at 31 March") && r.get(2) == Some("2023-24")).unwrap();
+            let row = reader
+                .records()
+                .map(Result::unwrap)
+                .find(|r| r.get(1) == Some("children looked after at 31 March") && r.get(2) == Some("2023-24"))
+                .unwrap();
             let target: f64 = row.get(4).unwrap().parse().unwrap();
             assert_eq!(target, 489.0);
             assert_eq!(at_31.len() as f64, row.get(6).unwrap().parse::<f64>().unwrap(), "the 903 and the report count the same children");
@@ -472,7 +540,17 @@ fn the_annex_a_workbook_is_the_one_the_pipeline_publishes_for_the_same_children(
 
     // The pipeline over the generated SSD extract, and `csc annex-a` from its warehouse.
     let wh = dir.path().join("warehouse");
-    let o = csc(&["run", "--la", "852", "--input", out.join("ssd").to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2025-03-31"]);
+    let o = csc(&[
+        "run",
+        "--la",
+        "852",
+        "--input",
+        out.join("ssd").to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--as-at",
+        "2025-03-31",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let book = dir.path().join("pipeline.xlsx");
     let o = csc(&["annex-a", "--as-at", "2025-03-31", "--warehouse", wh.to_str().unwrap(), "--out", book.to_str().unwrap()]);
@@ -515,7 +593,10 @@ fn annex_a_faults_are_where_the_manifest_says() {
     let (header, faults) = read_csv(&messy.join("annex_a/_faults.csv"));
     assert_eq!(header, ["file", "sheet", "row", "column", "column_letter", "kind", "expected_issue"]);
     let kinds: BTreeSet<&str> = faults.iter().map(|f| f.get(5).unwrap()).collect();
-    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["blank_child_id", "date_as_serial", "date_as_text", "header_variant", "lettered_value_variant"]);
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["blank_child_id", "date_as_serial", "date_as_text", "header_variant", "lettered_value_variant"]
+    );
     let letters = |l: &str| l.bytes().fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1)) - 1;
     let mut listed: BTreeSet<(String, usize, usize)> = BTreeSet::new();
     for f in &faults {
@@ -530,7 +611,9 @@ fn annex_a_faults_are_where_the_manifest_says() {
             "blank_child_id" => col == 0 && after == Data::Empty && before != Data::Empty && f.get(6) == Some("missing_required"),
             "date_as_text" => matches!((&before, &after), (Data::DateTime(_), Data::String(s)) if s.len() == 10 && s.as_bytes()[2] == b'/'),
             "date_as_serial" => matches!((&before, &after), (Data::DateTime(d), Data::Float(n)) if (d.as_f64() - n).abs() < 1e-9),
-            "lettered_value_variant" => matches!((&before, &after), (Data::String(x), Data::String(y)) if x.ends_with(y.as_str()) && x[1..].starts_with(") ")),
+            "lettered_value_variant" => {
+                matches!((&before, &after), (Data::String(x), Data::String(y)) if x.ends_with(y.as_str()) && x[1..].starts_with(") "))
+            }
             "header_variant" => {
                 row == 1 && before != after && {
                     let squash = |d: &Data| d.to_string().split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
@@ -577,7 +660,15 @@ async fn csc_demo_generates_a_synthetic_la_and_runs_it_with_no_configuration() {
     // The warehouse holds the synthetic LA's figures: 2024-25 referrals as calibrated.
     let report = std::fs::read_to_string(out.join("input/calibration_report.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(report.as_bytes());
-    let target: f64 = reader.records().map(Result::unwrap).find(|r| r.get(1) == Some("referrals") && r.get(2) == Some("2024-25")).unwrap().get(4).unwrap().parse().unwrap();
+    let target: f64 = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r.get(1) == Some("referrals") && r.get(2) == Some("2024-25"))
+        .unwrap()
+        .get(4)
+        .unwrap()
+        .parse()
+        .unwrap();
     let (referrals, _, _) = measure(&out.join("warehouse"), "referrals", "financial_year", "2024-04-01").await;
     // Low messiness rejects a few referral rows (blank person ids): within 5 % still.
     assert!((referrals as f64 - target).abs() <= 0.05 * target, "referrals 2024-25: {referrals}, DfE {target}");

@@ -58,7 +58,10 @@ fn the_worked_example_export_is_recognised_mapped_and_typed() {
     assert!(!issues.iter().any(|i| i.code == "duplicate_key"), "the child repeating on every contact is by design");
     // Row 5's faults, each at its column.
     let at = |code: &str, letter: &str| {
-        issues.iter().find(|i| i.code == code && i.row == Some(5) && i.column_letter.as_deref() == Some(letter)).unwrap_or_else(|| panic!("no {code} at {letter}5: {issues:#?}"))
+        issues
+            .iter()
+            .find(|i| i.code == code && i.row == Some(5) && i.column_letter.as_deref() == Some(letter))
+            .unwrap_or_else(|| panic!("no {code} at {letter}5: {issues:#?}"))
     };
     assert_eq!(at("unknown_code", "C").value.as_deref(), Some("3"));
     assert_eq!(at("invalid_date", "D").value.as_deref(), Some("31/02/2019"));

@@ -60,7 +60,13 @@ impl LogicalExtensionCodec for MemTableCodec {
         self.inner.try_encode(node, buf)
     }
 
-    fn try_decode_table_provider(&self, buf: &[u8], table_ref: &TableReference, schema: SchemaRef, ctx: &TaskContext) -> DfResult<Arc<dyn TableProvider>> {
+    fn try_decode_table_provider(
+        &self,
+        buf: &[u8],
+        table_ref: &TableReference,
+        schema: SchemaRef,
+        ctx: &TaskContext,
+    ) -> DfResult<Arc<dyn TableProvider>> {
         let Some(ipc) = buf.strip_prefix(MEMTABLE_TAG) else {
             return self.inner.try_decode_table_provider(buf, table_ref, schema, ctx);
         };
@@ -77,7 +83,9 @@ impl LogicalExtensionCodec for MemTableCodec {
         buf.extend_from_slice(MEMTABLE_TAG);
         let mut writer = StreamWriter::try_new(&mut *buf, &table.schema())?;
         for partition in &table.batches {
-            let batches = partition.try_read().map_err(|_| DataFusionError::Execution(format!("in-memory table {table_ref} is being written to while a query is planned")))?;
+            let batches = partition.try_read().map_err(|_| {
+                DataFusionError::Execution(format!("in-memory table {table_ref} is being written to while a query is planned"))
+            })?;
             for batch in batches.iter() {
                 writer.write(batch)?;
             }
@@ -166,7 +174,9 @@ impl LoopbackCluster {
         let scheduler = loop {
             match SchedulerGrpcClient::connect(url.clone()).await {
                 // Task definitions carry the plans, in-memory tables included.
-                Ok(client) => break client.max_decoding_message_size(GRPC_MAX_MESSAGE_BYTES).max_encoding_message_size(GRPC_MAX_MESSAGE_BYTES),
+                Ok(client) => {
+                    break client.max_decoding_message_size(GRPC_MAX_MESSAGE_BYTES).max_encoding_message_size(GRPC_MAX_MESSAGE_BYTES)
+                }
                 Err(e) if attempts >= 100 => return Err(Error::Config(format!("the Ballista scheduler at {url} did not answer: {e}"))),
                 Err(_) => {
                     attempts += 1;

@@ -43,7 +43,10 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
         declared = declared.saturating_add(entry.size());
     }
     if declared > limits.max_uncompressed_bytes {
-        return Err(format!("the workbook declares {declared} bytes uncompressed, more than [limits] max_uncompressed_bytes = {}", limits.max_uncompressed_bytes));
+        return Err(format!(
+            "the workbook declares {declared} bytes uncompressed, more than [limits] max_uncompressed_bytes = {}",
+            limits.max_uncompressed_bytes
+        ));
     }
     let mut budget = limits.max_uncompressed_bytes;
     for i in 0..zip.len() {
@@ -118,7 +121,12 @@ fn cell_ref(text: &str) -> Option<(u64, u64)> {
     let text = text.trim().replace('$', "");
     let split = text.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = text.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic()) || digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if letters.is_empty()
+        || letters.len() > 3
+        || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+        || digits.len() > 7
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let column = letters.bytes().fold(0u64, |n, b| n * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u64);
@@ -140,12 +148,21 @@ fn worksheet(xml: &[u8], limits: &Limits) -> Result<(), String> {
                 "dimension" => {
                     let r = attr(&e, "ref").unwrap_or_default();
                     for part in r.split(':') {
-                        cell_ref(part).ok_or_else(|| "the declared dimension is outside Excel's grid (1,048,576 rows by 16,384 columns)".to_string())?;
+                        cell_ref(part).ok_or_else(|| {
+                            "the declared dimension is outside Excel's grid (1,048,576 rows by 16,384 columns)".to_string()
+                        })?;
                     }
                 }
                 "row" => {
                     row = match attr(&e, "r") {
-                        Some(r) => r.trim().parse::<u64>().ok().filter(|r| (1..=MAX_ROWS).contains(r)).ok_or("a row number is outside Excel's grid")? - 1,
+                        Some(r) => {
+                            r.trim()
+                                .parse::<u64>()
+                                .ok()
+                                .filter(|r| (1..=MAX_ROWS).contains(r))
+                                .ok_or("a row number is outside Excel's grid")?
+                                - 1
+                        }
                         None if started_row => row + 1,
                         None => 0,
                     };
@@ -157,7 +174,9 @@ fn worksheet(xml: &[u8], limits: &Limits) -> Result<(), String> {
                 }
                 "c" => {
                     let (r, c) = match attr(&e, "r") {
-                        Some(text) => cell_ref(&text).ok_or("a cell reference is outside Excel's grid (1,048,576 rows by 16,384 columns)")?,
+                        Some(text) => {
+                            cell_ref(&text).ok_or("a cell reference is outside Excel's grid (1,048,576 rows by 16,384 columns)")?
+                        }
                         None => (row, col.wrapping_add(1)),
                     };
                     if c >= MAX_COLUMNS {
@@ -202,7 +221,9 @@ fn xls(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
     let mut at = 0usize;
     let mut span: Option<(u64, u64, u64, u64)> = None;
     let check_span = |span: Option<(u64, u64, u64, u64)>| match span {
-        Some((r0, r1, c0, c1)) if (r1 - r0 + 1) * (c1 - c0 + 1) > limits.max_sheet_cells => Err(format!("a sheet's cells span more than [limits] max_sheet_cells = {} cells", limits.max_sheet_cells)),
+        Some((r0, r1, c0, c1)) if (r1 - r0 + 1) * (c1 - c0 + 1) > limits.max_sheet_cells => {
+            Err(format!("a sheet's cells span more than [limits] max_sheet_cells = {} cells", limits.max_sheet_cells))
+        }
         _ => Ok(()),
     };
     while at + 4 <= stream.len() {
@@ -220,8 +241,11 @@ fn xls(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
             }
             // DIMENSIONS: first row, last row + 1, first column, last column + 1.
             0x0200 => {
-                let (r0, r1, c0, c1) = if len >= 14 { (u32_at(0), u32_at(4), u16_at(8), u16_at(10)) } else { (u16_at(0), u16_at(2), u16_at(4), u16_at(6)) };
-                let (Some(r0), Some(r1), Some(c0), Some(c1)) = (r0, r1, c0, c1) else { return Err("a DIMENSIONS record is truncated".into()) };
+                let (r0, r1, c0, c1) =
+                    if len >= 14 { (u32_at(0), u32_at(4), u16_at(8), u16_at(10)) } else { (u16_at(0), u16_at(2), u16_at(4), u16_at(6)) };
+                let (Some(r0), Some(r1), Some(c0), Some(c1)) = (r0, r1, c0, c1) else {
+                    return Err("a DIMENSIONS record is truncated".into());
+                };
                 if r0 > r1 || c0 > c1 || r1 > XLS_ROWS || c1 > XLS_COLUMNS {
                     return Err("a sheet's declared dimensions are outside Excel 97-2003's grid (65,536 rows by 256 columns)".into());
                 }
@@ -328,7 +352,8 @@ mod tests {
     #[test]
     fn hostile_workbooks_are_refused_before_calamine_sees_them() {
         let limits = Limits { max_sheet_cells: 1000, max_uncompressed_bytes: 100_000, ..Limits::default() };
-        let sheet = |cells: &str| format!("<worksheet><dimension ref=\"A1:B2\"/><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>");
+        let sheet =
+            |cells: &str| format!("<worksheet><dimension ref=\"A1:B2\"/><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>");
         let ok = zip_of(&[("xl/worksheets/sheet1.xml", sheet("<c r=\"A1\"/><c/>").as_bytes())]);
         check(&ok, &limits).unwrap();
         let far = zip_of(&[("xl/worksheets/sheet1.xml", sheet("<c r=\"A1\"/><c r=\"XFD1000\"/>").as_bytes())]);
@@ -364,13 +389,20 @@ mod tests {
     #[test]
     fn legacy_workbooks_have_their_dimensions_and_cells_checked() {
         let limits = Limits { max_sheet_cells: 1000, ..Limits::default() };
-        let dims = |r1: u32, c1: u16| [0u32.to_le_bytes().to_vec(), r1.to_le_bytes().to_vec(), 0u16.to_le_bytes().to_vec(), c1.to_le_bytes().to_vec(), vec![0, 0]].concat();
+        let dims = |r1: u32, c1: u16| {
+            [0u32.to_le_bytes().to_vec(), r1.to_le_bytes().to_vec(), 0u16.to_le_bytes().to_vec(), c1.to_le_bytes().to_vec(), vec![0, 0]]
+                .concat()
+        };
         let number = |r: u16, c: u16| [r.to_le_bytes().to_vec(), c.to_le_bytes().to_vec(), vec![0; 10]].concat();
         let bof = (0x0809u16, vec![0; 16]);
         check(&xls_of(&[bof.clone(), (0x0200, dims(10, 5)), (0x0203, number(0, 0)), (0x0203, number(9, 4))]), &limits).unwrap();
-        assert!(check(&xls_of(&[bof.clone(), (0x0200, dims(4_000_000_000, 5))]), &limits).unwrap_err().contains("outside Excel 97-2003's grid"));
+        assert!(check(&xls_of(&[bof.clone(), (0x0200, dims(4_000_000_000, 5))]), &limits)
+            .unwrap_err()
+            .contains("outside Excel 97-2003's grid"));
         assert!(check(&xls_of(&[bof.clone(), (0x0200, dims(60_000, 200))]), &limits).unwrap_err().contains("declares more than"));
-        assert!(check(&xls_of(&[bof, (0x0203, number(0, 0)), (0x0203, number(60_000, 200))]), &limits).unwrap_err().contains("span more than"));
+        assert!(check(&xls_of(&[bof, (0x0203, number(0, 0)), (0x0203, number(60_000, 200))]), &limits)
+            .unwrap_err()
+            .contains("span more than"));
         let ole = xls_of(&[]);
         assert!(check(&ole[..ole.len() / 2], &limits).is_err(), "a truncated compound file");
         assert_eq!(is_spreadsheet(&ole), Some(true));

@@ -102,14 +102,20 @@ mod tests {
         let s = spellings();
         for list in LISTS {
             for f in list.fields {
-                assert!(s.0.iter().any(|((l, _), name)| (*l == 0 || *l == list.number) && *name == f.name), "list {} field {} has no header", list.number, f.name);
+                assert!(
+                    s.0.iter().any(|((l, _), name)| (*l == 0 || *l == list.number) && *name == f.name),
+                    "list {} field {} has no header",
+                    list.number,
+                    f.name
+                );
             }
         }
     }
 
     #[test]
     fn lists_are_found_by_headers_with_variants() {
-        let h = match_row(&row(&["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Contact", "Contact Source"])).unwrap();
+        let h = match_row(&row(&["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Contact", "Contact Source"]))
+            .unwrap();
         assert_eq!(h.list.number, 1);
         assert_eq!(h.columns[h.list.field("age").unwrap()], Some(4));
         let h = match_row(&row(&["child unique id ", "DATE OF REFERRAL", "Referral Source", "Referral NFA?", "Notes"])).unwrap();

@@ -51,8 +51,16 @@ const CHILD: [Field; 4] = [key("child_id"), text("gender"), text("ethnicity"), d
 
 /// Lists 1–11 in Ofsted's order.
 pub const LISTS: &[List] = &[
-    List { number: 1, title: "contacts", fields: &[CHILD[0], CHILD[1], CHILD[2], CHILD[3], AGE, key_date("contact_date"), key("contact_source")] },
-    List { number: 2, title: "early help", fields: &[CHILD[0], CHILD[1], CHILD[2], CHILD[3], AGE, key_date("eh_start"), date("eh_end"), key("eh_org")] },
+    List {
+        number: 1,
+        title: "contacts",
+        fields: &[CHILD[0], CHILD[1], CHILD[2], CHILD[3], AGE, key_date("contact_date"), key("contact_source")],
+    },
+    List {
+        number: 2,
+        title: "early help",
+        fields: &[CHILD[0], CHILD[1], CHILD[2], CHILD[3], AGE, key_date("eh_start"), date("eh_end"), key("eh_org")],
+    },
     List {
         number: 3,
         title: "referrals",

@@ -48,11 +48,11 @@
 //! Dates: Excel date cells directly; numbers in date columns as Excel serial dates (noted once per
 //! column); text by the core rules (ISO or dd/mm/yyyy; ambiguous forms rejected, never guessed).
 
+mod guard;
 pub mod headers;
 pub mod lists;
 mod rows;
 pub mod values;
-mod guard;
 mod workbook;
 
 pub use workbook::looks_like_workbook;
@@ -122,11 +122,18 @@ pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &Cod
     let metadata: Vec<(String, calamine::SheetVisible)> = book.sheets_metadata().iter().map(|m| (m.name.clone(), m.visible)).collect();
     for (name, visible) in metadata {
         if visible != calamine::SheetVisible::Visible {
-            let how = if visible == calamine::SheetVisible::Hidden { "hidden" } else { "very hidden (it can only be shown from Excel's VBA editor)" };
+            let how = if visible == calamine::SheetVisible::Hidden {
+                "hidden"
+            } else {
+                "very hidden (it can only be shown from Excel's VBA editor)"
+            };
             let (message, action) = if file.limits.load_hidden_sheets {
                 (format!("the sheet is {how}; it was read, as [input] hidden_sheets = true asks"), Action::Kept)
             } else {
-                (format!("the sheet is {how}; it was not read (set [input] hidden_sheets = true to read hidden sheets)"), Action::FileSkipped)
+                (
+                    format!("the sheet is {how}; it was not read (set [input] hidden_sheets = true to read hidden sheets)"),
+                    Action::FileSkipped,
+                )
             };
             issues.push(at_file(Issue::new(Severity::Warning, STAGE, "hidden_sheet", message, action)).sheet(&name));
             if !file.limits.load_hidden_sheets {
@@ -136,7 +143,16 @@ pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &Cod
         let top = match workbook::top_rows(&mut book, &name) {
             Ok(top) => top,
             Err(e) => {
-                issues.push(at_file(Issue::new(Severity::Error, STAGE, "unreadable_sheet", format!("the sheet cannot be read: {e}"), Action::FileSkipped)).sheet(&name));
+                issues.push(
+                    at_file(Issue::new(
+                        Severity::Error,
+                        STAGE,
+                        "unreadable_sheet",
+                        format!("the sheet cannot be read: {e}"),
+                        Action::FileSkipped,
+                    ))
+                    .sheet(&name),
+                );
                 continue;
             }
         };
@@ -147,13 +163,31 @@ pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &Cod
             // The Notes sheet csc writes first explains the lists; it is not one.
             let notes = top.first().is_some_and(|cells| cells.iter().map(String::as_str).take(4).eq(NOTES_HEADER));
             if !notes && top.iter().flatten().any(|c| !c.trim().is_empty()) {
-                issues.push(at_file(Issue::new(Severity::Info, STAGE, "no_annex_a_list", "no Annex A list header in the sheet's first 20 rows; the sheet was not loaded", Action::Kept)).sheet(&name));
+                issues.push(
+                    at_file(Issue::new(
+                        Severity::Info,
+                        STAGE,
+                        "no_annex_a_list",
+                        "no Annex A list header in the sheet's first 20 rows; the sheet was not loaded",
+                        Action::Kept,
+                    ))
+                    .sheet(&name),
+                );
             }
             continue;
         };
         match book.worksheet_range(&name) {
             Ok(range) => found.push((sheets.names.len() - 1, range, r, h)),
-            Err(e) => issues.push(at_file(Issue::new(Severity::Error, STAGE, "unreadable_sheet", format!("the sheet cannot be read: {e}"), Action::FileSkipped)).sheet(&name)),
+            Err(e) => issues.push(
+                at_file(Issue::new(
+                    Severity::Error,
+                    STAGE,
+                    "unreadable_sheet",
+                    format!("the sheet cannot be read: {e}"),
+                    Action::FileSkipped,
+                ))
+                .sheet(&name),
+            ),
         }
     }
     let ctx = Ctx { file: &file.path, sheets: &sheets };
@@ -165,7 +199,15 @@ pub fn read(file: &InputFile, tables: &[TableSpec], sink: &mut Sink, codes: &Cod
 }
 
 /// Reads one list's rows.
-fn read_list(ctx: &Ctx, sheet: usize, range: &calamine::Range<calamine::Data>, header_row: usize, header: &headers::ListHeader, gathered: &mut Gathered, issues: &mut Vec<Issue>) {
+fn read_list(
+    ctx: &Ctx,
+    sheet: usize,
+    range: &calamine::Range<calamine::Data>,
+    header_row: usize,
+    header: &headers::ListHeader,
+    gathered: &mut Gathered,
+    issues: &mut Vec<Issue>,
+) {
     let list = header.list;
     let sheet_name = &ctx.sheets.names[sheet];
     let table_of = |list: &List| match list.number {
@@ -191,7 +233,9 @@ fn read_list(ctx: &Ctx, sheet: usize, range: &calamine::Range<calamine::Data>, h
     let data_rows = || range.rows().enumerate().skip((header_row + 1).saturating_sub(r0)).filter(|(_, row)| !row.iter().all(is_blank));
     if list.number == 11 {
         let n = data_rows().count();
-        let message = format!("List 11 (adopters) has no core table: its {n} rows were not loaded; take adopters from the adoption agency's own records");
+        let message = format!(
+            "List 11 (adopters) has no core table: its {n} rows were not loaded; take adopters from the adoption agency's own records"
+        );
         issues.push(column_issue(None, Issue::new(Severity::Info, STAGE, "annex_a_not_loaded", message, Action::RowRejected)));
         return;
     }
@@ -200,14 +244,28 @@ fn read_list(ctx: &Ctx, sheet: usize, range: &calamine::Range<calamine::Data>, h
         match (col, f.not_loaded) {
             (None, None) => issues.push(column_issue(
                 None,
-                Issue::new(Severity::Warning, STAGE, "missing_column", format!("List {} ({}) has no {} column; its values are null", list.number, list.title, f.name), Action::SetNull).table(table),
+                Issue::new(
+                    Severity::Warning,
+                    STAGE,
+                    "missing_column",
+                    format!("List {} ({}) has no {} column; its values are null", list.number, list.title, f.name),
+                    Action::SetNull,
+                )
+                .table(table),
             )),
-            (Some(c), Some(why)) => issues.push(column_issue(Some(*c), Issue::new(Severity::Info, STAGE, "annex_a_not_loaded", format!("not loaded: {why}"), Action::Kept).table(table))),
+            (Some(c), Some(why)) => issues.push(column_issue(
+                Some(*c),
+                Issue::new(Severity::Info, STAGE, "annex_a_not_loaded", format!("not loaded: {why}"), Action::Kept).table(table),
+            )),
             _ => {}
         }
     }
     for &c in &header.extra {
-        issues.push(column_issue(Some(c), Issue::new(Severity::Info, STAGE, "extra_column", "column is not part of the list and was not loaded", Action::Kept).table(table)));
+        issues.push(column_issue(
+            Some(c),
+            Issue::new(Severity::Info, STAGE, "extra_column", "column is not part of the list and was not loaded", Action::Kept)
+                .table(table),
+        ));
     }
     let mut serial_noted = vec![false; list.fields.len()];
     let mut vals: Vec<Option<String>> = vec![None; list.fields.len()];
@@ -228,17 +286,44 @@ fn read_list(ctx: &Ctx, sheet: usize, range: &calamine::Range<calamine::Data>, h
                     if !serial_noted[f] {
                         serial_noted[f] = true;
                         let message = "numbers in this date column have no date format; they were read as Excel serial dates (first noted at this row)";
-                        issues.push(ctx.issue(table, at, &cell.to_string(), Issue::new(Severity::Info, STAGE, "excel_serial_date", message, Action::Kept)));
+                        issues.push(ctx.issue(
+                            table,
+                            at,
+                            &cell.to_string(),
+                            Issue::new(Severity::Info, STAGE, "excel_serial_date", message, Action::Kept),
+                        ));
                     }
                     Some(d)
                 }
                 CellText::Error(e) => {
-                    issues.push(ctx.issue(table, at, &e, Issue::new(Severity::Warning, STAGE, "excel_error", "the cell holds an Excel error value; it is null", Action::SetNull)));
+                    issues.push(ctx.issue(
+                        table,
+                        at,
+                        &e,
+                        Issue::new(
+                            Severity::Warning,
+                            STAGE,
+                            "excel_error",
+                            "the cell holds an Excel error value; it is null",
+                            Action::SetNull,
+                        ),
+                    ));
                     None
                 }
             };
         }
-        let mut m = Mapper { list, header, vals: &vals, sheet, row: excel_row, ctx, letters: Letters::builtin(), gathered: &mut *gathered, issues: &mut *issues, child: String::new() };
+        let mut m = Mapper {
+            list,
+            header,
+            vals: &vals,
+            sheet,
+            row: excel_row,
+            ctx,
+            letters: Letters::builtin(),
+            gathered: &mut *gathered,
+            issues: &mut *issues,
+            child: String::new(),
+        };
         m.map(table);
     }
 }
@@ -310,7 +395,12 @@ impl Mapper<'_, '_> {
             Decoded::Recoded { code, official } => {
                 let message = format!("read as code {code} (Ofsted's value for it is \"{official}\")");
                 let at = self.at(field);
-                self.issues.push(self.ctx.issue(table, at, &raw, Issue::new(Severity::Info, STAGE, "annex_a_value_recoded", message, Action::Substituted)));
+                self.issues.push(self.ctx.issue(
+                    table,
+                    at,
+                    &raw,
+                    Issue::new(Severity::Info, STAGE, "annex_a_value_recoded", message, Action::Substituted),
+                ));
                 Some(code.to_string())
             }
             Decoded::Unknown => None,
@@ -363,7 +453,12 @@ impl Mapper<'_, '_> {
                 None => {
                     let message = format!("{field} is blank, so the record is keyed by its sheet and row");
                     let at = self.at(field);
-                    self.issues.push(self.ctx.issue(table, at, "", Issue::new(Severity::Warning, STAGE, "annex_a_blank_key", message, Action::Kept)));
+                    self.issues.push(self.ctx.issue(
+                        table,
+                        at,
+                        "",
+                        Issue::new(Severity::Warning, STAGE, "annex_a_blank_key", message, Action::Kept),
+                    ));
                     key.push_str(&format!("{}!{}", self.ctx.sheets.names[self.sheet], self.row));
                 }
             }
@@ -404,13 +499,22 @@ impl Mapper<'_, '_> {
         let Some(raw_child) = self.raw("child_id") else {
             let at = self.at("child_id");
             let message = "Child Unique ID is blank; the row cannot be used";
-            self.issues.push(self.ctx.issue(table, at, "", Issue::new(Severity::Error, STAGE, "missing_required", message, Action::RowRejected)));
+            self.issues.push(self.ctx.issue(
+                table,
+                at,
+                "",
+                Issue::new(Severity::Error, STAGE, "missing_required", message, Action::RowRejected),
+            ));
             return;
         };
         let child = clean_spaces(raw_child).to_ascii_uppercase();
         self.child = child.strip_suffix(".0").filter(|s| s.bytes().all(|b| b.is_ascii_digit())).map(str::to_string).unwrap_or(child);
         let child = self.child.clone();
-        let person = vec![self.coded("person", "gender", "pers_sex", "gender"), self.coded("person", "ethnicity", "pers_ethnicity", "ethnicity"), self.plain("dob", "pers_dob")];
+        let person = vec![
+            self.coded("person", "gender", "pers_sex", "gender"),
+            self.coded("person", "ethnicity", "pers_ethnicity", "ethnicity"),
+            self.plain("dob", "pers_dob"),
+        ];
         self.emit("person", &child, "child_id", false, person);
         if self.list.field("disability").is_some() {
             self.disability();
@@ -421,7 +525,11 @@ impl Mapper<'_, '_> {
         match self.list.number {
             1 => {
                 let key = self.key(table, &[("contact_date", None), ("contact_source", Some("source"))]);
-                let puts = vec![self.person_id("cont_person_id"), self.plain("contact_date", "cont_contact_date"), self.coded(table, "contact_source", "cont_contact_source_code", "source")];
+                let puts = vec![
+                    self.person_id("cont_person_id"),
+                    self.plain("contact_date", "cont_contact_date"),
+                    self.coded(table, "contact_source", "cont_contact_source_code", "source"),
+                ];
                 self.emit(table, &key, "child_id", true, puts);
             }
             2 => {
@@ -481,7 +589,8 @@ impl Mapper<'_, '_> {
             }
             10 => {
                 let key = self.key(table, &[("adoption_decision", None)]);
-                let order_type = self.raw("adoption_order").map(|_| self.implied("adoption_order", "perm_permanence_order_type", "Adoption"));
+                let order_type =
+                    self.raw("adoption_order").map(|_| self.implied("adoption_order", "perm_permanence_order_type", "Adoption"));
                 let puts = vec![
                     self.person_id("perm_person_id"),
                     self.plain("adoption_decision", "perm_adm_decision_date"),
@@ -509,7 +618,12 @@ impl Mapper<'_, '_> {
             None => {
                 let at = self.at("disability");
                 let message = "not a value of \"Does the Child have a Disability\" (a) Yes, b) No, c) Unknown); not loaded";
-                self.issues.push(self.ctx.issue("disability", at, &raw, Issue::new(Severity::Warning, STAGE, "unknown_code", message, Action::SetNull)));
+                self.issues.push(self.ctx.issue(
+                    "disability",
+                    at,
+                    &raw,
+                    Issue::new(Severity::Warning, STAGE, "unknown_code", message, Action::SetNull),
+                ));
                 return;
             }
         };
@@ -533,7 +647,13 @@ impl Mapper<'_, '_> {
                     "immigration_status",
                     at,
                     &raw,
-                    Issue::new(Severity::Warning, STAGE, "unknown_code", "not a yes/no value; the child's UASC status was not loaded", Action::SetNull),
+                    Issue::new(
+                        Severity::Warning,
+                        STAGE,
+                        "unknown_code",
+                        "not a yes/no value; the child's UASC status was not loaded",
+                        Action::SetNull,
+                    ),
                 ));
             }
         }
@@ -571,7 +691,11 @@ impl Mapper<'_, '_> {
         self.emit(table, &key, "child_id", true, puts);
         if self.raw("last_seen").is_some() {
             let visit = self.key("cin_visit", &[("last_seen", None)]);
-            let puts = vec![self.person_id("cinv_person_id"), self.plain("last_seen", "cinv_cin_visit_date"), Some(self.implied("last_seen", "cinv_cin_visit_seen", "Y"))];
+            let puts = vec![
+                self.person_id("cinv_person_id"),
+                self.plain("last_seen", "cinv_cin_visit_date"),
+                Some(self.implied("last_seen", "cinv_cin_visit_seen", "Y")),
+            ];
             self.emit("cin_visit", &visit, "last_seen", false, puts);
         }
     }
@@ -599,7 +723,11 @@ impl Mapper<'_, '_> {
         }
         if self.raw("latest_review").is_some() {
             let review = self.key("cp_review", &[("latest_review", None)]);
-            let puts = vec![self.person_id("cppr_person_id"), Some(self.implied("latest_review", "cppr_cp_plan_id", &key)), self.plain("latest_review", "cppr_cp_review_date")];
+            let puts = vec![
+                self.person_id("cppr_person_id"),
+                Some(self.implied("latest_review", "cppr_cp_plan_id", &key)),
+                self.plain("latest_review", "cppr_cp_review_date"),
+            ];
             self.emit("cp_review", &review, "latest_review", false, puts);
         }
         self.involvement("L7", "cp_start", "cp_end");
@@ -607,7 +735,8 @@ impl Mapper<'_, '_> {
 
     fn children_in_care(&mut self, table: &str) {
         let key = self.key(table, &[("cla_start", None)]);
-        let placement = (self.raw("placement_start").is_some() || self.raw("placement_type").is_some()).then(|| self.key("cla_placement", &[("placement_start", None)]));
+        let placement = (self.raw("placement_start").is_some() || self.raw("placement_type").is_some())
+            .then(|| self.key("cla_placement", &[("placement_start", None)]));
         let puts = vec![
             self.person_id("clae_person_id"),
             Some(self.implied("cla_start", "clae_cla_id", &key)),
@@ -659,7 +788,11 @@ impl Mapper<'_, '_> {
         for (field, kind) in [("health_assessment", "HEALTH"), ("dental_check", "DENTAL")] {
             if self.raw(field).is_some() {
                 let check = format!("{}/{kind}", self.key("cla_health", &[(field, None)]));
-                let puts = vec![self.person_id("clah_person_id"), Some(self.implied(field, "clah_health_check_type", kind)), self.plain(field, "clah_health_check_date")];
+                let puts = vec![
+                    self.person_id("clah_person_id"),
+                    Some(self.implied(field, "clah_health_check_type", kind)),
+                    self.plain(field, "clah_health_check_date"),
+                ];
                 self.emit("cla_health", &check, field, false, puts);
             }
         }
@@ -672,7 +805,11 @@ impl Mapper<'_, '_> {
         if self.raw("team").is_none() && self.raw("worker").is_none() {
             return;
         }
-        let key = format!("{}/{tag}/{}", self.child, self.part(start, None).unwrap_or_else(|| format!("{}!{}", self.ctx.sheets.names[self.sheet], self.row)));
+        let key = format!(
+            "{}/{tag}/{}",
+            self.child,
+            self.part(start, None).unwrap_or_else(|| format!("{}!{}", self.ctx.sheets.names[self.sheet], self.row))
+        );
         let puts = vec![
             self.person_id("invo_person_id"),
             self.worker("invo_professional_id"),

@@ -78,7 +78,18 @@ impl<'t> Gathered<'t> {
     /// list is a repeated row when `repeat_is_duplicate` (the list's own record): it is reported
     /// and left out. Otherwise the values fill the record's empty columns.
     #[allow(clippy::too_many_arguments)]
-    pub fn put(&mut self, table: &str, key: &str, list: u8, repeat_is_duplicate: bool, row_at: At, key_at: At, puts: &[Put], ctx: &Ctx, issues: &mut Vec<Issue>) {
+    pub fn put(
+        &mut self,
+        table: &str,
+        key: &str,
+        list: u8,
+        repeat_is_duplicate: bool,
+        row_at: At,
+        key_at: At,
+        puts: &[Put],
+        ctx: &Ctx,
+        issues: &mut Vec<Issue>,
+    ) {
         let t = match self.order.iter().position(|t| t.spec.name == table) {
             Some(i) => i,
             None => {
@@ -98,7 +109,12 @@ impl<'t> Gathered<'t> {
             let i = spec.column_index(p.column).unwrap_or_else(|| panic!("no column {} in {table}", p.column));
             let (value, problem) = type_cell(&spec.columns[i], &p.value, codes);
             if let Some(problem) = problem {
-                issues.push(ctx.issue(table, p.at, &p.raw, Issue::new(problem.severity, STAGE, problem.code, problem.message, problem.action)));
+                issues.push(ctx.issue(
+                    table,
+                    p.at,
+                    &p.raw,
+                    Issue::new(problem.severity, STAGE, problem.code, problem.message, problem.action),
+                ));
             }
             typed.push((i, canonical(value), p.at));
         }
@@ -116,8 +132,16 @@ impl<'t> Gathered<'t> {
             Some(&existing) => {
                 let first = &mut rows.rows[existing];
                 if repeat_is_duplicate && first.list == list {
-                    let message = format!("{} repeats the key of {} row {}; the first occurrence is kept", spec.primary_key, ctx.sheets.names[first.at.sheet], first.at.row);
-                    issues.push(ctx.issue(table, key_at, &key, Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected)));
+                    let message = format!(
+                        "{} repeats the key of {} row {}; the first occurrence is kept",
+                        spec.primary_key, ctx.sheets.names[first.at.sheet], first.at.row
+                    );
+                    issues.push(ctx.issue(
+                        table,
+                        key_at,
+                        &key,
+                        Issue::new(Severity::Warning, STAGE, "duplicate_key", message, Action::RowRejected),
+                    ));
                     return;
                 }
                 for (i, v, at) in typed {
@@ -125,10 +149,18 @@ impl<'t> Gathered<'t> {
                     match &first.cells[i] {
                         None => first.cells[i] = Some(Held { value, at }),
                         Some(held) if held.value != value => {
-                            let message =
-                                format!("{} differs from {} row {} for the same {} record; the first value is kept", spec.columns[i].name, ctx.sheets.names[held.at.sheet], held.at.row, table);
-                            let raw = puts.iter().find(|p| spec.column_index(p.column) == Some(i)).map(|p| p.raw.as_str()).unwrap_or(&value);
-                            issues.push(ctx.issue(table, at, raw, Issue::new(Severity::Warning, STAGE, "annex_a_conflict", message, Action::Kept)));
+                            let message = format!(
+                                "{} differs from {} row {} for the same {} record; the first value is kept",
+                                spec.columns[i].name, ctx.sheets.names[held.at.sheet], held.at.row, table
+                            );
+                            let raw =
+                                puts.iter().find(|p| spec.column_index(p.column) == Some(i)).map(|p| p.raw.as_str()).unwrap_or(&value);
+                            issues.push(ctx.issue(
+                                table,
+                                at,
+                                raw,
+                                Issue::new(Severity::Warning, STAGE, "annex_a_conflict", message, Action::Kept),
+                            ));
                         }
                         Some(_) => {}
                     }

@@ -141,6 +141,10 @@ mod tests {
         assert_eq!(cell_text(&Data::Error(CellErrorType::NA), false), CellText::Blank);
         assert_eq!(cell_text(&Data::Error(CellErrorType::Ref), false), CellText::Error("#REF!".into()));
         assert_eq!(cell_text(&Data::String("  ".into()), false), CellText::Blank);
-        assert_eq!(cell_text(&Data::String("05/04/22".into()), true), CellText::Text("05/04/22".into()), "text dates are typed, and rejected if ambiguous, by the core rules");
+        assert_eq!(
+            cell_text(&Data::String("05/04/22".into()), true),
+            CellText::Text("05/04/22".into()),
+            "text dates are typed, and rejected if ambiguous, by the core rules"
+        );
     }
 }

@@ -17,7 +17,8 @@ pub fn check_element(ctx: &mut Ctx, parent: &str, node: &Node, codes: Option<&Co
     let table = target(parent, &node.name).map(|t| t.0).or_else(|| table_of_group(&node.name)).or_else(|| table_of_group(parent));
     let (fit, def) = s.element(parent, &node.name, ctx.schema_year);
     let Some(def) = def else {
-        let message = format!("{} is not part of any CIN census schema ({}-{}); it and its contents are not loaded", node.name, s.years.0, s.years.1);
+        let message =
+            format!("{} is not part of any CIN census schema ({}-{}); it and its contents are not loaded", node.name, s.years.0, s.years.1);
         ctx.at(table, node, false, issue(Severity::Warning, "unknown_element", message, Action::SetNull));
         return;
     };
@@ -32,7 +33,17 @@ pub fn check_element(ctx: &mut Ctx, parent: &str, node: &Node, codes: Option<&Co
         Kind::Integer => {
             let v = node.text.trim();
             if !v.is_empty() && v.parse::<u32>().is_err() {
-                ctx.at(table, node, true, issue(Severity::Warning, "invalid_number", format!("{} must be a whole number of 0 or more", node.name), Action::SetNull));
+                ctx.at(
+                    table,
+                    node,
+                    true,
+                    issue(
+                        Severity::Warning,
+                        "invalid_number",
+                        format!("{} must be a whole number of 0 or more", node.name),
+                        Action::SetNull,
+                    ),
+                );
             }
         }
         Kind::Date if target(parent, &node.name).is_none() => {
@@ -45,7 +56,11 @@ pub fn check_element(ctx: &mut Ctx, parent: &str, node: &Node, codes: Option<&Co
         }
         _ => {}
     }
-    if def.kind != Kind::Group && !node.path.starts_with("Header") && target(parent, &node.name).is_none() && !ctx.not_loaded.contains(&node.path) {
+    if def.kind != Kind::Group
+        && !node.path.starts_with("Header")
+        && target(parent, &node.name).is_none()
+        && !ctx.not_loaded.contains(&node.path)
+    {
         ctx.not_loaded.insert(node.path.clone());
         let message = format!("{} has no column in the core tables; it is checked but not loaded (reported once per file)", node.name);
         ctx.at(table, node, false, issue(Severity::Info, "element_not_loaded", message, Action::Kept));
@@ -55,7 +70,17 @@ pub fn check_element(ctx: &mut Ctx, parent: &str, node: &Node, codes: Option<&Co
 fn check_group(ctx: &mut Ctx, node: &Node, table: Option<&str>, codes: Option<&CodeLists>) {
     let s = Schemas::get();
     if !node.text.is_empty() {
-        ctx.at(table, node, true, issue(Severity::Warning, "stray_text", format!("text directly inside {} is not part of any element; it is ignored", node.name), Action::SetNull));
+        ctx.at(
+            table,
+            node,
+            true,
+            issue(
+                Severity::Warning,
+                "stray_text",
+                format!("text directly inside {} is not part of any element; it is ignored", node.name),
+                Action::SetNull,
+            ),
+        );
     }
     let mut seen: Vec<&str> = Vec::new();
     for c in &node.children {
@@ -64,7 +89,17 @@ fn check_group(ctx: &mut Ctx, node: &Node, table: Option<&str>, codes: Option<&C
         let max = s.element(&node.name, &c.name, ctx.schema_year).1.and_then(|d| d.max_occurs);
         if max.is_some_and(|m| times as u32 > m) {
             let t = target(&node.name, &c.name).map(|t| t.0).or(table);
-            ctx.at(t, c, true, issue(Severity::Warning, "repeated_element", format!("{} may appear only once in {}; the first is used", c.name, node.name), Action::SetNull));
+            ctx.at(
+                t,
+                c,
+                true,
+                issue(
+                    Severity::Warning,
+                    "repeated_element",
+                    format!("{} may appear only once in {}; the first is used", c.name, node.name),
+                    Action::SetNull,
+                ),
+            );
             continue;
         }
         check_element(ctx, &node.name, c, codes);
@@ -81,7 +116,12 @@ fn check_group(ctx: &mut Ctx, node: &Node, table: Option<&str>, codes: Option<&C
         let year = ctx.year.map_or_else(|| "every".to_string(), |y| y.to_string());
         let message = format!("{name} is required in {} by the {year} schema but is missing; it is left empty", node.name);
         let t = target(&node.name, &name).map(|t| t.0).or(table);
-        let at = Node { name: name.clone(), path: format!("{}/{name}", node.path).trim_start_matches("Child/").to_string(), line: node.line, ..Node::default() };
+        let at = Node {
+            name: name.clone(),
+            path: format!("{}/{name}", node.path).trim_start_matches("Child/").to_string(),
+            line: node.line,
+            ..Node::default()
+        };
         ctx.at(t, &at, false, issue(Severity::Warning, "missing_element", message, Action::SetNull));
     }
 }
@@ -95,8 +135,14 @@ fn check_code(ctx: &mut Ctx, parent: &str, node: &Node, list: &str, table: Optio
     let year = ctx.schema_year;
     let fit = match list {
         "yes_no" => {
-            if s.code(list, v, year) == Fit::Unknown && matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "y" | "n") {
-                let message = format!("{} must be 0 or 1 in the CIN census; the value is read as {}", node.name, if matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "y") { "1" } else { "0" });
+            if s.code(list, v, year) == Fit::Unknown
+                && matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "y" | "n")
+            {
+                let message = format!(
+                    "{} must be 0 or 1 in the CIN census; the value is read as {}",
+                    node.name,
+                    if matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "y") { "1" } else { "0" }
+                );
                 ctx.at(table, node, true, issue(Severity::Info, "flag_spelling", message, Action::Kept));
             }
             return;
@@ -113,19 +159,51 @@ fn check_code(ctx: &mut Ctx, parent: &str, node: &Node, list: &str, table: Optio
         Fit::InYear => {}
         Fit::OtherYears(from, to) => {
             let y = ctx.year.map_or_else(String::new, |y| y.to_string());
-            ctx.at(table, node, true, issue(Severity::Warning, "code_not_in_year", format!("the value is a {} code of the {from}-{to} collections, not of {y}; it is kept", node.name), Action::Kept));
+            ctx.at(
+                table,
+                node,
+                true,
+                issue(
+                    Severity::Warning,
+                    "code_not_in_year",
+                    format!("the value is a {} code of the {from}-{to} collections, not of {y}; it is kept", node.name),
+                    Action::Kept,
+                ),
+            );
         }
         Fit::Unknown => {
             // Codes loaded into a core code column are checked against the core list when the
             // row is typed; report here only what that check will not.
-            let core_list = target(parent, &node.name).and_then(|(t, c)| crate::schema::ssd_tables().iter().find(|s| s.name == t)?.columns.iter().find(|col| col.name == c)?.codes.clone());
+            let core_list = target(parent, &node.name).and_then(|(t, c)| {
+                crate::schema::ssd_tables().iter().find(|s| s.name == t)?.columns.iter().find(|col| col.name == c)?.codes.clone()
+            });
             match (core_list, codes) {
                 (Some(l), Some(codes)) if codes.lookup(&l, v).is_some() => {
-                    ctx.at(table, node, true, issue(Severity::Warning, "code_not_in_schema", format!("the value is a core {l} code but not a CIN census {} code; it is kept", node.name), Action::Kept));
+                    ctx.at(
+                        table,
+                        node,
+                        true,
+                        issue(
+                            Severity::Warning,
+                            "code_not_in_schema",
+                            format!("the value is a core {l} code but not a CIN census {} code; it is kept", node.name),
+                            Action::Kept,
+                        ),
+                    );
                 }
                 (Some(_), _) => {}
                 (None, _) if list == "gender_current" || list == "sex" => {}
-                (None, _) => ctx.at(table, node, true, issue(Severity::Warning, "unknown_code", format!("the value is not a {} code in any CIN census schema", node.name), Action::Kept)),
+                (None, _) => ctx.at(
+                    table,
+                    node,
+                    true,
+                    issue(
+                        Severity::Warning,
+                        "unknown_code",
+                        format!("the value is not a {} code in any CIN census schema", node.name),
+                        Action::Kept,
+                    ),
+                ),
             }
         }
     }

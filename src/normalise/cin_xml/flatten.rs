@@ -104,7 +104,12 @@ impl<'n> Row<'n> {
     /// A cell from a leaf element (nothing when the element is absent).
     fn leaf(mut self, column: &'static str, n: Option<&'n Node>) -> Self {
         if let Some(n) = n {
-            self.cells.push(Cell { column, raw: Cow::Borrowed(n.text.as_str()), header: Cow::Borrowed(n.path.as_str()), line: if n.text.is_empty() { n.line } else { n.text_line } });
+            self.cells.push(Cell {
+                column,
+                raw: Cow::Borrowed(n.text.as_str()),
+                header: Cow::Borrowed(n.path.as_str()),
+                line: if n.text.is_empty() { n.line } else { n.text_line },
+            });
         }
         self
     }
@@ -150,7 +155,9 @@ pub fn child(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, c: &Node) {
     let ids = c.child("ChildIdentifiers");
     let Some(la) = ids.and_then(|i| i.leaf("LAchildID")) else {
         let records = c.all("CINdetails").count();
-        let message = format!("the child has no LAchildID, so none of its records can be linked to it; the child and its {records} CIN episodes are left out");
+        let message = format!(
+            "the child has no LAchildID, so none of its records can be linked to it; the child and its {records} CIN episodes are left out"
+        );
         ctx.at(Some("person"), c, false, issue(Severity::Error, "missing_required", message, Action::RowRejected));
         return;
     };
@@ -217,11 +224,15 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
             continue;
         };
         let start_node = a.leaf("AssessmentActualStartDate").expect("a readable date has its element");
-        let mut row = Row::new("assessment", a.line).derived("cina_assessment_id", key(child_id, "assessment", &[&iso(start)]), start_node).derived("cina_person_id", child_id, la);
+        let mut row = Row::new("assessment", a.line)
+            .derived("cina_assessment_id", key(child_id, "assessment", &[&iso(start)]), start_node)
+            .derived("cina_person_id", child_id, la);
         if let Some(r) = referral {
             row = row.derived("cina_referral_id", r, d);
         }
-        row.leaf("cina_assessment_start_date", Some(start_node)).leaf("cina_assessment_auth_date", a.leaf("AssessmentAuthorisationDate")).push(ctx, sink, codes);
+        row.leaf("cina_assessment_start_date", Some(start_node))
+            .leaf("cina_assessment_auth_date", a.leaf("AssessmentAuthorisationDate"))
+            .push(ctx, sink, codes);
     }
 
     for p in d.all("CINPlanDates") {
@@ -230,11 +241,15 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
             continue;
         };
         let start_node = p.leaf("CINPlanStartDate").expect("a readable date has its element");
-        let mut row = Row::new("cin_plan", p.line).derived("cinp_cin_plan_id", key(child_id, "cin_plan", &[&iso(start)]), start_node).derived("cinp_person_id", child_id, la);
+        let mut row = Row::new("cin_plan", p.line)
+            .derived("cinp_cin_plan_id", key(child_id, "cin_plan", &[&iso(start)]), start_node)
+            .derived("cinp_person_id", child_id, la);
         if let Some(r) = referral {
             row = row.derived("cinp_referral_id", r, d);
         }
-        row.leaf("cinp_cin_plan_start_date", Some(start_node)).leaf("cinp_cin_plan_end_date", p.leaf("CINPlanEndDate")).push(ctx, sink, codes);
+        row.leaf("cinp_cin_plan_start_date", Some(start_node))
+            .leaf("cinp_cin_plan_end_date", p.leaf("CINPlanEndDate"))
+            .push(ctx, sink, codes);
     }
 
     // CP plans first: conferences link to the plan that starts on their date (rule 2885).
@@ -257,7 +272,11 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
             Some(start) => {
                 let start_node = s.leaf("S47ActualStartDate").expect("a readable date has its element");
                 let k = key(child_id, "s47", &[&iso(start)]);
-                let mut row = Row::new("s47_enquiry", s.line).derived("s47e_s47_enquiry_id", k.clone(), start_node).derived("s47e_person_id", child_id, la);
+                let mut row = Row::new("s47_enquiry", s.line).derived("s47e_s47_enquiry_id", k.clone(), start_node).derived(
+                    "s47e_person_id",
+                    child_id,
+                    la,
+                );
                 if let Some(r) = referral {
                     row = row.derived("s47e_referral_id", r, d);
                 }
@@ -278,7 +297,8 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
         };
         s47_icpc_dates.push(day);
         let plan = plan_on(day);
-        let mut row = Row::new("icpc", icpc_node.line).derived("icpc_icpc_id", icpc_key(day), icpc_node).derived("icpc_person_id", child_id, la);
+        let mut row =
+            Row::new("icpc", icpc_node.line).derived("icpc_icpc_id", icpc_key(day), icpc_node).derived("icpc_person_id", child_id, la);
         if let Some(k) = &s47 {
             row = row.derived("icpc_s47_enquiry_id", k.clone(), s);
         }
@@ -300,14 +320,20 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
             Some(day) if s47_icpc_dates.contains(&day) => {}
             Some(day) => {
                 let plan = plan_on(day);
-                let mut row = Row::new("icpc", icpc_node.line).derived("icpc_icpc_id", icpc_key(day), icpc_node).derived("icpc_person_id", child_id, la);
+                let mut row = Row::new("icpc", icpc_node.line).derived("icpc_icpc_id", icpc_key(day), icpc_node).derived(
+                    "icpc_person_id",
+                    child_id,
+                    la,
+                );
                 if let Some(r) = referral {
                     row = row.derived("icpc_referral_id", r, d);
                 }
                 if let Some(p) = plan {
                     row = row.derived("icpc_cp_plan_id", p, icpc_node);
                 }
-                row.derived("icpc_icpc_outcome_cp_flag", if plan.is_some() { "Y" } else { "N" }, icpc_node).leaf("icpc_icpc_date", Some(icpc_node)).push(ctx, sink, codes);
+                row.derived("icpc_icpc_outcome_cp_flag", if plan.is_some() { "Y" } else { "N" }, icpc_node)
+                    .leaf("icpc_icpc_date", Some(icpc_node))
+                    .push(ctx, sink, codes);
             }
             None => unkeyed(ctx, "icpc", d, "DateOfInitialCPC", "initial child protection conference"),
         }
@@ -316,7 +342,8 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
     let conference_dates: Vec<NaiveDate> = s47_icpc_dates.iter().copied().chain(date(d.leaf("DateOfInitialCPC"))).collect();
     for (p, start, plan_key) in &plans {
         let start_node = p.leaf("CPPstartDate").expect("a readable date has its element");
-        let mut row = Row::new("cp_plan", p.line).derived("cppl_cp_plan_id", plan_key.clone(), start_node).derived("cppl_person_id", child_id, la);
+        let mut row =
+            Row::new("cp_plan", p.line).derived("cppl_cp_plan_id", plan_key.clone(), start_node).derived("cppl_person_id", child_id, la);
         if let Some(r) = referral {
             row = row.derived("cppl_referral_id", r, d);
         }
@@ -330,7 +357,8 @@ fn cin_details(ctx: &mut Ctx, sink: &mut Sink, codes: &CodeLists, child_id: &str
             .push(ctx, sink, codes);
         for r in p.child("Reviews").into_iter().flat_map(|rs| rs.all("CPPreviewDate")) {
             let Some(day) = date(Some(r)) else {
-                let message = "the child protection review cannot be identified without a readable CPPreviewDate; it is left out".to_string();
+                let message =
+                    "the child protection review cannot be identified without a readable CPPreviewDate; it is left out".to_string();
                 ctx.at(Some("cp_review"), r, true, issue(Severity::Error, "missing_key", message, Action::RowRejected));
                 continue;
             };

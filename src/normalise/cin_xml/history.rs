@@ -61,7 +61,11 @@ pub fn merge_returns(mut returns: Vec<ReturnParts>, tables: &[TableSpec], issues
         }
     }
     for (y, files) in by_year.iter().filter(|(_, f)| f.len() > 1) {
-        let message = format!("{} returns are for collection year {y} ({}); where they share a record, the one last in input order is kept", files.len(), files.join(", "));
+        let message = format!(
+            "{} returns are for collection year {y} ({}); where they share a record, the one last in input order is kept",
+            files.len(),
+            files.join(", ")
+        );
         issues.push(Issue::new(Severity::Warning, STAGE, "cin_returns_same_year", message, Action::Kept).file(files[files.len() - 1]));
     }
     let rank = |i: usize, returns: &[ReturnParts]| (returns[i].ret.year.unwrap_or(i32::MIN), i);
@@ -91,7 +95,13 @@ pub fn merge_returns(mut returns: Vec<ReturnParts>, tables: &[TableSpec], issues
         // Links to other records (an ICPC's plan, a plan's conference) come from modules an
         // earlier return may hold and the latest not: those the latest version lacks are filled
         // from the most recent earlier version that has them.
-        let links: Vec<usize> = spec.columns.iter().enumerate().filter(|(c, col)| *c != key_idx && col.kind == ColumnType::Id && !col.name.ends_with("_person_id")).map(|(c, _)| c).collect();
+        let links: Vec<usize> = spec
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(c, col)| *c != key_idx && col.kind == ColumnType::Id && !col.name.ends_with("_person_id"))
+            .map(|(c, _)| c)
+            .collect();
         let mut fills: HashMap<(At, usize), Fill> = HashMap::new();
         let mut dropped: Vec<(usize, usize, Vec<bool>)> = Vec::new();
         for i in 0..returns.len() {
@@ -99,11 +109,14 @@ pub fn merge_returns(mut returns: Vec<ReturnParts>, tables: &[TableSpec], issues
                 let keys = strings(part, key_idx);
                 let people = person_idx.map(|c| strings(part, c));
                 let files = strings(part, spec.columns.len());
-                let rows = part.batch.column(spec.columns.len() + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
+                let rows =
+                    part.batch.column(spec.columns.len() + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
                 let mut keep = vec![true; keys.len()];
                 for row in (0..keys.len()).filter(|&row| keys.is_valid(row)) {
                     let superseded = match people.filter(|p| p.is_valid(row)).and_then(|p| person_winner.get(p.value(row))) {
-                        Some(&w) if w != i => Some((w, "the child's disabilities are taken from the latest return the child is in".to_string())),
+                        Some(&w) if w != i => {
+                            Some((w, "the child's disabilities are taken from the latest return the child is in".to_string()))
+                        }
                         Some(_) => None,
                         None => {
                             let w = winners[keys.value(row)];
@@ -111,8 +124,16 @@ pub fn merge_returns(mut returns: Vec<ReturnParts>, tables: &[TableSpec], issues
                                 for &c in &links {
                                     let v = strings(part, c);
                                     if v.is_valid(row) {
-                                        let candidate = Fill { rank: rank(i, &returns), value: v.value(row).to_string(), from: files.value(row).to_string() };
-                                        let fill = fills.entry((w, c)).or_insert_with(|| Fill { rank: (i32::MIN, 0), value: String::new(), from: String::new() });
+                                        let candidate = Fill {
+                                            rank: rank(i, &returns),
+                                            value: v.value(row).to_string(),
+                                            from: files.value(row).to_string(),
+                                        };
+                                        let fill = fills.entry((w, c)).or_insert_with(|| Fill {
+                                            rank: (i32::MIN, 0),
+                                            value: String::new(),
+                                            from: String::new(),
+                                        });
                                         if candidate.rank > fill.rank {
                                             *fill = candidate;
                                         }
@@ -165,7 +186,8 @@ fn fill_links(spec: &TableSpec, returns: &mut [ReturnParts], fills: HashMap<(At,
         let part = &mut returns[i].parts[p];
         let column = strings(part, c);
         let mut values: Vec<Option<String>> = (0..column.len()).map(|r| column.is_valid(r).then(|| column.value(r).to_string())).collect();
-        let source_rows = part.batch.column(spec.columns.len() + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
+        let source_rows =
+            part.batch.column(spec.columns.len() + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
         let mut changed = false;
         for (row, Fill { value, from, .. }) in patches {
             if values[row].is_some() {
@@ -174,7 +196,12 @@ fn fill_links(spec: &TableSpec, returns: &mut [ReturnParts], fills: HashMap<(At,
             let name = &spec.columns[c].name;
             let message = format!("{name} is not in the latest return (the record it links to is in an earlier year's); it is taken from {from} (rule {RULE})");
             issues.push(
-                Issue::new(Severity::Info, STAGE, "link_from_earlier_return", message, Action::Substituted).table(&spec.name).file(&file).row(source_rows.value(row)).column_named(name).value(&value),
+                Issue::new(Severity::Info, STAGE, "link_from_earlier_return", message, Action::Substituted)
+                    .table(&spec.name)
+                    .file(&file)
+                    .row(source_rows.value(row))
+                    .column_named(name)
+                    .value(&value),
             );
             values[row] = Some(value);
             changed = true;

@@ -156,7 +156,11 @@ impl<'a> Ctx<'a> {
         let from_reference = reference.map(|(n, d)| (n, if d.month() <= 3 { d.year() } else { d.year() + 1 }, d));
         let (year, source) = match (from_reference, declared) {
             (Some((_, ry, d)), Some((yn, y))) if y != ry => {
-                let message = format!("Year {y} disagrees with ReferenceDate {d}, which ends the {}/{:02} collection; the reference date is used", ry - 1, ry % 100);
+                let message = format!(
+                    "Year {y} disagrees with ReferenceDate {d}, which ends the {}/{:02} collection; the reference date is used",
+                    ry - 1,
+                    ry % 100
+                );
                 self.at(None, yn, true, issue(Severity::Warning, "collection_year_conflict", message, Action::Kept));
                 (Some(ry), YearSource::ReferenceDate)
             }
@@ -166,10 +170,16 @@ impl<'a> Ctx<'a> {
         };
         if let Some((n, _, d)) = from_reference {
             if (d.month(), d.day()) != (3, 31) {
-                self.at(None, n, true, issue(Severity::Warning, "reference_date_not_31_march", "a CIN census reference date is 31 March", Action::Kept));
+                self.at(
+                    None,
+                    n,
+                    true,
+                    issue(Severity::Warning, "reference_date_not_31_march", "a CIN census reference date is 31 March", Action::Kept),
+                );
             }
         }
-        let mut note = |severity, code, message: String| self.issues.push(Issue::new(severity, STAGE, code, message, Action::Kept).file(self.file));
+        let mut note =
+            |severity, code, message: String| self.issues.push(Issue::new(severity, STAGE, code, message, Action::Kept).file(self.file));
         match (year, source) {
             (None, _) => note(
                 Severity::Warning,
@@ -184,7 +194,11 @@ impl<'a> Ctx<'a> {
         self.schema_year = year.map(|y| Schemas::get().schema_year(y));
         if let (Some(y), Some(s)) = (year, self.schema_year) {
             if y != s {
-                note(Severity::Info, "no_schema_for_year", format!("there is no CIN census schema for {y}; the return is checked against {s}'s"));
+                note(
+                    Severity::Info,
+                    "no_schema_for_year",
+                    format!("there is no CIN census schema for {y}; the return is checked against {s}'s"),
+                );
             }
         }
         self.period = year.and_then(|y| Some((NaiveDate::from_ymd_opt(y - 1, 4, 1)?, NaiveDate::from_ymd_opt(y, 3, 31)?)));
@@ -242,7 +256,10 @@ pub fn read(file: &InputFile, sink: &mut Sink, codes: &CodeLists, issues: &mut V
         Record::Other { parent, node } => checks::check_element(&mut ctx, &parent, &node, Some(codes)),
     });
     if let Err(m) = outcome {
-        let message = format!("the XML is malformed ({}); the {children} children before line {} were read and the rest of the file was not", m.message, m.line);
+        let message = format!(
+            "the XML is malformed ({}); the {children} children before line {} were read and the rest of the file was not",
+            m.message, m.line
+        );
         ctx.issues.push(Issue::new(Severity::Error, STAGE, "malformed_xml", message, Action::RowRejected).file(&file.path).row(m.line));
     }
     ctx.settle_year(None, None);

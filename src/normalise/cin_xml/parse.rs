@@ -115,7 +115,11 @@ pub fn stream_within(text: &str, bounds: Bounds, mut on_record: impl FnMut(Recor
             }
             Event::Start(_) | Event::Empty(_) if open.len() >= bounds.max_depth || in_record >= bounds.max_record_elements => {
                 let line = lines.at(before);
-                let what = if open.len() >= bounds.max_depth { format!("elements nest deeper than [limits] max_xml_depth = {}", bounds.max_depth) } else { format!("the record holds more than [limits] max_xml_record_elements = {} elements", bounds.max_record_elements) };
+                let what = if open.len() >= bounds.max_depth {
+                    format!("elements nest deeper than [limits] max_xml_depth = {}", bounds.max_depth)
+                } else {
+                    format!("the record holds more than [limits] max_xml_record_elements = {} elements", bounds.max_record_elements)
+                };
                 return Err(Malformed { line, message: format!("{what}; reading stopped here") });
             }
             Event::Start(e) => {

@@ -29,7 +29,12 @@ const EVENTS: &[&str] = &[
 ];
 
 /// Module starts that cannot come before the referral that opened the episode.
-const STARTS: &[(&str, &str)] = &[("Assessments", "AssessmentActualStartDate"), ("CINPlanDates", "CINPlanStartDate"), ("Section47", "S47ActualStartDate"), ("ChildProtectionPlans", "CPPstartDate")];
+const STARTS: &[(&str, &str)] = &[
+    ("Assessments", "AssessmentActualStartDate"),
+    ("CINPlanDates", "CINPlanStartDate"),
+    ("Section47", "S47ActualStartDate"),
+    ("ChildProtectionPlans", "CPPstartDate"),
+];
 
 /// (module, start, end): an end cannot come before its start.
 const SPANS: &[(&str, &str, &str)] = &[
@@ -48,7 +53,13 @@ fn after_reference(ctx: &mut Ctx, n: &Node, reference: NaiveDate) {
     for c in &n.children {
         if EVENTS.contains(&c.name.as_str()) && date(Some(c)).is_some_and(|d| d > reference) {
             let table = table_of_group(&n.name).unwrap_or("person");
-            warn(ctx, c, table, "after_reference_date", format!("{} is after the return's reference date {reference}, so the return cannot know it", c.name));
+            warn(
+                ctx,
+                c,
+                table,
+                "after_reference_date",
+                format!("{} is after the return's reference date {reference}, so the return cannot know it", c.name),
+            );
         }
         after_reference(ctx, c, reference);
     }
@@ -66,7 +77,13 @@ pub fn child(ctx: &mut Ctx, c: &Node) {
     }
     if ids.leaf("PersonBirthDate").is_some() {
         if let Some(e) = ids.leaf("ExpectedPersonBirthDate") {
-            warn(ctx, e, "person", "birth_and_expected_birth", "a child has either a date of birth or an expected date of birth, not both (DfE rule 8525Q)".into());
+            warn(
+                ctx,
+                e,
+                "person",
+                "birth_and_expected_birth",
+                "a child has either a date of birth or an expected date of birth, not both (DfE rule 8525Q)".into(),
+            );
         }
     }
     if let Some((_, reference)) = ctx.period {
@@ -80,7 +97,13 @@ pub fn episode(ctx: &mut Ctx, d: &Node) {
     if let Some((start, reference)) = ctx.period {
         after_reference(ctx, d, reference);
         if let Some(n) = d.leaf("CINclosureDate").filter(|n| date(Some(n)).is_some_and(|c| c < start)) {
-            warn(ctx, n, "referral", "closed_before_collection_year", format!("the episode closed before the collection year began on {start}, so it should not be in this return"));
+            warn(
+                ctx,
+                n,
+                "referral",
+                "closed_before_collection_year",
+                format!("the episode closed before the collection year began on {start}, so it should not be in this return"),
+            );
         }
     }
     if let (Some(r), Some(n)) = (referral, d.leaf("CINclosureDate")) {

@@ -86,8 +86,14 @@ impl Schemas {
                     "integer" => Kind::Integer,
                     k => k.strip_prefix("code:").map(|l| Kind::Code(l.to_string())).unwrap_or(Kind::Text),
                 };
-                let def =
-                    ElementDef { parent: r[0].to_string(), name: r[1].to_string(), kind, min_occurs: r[3].parse().unwrap_or(0), max_occurs: r[4].parse().ok(), years: (year(&r[5]), year(&r[6])) };
+                let def = ElementDef {
+                    parent: r[0].to_string(),
+                    name: r[1].to_string(),
+                    kind,
+                    min_occurs: r[3].parse().unwrap_or(0),
+                    max_occurs: r[4].parse().ok(),
+                    years: (year(&r[5]), year(&r[6])),
+                };
                 by_parent.entry(def.parent.clone()).or_default().entry(def.name.clone()).or_default().push(elements.len());
                 children.entry(def.parent.clone()).or_default().push(elements.len());
                 elements.push(def);
@@ -121,7 +127,8 @@ impl Schemas {
                 Some(d) => (Fit::InYear, Some(d)),
                 None => {
                     let d = defs.clone().next().expect("indexed names have a definition");
-                    let (from, to) = ids.iter().map(|&i| self.elements[i].years).fold((i32::MAX, i32::MIN), |(a, b), (f, t)| (a.min(f), b.max(t)));
+                    let (from, to) =
+                        ids.iter().map(|&i| self.elements[i].years).fold((i32::MAX, i32::MIN), |(a, b), (f, t)| (a.min(f), b.max(t)));
                     (Fit::OtherYears(from, to), Some(d))
                 }
             },

@@ -272,11 +272,7 @@ fn load_child(ctx: &Ctx, child: &str, episodes: Vec<Episode>, rows: &[Row], sink
             .set("clae_cla_episode_ceased_date", if unchanged_end { dec } else { end_text.as_deref().map(|t| derived(t, dec, "DEC")) })
             .set(
                 "clae_cla_episode_ceased_reason",
-                if rec_changed {
-                    Some(derived(&e.rec, row.cell("REC"), "REC"))
-                } else {
-                    replaced(row.cell("REC"), rec_code.as_deref())
-                },
+                if rec_changed { Some(derived(&e.rec, row.cell("REC"), "REC")) } else { replaced(row.cell("REC"), rec_code.as_deref()) },
             )
             .set("clae_cla_id", Some(derived(&cla_id, decom, "DECOM")))
             .set("clae_cla_placement_id", Some(derived(&placement_id, decom, "DECOM")))
@@ -288,11 +284,7 @@ fn load_child(ctx: &Ctx, child: &str, episodes: Vec<Episode>, rows: &[Row], sink
             let last_row = &rows[last.source];
             let end = last.end.map(|d| d.to_string());
             let place = ctx.translated(row, "PLACE", "cla_placement", issues);
-            let change = if last.end.is_some() {
-                ctx.translated(last_row, "REASON_PLACE_CHANGE", "cla_placement", issues)
-            } else {
-                None
-            };
+            let change = if last.end.is_some() { ctx.translated(last_row, "REASON_PLACE_CHANGE", "cla_placement", issues) } else { None };
             let urn_cell = row.cell("URN").filter(|c| !urn(c.raw.trim()).is_empty());
             let distance = distance(row);
             let mut p = Cells::new(ctx.spec("cla_placement"));
@@ -307,11 +299,7 @@ fn load_child(ctx: &Ctx, child: &str, episodes: Vec<Episode>, rows: &[Row], sink
                 .set("clap_cla_placement_end_date", end.as_deref().map(|t| derived(t, last_row.cell("DEC"), "DEC")))
                 .set(
                     "clap_cla_placement_change_reason",
-                    if last.end.is_some() {
-                        replaced(last_row.cell("REASON_PLACE_CHANGE"), change.as_deref())
-                    } else {
-                        None
-                    },
+                    if last.end.is_some() { replaced(last_row.cell("REASON_PLACE_CHANGE"), change.as_deref()) } else { None },
                 )
                 .set("clap_person_id", Some(child_id));
             p.push(&at, sink, ctx.codes, issues);

@@ -95,10 +95,7 @@ impl Layout {
             };
             match specs.iter_mut().find(|f| f.name == field(0)) {
                 Some(f) => f.columns.push(column),
-                None => specs.push(FileSpec {
-                    name: field(0),
-                    columns: vec![column],
-                }),
+                None => specs.push(FileSpec { name: field(0), columns: vec![column] }),
             }
         }
         let mut alias_map = HashMap::new();
@@ -121,18 +118,10 @@ impl Layout {
             };
             code_map.insert(
                 (field(0).to_string(), field(1).to_ascii_uppercase()),
-                CodeRow {
-                    core_code: field(2).to_string(),
-                    from: year(3)?,
-                    to: year(4)?,
-                },
+                CodeRow { core_code: field(2).to_string(), from: year(3)?, to: year(4)? },
             );
         }
-        Ok(Layout {
-            files: specs,
-            aliases: alias_map,
-            codes: code_map,
-        })
+        Ok(Layout { files: specs, aliases: alias_map, codes: code_map })
     }
 
     /// The DfE column name a header cell stands for (its alias resolved), upper case.
@@ -145,7 +134,7 @@ impl Layout {
     /// those the one sharing most columns with the header.
     pub fn recognise(&self, header: &[String]) -> Option<&FileSpec> {
         let names: Vec<String> = header.iter().map(|h| self.canonical(h)).collect();
-        let has = |c: &Column| names.iter().any(|n| *n == c.name);
+        let has = |c: &Column| names.contains(&c.name);
         self.files
             .iter()
             .filter(|f| f.columns.iter().filter(|c| c.recognise).all(has))
@@ -161,10 +150,7 @@ impl Layout {
     pub fn translate(&self, list: &str, raw: &str, year: Option<i32>) -> Translated {
         let value = raw.trim();
         match self.codes.get(&(list.to_string(), value.to_ascii_uppercase())) {
-            None => Translated {
-                code: value.to_string(),
-                out_of_year: None,
-            },
+            None => Translated { code: value.to_string(), out_of_year: None },
             Some(row) => {
                 let valid = year.is_none_or(|y| row.from.is_none_or(|f| y >= f) && row.to.is_none_or(|t| y <= t));
                 let years = match (row.from, row.to) {
@@ -173,10 +159,7 @@ impl Layout {
                     (None, Some(t)) => format!("up to {t}"),
                     (None, None) => "every year".to_string(),
                 };
-                Translated {
-                    code: row.core_code.clone(),
-                    out_of_year: (!valid).then_some(years),
-                }
+                Translated { code: row.core_code.clone(), out_of_year: (!valid).then_some(years) }
             }
         }
     }

@@ -42,7 +42,6 @@ pub mod year;
 mod history;
 mod tables;
 
-
 use super::builder::{Origin, SourceCell, TablePart};
 use super::cells::{from_date32, type_cell, Typed};
 use super::Sink;
@@ -180,7 +179,11 @@ impl<'t> Ctx<'t> {
                 year.map_or("undated".to_string(), |y| y.to_string()),
                 t.code
             );
-            issues.push(row.origin().issue(table, Some(&cell), Issue::new(Severity::Info, STAGE, "code_out_of_year", message, Action::Kept)));
+            issues.push(row.origin().issue(
+                table,
+                Some(&cell),
+                Issue::new(Severity::Info, STAGE, "code_out_of_year", message, Action::Kept),
+            ));
         }
         (t.code != cell.raw.trim()).then_some(t.code)
     }
@@ -194,10 +197,7 @@ struct Cells<'a> {
 
 impl<'a> Cells<'a> {
     fn new(spec: &'a TableSpec) -> Self {
-        Cells {
-            spec,
-            cells: vec![None; spec.columns.len()],
-        }
+        Cells { spec, cells: vec![None; spec.columns.len()] }
     }
 
     fn set(&mut self, column: &str, cell: Option<SourceCell<'a>>) -> &mut Self {
@@ -216,11 +216,7 @@ impl<'a> Cells<'a> {
 /// came from so that any issue points there.
 fn derived<'a>(value: &'a str, from: Option<SourceCell<'a>>, header: &'a str) -> SourceCell<'a> {
     match from {
-        Some(c) => SourceCell {
-            raw: value,
-            header: c.header,
-            position: c.position,
-        },
+        Some(c) => SourceCell { raw: value, header: c.header, position: c.position },
         None => SourceCell { raw: value, header, position: None },
     }
 }

@@ -64,7 +64,8 @@ pub struct Episode {
 
 impl Episode {
     fn same_placement_and_status(&self, other: &Episode) -> bool {
-        (&self.rne, &self.ls, &self.place, &self.provider, &self.urn, &self.pl_post) == (&other.rne, &other.ls, &other.place, &other.provider, &other.urn, &other.pl_post)
+        (&self.rne, &self.ls, &self.place, &self.provider, &self.urn, &self.pl_post)
+            == (&other.rne, &other.ls, &other.place, &other.provider, &other.urn, &other.pl_post)
     }
 
     fn is_open_error(&self, latest: Option<i32>) -> bool {
@@ -152,15 +153,7 @@ pub struct Repair {
 
 impl Repair {
     fn new(e: &Episode, other: Option<&Episode>, rule: Rule) -> Self {
-        Repair {
-            source: e.source,
-            other: other.map(|o| o.source),
-            rule,
-            old_end: e.end,
-            new_end: None,
-            new_rec: None,
-            identical: false,
-        }
+        Repair { source: e.source, other: other.map(|o| o.source), rule, old_end: e.end, new_end: None, new_rec: None, identical: false }
     }
 }
 
@@ -226,7 +219,9 @@ fn stage1(eps: Vec<Episode>, latest: Option<i32>, repairs: &mut Vec<Repair>) -> 
         }
         let prev = i.checked_sub(1).map(|p| &eps[p]);
         let next = eps.get(i + 1);
-        if let Some(d) = later(prev, e).filter(|p| p.same_placement_and_status(e)).or(later(next, e).filter(|n| n.same_placement_and_status(e))) {
+        if let Some(d) =
+            later(prev, e).filter(|p| p.same_placement_and_status(e)).or(later(next, e).filter(|n| n.same_placement_and_status(e)))
+        {
             keep[i] = false;
             repairs.push(Repair::new(e, Some(d), Rule::Duplicate));
             continue;
@@ -364,10 +359,16 @@ mod tests {
     #[test]
     fn open_episodes_close_by_rule_1_1a_and_2() {
         // Rule 1: a later P episode continues the care.
-        let o = repair(vec![ep(0, 2018, "2016-01-13", "", "P", "U6", ""), ep(1, 2020, "2017-08-20", "2019-06-21", "T", "U4", "X1")], Some(2022));
+        let o = repair(
+            vec![ep(0, 2018, "2016-01-13", "", "P", "U6", ""), ep(1, 2020, "2017-08-20", "2019-06-21", "T", "U4", "X1")],
+            Some(2022),
+        );
         assert_eq!(spans(&o)[0], (0, "2016-01-13".into(), Some("2017-08-20".into()), "X1".into()));
         // Rule 1A: the next episode is a new period of care, after 31 March.
-        let o = repair(vec![ep(0, 2017, "2016-10-24", "", "P", "P2", ""), ep(1, 2018, "2017-04-20", "2017-06-13", "S", "H5", "E8")], Some(2022));
+        let o = repair(
+            vec![ep(0, 2017, "2016-10-24", "", "P", "P2", ""), ep(1, 2018, "2017-04-20", "2017-06-13", "S", "H5", "E8")],
+            Some(2022),
+        );
         assert_eq!(spans(&o)[0], (0, "2016-10-24".into(), Some("2017-03-31".into()), String::new()));
         // Rule 2: nothing later.
         let o = repair(vec![ep(0, 2020, "2019-05-10", "", "S", "R5", "")], Some(2022));
@@ -385,10 +386,16 @@ mod tests {
             Some(2020),
         );
         assert_eq!(spans(&o)[0].2.as_deref(), Some("2018-12-20"));
-        let o = repair(vec![ep(0, 2020, "2019-11-06", "2020-03-29", "P", "U6", "X1"), ep(1, 2022, "2020-04-02", "", "P", "U6", "")], Some(2022));
+        let o = repair(
+            vec![ep(0, 2020, "2019-11-06", "2020-03-29", "P", "U6", "X1"), ep(1, 2022, "2020-04-02", "", "P", "U6", "")],
+            Some(2022),
+        );
         assert_eq!(spans(&o)[0].2.as_deref(), Some("2020-04-02"));
         // The same faults inside one return are flagged, not changed.
-        let o = repair(vec![ep(0, 2020, "2019-11-06", "2020-03-29", "P", "U6", "X1"), ep(1, 2020, "2020-03-20", "", "P", "U6", "")], Some(2020));
+        let o = repair(
+            vec![ep(0, 2020, "2019-11-06", "2020-03-29", "P", "U6", "X1"), ep(1, 2020, "2020-03-20", "", "P", "U6", "")],
+            Some(2020),
+        );
         assert_eq!(spans(&o)[0].2.as_deref(), Some("2020-03-29"));
         assert_eq!(o.repairs[0].rule, Rule::Overlap);
     }

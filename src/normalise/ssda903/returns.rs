@@ -56,11 +56,7 @@ impl<'a> Row<'a> {
     /// The cell of DfE column `column`, when the file has it.
     pub fn cell(&self, column: &str) -> Option<SourceCell<'a>> {
         let p = self.file.positions[self.file.spec.index(column)]?;
-        Some(SourceCell {
-            raw: self.record.get(p).unwrap_or(""),
-            header: &self.file.header[p],
-            position: (!self.file.xml).then_some(p),
-        })
+        Some(SourceCell { raw: self.record.get(p).unwrap_or(""), header: &self.file.header[p], position: (!self.file.xml).then_some(p) })
     }
 
     /// The raw value of `column`, trimmed; empty when absent or a null token.
@@ -88,11 +84,7 @@ impl<'a> Row<'a> {
     }
 
     pub fn origin(&self) -> Origin<'a> {
-        Origin {
-            file: &self.file.path,
-            sheet: None,
-            row: self.row,
-        }
+        Origin { file: &self.file.path, sheet: None, row: self.row }
     }
 }
 
@@ -148,7 +140,10 @@ pub fn read(file: &InputFile, file_name: &str, table: Option<&str>, issues: &mut
             }
             let path_year = year::from_path(&file.path);
             let note = match (year_column, path_year) {
-                (Some(p), _) => Issue::new(Severity::Info, STAGE, "collection_year", "collection year read from each row's YEAR column", Action::Kept).column(&header[p], p),
+                (Some(p), _) => {
+                    Issue::new(Severity::Info, STAGE, "collection_year", "collection year read from each row's YEAR column", Action::Kept)
+                        .column(&header[p], p)
+                }
                 (None, Some(y)) => Issue::new(
                     Severity::Info,
                     STAGE,
@@ -222,7 +217,8 @@ pub(super) fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: 
     }
     if let Some(p) = f.year_column {
         if year::parse(record.get(p).unwrap_or("")).is_none() {
-            let fallback = f.path_year.map_or("older than every dated return".to_string(), |y| format!("taken as {y} from the file's path"));
+            let fallback =
+                f.path_year.map_or("older than every dated return".to_string(), |y| format!("taken as {y} from the file's path"));
             issues.push(at(
                 p,
                 Issue::new(

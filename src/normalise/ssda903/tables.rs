@@ -17,7 +17,12 @@ use crate::quality::{Action, Issue, Severity};
 /// The rows to load: for each key, every row of the latest return holding it (several rows of
 /// one return are left for the merge to report as duplicates). Rows of earlier returns that
 /// say something else than the kept one are recorded; identical copies are simply dropped.
-fn latest<'a, K: Eq + Hash + Clone>(files: &[&'a ReturnFile], table: &str, issues: &mut Vec<Issue>, key: impl Fn(&Row<'a>) -> Option<K>) -> Vec<Row<'a>> {
+fn latest<'a, K: Eq + Hash + Clone>(
+    files: &[&'a ReturnFile],
+    table: &str,
+    issues: &mut Vec<Issue>,
+    key: impl Fn(&Row<'a>) -> Option<K>,
+) -> Vec<Row<'a>> {
     let mut best: HashMap<K, Row<'a>> = HashMap::new();
     let rows: Vec<(Option<K>, Row<'a>)> = files.iter().flat_map(|f| f.rows()).map(|r| (key(&r), r)).collect();
     for (k, r) in &rows {
@@ -42,10 +47,11 @@ fn latest<'a, K: Eq + Hash + Clone>(files: &[&'a ReturnFile], table: &str, issue
                 w.row,
                 w.year().map_or("undated".to_string(), |y| y.to_string())
             );
-            issues.push(
-                r.origin()
-                    .issue(table, r.cell("CHILD").as_ref(), Issue::new(Severity::Info, STAGE, "superseded", message, Action::RowRejected)),
-            );
+            issues.push(r.origin().issue(
+                table,
+                r.cell("CHILD").as_ref(),
+                Issue::new(Severity::Info, STAGE, "superseded", message, Action::RowRejected),
+            ));
         }
     }
     out
@@ -63,7 +69,9 @@ fn same_values(a: &Row, b: &Row) -> bool {
             return dx == dy;
         }
         match &c.codes {
-            Some(list) => super::layout::layout().translate(list, x, a.year()).code == super::layout::layout().translate(list, y, b.year()).code,
+            Some(list) => {
+                super::layout::layout().translate(list, x, a.year()).code == super::layout::layout().translate(list, y, b.year()).code
+            }
             None => x.eq_ignore_ascii_case(y),
         }
     })
@@ -238,6 +246,8 @@ const ADOPTION_PLACEMENTS: &[&str] = &["A3", "A4", "A5", "A6"];
 const PLACEMENT_ORDERS: &[&str] = &["E1", "D1"];
 const ADOPTED: &[&str] = &["E11", "E12"];
 
+/// A child's adoption decision as the AD1 and placed-for-adoption files give it.
+type AdoptionRows<'a> = (Option<Row<'a>>, Option<Row<'a>>);
 /// ad1 + placed_for_adoption → permanence: one row per child and decision to place for adoption
 /// (AD1 DATE_INT, placed_for_adoption DATE_PLACED). The placement order, placement for adoption
 /// and adoption order dates come from the episodes of the period of care the decision was made
@@ -249,7 +259,7 @@ pub fn permanence(ctx: &Ctx, ad1: &[&ReturnFile], placed: &[&ReturnFile], histor
     let placed_rows = latest(placed, "permanence", issues, |r| key(r, "DATE_PLACED"));
     // Decisions in order of first appearance: AD1 rows first, then decisions only in placed_for_adoption.
     let mut decisions: Vec<(String, String, String)> = Vec::new();
-    let mut by_decision: HashMap<(String, String, String), (Option<Row>, Option<Row>)> = HashMap::new();
+    let mut by_decision: HashMap<(String, String, String), AdoptionRows<'_>> = HashMap::new();
     for (rows, is_ad1) in [(&ad1_rows, true), (&placed_rows, false)] {
         for r in rows {
             let Some(k) = key(r, if is_ad1 { "DATE_INT" } else { "DATE_PLACED" }) else {
@@ -342,7 +352,9 @@ pub fn missing(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut V
 /// sw_episodes → involvement: each social worker's allocation to the child.
 pub fn social_workers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("involvement");
-    let key = |r: &Row| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, r.value("SW_ID").to_ascii_uppercase(), date_key(r, "SW_DECOM")));
+    let key = |r: &Row| {
+        Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, r.value("SW_ID").to_ascii_uppercase(), date_key(r, "SW_DECOM")))
+    };
     for row in latest(files, "involvement", issues, key) {
         let id = super::key(
             &ctx.child_id(row.value("CHILD")).unwrap_or_default(),
@@ -366,7 +378,9 @@ pub fn social_workers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues:
 /// their liberty.
 pub fn deprivation_of_liberty(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("deprivation_of_liberty");
-    for row in latest(files, "deprivation_of_liberty", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "DOLO_START")))) {
+    for row in latest(files, "deprivation_of_liberty", issues, |r| {
+        Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "DOLO_START")))
+    }) {
         let id = super::key(&ctx.child_id(row.value("CHILD")).unwrap_or_default(), "dolo", &[&date_key(&row, "DOLO_START")]);
         let start = row.cell("DOLO_START");
         let mut cells = Cells::new(spec);
@@ -404,7 +418,11 @@ pub fn note_unloaded(r: &ReturnFile, issues: &mut Vec<Issue>) {
     }
     let Some((_, columns)) = UNLOADED.iter().find(|(f, _)| *f == r.spec.name) else { return };
     // An XML return has every column; only those some element filled are reported.
-    let present: Vec<&str> = columns.iter().copied().filter(|c| r.positions[r.spec.index(c)].is_some() && (!r.xml || r.rows().any(|row| !row.value(c).is_empty()))).collect();
+    let present: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| r.positions[r.spec.index(c)].is_some() && (!r.xml || r.rows().any(|row| !row.value(c).is_empty())))
+        .collect();
     if present.is_empty() {
         return;
     }

@@ -78,9 +78,12 @@ struct XmlLayout {
 
 impl XmlLayout {
     fn parse(blocks: &str, elements: &str) -> Result<Self, String> {
-        let read = |text: &str, name: &str| csv::Reader::from_reader(text.as_bytes()).records().collect::<Result<Vec<_>, _>>().map_err(|e| format!("{name}: {e}"));
+        let read = |text: &str, name: &str| {
+            csv::Reader::from_reader(text.as_bytes()).records().collect::<Result<Vec<_>, _>>().map_err(|e| format!("{name}: {e}"))
+        };
         let field = |r: &StringRecord, i: usize| r.get(i).unwrap_or("").trim().to_string();
-        let blocks: Vec<Block> = read(blocks, "xml_blocks.csv")?.iter().map(|r| Block { name: field(r, 0), parent: field(r, 1), file: field(r, 2) }).collect();
+        let blocks: Vec<Block> =
+            read(blocks, "xml_blocks.csv")?.iter().map(|r| Block { name: field(r, 0), parent: field(r, 1), file: field(r, 2) }).collect();
         let mut out = Vec::new();
         for r in read(elements, "xml_elements.csv")? {
             let trigger = match field(&r, 4).as_str() {
@@ -89,8 +92,18 @@ impl XmlLayout {
                 "value" => Some(Trigger::Value),
                 other => return Err(format!("xml_elements.csv: creates_row {other} is not flag or value")),
             };
-            let e = Element { block: field(&r, 0), name: field(&r, 1), file: field(&r, 2), column: Some(field(&r, 3)).filter(|c| !c.is_empty()), trigger };
-            let spec = layout().files.iter().find(|f| f.name == e.file).ok_or_else(|| format!("xml_elements.csv: {} is not an SSDA903 file", e.file))?;
+            let e = Element {
+                block: field(&r, 0),
+                name: field(&r, 1),
+                file: field(&r, 2),
+                column: Some(field(&r, 3)).filter(|c| !c.is_empty()),
+                trigger,
+            };
+            let spec = layout()
+                .files
+                .iter()
+                .find(|f| f.name == e.file)
+                .ok_or_else(|| format!("xml_elements.csv: {} is not an SSDA903 file", e.file))?;
             if let Some(c) = &e.column {
                 if !spec.columns.iter().any(|x| &x.name == c) {
                     return Err(format!("xml_elements.csv: {c} is not a column of {}", e.file));
@@ -203,7 +216,10 @@ impl Read<'_> {
 
     fn unknown(&mut self, node: &Node) {
         if self.unknown.insert(node.path.clone()) {
-            let message = format!("{} is not an element of the SSDA903 XML form; it and its contents were not loaded (reported once per file)", node.name);
+            let message = format!(
+                "{} is not an element of the SSDA903 XML form; it and its contents were not loaded (reported once per file)",
+                node.name
+            );
             self.issue(None, node, "unknown_element", Severity::Warning, message, Action::Kept);
         }
     }
@@ -213,7 +229,12 @@ impl Read<'_> {
     }
 
     /// The leaf elements of a block by name (the first of a repeated one), reporting the rest.
-    fn leaves<'n>(&mut self, block: &'n Node, known: impl Fn(&str) -> bool, nested_blocks: impl Fn(&str) -> bool) -> HashMap<&'n str, &'n Node> {
+    fn leaves<'n>(
+        &mut self,
+        block: &'n Node,
+        known: impl Fn(&str) -> bool,
+        nested_blocks: impl Fn(&str) -> bool,
+    ) -> HashMap<&'n str, &'n Node> {
         let mut out: HashMap<&str, &Node> = HashMap::new();
         if !block.text.is_empty() {
             let message = format!("{} holds text outside its elements; it was ignored", block.name);
@@ -272,10 +293,24 @@ impl Read<'_> {
             return;
         };
         for h in &headers[1..] {
-            self.issue(Some("person"), h, "repeated_element", Severity::Warning, "the child has more than one HEADER; the first is used".into(), Action::RowRejected);
+            self.issue(
+                Some("person"),
+                h,
+                "repeated_element",
+                Severity::Warning,
+                "the child has more than one HEADER; the first is used".into(),
+                Action::RowRejected,
+            );
         }
         if !child.text.is_empty() {
-            self.issue(None, child, "stray_text", Severity::Warning, "CHILD holds text outside its elements; it was ignored".into(), Action::Kept);
+            self.issue(
+                None,
+                child,
+                "stray_text",
+                Severity::Warning,
+                "CHILD holds text outside its elements; it was ignored".into(),
+                Action::Kept,
+            );
         }
         let flat = self.leaves(header, |n| l.element("HEADER", n).is_some(), |n| l.block(n, "HEADER").is_some());
         self.row("header", header.line, &flat, &flat);
@@ -382,22 +417,44 @@ pub fn read(file: &InputFile, issues: &mut Vec<Issue>) -> Vec<ReturnFile> {
         } else if YEAR_ELEMENTS.contains(&node.name.as_str()) {
             match year::parse(&node.text) {
                 Some(y) => content_year = Some((y, node)),
-                None => read.issue(None, &node, "invalid_year", Severity::Warning, "not a collection year; the year is taken from the file's path".into(), Action::Substituted),
+                None => read.issue(
+                    None,
+                    &node,
+                    "invalid_year",
+                    Severity::Warning,
+                    "not a collection year; the year is taken from the file's path".into(),
+                    Action::Substituted,
+                ),
             }
         } else {
             read.unknown(&node);
         }
     });
     if let Err(m) = outcome {
-        let message = format!("the XML is malformed ({}); the {} children before line {} were read and the rest of the file was not", m.message, read.children, m.line);
+        let message = format!(
+            "the XML is malformed ({}); the {} children before line {} were read and the rest of the file was not",
+            m.message, read.children, m.line
+        );
         read.issues.push(Issue::new(Severity::Error, STAGE, "malformed_xml", message, Action::RowRejected).file(&file.path).row(m.line));
     }
     let note = match (&content_year, path_year) {
         (Some((y, node)), _) => {
-            let i = Issue::new(Severity::Info, STAGE, "collection_year", format!("collection year {y} read from the return's {} element", node.name), Action::Kept);
+            let i = Issue::new(
+                Severity::Info,
+                STAGE,
+                "collection_year",
+                format!("collection year {y} read from the return's {} element", node.name),
+                Action::Kept,
+            );
             i.row(node.line).column_named(&node.path)
         }
-        (None, Some(y)) => Issue::new(Severity::Info, STAGE, "collection_year", format!("collection year {y} taken from the file's path (the return does not carry it)"), Action::Kept),
+        (None, Some(y)) => Issue::new(
+            Severity::Info,
+            STAGE,
+            "collection_year",
+            format!("collection year {y} taken from the file's path (the return does not carry it)"),
+            Action::Kept,
+        ),
         (None, None) => Issue::new(
             Severity::Warning,
             STAGE,
@@ -452,11 +509,17 @@ fn stream(text: &str, bounds: Bounds, mut on_record: impl FnMut(Node)) -> Result
                 root_seen = true;
             }
             if open.len() >= bounds.max_depth {
-                return Err(Malformed { line, message: format!("elements nest deeper than [limits] max_xml_depth = {}; reading stopped here", bounds.max_depth) });
+                return Err(Malformed {
+                    line,
+                    message: format!("elements nest deeper than [limits] max_xml_depth = {}; reading stopped here", bounds.max_depth),
+                });
             }
             in_record = if open.len() <= 1 { 0 } else { in_record + 1 };
             if in_record > bounds.max_record_elements {
-                let message = format!("the CHILD holds more than [limits] max_xml_record_elements = {} elements; reading stopped here", bounds.max_record_elements);
+                let message = format!(
+                    "the CHILD holds more than [limits] max_xml_record_elements = {} elements; reading stopped here",
+                    bounds.max_record_elements
+                );
                 return Err(Malformed { line, message });
             }
             let path = match open.len() {
@@ -491,7 +554,12 @@ fn stream(text: &str, bounds: Bounds, mut on_record: impl FnMut(Node)) -> Result
                         let name = r.into_inner();
                         match quick_xml::escape::resolve_predefined_entity(&name) {
                             Some(s) => s.to_string(),
-                            None => return Err(Malformed { line: lines.at(before), message: format!("unknown entity &{name}; (entities are not expanded)") }),
+                            None => {
+                                return Err(Malformed {
+                                    line: lines.at(before),
+                                    message: format!("unknown entity &{name}; (entities are not expanded)"),
+                                })
+                            }
                         }
                     }
                     Err(e) => return Err(Malformed { line: lines.at(before), message: e.to_string() }),
@@ -592,7 +660,8 @@ mod tests {
         let mut children = 0;
         stream(&wide, Bounds { max_depth: 64, max_record_elements: 11 }, |_| children += 1).unwrap();
         assert_eq!(children, 1);
-        let entity = "<!DOCTYPE x [<!ENTITY big \"boom\">]>\n<EXPSSDA903><CHILD><HEADER><CHILDID>&big;</CHILDID></HEADER></CHILD></EXPSSDA903>";
+        let entity =
+            "<!DOCTYPE x [<!ENTITY big \"boom\">]>\n<EXPSSDA903><CHILD><HEADER><CHILDID>&big;</CHILDID></HEADER></CHILD></EXPSSDA903>";
         let err = stream(entity, bounds, |_| {}).unwrap_err();
         assert!(err.message.contains("unknown entity &big;"), "{}", err.message);
         assert_eq!(err.line, 2);

@@ -109,7 +109,12 @@ pub async fn analyse(data: &PackData) -> Result<AnnexAnalysis> {
         let (rows, children) = if present.iter().any(|p| p == list) {
             let sql = format!("SELECT count(*) AS r, count(DISTINCT \"Child Unique ID\") AS c FROM {list}");
             let b = run(&ctx, &sql, "list size").await?;
-            let get = |i: usize| b.first().filter(|b| b.num_rows() > 0).and_then(|b| cast(b.column(i), &DataType::Int64).ok()).map(|a| a.as_primitive::<Int64Type>().value(0));
+            let get = |i: usize| {
+                b.first()
+                    .filter(|b| b.num_rows() > 0)
+                    .and_then(|b| cast(b.column(i), &DataType::Int64).ok())
+                    .map(|a| a.as_primitive::<Int64Type>().value(0))
+            };
             (get(0), get(1))
         } else {
             (None, None)
@@ -136,7 +141,8 @@ pub async fn analyse(data: &PackData) -> Result<AnnexAnalysis> {
         for list in targets {
             let text = sql.replace("{list}", &list);
             let batches = run(&ctx, &text, &format!("sql/report/{file}.sql")).await?;
-            let about = if list.is_empty() { file.get(..7).filter(|p| p.starts_with("list_")).unwrap_or("all").to_string() } else { list.clone() };
+            let about =
+                if list.is_empty() { file.get(..7).filter(|p| p.starts_with("list_")).unwrap_or("all").to_string() } else { list.clone() };
             tables.push(crosstab(&about, &title, &batches)?);
         }
     }
@@ -147,7 +153,9 @@ pub async fn analyse(data: &PackData) -> Result<AnnexAnalysis> {
 
 /// A `-- key: value` line of a query's header.
 fn header(sql: &str, key: &str) -> Option<String> {
-    sql.lines().take_while(|l| l.starts_with("--")).find_map(|l| l.trim_start_matches("--").trim().strip_prefix(&format!("{key}:")).map(|v| v.trim().to_string()))
+    sql.lines()
+        .take_while(|l| l.starts_with("--"))
+        .find_map(|l| l.trim_start_matches("--").trim().strip_prefix(&format!("{key}:")).map(|v| v.trim().to_string()))
 }
 
 async fn run(ctx: &SessionContext, sql: &str, file: &str) -> Result<Vec<RecordBatch>> {
@@ -161,8 +169,22 @@ fn crosstab(list: &str, title: &str, batches: &[RecordBatch]) -> Result<Crosstab
     let mut columns: Vec<String> = Vec::new();
     let mut raw: Vec<(String, String, i64)> = Vec::new();
     for b in batches {
-        let text = |n: &str| -> Result<StringArray> { Ok(cast(b.column_by_name(n).ok_or_else(|| crate::Error::Config(format!("report query {title:?} has no column {n}")))?, &DataType::Utf8)?.as_string::<i32>().clone()) };
-        let int = |n: &str| -> Result<datafusion::arrow::array::Int64Array> { Ok(cast(b.column_by_name(n).ok_or_else(|| crate::Error::Config(format!("report query {title:?} has no column {n}")))?, &DataType::Int64)?.as_primitive::<Int64Type>().clone()) };
+        let text = |n: &str| -> Result<StringArray> {
+            Ok(cast(
+                b.column_by_name(n).ok_or_else(|| crate::Error::Config(format!("report query {title:?} has no column {n}")))?,
+                &DataType::Utf8,
+            )?
+            .as_string::<i32>()
+            .clone())
+        };
+        let int = |n: &str| -> Result<datafusion::arrow::array::Int64Array> {
+            Ok(cast(
+                b.column_by_name(n).ok_or_else(|| crate::Error::Config(format!("report query {title:?} has no column {n}")))?,
+                &DataType::Int64,
+            )?
+            .as_primitive::<Int64Type>()
+            .clone())
+        };
         let (r, o, c, n) = (text("row_label")?, int("row_order")?, text("column_label")?, int("children")?);
         for i in 0..b.num_rows() {
             let label = if r.is_null(i) { "Not recorded".to_string() } else { r.value(i).to_string() };
@@ -179,7 +201,10 @@ fn crosstab(list: &str, title: &str, batches: &[RecordBatch]) -> Result<Crosstab
     rows.sort();
     columns.sort();
     let rows: Vec<String> = rows.into_iter().map(|(_, l)| l).collect();
-    let cells = raw.into_iter().map(|(r, c, n)| ((rows.iter().position(|x| *x == r).unwrap_or(0), columns.iter().position(|x| *x == c).unwrap_or(0)), n)).collect();
+    let cells = raw
+        .into_iter()
+        .map(|(r, c, n)| ((rows.iter().position(|x| *x == r).unwrap_or(0), columns.iter().position(|x| *x == c).unwrap_or(0)), n))
+        .collect();
     Ok(Crosstab { list: list.to_string(), title: title.to_string(), rows, columns, cells })
 }
 

@@ -83,7 +83,11 @@ pub struct Board {
 pub fn reason_text(reason: &str, info: Option<&MeasureInfo>, data: &PackData) -> String {
     match reason {
         "source_table_missing" => {
-            let missing: Vec<&str> = info.map(|i| i.source_tables.iter().filter(|t| data.table_rows.get(*t).copied().unwrap_or(0) == 0).map(String::as_str).collect()).unwrap_or_default();
+            let missing: Vec<&str> = info
+                .map(|i| {
+                    i.source_tables.iter().filter(|t| data.table_rows.get(*t).copied().unwrap_or(0) == 0).map(String::as_str).collect()
+                })
+                .unwrap_or_default();
             if missing.is_empty() {
                 "no data: a table it needs was not in the export".into()
             } else {
@@ -102,7 +106,7 @@ pub fn reason_text(reason: &str, info: Option<&MeasureInfo>, data: &PackData) ->
 pub fn is_small(unit: &str, f: &Fact) -> bool {
     let small = |n: Option<i64>| n.is_some_and(|n| (1..=5).contains(&n));
     match unit {
-        "count" => f.value.is_some_and(|v| v >= 1.0 && v <= 5.0) || small(f.numerator),
+        "count" => f.value.is_some_and(|v| (1.0..=5.0).contains(&v)) || small(f.numerator),
         _ => small(f.numerator) || small(f.denominator),
     }
 }
@@ -124,9 +128,17 @@ fn cell(fact: Option<&Fact>, unit: &str, suppress: bool) -> Cell {
 /// as-at date), the financial year to date, and the two financial years before it.
 pub fn columns(as_at: NaiveDate) -> Vec<Column> {
     let this_month = as_at.with_day(1).expect("day 1 exists");
-    let mut cols: Vec<Column> = (0..MONTHS).rev().map(|back| this_month - Months::new(back)).map(|m| Column { label: m.format("%b %y").to_string(), period_type: "month", start: m }).collect();
+    let mut cols: Vec<Column> = (0..MONTHS)
+        .rev()
+        .map(|back| this_month - Months::new(back))
+        .map(|m| Column { label: m.format("%b %y").to_string(), period_type: "month", start: m })
+        .collect();
     let fy = financial_year_start(as_at);
-    let ytd_label = if (fy + Months::new(12)).pred_opt() == Some(as_at) { financial_year_label(fy) } else { format!("{} to date", financial_year_label(fy)) };
+    let ytd_label = if (fy + Months::new(12)).pred_opt() == Some(as_at) {
+        financial_year_label(fy)
+    } else {
+        format!("{} to date", financial_year_label(fy))
+    };
     cols.push(Column { label: ytd_label, period_type: "financial_year", start: fy });
     for back in 1..=2 {
         let start = fy - Months::new(12 * back);
@@ -147,7 +159,8 @@ pub fn build(data: &PackData, settings: &PackSettings) -> Board {
         .map(|area| {
             let rows: Vec<Row> = area.measures.iter().map(|id| row(data, id, &columns, suppress, &last_year)).collect();
             let rag = worst_rag(rows.iter().filter_map(|r| r.rag.as_deref()));
-            let (analysis, next_steps) = settings.commentary.for_area(&area.id, &month).map(|(a, n)| (a.to_string(), n.to_string())).unwrap_or_default();
+            let (analysis, next_steps) =
+                settings.commentary.for_area(&area.id, &month).map(|(a, n)| (a.to_string(), n.to_string())).unwrap_or_default();
             AreaView { id: area.id.clone(), title: area.title.clone(), rows, rag, analysis, next_steps }
         })
         .collect::<Vec<_>>();
@@ -172,8 +185,16 @@ fn row(data: &PackData, id: &str, columns: &[Column], suppress: bool, last_year:
     let latest_month = &columns[MONTHS as usize - 1];
     let rated = data.rag.get(&key(ytd)).or_else(|| data.rag.get(&key(latest_month)));
     let target = rated.map(|r| r.target).or_else(|| data.rag.iter().find(|((m, _, _), _)| m == id).map(|(_, r)| r.target));
-    let rag = rated.and_then(|r| r.rag.clone()).filter(|_| cells[MONTHS as usize].value().is_some() || cells[MONTHS as usize - 1].value().is_some());
-    let benchmark = data.benchmarks.get(id).and_then(|years| years.iter().rev().filter(|b| b.financial_year.as_str() <= last_year).find(|b| b.england_value.is_some() || b.sn_mean.is_some())).cloned();
+    let rag = rated
+        .and_then(|r| r.rag.clone())
+        .filter(|_| cells[MONTHS as usize].value().is_some() || cells[MONTHS as usize - 1].value().is_some());
+    let benchmark = data
+        .benchmarks
+        .get(id)
+        .and_then(|years| {
+            years.iter().rev().filter(|b| b.financial_year.as_str() <= last_year).find(|b| b.england_value.is_some() || b.sn_mean.is_some())
+        })
+        .cloned();
     let no_data = if cells.iter().all(|c| matches!(c, Cell::NoData(_) | Cell::Absent)) {
         let reason = cells.iter().find_map(|c| if let Cell::NoData(r) = c { Some(r.as_str()) } else { None }).unwrap_or("not_computable");
         Some(reason_text(reason, Some(&info), data))

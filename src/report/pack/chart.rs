@@ -32,7 +32,7 @@ pub fn trend_svg(t: &Trend, width: u32, height: u32) -> Option<String> {
     let refs: Vec<f64> = [t.target, t.england, t.neighbours].into_iter().flatten().collect();
     let lo = shown.iter().chain(&refs).copied().fold(f64::INFINITY, f64::min).min(0.0);
     let hi = shown.iter().chain(&refs).copied().fold(f64::NEG_INFINITY, f64::max);
-    let hi = if t.unit == "percent" { hi.max(1.0).min(100.0).max(hi) } else { hi.max(1.0) } * 1.08;
+    let hi = if t.unit == "percent" { hi.clamp(1.0, 100.0).max(hi) } else { hi.max(1.0) } * 1.08;
     let mut svg = String::new();
     draw(t, &mut svg, width, height, lo, hi).ok()?;
     Some(svg)
@@ -47,7 +47,12 @@ fn draw_on<'a>(t: &Trend, svg: &'a mut String, width: u32, height: u32, lo: f64,
     let root = SVGBackend::with_string(svg, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let x_max = (n.max(2) - 1) as f64;
-    let mut chart = ChartBuilder::on(&root).margin(8).margin_right(16).x_label_area_size(24).y_label_area_size(44).build_cartesian_2d(-0.3..x_max + 0.3, lo..hi)?;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .margin_right(16)
+        .x_label_area_size(24)
+        .y_label_area_size(44)
+        .build_cartesian_2d(-0.3..x_max + 0.3, lo..hi)?;
     let labels = t.labels.clone();
     let every = n.div_ceil(7).max(1);
     chart
@@ -69,7 +74,11 @@ fn draw_on<'a>(t: &Trend, svg: &'a mut String, width: u32, height: u32, lo: f64,
         .label_style(("sans-serif", 11))
         .draw()?;
     let reference = |value: Option<f64>, colour: RGBColor, name: &str| (value, colour, name.to_string());
-    for (value, colour, name) in [reference(t.target, TARGET, "Target"), reference(t.england, ENGLAND, "England"), reference(t.neighbours, NEIGHBOURS, "Stat. neighbours")] {
+    for (value, colour, name) in [
+        reference(t.target, TARGET, "Target"),
+        reference(t.england, ENGLAND, "England"),
+        reference(t.neighbours, NEIGHBOURS, "Stat. neighbours"),
+    ] {
         if let Some(v) = value {
             chart
                 .draw_series(DashedLineSeries::new(vec![(-0.3, v), (x_max + 0.3, v)], 6, 4, colour.stroke_width(2)))?
@@ -96,7 +105,13 @@ fn draw_on<'a>(t: &Trend, svg: &'a mut String, width: u32, height: u32, lo: f64,
         }
         chart.draw_series(s.into_iter().map(|p| Circle::new(p, 3, LA.filled())))?;
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).label_font(("sans-serif", 11)).position(SeriesLabelPosition::LowerLeft).draw()?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(("sans-serif", 11))
+        .position(SeriesLabelPosition::LowerLeft)
+        .draw()?;
     root.present()?;
     Ok(())
 }
@@ -107,7 +122,14 @@ mod tests {
 
     #[test]
     fn a_trend_is_an_svg_with_its_line_and_reference_lines() {
-        let t = Trend { labels: vec!["Jan".into(), "Feb".into(), "Mar".into()], values: vec![Some(20.0), None, Some(25.0)], target: Some(23.0), england: Some(21.0), neighbours: None, unit: "percent".into() };
+        let t = Trend {
+            labels: vec!["Jan".into(), "Feb".into(), "Mar".into()],
+            values: vec![Some(20.0), None, Some(25.0)],
+            target: Some(23.0),
+            england: Some(21.0),
+            neighbours: None,
+            unit: "percent".into(),
+        };
         let svg = trend_svg(&t, 420, 200).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
         assert!(svg.contains("Target") && svg.contains("England") && svg.contains("This LA"));

@@ -109,19 +109,36 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
         }
         None => root.clone(),
     };
-    let manifest = crate::publish::vacuum::published_manifest(&warehouse)
-        .await?
-        .ok_or_else(|| Error::Config(format!("{} has no published run (_runs/published.json): run `csc run` first{}", warehouse.display, as_at.map(|d| format!(", with --as-at {d}")).unwrap_or_default())))?;
+    let manifest = crate::publish::vacuum::published_manifest(&warehouse).await?.ok_or_else(|| {
+        Error::Config(format!(
+            "{} has no published run (_runs/published.json): run `csc run` first{}",
+            warehouse.display,
+            as_at.map(|d| format!(", with --as-at {d}")).unwrap_or_default()
+        ))
+    })?;
     let text = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
-    let as_at = NaiveDate::parse_from_str(&text("as_at"), "%Y-%m-%d").map_err(|_| Error::Config(format!("{}: _runs/published.json has no valid as_at", warehouse.display)))?;
+    let as_at = NaiveDate::parse_from_str(&text("as_at"), "%Y-%m-%d")
+        .map_err(|_| Error::Config(format!("{}: _runs/published.json has no valid as_at", warehouse.display)))?;
     let versions = crate::publish::vacuum::versions_of(&manifest);
     let table = |dir: &'static str| {
         let warehouse = &warehouse;
         let version = versions.get(dir).copied();
         async move { read_table_at(warehouse, dir, version).await }
     };
-    let mut data = PackData { la_code: text("la_code"), la_name: text("la_name"), as_at, run_id: text("run_id"), finished_at: text("finished_at"), ..PackData::default() };
-    data.table_rows = manifest["tables"].as_array().into_iter().flatten().filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?))).collect();
+    let mut data = PackData {
+        la_code: text("la_code"),
+        la_name: text("la_name"),
+        as_at,
+        run_id: text("run_id"),
+        finished_at: text("finished_at"),
+        ..PackData::default()
+    };
+    data.table_rows = manifest["tables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?)))
+        .collect();
     data.moved = manifest["moved_sharply"].as_array().cloned().unwrap_or_default();
     if let Some(b) = table("marts/dim_measure").await? {
         read_measures(&b, &mut data.measures)?;
@@ -147,12 +164,15 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
     Ok((warehouse, data))
 }
 
-
 /// The last published runs' issue totals, oldest first, from their manifests.
 async fn run_history(warehouse: &Location) -> Vec<RunPoint> {
     const RUNS: usize = 8;
     let Ok(listed) = warehouse.list("_runs").await else { return Vec::new() };
-    let mut names: Vec<String> = listed.into_iter().map(|m| warehouse.relative(&m.location)).filter(|p| p.ends_with(".json") && !p.ends_with("/published.json") && !p.ends_with("/latest.json")).collect();
+    let mut names: Vec<String> = listed
+        .into_iter()
+        .map(|m| warehouse.relative(&m.location))
+        .filter(|p| p.ends_with(".json") && !p.ends_with("/published.json") && !p.ends_with("/latest.json"))
+        .collect();
     names.sort();
     let mut points = Vec::new();
     for name in names.iter().rev() {
@@ -163,7 +183,14 @@ async fn run_history(warehouse: &Location) -> Vec<RunPoint> {
         }
         let n = |k: &str| m["issues"][k].as_u64().unwrap_or_default();
         let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
-        points.push(RunPoint { run_id: s("run_id"), as_at: s("as_at"), finished_at: s("finished_at"), errors: n("error"), warnings: n("warning"), total: n("total") });
+        points.push(RunPoint {
+            run_id: s("run_id"),
+            as_at: s("as_at"),
+            finished_at: s("finished_at"),
+            errors: n("error"),
+            warnings: n("warning"),
+            total: n("total"),
+        });
         if points.len() == RUNS {
             break;
         }
@@ -174,7 +201,9 @@ async fn run_history(warehouse: &Location) -> Vec<RunPoint> {
 
 /// A column of `batch` cast to `ty`; a missing column is an error naming the table.
 fn column(batch: &RecordBatch, table: &str, name: &str, ty: &DataType) -> Result<datafusion::arrow::array::ArrayRef> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Config(format!("published {table} has no column {name}: rerun `csc run` with this version of csc")))?;
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::Config(format!("published {table} has no column {name}: rerun `csc run` with this version of csc")))?;
     Ok(cast(col, ty)?)
 }
 
@@ -192,25 +221,52 @@ fn opt_text(a: &datafusion::arrow::array::ArrayRef, i: usize) -> Option<String> 
 
 fn read_measures(b: &RecordBatch, out: &mut BTreeMap<String, MeasureInfo>) -> Result<()> {
     let t = |n: &str| column(b, "marts/dim_measure", n, &DataType::Utf8);
-    let (id, name, def, unit, good, sql) = (t("measure_id")?, t("measure_name")?, t("definition")?, t("unit")?, t("good")?, t("source_sql")?);
+    let (id, name, def, unit, good, sql) =
+        (t("measure_id")?, t("measure_name")?, t("definition")?, t("unit")?, t("good")?, t("source_sql")?);
     let tables = t("source_tables").ok();
     let basis = t("basis").ok();
     for i in 0..b.num_rows() {
         let s = |a: &datafusion::arrow::array::ArrayRef| opt_text(a, i).unwrap_or_default();
-        let source_tables = tables.as_ref().map(|a| s(a).split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()).unwrap_or_default();
+        let source_tables = tables
+            .as_ref()
+            .map(|a| s(a).split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default();
         let basis = basis.as_ref().map(s).unwrap_or_default();
-        out.insert(s(&id), MeasureInfo { name: s(&name), definition: s(&def), unit: s(&unit), good: s(&good), source_sql: s(&sql), source_tables, basis });
+        out.insert(
+            s(&id),
+            MeasureInfo { name: s(&name), definition: s(&def), unit: s(&unit), good: s(&good), source_sql: s(&sql), source_tables, basis },
+        );
     }
     Ok(())
 }
 
 fn read_facts(b: &RecordBatch, out: &mut HashMap<PeriodKey, Fact>) -> Result<()> {
     let t = "marts/fact_measure";
-    let (id, ty, start, end) = (column(b, t, "measure_id", &DataType::Utf8)?, column(b, t, "period_type", &DataType::Utf8)?, column(b, t, "period_start", &DataType::Date32)?, column(b, t, "period_end", &DataType::Date32)?);
-    let (num, den, value, reason) = (column(b, t, "numerator", &DataType::Int64)?, column(b, t, "denominator", &DataType::Int64)?, column(b, t, "value", &DataType::Float64)?, column(b, t, "no_data_reason", &DataType::Utf8)?);
+    let (id, ty, start, end) = (
+        column(b, t, "measure_id", &DataType::Utf8)?,
+        column(b, t, "period_type", &DataType::Utf8)?,
+        column(b, t, "period_start", &DataType::Date32)?,
+        column(b, t, "period_end", &DataType::Date32)?,
+    );
+    let (num, den, value, reason) = (
+        column(b, t, "numerator", &DataType::Int64)?,
+        column(b, t, "denominator", &DataType::Int64)?,
+        column(b, t, "value", &DataType::Float64)?,
+        column(b, t, "no_data_reason", &DataType::Utf8)?,
+    );
     for i in 0..b.num_rows() {
-        let key = (id.as_string::<i32>().value(i).to_string(), ty.as_string::<i32>().value(i).to_string(), from_date32(start.as_primitive::<Date32Type>().value(i)));
-        let fact = Fact { period_end: from_date32(end.as_primitive::<Date32Type>().value(i)), numerator: opt_i64(&num, i), denominator: opt_i64(&den, i), value: opt_f64(&value, i), no_data_reason: opt_text(&reason, i) };
+        let key = (
+            id.as_string::<i32>().value(i).to_string(),
+            ty.as_string::<i32>().value(i).to_string(),
+            from_date32(start.as_primitive::<Date32Type>().value(i)),
+        );
+        let fact = Fact {
+            period_end: from_date32(end.as_primitive::<Date32Type>().value(i)),
+            numerator: opt_i64(&num, i),
+            denominator: opt_i64(&den, i),
+            value: opt_f64(&value, i),
+            no_data_reason: opt_text(&reason, i),
+        };
         out.insert(key, fact);
     }
     Ok(())
@@ -221,7 +277,8 @@ fn read_benchmarks(b: &RecordBatch, out: &mut HashMap<String, Vec<Benchmark>>) -
     let f = |n: &str| column(b, t, n, &DataType::Float64);
     let i = |n: &str| column(b, t, n, &DataType::Int64);
     let s = |n: &str| column(b, t, n, &DataType::Utf8);
-    let (id, year, sn, region, england, region_name) = (s("measure_id")?, s("financial_year")?, f("sn_mean")?, f("region_value")?, f("england_value")?, s("region_name")?);
+    let (id, year, sn, region, england, region_name) =
+        (s("measure_id")?, s("financial_year")?, f("sn_mean")?, f("region_value")?, f("england_value")?, s("region_name")?);
     let (rank, ranked, quartile) = (i("national_rank")?, i("national_ranked")?, i("national_quartile")?);
     for r in 0..b.num_rows() {
         let bench = Benchmark {
@@ -244,11 +301,19 @@ fn read_benchmarks(b: &RecordBatch, out: &mut HashMap<String, Vec<Benchmark>>) -
 
 fn read_rag(b: &RecordBatch, out: &mut HashMap<PeriodKey, Rated>) -> Result<()> {
     let t = "marts/measure_rag";
-    let (id, ty, start) = (column(b, t, "measure_id", &DataType::Utf8)?, column(b, t, "period_type", &DataType::Utf8)?, column(b, t, "period_start", &DataType::Date32)?);
+    let (id, ty, start) = (
+        column(b, t, "measure_id", &DataType::Utf8)?,
+        column(b, t, "period_type", &DataType::Utf8)?,
+        column(b, t, "period_start", &DataType::Date32)?,
+    );
     let (target, rag) = (column(b, t, "target", &DataType::Float64)?, column(b, t, "rag", &DataType::Utf8)?);
     for i in 0..b.num_rows() {
         let Some(target) = opt_f64(&target, i) else { continue };
-        let key = (id.as_string::<i32>().value(i).to_string(), ty.as_string::<i32>().value(i).to_string(), from_date32(start.as_primitive::<Date32Type>().value(i)));
+        let key = (
+            id.as_string::<i32>().value(i).to_string(),
+            ty.as_string::<i32>().value(i).to_string(),
+            from_date32(start.as_primitive::<Date32Type>().value(i)),
+        );
         out.insert(key, Rated { target, rag: opt_text(&rag, i) });
     }
     Ok(())

@@ -64,7 +64,10 @@ fn cover(h: &mut String, p: &Pack, title: &str) {
     let d = p.data;
     let _ = write!(h, "<header class=\"cover\">\n<h1>{}</h1>\n<p class=\"sub\">{} ({}) &middot; figures as at {} &middot; published run {} &middot; finished {}</p>\n", esc(title), esc(&d.la_name), esc(&d.la_code), d.as_at.format("%-d %B %Y"), esc(&d.run_id), esc(&d.finished_at));
     let note = match p.marker {
-        Some(m) => format!("Counts from 1 to 5, and percentages, rates and averages built on them, are shown as <b>{}</b> to protect children's privacy.", esc(m)),
+        Some(m) => format!(
+            "Counts from 1 to 5, and percentages, rates and averages built on them, are shown as <b>{}</b> to protect children's privacy.",
+            esc(m)
+        ),
         None => "<b>Internal pack: small numbers are not suppressed.</b> Do not share outside the council.".to_string(),
     };
     let _ = write!(h, "<p class=\"note\">{note} <b>no data</b> means the figure could not be computed, with the reason; it never means zero. Indicator names link to their definitions in the glossary.</p>\n</header>\n");
@@ -81,8 +84,18 @@ fn contents(h: &mut String, p: &Pack) {
     let _ = write!(h, "<nav class=\"contents\" id=\"contents\">\n<h2>Contents</h2>\n<table>\n<thead><tr><th>Priority area</th><th>RAG</th><th>Indicators</th><th>With a figure</th></tr></thead>\n<tbody>\n");
     for a in &p.board.areas {
         let with_figure = a.rows.iter().filter(|r| r.no_data.is_none()).count();
-        let (n, with) = if a.id == DATA_QUALITY_AREA { (String::from("issues by rule and file"), String::new()) } else { (a.rows.len().to_string(), with_figure.to_string()) };
-        let _ = writeln!(h, "<tr><td><a href=\"#area-{}\">{}</a></td><td>{}</td><td>{n}</td><td>{with}</td></tr>", esc(&a.id), esc(&a.title), if a.id == DATA_QUALITY_AREA { String::new() } else { rag_badge(a.rag.as_deref()) });
+        let (n, with) = if a.id == DATA_QUALITY_AREA {
+            (String::from("issues by rule and file"), String::new())
+        } else {
+            (a.rows.len().to_string(), with_figure.to_string())
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"#area-{}\">{}</a></td><td>{}</td><td>{n}</td><td>{with}</td></tr>",
+            esc(&a.id),
+            esc(&a.title),
+            if a.id == DATA_QUALITY_AREA { String::new() } else { rag_badge(a.rag.as_deref()) }
+        );
     }
     let _ = writeln!(h, "<tr><td><a href=\"#annex-a\">Annex A analysis</a></td><td></td><td>lists 1-10</td><td></td></tr>");
     let _ = writeln!(h, "<tr><td><a href=\"#glossary\">Glossary of indicators</a></td><td></td><td></td><td></td></tr>");
@@ -105,7 +118,13 @@ fn opt(unit: &str, v: Option<f64>) -> String {
 
 fn area_page(h: &mut String, p: &Pack, a: &AreaView) {
     let b = p.board;
-    let _ = write!(h, "<section class=\"area\" id=\"area-{}\">\n<div class=\"area-head\"><h2>{}</h2>{}</div>\n", esc(&a.id), esc(&a.title), rag_badge(a.rag.as_deref()));
+    let _ = write!(
+        h,
+        "<section class=\"area\" id=\"area-{}\">\n<div class=\"area-head\"><h2>{}</h2>{}</div>\n",
+        esc(&a.id),
+        esc(&a.title),
+        rag_badge(a.rag.as_deref())
+    );
     let _ = write!(h, "<table class=\"board\">\n<thead><tr><th class=\"ind\">Indicator</th>");
     for (i, c) in b.columns.iter().enumerate() {
         let class = if i >= MONTHS as usize { " class=\"year\"" } else { "" };
@@ -139,11 +158,21 @@ fn area_page(h: &mut String, p: &Pack, a: &AreaView) {
         );
     }
     let _ = write!(h, "</tbody>\n</table>\n");
-    let _ = write!(h, "<div class=\"commentary\">\n<div><h3>Analysis</h3>{}</div>\n<div><h3>Next steps</h3>{}</div>\n</div>\n", markdown(&a.analysis), markdown(&a.next_steps));
-    let _ = write!(h, "<div class=\"charts\">\n");
+    let _ = write!(
+        h,
+        "<div class=\"commentary\">\n<div><h3>Analysis</h3>{}</div>\n<div><h3>Next steps</h3>{}</div>\n</div>\n",
+        markdown(&a.analysis),
+        markdown(&a.next_steps)
+    );
+    let _ = writeln!(h, "<div class=\"charts\">");
     for r in &a.rows {
         if let Some(svg) = trend_svg(&trend(p, r), 380, 190) {
-            let _ = write!(h, "<figure class=\"chart\" data-measure=\"{}\"><figcaption>{}</figcaption>{svg}</figure>\n", esc(&r.measure_id), esc(&r.info.name));
+            let _ = writeln!(
+                h,
+                "<figure class=\"chart\" data-measure=\"{}\"><figcaption>{}</figcaption>{svg}</figure>",
+                esc(&r.measure_id),
+                esc(&r.info.name)
+            );
         }
     }
     let _ = write!(h, "</div>\n</section>\n");
@@ -198,15 +227,30 @@ fn count_text(n: i64, marker: Option<&str>) -> String {
 
 fn annex_a_page(h: &mut String, p: &Pack) {
     let a = p.annex_a;
-    let _ = write!(h, "<section class=\"area\" id=\"annex-a\">\n<div class=\"area-head\"><h2>Annex A analysis as at {}</h2></div>\n", p.data.as_at.format("%-d %B %Y"));
-    let pop = a.population.map(|n| format!("ONS mid-{} population aged 0-17: {}.", a.population_year, thousands(n))).unwrap_or_else(|| "No ONS population for this LA, so no rates.".into());
-    let _ = write!(h, "<p class=\"note\">Aggregates of the Ofsted Annex A lists published for the as-at date; no child-level row is shown. {pop}</p>\n");
+    let _ = write!(
+        h,
+        "<section class=\"area\" id=\"annex-a\">\n<div class=\"area-head\"><h2>Annex A analysis as at {}</h2></div>\n",
+        p.data.as_at.format("%-d %B %Y")
+    );
+    let pop = a
+        .population
+        .map(|n| format!("ONS mid-{} population aged 0-17: {}.", a.population_year, thousands(n)))
+        .unwrap_or_else(|| "No ONS population for this LA, so no rates.".into());
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Aggregates of the Ofsted Annex A lists published for the as-at date; no child-level row is shown. {pop}</p>"
+    );
     let _ = write!(h, "<table class=\"lists\">\n<thead><tr><th>List</th><th>Rows</th><th>Children</th><th>Children per 10,000</th></tr></thead>\n<tbody>\n");
     for l in &a.lists {
         let (rows, children, rate) = match (l.rows, l.children) {
-            (Some(0) | None, _) if l.missing_table.is_some() => {
-                (format!("<span class=\"nodata\">no data: the export had no {} records</span>", esc(l.missing_table.as_deref().unwrap_or_default())), String::new(), String::new())
-            }
+            (Some(0) | None, _) if l.missing_table.is_some() => (
+                format!(
+                    "<span class=\"nodata\">no data: the export had no {} records</span>",
+                    esc(l.missing_table.as_deref().unwrap_or_default())
+                ),
+                String::new(),
+                String::new(),
+            ),
             (Some(r), Some(c)) => {
                 let rate = match (a.population, p.marker) {
                     (_, Some(_)) if (1..=5).contains(&c) => esc(p.marker.unwrap_or_default()),
@@ -217,11 +261,16 @@ fn annex_a_page(h: &mut String, p: &Pack) {
             }
             _ => ("<span class=\"nodata\">no data: not published</span>".to_string(), String::new(), String::new()),
         };
-        let _ = writeln!(h, "<tr><td>{}</td><td class=\"num\">{rows}</td><td class=\"num\">{children}</td><td class=\"num\">{rate}</td></tr>", esc(&l.title));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{rows}</td><td class=\"num\">{children}</td><td class=\"num\">{rate}</td></tr>",
+            esc(&l.title)
+        );
     }
     let _ = write!(h, "</tbody>\n</table>\n<div class=\"tabs\">\n");
     for t in &a.tables {
-        let list = super::annex_a::LIST_TITLES.iter().find(|(l, _, _)| *l == t.list).map(|(_, title, _)| format!("{title}: ")).unwrap_or_default();
+        let list =
+            super::annex_a::LIST_TITLES.iter().find(|(l, _, _)| *l == t.list).map(|(_, title, _)| format!("{title}: ")).unwrap_or_default();
         let _ = write!(h, "<table class=\"xtab\">\n<caption>{}{}</caption>\n<thead><tr><th></th>", esc(&list), esc(&t.title));
         for c in &t.columns {
             let _ = write!(h, "<th>{}</th>", esc(c));
@@ -236,7 +285,7 @@ fn annex_a_page(h: &mut String, p: &Pack) {
             h.push_str("</tr>\n");
         }
         if t.rows.is_empty() {
-            let _ = write!(h, "<tr><td colspan=\"{}\" class=\"nodata\">no rows</td></tr>\n", t.columns.len() + 1);
+            let _ = writeln!(h, "<tr><td colspan=\"{}\" class=\"nodata\">no rows</td></tr>", t.columns.len() + 1);
         }
         h.push_str("</tbody>\n</table>\n");
     }
@@ -245,11 +294,25 @@ fn annex_a_page(h: &mut String, p: &Pack) {
 
 fn quality_page(h: &mut String, p: &Pack, area: &AreaView) {
     let q = p.quality;
-    let _ = write!(h, "<section class=\"area\" id=\"area-{}\">\n<div class=\"area-head\"><h2>{}</h2></div>\n", esc(&area.id), esc(&area.title));
-    let _ = write!(h, "<div class=\"commentary\">\n<div><h3>Analysis</h3>{}</div>\n<div><h3>Next steps</h3>{}</div>\n</div>\n", markdown(&area.analysis), markdown(&area.next_steps));
+    let _ =
+        write!(h, "<section class=\"area\" id=\"area-{}\">\n<div class=\"area-head\"><h2>{}</h2></div>\n", esc(&area.id), esc(&area.title));
+    let _ = write!(
+        h,
+        "<div class=\"commentary\">\n<div><h3>Analysis</h3>{}</div>\n<div><h3>Next steps</h3>{}</div>\n</div>\n",
+        markdown(&area.analysis),
+        markdown(&area.next_steps)
+    );
     let _ = write!(h, "<div class=\"tabs\">\n<table class=\"xtab wide\">\n<caption>Issues by rule</caption>\n<thead><tr><th>Rule</th><th>Severity</th><th>Issues</th><th>What it means and what to do</th></tr></thead>\n<tbody>\n");
     for r in &q.by_rule {
-        let _ = writeln!(h, "<tr><td><code>{}</code></td><td class=\"sev-{}\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(&r.code), esc(&r.severity), esc(&r.severity), thousands(r.count as i64), esc(r.meaning.as_deref().unwrap_or("")));
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"sev-{}\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(&r.code),
+            esc(&r.severity),
+            esc(&r.severity),
+            thousands(r.count as i64),
+            esc(r.meaning.as_deref().unwrap_or(""))
+        );
     }
     if q.by_rule.is_empty() {
         h.push_str("<tr><td colspan=\"4\">No data-quality issues in the published run.</td></tr>\n");
@@ -260,14 +323,28 @@ fn quality_page(h: &mut String, p: &Pack, area: &AreaView) {
     }
     h.push_str("</tbody>\n</table>\n<table class=\"xtab\">\n<caption>Issues over the last published runs</caption>\n<thead><tr><th>Run</th><th>As at</th><th>Errors</th><th>Warnings</th><th>All</th></tr></thead>\n<tbody>\n");
     for r in &q.runs {
-        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", esc(&r.finished_at), esc(&r.as_at), r.errors, r.warnings, r.total);
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&r.finished_at),
+            esc(&r.as_at),
+            r.errors,
+            r.warnings,
+            r.total
+        );
     }
     h.push_str("</tbody>\n</table>\n<table class=\"xtab\">\n<caption>Measures that moved sharply since the run before</caption>\n<thead><tr><th>Indicator</th><th>Before</th><th>Now</th></tr></thead>\n<tbody>\n");
     for (id, before, now) in &q.moved {
         let info = p.data.measures.get(id);
         let unit = info.map(|i| i.unit.as_str()).unwrap_or("");
         let name = info.map(|i| i.name.clone()).unwrap_or_else(|| id.clone());
-        let _ = writeln!(h, "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", esc(&name), opt(unit, *before), opt(unit, *now));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&name),
+            opt(unit, *before),
+            opt(unit, *now)
+        );
     }
     if q.moved.is_empty() {
         h.push_str("<tr><td colspan=\"3\">None: no headline moved sharply.</td></tr>\n");
@@ -280,7 +357,16 @@ fn glossary(h: &mut String, p: &Pack) {
     let shown: Vec<&Row> = p.board.areas.iter().flat_map(|a| &a.rows).collect();
     for r in shown {
         let i = &r.info;
-        let _ = write!(h, "<dt id=\"def-{}\">{}</dt>\n<dd><p class=\"meta\">{} &middot; {} &middot; id <code>{}</code> &middot; <code>{}</code>", esc(&r.measure_id), esc(&i.name), esc(&i.unit.replace('_', " ")), esc(crate::docs::good_word(&i.good)), esc(&r.measure_id), esc(&i.source_sql));
+        let _ = write!(
+            h,
+            "<dt id=\"def-{}\">{}</dt>\n<dd><p class=\"meta\">{} &middot; {} &middot; id <code>{}</code> &middot; <code>{}</code>",
+            esc(&r.measure_id),
+            esc(&i.name),
+            esc(&i.unit.replace('_', " ")),
+            esc(crate::docs::good_word(&i.good)),
+            esc(&r.measure_id),
+            esc(&i.source_sql)
+        );
         if !i.source_tables.is_empty() {
             let _ = write!(h, " &middot; needs: {}", esc(&i.source_tables.join(", ")));
         }

@@ -81,7 +81,9 @@ pub async fn write_pack(req: &PackRequest) -> Result<PackFiles> {
                 let pdf_path = req.out.join(format!("{stem}.pdf"));
                 let partial = req.out.join(format!(".{stem}.partial.pdf"));
                 let html_for_print = html_path.clone();
-                let printed = tokio::task::spawn_blocking(move || pdf::print(&chromium, &html_for_print, &partial).map(|()| partial)).await.map_err(|e| Error::Config(format!("PDF printing stopped: {e}")))??;
+                let printed = tokio::task::spawn_blocking(move || pdf::print(&chromium, &html_for_print, &partial).map(|()| partial))
+                    .await
+                    .map_err(|e| Error::Config(format!("PDF printing stopped: {e}")))??;
                 rename(&printed, &pdf_path)?;
                 (Some(pdf_path), None)
             }

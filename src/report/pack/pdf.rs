@@ -12,7 +12,8 @@ use crate::{Error, Result};
 const PRINT_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// What to tell a person whose machine has no Chromium.
-pub const HOW_TO_GET_CHROMIUM: &str = "install Chromium (Debian/Ubuntu: `apt-get install chromium`) or set CSC_CHROMIUM to a Chromium or Chrome binary";
+pub const HOW_TO_GET_CHROMIUM: &str =
+    "install Chromium (Debian/Ubuntu: `apt-get install chromium`) or set CSC_CHROMIUM to a Chromium or Chrome binary";
 
 /// The Chromium binary: `CSC_CHROMIUM`, else the first of the usual names on the `PATH`.
 pub fn find_chromium() -> Option<PathBuf> {
@@ -20,7 +21,10 @@ pub fn find_chromium() -> Option<PathBuf> {
         return Some(p);
     }
     let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].iter().flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name))).find(|p| p.is_file())
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file())
 }
 
 /// Prints `html` to `pdf` with `chromium`. The browser runs with a fresh profile, no network
@@ -29,7 +33,16 @@ pub fn print(chromium: &Path, html: &Path, pdf: &Path) -> Result<()> {
     let html = std::fs::canonicalize(html).map_err(|source| Error::Io { context: format!("cannot find {}", html.display()), source })?;
     let profile = std::env::temp_dir().join(format!("csc-chromium-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()));
     let mut child = Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+        ])
         .arg("--host-resolver-rules=MAP * ~NOTFOUND")
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--no-pdf-header-footer")
@@ -56,7 +69,13 @@ pub fn print(chromium: &Path, html: &Path, pdf: &Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(&profile);
     match status {
         Some(s) if s.success() && pdf.is_file() => Ok(()),
-        Some(s) => Err(Error::Io { context: format!("{} could not print the pack to PDF", chromium.display()), source: std::io::Error::other(format!("exit status {s}")) }),
-        None => Err(Error::Io { context: format!("{} took longer than {} s to print the pack", chromium.display(), PRINT_TIMEOUT.as_secs()), source: std::io::Error::other("timed out") }),
+        Some(s) => Err(Error::Io {
+            context: format!("{} could not print the pack to PDF", chromium.display()),
+            source: std::io::Error::other(format!("exit status {s}")),
+        }),
+        None => Err(Error::Io {
+            context: format!("{} took longer than {} s to print the pack", chromium.display(), PRINT_TIMEOUT.as_secs()),
+            source: std::io::Error::other("timed out"),
+        }),
     }
 }

@@ -85,7 +85,11 @@ pub fn default_areas(computed: Option<&BTreeSet<String>>) -> Vec<Area> {
     let file: AreaFile = toml::from_str(DEFAULT_AREAS).expect("reference/report/areas.toml is checked by a unit test");
     file.areas
         .into_iter()
-        .map(|a| Area { id: a.id, title: a.title, measures: a.measures.into_iter().map(|m| m.into_inner()).filter(|m| computed.is_none_or(|c| c.contains(m))).collect() })
+        .map(|a| Area {
+            id: a.id,
+            title: a.title,
+            measures: a.measures.into_iter().map(|m| m.into_inner()).filter(|m| computed.is_none_or(|c| c.contains(m))).collect(),
+        })
         .filter(|a| !a.measures.is_empty() || a.id == DATA_QUALITY_AREA)
         .collect()
 }
@@ -123,7 +127,11 @@ impl PackSettings {
                             )));
                         }
                     }
-                    areas.push(Area { id: spec.id.clone(), title: spec.title.clone(), measures: spec.measures.iter().map(|m| m.get_ref().clone()).collect() });
+                    areas.push(Area {
+                        id: spec.id.clone(),
+                        title: spec.title.clone(),
+                        measures: spec.measures.iter().map(|m| m.get_ref().clone()).collect(),
+                    });
                 }
                 areas
             }
@@ -131,7 +139,10 @@ impl PackSettings {
         let commentary = match &section.commentary {
             Some(c) => {
                 let path = base.join(c);
-                let md = std::fs::read_to_string(&path).map_err(|source| Error::Io { context: format!("cannot read the commentary file {} named in [report] commentary", path.display()), source })?;
+                let md = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                    context: format!("cannot read the commentary file {} named in [report] commentary", path.display()),
+                    source,
+                })?;
                 Commentary::parse(&md)
             }
             None => Commentary::default(),
@@ -215,7 +226,8 @@ mod tests {
 
     #[test]
     fn commentary_for_a_month_wins_over_the_undated_one() {
-        let c = Commentary::parse("# Pack\n## front_door\nAll year.\n### Next steps\nAudit.\n## front_door 2025-03\n### Analysis\nMarch.\n");
+        let c =
+            Commentary::parse("# Pack\n## front_door\nAll year.\n### Next steps\nAudit.\n## front_door 2025-03\n### Analysis\nMarch.\n");
         assert_eq!(c.for_area("front_door", "2025-02"), Some(("All year.", "Audit.")));
         assert_eq!(c.for_area("front_door", "2025-03"), Some(("March.", "")));
         assert_eq!(c.for_area("other", "2025-03"), None);

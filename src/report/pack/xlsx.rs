@@ -57,7 +57,9 @@ pub fn write(board: &Board, data: &PackData, quality: &QualityPage, marker: Opti
         names.push(name);
     }
     let contents = wb.add_worksheet().set_name("Contents").map_err(&err)?;
-    contents.write_string_with_format(0, 0, format!("Performance pack: {} ({}) as at {}", data.la_name, data.la_code, data.as_at), &title).map_err(&err)?;
+    contents
+        .write_string_with_format(0, 0, format!("Performance pack: {} ({}) as at {}", data.la_name, data.la_code, data.as_at), &title)
+        .map_err(&err)?;
     contents.write_string(1, 0, format!("Published run {}. Figures are read from the published warehouse.", data.run_id)).map_err(&err)?;
     let note = match marker {
         Some(m) => format!("Counts from 1 to 5, and figures built on them, are shown as {m}. \"no data\" is never zero."),
@@ -70,14 +72,21 @@ pub fn write(board: &Board, data: &PackData, quality: &QualityPage, marker: Opti
     for (i, (a, name)) in board.areas.iter().zip(&names).enumerate() {
         let row = 5 + i as u32;
         contents.write_url_with_text(row, 0, Url::new(format!("internal:'{name}'!A1")), &a.title).map_err(&err)?;
-        contents.write_string(row, 1, a.rag.as_deref().unwrap_or(if a.id == DATA_QUALITY_AREA { "" } else { "no target" })).map_err(&err)?;
+        contents
+            .write_string(row, 1, a.rag.as_deref().unwrap_or(if a.id == DATA_QUALITY_AREA { "" } else { "no target" }))
+            .map_err(&err)?;
         contents.write_number(row, 2, a.rows.len() as f64).map_err(&err)?;
     }
     contents.set_column_width(0, 60).map_err(&err)?;
     for (a, name) in board.areas.iter().zip(&names) {
         let ws = wb.add_worksheet().set_name(name).map_err(&err)?;
         ws.write_string_with_format(0, 0, &a.title, &title).map_err(&err)?;
-        ws.write_string(1, 0, format!("{} ({}) as at {}; RAG {}", data.la_name, data.la_code, data.as_at, a.rag.as_deref().unwrap_or("not rated"))).map_err(&err)?;
+        ws.write_string(
+            1,
+            0,
+            format!("{} ({}) as at {}; RAG {}", data.la_name, data.la_code, data.as_at, a.rag.as_deref().unwrap_or("not rated")),
+        )
+        .map_err(&err)?;
         if a.id == DATA_QUALITY_AREA {
             quality_sheet(ws, quality, &head).map_err(&err)?;
         } else {
@@ -88,10 +97,21 @@ pub fn write(board: &Board, data: &PackData, quality: &QualityPage, marker: Opti
     Ok(())
 }
 
-fn area_sheet(ws: &mut Worksheet, board: &Board, a: &AreaView, data: &PackData, marker: Option<&str>, head: &Format, bold: &Format) -> Result<(), XlsxError> {
+fn area_sheet(
+    ws: &mut Worksheet,
+    board: &Board,
+    a: &AreaView,
+    data: &PackData,
+    marker: Option<&str>,
+    head: &Format,
+    bold: &Format,
+) -> Result<(), XlsxError> {
     let mut headers: Vec<String> = vec!["Indicator".into(), "Measure id".into(), "Unit".into()];
     headers.extend(board.columns.iter().map(|c| c.label.clone()));
-    headers.extend(["Target", "RAG", "Statistical neighbours", "Region", "England", "DfE year", "National rank", "LAs ranked", "Quartile", "Note"].map(String::from));
+    headers.extend(
+        ["Target", "RAG", "Statistical neighbours", "Region", "England", "DfE year", "National rank", "LAs ranked", "Quartile", "Note"]
+            .map(String::from),
+    );
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(HEADER_ROW, c as u16, h, head)?;
     }
@@ -140,7 +160,9 @@ fn area_sheet(ws: &mut Worksheet, board: &Board, a: &AreaView, data: &PackData, 
         if !bm.financial_year.is_empty() {
             ws.write_string(row, col + 5, &bm.financial_year)?;
         }
-        let note = r.no_data.clone().or_else(|| r.cells.iter().find_map(|c| if let Cell::NoData(reason) = c { Some(reason_text(reason, Some(&r.info), data)) } else { None }));
+        let note = r.no_data.clone().or_else(|| {
+            r.cells.iter().find_map(|c| if let Cell::NoData(reason) = c { Some(reason_text(reason, Some(&r.info), data)) } else { None })
+        });
         if let Some(note) = note {
             ws.write_string_with_format(row, col + 9, note, &grey)?;
         }

@@ -125,7 +125,15 @@ fn free_and_aged(w: &World, s: &State, c: usize, d: i32, max_age: i32) -> bool {
 }
 
 /// A child whose last referral was within the 12 months before `d` and who is free now.
-fn recent_child(w: &World, state: &[State], recent: &[(i32, usize)], d: i32, max_age: i32, for_plan: bool, rng: &mut ChaCha8Rng) -> Option<usize> {
+fn recent_child(
+    w: &World,
+    state: &[State],
+    recent: &[(i32, usize)],
+    d: i32,
+    max_age: i32,
+    for_plan: bool,
+    rng: &mut ChaCha8Rng,
+) -> Option<usize> {
     let lo = recent.partition_point(|(r, _)| *r < add_months(d, -12));
     let hi = recent.partition_point(|(r, _)| *r <= d - 7);
     if lo >= hi {
@@ -145,7 +153,14 @@ fn recent_child(w: &World, state: &[State], recent: &[(i32, usize)], d: i32, max
 
 /// A child whose CP plan ended at least a month before `d`, free now, preferring one whose last
 /// referral is (or is not) within 12 months as `want_rr` says.
-fn previous_plan_child(w: &World, state: &[State], plan_ended: &[(i32, usize)], d: i32, want_rr: bool, rng: &mut ChaCha8Rng) -> Option<usize> {
+fn previous_plan_child(
+    w: &World,
+    state: &[State],
+    plan_ended: &[(i32, usize)],
+    d: i32,
+    want_rr: bool,
+    rng: &mut ChaCha8Rng,
+) -> Option<usize> {
     if plan_ended.is_empty() {
         return None;
     }

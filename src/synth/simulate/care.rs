@@ -94,8 +94,21 @@ fn add_period(w: &mut World, rng: &mut ChaCha8Rng, child: super::Child, start: i
     let referral = (start - rng.random_range(0..90)).max(w.children[c].dob);
     let e = w.add_episode(rng, referral, None, Kind::Care);
     w.episodes[e].child = Some(c);
-    w.episodes[e].need = if w.children[c].uasc { "N8" } else { pick(rng, &[("N1", 65.0), ("N2", 3.0), ("N4", 6.0), ("N5", 14.0), ("N8", 9.0), ("N6", 3.0)]) };
-    w.periods.push(Period { child: c, episode: e, start, end: None, end_reason: "", legal_status, short_break: false, segments: Vec::new() });
+    w.episodes[e].need = if w.children[c].uasc {
+        "N8"
+    } else {
+        pick(rng, &[("N1", 65.0), ("N2", 3.0), ("N4", 6.0), ("N5", 14.0), ("N8", 9.0), ("N6", 3.0)])
+    };
+    w.periods.push(Period {
+        child: c,
+        episode: e,
+        start,
+        end: None,
+        end_reason: "",
+        legal_status,
+        short_break: false,
+        segments: Vec::new(),
+    });
     w.periods.len() - 1
 }
 
@@ -214,7 +227,24 @@ fn place(w: &mut World, rng: &mut ChaCha8Rng, p: usize, cuts: &[i32]) {
         } else if years_old >= 16 {
             pick(rng, &[("H5", 20.0), ("K3", 20.0), ("U6", 25.0), ("U4", 10.0), ("K2", 15.0), ("P2", 5.0), ("U3", 5.0)])
         } else {
-            pick(rng, &[("U6", 42.0), ("U4", 16.0), ("U3", 10.0), ("U1", 6.0), ("K2", 12.0), ("P1", 5.0), ("U5", 2.0), ("R1", 2.0), ("S1", 1.0), ("Z1", 1.0), ("K1", 1.0), ("R2", 1.0), ("R5", 1.0)])
+            pick(
+                rng,
+                &[
+                    ("U6", 42.0),
+                    ("U4", 16.0),
+                    ("U3", 10.0),
+                    ("U1", 6.0),
+                    ("K2", 12.0),
+                    ("P1", 5.0),
+                    ("U5", 2.0),
+                    ("R1", 2.0),
+                    ("S1", 1.0),
+                    ("Z1", 1.0),
+                    ("K1", 1.0),
+                    ("R2", 1.0),
+                    ("R5", 1.0),
+                ],
+            )
         };
         let provider = match placement_type {
             "P1" | "P2" => "PR0",
@@ -223,7 +253,20 @@ fn place(w: &mut World, rng: &mut ChaCha8Rng, p: usize, cuts: &[i32]) {
         };
         let reason_new = if i == 0 { "S" } else { pick(rng, &[("P", 70.0), ("T", 15.0), ("B", 10.0), ("U", 5.0)]) };
         let change_reason = if seg_end.is_some() && i + 1 < bounds.len() {
-            pick(rng, &[("CARPL", 35.0), ("CREQB", 15.0), ("CREQO", 14.0), ("CHILD", 6.0), ("STAND", 5.0), ("LAREQ", 10.0), ("ALLEG", 3.0), ("CLOSE", 5.0), ("OTHER", 7.0)])
+            pick(
+                rng,
+                &[
+                    ("CARPL", 35.0),
+                    ("CREQB", 15.0),
+                    ("CREQO", 14.0),
+                    ("CHILD", 6.0),
+                    ("STAND", 5.0),
+                    ("LAREQ", 10.0),
+                    ("ALLEG", 3.0),
+                    ("CLOSE", 5.0),
+                    ("OTHER", 7.0),
+                ],
+            )
         } else {
             ""
         };

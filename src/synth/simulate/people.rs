@@ -60,11 +60,17 @@ const ETHNICITY: &[(&str, f64)] = &[
 ];
 
 const UASC_ETHNICITY: &[(&str, f64)] = &[("OOTH", 40.0), ("BAFR", 35.0), ("AOTH", 20.0), ("BOTH", 5.0)];
-const UASC_NATIONALITY: &[(&str, f64)] = &[("Afghan", 30.0), ("Sudanese", 25.0), ("Eritrean", 20.0), ("Iranian", 15.0), ("Vietnamese", 10.0)];
+const UASC_NATIONALITY: &[(&str, f64)] =
+    &[("Afghan", 30.0), ("Sudanese", 25.0), ("Eritrean", 20.0), ("Iranian", 15.0), ("Vietnamese", 10.0)];
 
-const FORENAMES_F: &[&str] = &["Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Freya", "Grace", "Sophia", "Ella", "Poppy", "Zara", "Maya", "Ruby"];
-const FORENAMES_M: &[&str] = &["Noah", "Oliver", "George", "Leo", "Arthur", "Harry", "Oscar", "Jack", "Charlie", "Theo", "Alfie", "Jacob", "Ali", "Adam", "Finley"];
-const SURNAMES: &[&str] = &["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Khan", "Clarke"];
+const FORENAMES_F: &[&str] =
+    &["Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Freya", "Grace", "Sophia", "Ella", "Poppy", "Zara", "Maya", "Ruby"];
+const FORENAMES_M: &[&str] =
+    &["Noah", "Oliver", "George", "Leo", "Arthur", "Harry", "Oscar", "Jack", "Charlie", "Theo", "Alfie", "Jacob", "Ali", "Adam", "Finley"];
+const SURNAMES: &[&str] = &[
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright", "Thompson", "Evans",
+    "Walker", "White", "Roberts", "Green", "Hall", "Khan", "Clarke",
+];
 
 /// What kind of journey a new child is created for; it shapes their age.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +92,9 @@ pub enum Cohort {
 /// Ages in whole years (or "unborn") by cohort, as weights.
 fn age_weights(cohort: Cohort) -> &'static [(i32, f64)] {
     match cohort {
-        Cohort::Referral | Cohort::Contact => &[(-1, 2.0), (0, 7.0), (2, 10.0), (4, 10.0), (6, 12.0), (8, 11.0), (10, 12.0), (12, 13.0), (14, 14.0), (16, 9.0)],
+        Cohort::Referral | Cohort::Contact => {
+            &[(-1, 2.0), (0, 7.0), (2, 10.0), (4, 10.0), (6, 12.0), (8, 11.0), (10, 12.0), (12, 13.0), (14, 14.0), (16, 9.0)]
+        }
         Cohort::Protection => &[(-1, 8.0), (0, 16.0), (2, 14.0), (4, 13.0), (6, 12.0), (8, 11.0), (10, 11.0), (12, 9.0), (14, 6.0)],
         Cohort::Care => &[(0, 20.0), (2, 8.0), (4, 7.0), (6, 8.0), (8, 8.0), (10, 12.0), (12, 15.0), (14, 15.0), (16, 7.0)],
         Cohort::Uasc => &[(14, 10.0), (15, 30.0), (16, 60.0)],
@@ -111,7 +119,11 @@ pub fn new_child(rng: &mut ChaCha8Rng, cohort: Cohort, day: i32, max_age: i32) -
         (born.max(add_years(day, -(max_age + 1)) + 1), None)
     };
     let sex = if uasc {
-        if chance(rng, 0.92) { "M" } else { "F" }
+        if chance(rng, 0.92) {
+            "M"
+        } else {
+            "F"
+        }
     } else {
         pick(rng, &[("M", 51.0), ("F", 48.6), ("U", 0.4)])
     };
@@ -170,7 +182,8 @@ pub fn source_label(code: &str) -> &'static str {
 }
 
 /// Primary need at assessment for children in need.
-pub const NEEDS: &[(&str, f64)] = &[("N1", 58.0), ("N2", 5.0), ("N3", 3.0), ("N4", 9.0), ("N5", 16.0), ("N6", 2.0), ("N7", 0.5), ("N8", 4.0), ("N9", 2.5)];
+pub const NEEDS: &[(&str, f64)] =
+    &[("N1", 58.0), ("N2", 5.0), ("N3", 3.0), ("N4", 9.0), ("N5", 16.0), ("N6", 2.0), ("N7", 0.5), ("N8", 4.0), ("N9", 2.5)];
 
 /// Initial category of abuse of a CP plan.
 pub const CATEGORIES: &[(&str, f64)] = &[("NEG", 50.0), ("EMO", 36.0), ("PHY", 7.0), ("SAB", 4.0), ("MUL", 3.0)];
@@ -178,7 +191,20 @@ pub const CATEGORIES: &[(&str, f64)] = &[("NEG", 50.0), ("EMO", 36.0), ("PHY", 7
 /// Working days from the start of a single assessment to its authorisation: about 86 % within
 /// 45 (England 2024-25, docs/definitions.md §4.2), median in the low thirties.
 pub fn assessment_working_days(rng: &mut ChaCha8Rng) -> i64 {
-    let band = pick(rng, &[((0, 0), 2.0), ((1, 10), 12.0), ((11, 20), 17.0), ((21, 30), 16.0), ((31, 40), 20.0), ((41, 45), 19.0), ((46, 50), 6.0), ((51, 60), 5.0), ((61, 90), 3.0)]);
+    let band = pick(
+        rng,
+        &[
+            ((0, 0), 2.0),
+            ((1, 10), 12.0),
+            ((11, 20), 17.0),
+            ((21, 30), 16.0),
+            ((31, 40), 20.0),
+            ((41, 45), 19.0),
+            ((46, 50), 6.0),
+            ((51, 60), 5.0),
+            ((61, 90), 3.0),
+        ],
+    );
     rng.random_range(band.0..=band.1)
 }
 

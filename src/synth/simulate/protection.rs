@@ -53,7 +53,8 @@ pub fn simulate(w: &mut World, t: &Targets, first: i32, last: i32, rng: &mut Cha
         // Plans that start and end within the year.
         let staying = bands[0] + bands[1] + bands[2];
         let closers = t.year(y).cpp_starts.count().saturating_sub(staying);
-        let weights: Vec<(usize, f64)> = windows.iter().enumerate().map(|(k, (lo, hi))| (k, f64::from(hi - lo + 1) * [0.3, 0.6, 1.0][k])).collect();
+        let weights: Vec<(usize, f64)> =
+            windows.iter().enumerate().map(|(k, (lo, hi))| (k, f64::from(hi - lo + 1) * [0.3, 0.6, 1.0][k])).collect();
         for _ in 0..closers {
             let (lo, hi) = windows[pick(rng, &weights)];
             let start = working_day_near(day_between(rng, lo, hi), lo, hi);

@@ -82,7 +82,10 @@ pub fn balance_children_in_need(w: &mut World, t: &Targets, first: i32, last: i3
             // earlier referrals and enquiries that closed during the year.
             let closed_before = |e: &super::Episode| {
                 // Closed during this year, so keeping it open changes no earlier 31 March.
-                !e.nfa && e.cin_plan.is_none() && e.close.is_some_and(|c| c <= d && c > fy_end(y - 1)) && e.assessment.as_ref().and_then(|a| a.auth).is_some_and(|a| a <= d)
+                !e.nfa
+                    && e.cin_plan.is_none()
+                    && e.close.is_some_and(|c| c <= d && c > fy_end(y - 1))
+                    && e.assessment.as_ref().and_then(|a| a.auth).is_some_and(|a| a <= d)
             };
             let mut first_choice: Vec<usize> = Vec::new();
             let mut second_choice: Vec<usize> = Vec::new();
@@ -127,7 +130,10 @@ pub fn balance_children_in_need(w: &mut World, t: &Targets, first: i32, last: i3
                     w.assess(rng, e, "CIN plan", false);
                 }
                 let ep = &mut w.episodes[e];
-                let plan_start = ep.cin_plan.map(|(s, _)| s).unwrap_or_else(|| ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(after).max(after).min(d));
+                let plan_start = ep
+                    .cin_plan
+                    .map(|(s, _)| s)
+                    .unwrap_or_else(|| ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(after).max(after).min(d));
                 ep.cin_plan = Some((plan_start, None));
                 first_choice.push(e);
             }
@@ -138,7 +144,10 @@ pub fn balance_children_in_need(w: &mut World, t: &Targets, first: i32, last: i3
             for &e in first_choice.iter().chain(&second_choice).take(wanted) {
                 let close = d + if chance(rng, 1.0 - long) { rng.random_range(1..=365) } else { rng.random_range(366..=1500) };
                 let ep = &mut w.episodes[e];
-                let plan_start = ep.cin_plan.map(|(s, _)| s).unwrap_or_else(|| ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(ep.referral).min(d));
+                let plan_start = ep
+                    .cin_plan
+                    .map(|(s, _)| s)
+                    .unwrap_or_else(|| ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(ep.referral).min(d));
                 ep.close = Some(close);
                 ep.close_reason = "RC7";
                 ep.cin_plan = Some((plan_start, Some(close)));
@@ -164,7 +173,8 @@ pub fn balance_children_in_need(w: &mut World, t: &Targets, first: i32, last: i3
             shuffle(rng, &mut candidates);
             for &e in candidates.iter().take(open - target) {
                 let ep = &mut w.episodes[e];
-                let earliest = ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(ep.referral).max(ep.cin_plan.map_or(ep.referral, |(s, _)| s));
+                let earliest =
+                    ep.assessment.as_ref().and_then(|a| a.auth).unwrap_or(ep.referral).max(ep.cin_plan.map_or(ep.referral, |(s, _)| s));
                 let close = day_between(rng, earliest.max(fy_start(y)).min(d), d);
                 ep.close = Some(close);
                 if let Some((s, _)) = ep.cin_plan {
@@ -208,7 +218,15 @@ pub fn contacts(w: &mut World, t: &Targets, window: Window, rng: &mut ChaCha8Rng
                 w.children.push(new_child(rng, Cohort::Contact, date, 17));
                 w.children.len() - 1
             });
-            let outcome = pick(rng, &[("Information and advice", 40.0), ("Early help", 25.0), ("No further action", 25.0), ("Signposted to universal services", 10.0)]);
+            let outcome = pick(
+                rng,
+                &[
+                    ("Information and advice", 40.0),
+                    ("Early help", 25.0),
+                    ("No further action", 25.0),
+                    ("Signposted to universal services", 10.0),
+                ],
+            );
             contacts.push(Contact { child, date, source: pick(rng, people::SOURCES), outcome });
         }
     }
