@@ -163,7 +163,8 @@ impl RunLock {
                     if take_over(warehouse, &path, current, &me).await? {
                         return Ok(RunLock::held(warehouse, token));
                     }
-                    // Another run took it over first: it now holds a live lock.
+                    // Another run is taking it over, or took it first: look again shortly.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Some(current) => match deadline {
                     Some(d) if Instant::now() < d => tokio::time::sleep(RETRY_EVERY.min(d - Instant::now())).await,
@@ -254,27 +255,7 @@ impl Drop for RunLock {
 /// Replaces a stale lock with ours, atomically. `false` when another run changed the lock first.
 async fn take_over(warehouse: &Location, path: &Path, stale: Current, me: &Holder) -> Result<bool> {
     if let Some(dir) = warehouse.local_path() {
-        // Rename the stale lock aside: of several contenders exactly one succeeds.
-        let aside = dir.join(format!("{LOCK_FILE}.stale-{}", me.token));
-        match std::fs::rename(dir.join(LOCK_FILE), &aside) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(Error::Io { context: format!("taking over the run lock in {}", dir.display()), source: e }),
-        }
-        let moved: Option<Holder> = std::fs::read(&aside).ok().and_then(|b| serde_json::from_slice(&b).ok());
-        if moved.as_ref().is_some_and(|h| h.token != stale.holder.token || h.since != stale.holder.since) {
-            // A live lock appeared between our read and the rename: put it back (no clobber).
-            let _ = std::fs::hard_link(&aside, dir.join(LOCK_FILE));
-            let _ = std::fs::remove_file(&aside);
-            return Ok(false);
-        }
-        let _ = std::fs::remove_file(&aside);
-        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
-        return match warehouse.store.put_opts(path, me.body()?, opts).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
-            Err(e) => Err(Error::store(path.to_string(), e)),
-        };
+        return take_over_local(&dir, &stale.holder, me);
     }
     let opts = PutOptions { mode: PutMode::Update(stale.version), ..Default::default() };
     match warehouse.store.put_opts(path, me.body()?, opts).await {
@@ -296,6 +277,42 @@ async fn take_over(warehouse: &Location, path: &Path, stale: Current, me: &Holde
         }
         Err(e) => Err(Error::store(path.to_string(), e)),
     }
+}
+
+/// How long a takeover guard may stand before it is taken to be left by a process that died
+/// inside a takeover.
+const GUARD_STALE_AFTER: Duration = Duration::from_secs(60);
+
+/// [`take_over`] on local disk. Contenders first create a guard file (create-if-absent, so one
+/// at a time); the one holding it checks the lock is still the stale one it judged, then writes
+/// its own lock beside and renames it over the stale one. The lock file is never absent, so no
+/// plain create can slip in between.
+fn take_over_local(dir: &std::path::Path, stale: &Holder, me: &Holder) -> Result<bool> {
+    let io = |e| Error::Io { context: format!("taking over the run lock in {}", dir.display()), source: e };
+    let guard = dir.join(format!("{LOCK_FILE}.takeover"));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&guard) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let age = std::fs::metadata(&guard).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|a| a > GUARD_STALE_AFTER) {
+                let _ = std::fs::remove_file(&guard);
+            }
+            return Ok(false);
+        }
+        Err(e) => return Err(io(e)),
+    }
+    let replaced = (|| {
+        let current: Option<Holder> = std::fs::read(dir.join(LOCK_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        if !current.is_some_and(|h| h.token == stale.token && h.since == stale.since) {
+            return Ok(false); // released, or already taken over
+        }
+        let fresh = dir.join(format!("{LOCK_FILE}.new-{}", me.token));
+        std::fs::write(&fresh, serde_json::to_vec(me)?).map_err(io)?;
+        std::fs::rename(&fresh, dir.join(LOCK_FILE)).map_err(io)?;
+        Ok(true)
+    })();
+    let _ = std::fs::remove_file(&guard);
+    replaced
 }
 
 /// Extends the lease of the lock holding `token`. `Ok(false)` when the lock is no longer ours.
