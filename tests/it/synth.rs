@@ -655,8 +655,10 @@ async fn csc_demo_generates_a_synthetic_la_and_runs_it_with_no_configuration() {
     assert!(out.join("warehouse/marts/fact_measure").is_dir());
     assert!(stdout.contains("Annex A workbook as at 2025-03-31"), "{stdout}");
     let book = workbook(&out.join("annex_a_2025-03-31.xlsx"));
-    assert_eq!(book.len(), 11);
-    assert!(book[0].1.len() > 1000, "List 1: {} rows", book[0].1.len());
+    // The Notes sheet first, then lists 1-11.
+    assert_eq!(book.len(), 12);
+    assert_eq!(book[0].0, "Notes");
+    assert!(book[1].1.len() > 1000, "List 1: {} rows", book[1].1.len());
     // The warehouse holds the synthetic LA's figures: 2024-25 referrals as calibrated.
     let report = std::fs::read_to_string(out.join("input/calibration_report.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(report.as_bytes());
