@@ -209,6 +209,9 @@ async fn stages(
     // A run that died (killed, machine lost) may have left staged files or half its commits:
     // undo them first, so the warehouse is the published one again whatever this run does.
     recover(warehouse).await?;
+    // The run that is live now: read once, it decides skipping, the drop gate, the sharp moves
+    // and the runs whose files are kept.
+    let published = published_manifest(warehouse).await?;
     let tables = ssd_tables();
     let codes = CodeLists::builtin();
     let mut issues: Vec<Issue> = Vec::new();
@@ -239,11 +242,9 @@ async fn stages(
     manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
     stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.kind.is_some()).count(), &issues, bytes);
     if !opts.force {
-        if let Some(previous) = last_success_with_key(warehouse, &manifest.run_key, &key_check(cfg)).await? {
+        if let Some((previous, live)) = last_success_with_key(warehouse, published.as_ref(), &manifest.run_key, &key_check(cfg)).await? {
             manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
-            let published = published_manifest(warehouse).await?.unwrap_or_default();
-            manifest.input_unchanged_days =
-                crate::quality::freshness::unchanged_days(&published, chrono::Local::now().date_naive(), &cfg.gates);
+            manifest.input_unchanged_days = crate::quality::freshness::unchanged_days(live, chrono::Local::now().date_naive(), &cfg.gates);
             if let Some(days) = manifest.input_unchanged_days {
                 warn!(days, "the input has not changed for {days} days: the export job may be stuck");
             }
@@ -290,9 +291,9 @@ async fn stages(
         .collect();
     // A table that lost a large share of its rows since the last publish is the usual sign of a
     // truncated export: stop before anything is staged, unless told to go on.
-    if let Some(published) = published_manifest(warehouse).await? {
+    if let Some(published) = &published {
         let now: Vec<(String, usize)> = manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out)).collect();
-        let drops = crate::quality::freshness::row_drops(&published, &now, &cfg.gates);
+        let drops = crate::quality::freshness::row_drops(published, &now, &cfg.gates);
         if !drops.is_empty() {
             let list = drops.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ");
             if !opts.accept_drop {
@@ -377,7 +378,7 @@ async fn stages(
         crate::report::annex_a_notes::summary_lines(&crate::report::annex_a_notes::notes(&named, cfg.as_at, &facts, &set))
     };
     stage_done(manifest, "model", t, rows_out, model.fact.num_rows(), &issues[before..], 0);
-    record_movement(warehouse, manifest, &model.fact).await?;
+    record_movement(manifest, &model.fact, published.as_ref())?;
 
     // Publish
     let t = Instant::now();
@@ -421,9 +422,8 @@ async fn stages(
     let (outputs, versions) = publish;
     manifest.outputs = outputs;
     manifest.delta_versions = versions;
-    let previous = published_manifest(warehouse).await?;
-    manifest.retained_runs = retained_runs(&manifest.run_id, previous.as_ref(), cfg.keep_runs);
-    manifest.grace_runs = grace_runs(previous.as_ref(), &manifest.retained_runs, chrono::Utc::now(), cfg.superseded_grace);
+    manifest.retained_runs = retained_runs(&manifest.run_id, published.as_ref(), cfg.keep_runs);
+    manifest.grace_runs = grace_runs(published.as_ref(), &manifest.retained_runs, chrono::Utc::now(), cfg.superseded_grace);
     manifest.issues = issue_summary(&issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
     Ok(Some(model.fact))
@@ -454,13 +454,12 @@ async fn marts_session(model: &SessionContext, tables: &[TableSpec], params: &Mo
     Ok(local)
 }
 
-/// Records the run's headline measures and those that moved sharply since the published run,
-/// warning about each (measure ids and aggregate values only).
-async fn record_movement(warehouse: &Location, manifest: &mut Manifest, fact: &RecordBatch) -> Result<()> {
+/// Records the run's headline measures and those that moved sharply since the published run
+/// (`published`), warning about each (measure ids and aggregate values only).
+fn record_movement(manifest: &mut Manifest, fact: &RecordBatch, published: Option<&serde_json::Value>) -> Result<()> {
     use crate::report::movement::{headlines, sharp_moves, Headline};
     manifest.headlines = headlines(fact);
-    let previous: Option<Vec<Headline>> =
-        published_manifest(warehouse).await?.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
+    let previous: Option<Vec<Headline>> = published.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
     if let Some(previous) = previous {
         manifest.moved_sharply = sharp_moves(&previous, &manifest.headlines, &crate::marts::dim_measure::units()?);
         for m in &manifest.moved_sharply {
@@ -546,17 +545,22 @@ async fn published_as_at(warehouse: &Location) -> Result<Option<String>> {
     Ok(published_manifest(warehouse).await?.and_then(|m| m["as_at"].as_str().map(str::to_string)))
 }
 
-/// The id of the run whose tables are published, when its run key is `key` and its analyst tables
-/// were made with the key whose check is `check` (recorded in `restricted/`; a missing or
-/// unreadable check means the key may have changed, so the run goes ahead).
-async fn last_success_with_key(warehouse: &Location, key: &str, check: &str) -> Result<Option<String>> {
-    let Some(published) = published_manifest(warehouse).await? else { return Ok(None) };
+/// The id and manifest of the published run (`published`), when its run key is `key` and its
+/// analyst tables were made with the key whose check is `check` (recorded in `restricted/`; a
+/// missing or unreadable check means the key may have changed, so the run goes ahead).
+async fn last_success_with_key<'a>(
+    warehouse: &Location,
+    published: Option<&'a serde_json::Value>,
+    key: &str,
+    check: &str,
+) -> Result<Option<(String, &'a serde_json::Value)>> {
+    let Some(published) = published else { return Ok(None) };
     let recorded: Option<serde_json::Value> = match warehouse.get(&warehouse.child(KEY_CHECK)).await {
         Ok(bytes) => serde_json::from_slice(&bytes).ok(),
         Err(_) => None,
     };
     let same_key = recorded.is_some_and(|r| r["key_check"] == check && r["run_id"] == published["run_id"]);
-    Ok((published["run_key"] == key && same_key).then(|| published["run_id"].as_str().unwrap_or_default().to_string()))
+    Ok((published["run_key"] == key && same_key).then(|| (published["run_id"].as_str().unwrap_or_default().to_string(), published)))
 }
 
 /// Writes a run's manifest as `_runs/<run_id>.json` and `_runs/latest.json` (the last run,
