@@ -107,11 +107,11 @@ pub fn rule_code(sql: &str) -> Option<&str> {
     sql.lines().next()?.strip_prefix("-- rule:").map(str::trim)
 }
 
-/// Every rule query: `(name for messages, code when fixed by the file, SQL)`.
-fn queries(checks: Checks) -> Result<Vec<(String, Option<&'static str>, String)>> {
-    let mut out = vec![("plausibility: person".to_string(), None, person_sql(checks))];
+/// Every rule query, `(name for messages, SQL)`, each selecting `code` with the other columns.
+fn queries(checks: Checks) -> Result<Vec<(String, String)>> {
+    let mut out = vec![("plausibility: person".to_string(), person_sql(checks))];
     for t in event_tables() {
-        out.push((format!("plausibility: {}", t.name), None, generic_sql(t, checks)));
+        out.push((format!("plausibility: {}", t.name), generic_sql(t, checks)));
     }
     for (name, sql) in RULE_SQL {
         let code = rule_code(sql).ok_or_else(|| {
@@ -120,7 +120,8 @@ fn queries(checks: Checks) -> Result<Vec<(String, Option<&'static str>, String)>
         let rule = catalogue::rule(code).ok_or_else(|| {
             Error::Config(format!("sql/quality/{name}.sql raises {code}, which is not in the rule catalogue (a bug: please report it)"))
         })?;
-        out.push((format!("sql/quality/{name}.sql"), Some(rule.code.as_str()), sql.to_string()));
+        // A relational rule's file raises one code: its `-- rule:` line.
+        out.push((format!("sql/quality/{name}.sql"), format!("SELECT '{}' AS code, r.* FROM ({sql}) r", rule.code)));
     }
     Ok(out)
 }
@@ -128,20 +129,18 @@ fn queries(checks: Checks) -> Result<Vec<(String, Option<&'static str>, String)>
 /// Runs every plausibility and linkage rule over the core tables registered in `ctx` and records
 /// one issue per record that breaks one. Returns how many it recorded.
 pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>) -> Result<usize> {
-    let results: Vec<(Option<&'static str>, Vec<RecordBatch>)> =
-        futures::stream::iter(queries(checks)?.into_iter().map(|(name, code, sql)| async move {
-            let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
-            let batches = df.collect().await.map_err(|source| Error::Sql { file: name, source })?;
-            Ok::<_, Error>((code, batches))
-        }))
-        .buffered(crate::model::CONCURRENT_QUERIES)
-        .try_collect()
-        .await?;
+    let results: Vec<Vec<RecordBatch>> = futures::stream::iter(queries(checks)?.into_iter().map(|(name, sql)| async move {
+        let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
+        df.collect().await.map_err(|source| Error::Sql { file: name, source })
+    }))
+    .buffered(crate::model::CONCURRENT_QUERIES)
+    .try_collect()
+    .await?;
     let before = issues.len();
     // A CIN census return's reader already reports dates out of order (as end_before_start).
     let already: std::collections::HashSet<(String, i64)> =
         issues.iter().filter(|i| i.code == "end_before_start").filter_map(|i| Some((i.file.clone()?, i.row?))).collect();
-    for (fixed_code, batches) in results {
+    for batches in results {
         for b in batches {
             let text = |name: &str| -> Result<_> {
                 Ok(cast(
@@ -149,32 +148,23 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
                     &DataType::Utf8,
                 )?)
             };
-            let (file, table, column) = (text("file")?, text("table_name")?, text("column_name")?);
+            let (codes, file, table, column) = (text("code")?, text("file")?, text("table_name")?, text("column_name")?);
             let rows = cast(b.column_by_name("row_number").expect("every rule selects row_number"), &DataType::Int64)?;
-            let codes = match fixed_code {
-                None => Some(text("code")?),
-                Some(_) => None,
-            };
-            let (file, table, column, rows) = (
+            let (codes, file, table, column, rows) = (
+                codes.as_string::<i32>(),
                 file.as_string::<i32>(),
                 table.as_string::<i32>(),
                 column.as_string::<i32>(),
                 rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>(),
             );
             for i in 0..b.num_rows() {
-                let code = match (&codes, fixed_code) {
-                    (_, Some(c)) => c,
-                    (Some(c), None) => match catalogue::rule(c.as_string::<i32>().value(i)) {
-                        Some(rule) => rule.code.as_str(),
-                        None => {
-                            return Err(Error::Config(format!(
-                                "a generated plausibility rule raised {}, which is not in the catalogue (a bug)",
-                                c.as_string::<i32>().value(i)
-                            )))
-                        }
-                    },
-                    (None, None) => unreachable!("a code column or a fixed code"),
+                let Some(rule) = catalogue::rule(codes.value(i)) else {
+                    return Err(Error::Config(format!(
+                        "a plausibility rule raised {}, which is not in the catalogue (a bug)",
+                        codes.value(i)
+                    )));
                 };
+                let code = rule.code.as_str();
                 if code == "dates_out_of_order"
                     && file.is_valid(i)
                     && rows.is_valid(i)
@@ -182,7 +172,6 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
                 {
                     continue;
                 }
-                let rule = catalogue::rule(code).expect("looked up above");
                 let mut issue = Issue::new(rule.severity(), STAGE, code, rule.message.clone(), Action::Kept).table(table.value(i));
                 issue.column = Some(column.value(i).to_string());
                 if file.is_valid(i) {
