@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 # The same build cache as `cargo run -- demo` (./target) unless CARGO_TARGET_DIR says otherwise
 # (.ci/run keeps it outside the clone), so the README's two commands compile DataFusion once.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# Each step prints how long it took, so a slow CI run says where its time went.
+step() {
+  local started=$SECONDS
+  "$@"
+  echo "test.sh: \`$*\` took $((SECONDS - started)) s" >&2
+}
 venv="${CSC_TEST_VENV:-$HOME/.cache/csc-pipeline/venv}"
 
 # Python BI clients (DuckDB, pyarrow, polars) and pytest, in a virtual environment.
@@ -37,11 +43,11 @@ export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
 export CSC_FEATURES="failpoints"
 # Habits first, so a formatting slip fails in seconds: rustfmt (rustfmt.toml) and clippy, warnings
 # as errors, over every target and feature.
-cargo fmt --check
-cargo clippy --locked --all-targets --all-features -- -D warnings
-cargo build --locked --features "$CSC_FEATURES" --bin csc
-cargo test --locked --features "$CSC_FEATURES"
-CSC_BIN="$CARGO_TARGET_DIR/debug/csc" "$venv/bin/python" -m pytest -q tests/bi
+step cargo fmt --check
+step cargo clippy --locked --all-targets --all-features -- -D warnings
+step cargo build --locked --features "$CSC_FEATURES" --bin csc
+step cargo test --locked --features "$CSC_FEATURES"
+CSC_BIN="$CARGO_TARGET_DIR/debug/csc" step "$venv/bin/python" -m pytest -q tests/bi
 # Smoke benchmark (issue 8): one synthetic year of Southampton through the debug build, figures
 # printed for the log; no timing is asserted. The release figures are in BENCHMARKS.md.
 [ -x /usr/bin/time ] || (apt-get update && apt-get install -y time)

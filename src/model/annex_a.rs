@@ -44,7 +44,7 @@ pub async fn run_lists(ctx: &SessionContext, issues: &mut Vec<Issue>) -> Result<
         let (schema, batches) = super::query_with_schema(ctx, (&file, sql)).await?;
         Ok::<_, crate::Error>(AnnexAList { name, batch: plain_strings(&concat_batches(&schema, &batches)?)? })
     }))
-    .buffered(super::CONCURRENT_QUERIES)
+    .buffered(super::concurrent_queries(ctx))
     .try_collect()
     .await?;
     issues.push(

@@ -170,7 +170,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         let (wave, rest): (Vec<&str>, Vec<&str>) =
             pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
         let outputs: Vec<Vec<RecordBatch>> =
-            futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema))).buffered(CONCURRENT_QUERIES).try_collect().await?;
+            futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema))).buffered(concurrent_queries(ctx)).try_collect().await?;
         for (&id, conformed) in wave.iter().zip(outputs) {
             let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
             ctx.register_table(format!("m_{id}"), Arc::new(table))?;
@@ -335,8 +335,17 @@ fn measure_unit_batch() -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema, vec![Arc::new(ids.finish()), Arc::new(units.finish())])?)
 }
 
-/// Measure queries run at once within a wave.
-pub(crate) const CONCURRENT_QUERIES: usize = 8;
+/// How many of a session's queries run at once (a wave of measures, the Annex A lists, the
+/// plausibility rules): eight, so one query's planning overlaps another's execution; one under a
+/// memory limit, so each query has the whole pool instead of starving beside seven others whose
+/// hash tables cannot spill.
+pub(crate) fn concurrent_queries(ctx: &SessionContext) -> usize {
+    use datafusion::execution::memory_pool::MemoryLimit;
+    match ctx.runtime_env().memory_pool.memory_limit() {
+        MemoryLimit::Finite(_) => 1,
+        _ => 8,
+    }
+}
 
 /// The SQL of a known measure file.
 fn measure_sql(id: &str) -> &'static str {

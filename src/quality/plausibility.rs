@@ -133,7 +133,7 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
         let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
         df.collect().await.map_err(|source| Error::Sql { file: name, source })
     }))
-    .buffered(crate::model::CONCURRENT_QUERIES)
+    .buffered(crate::model::concurrent_queries(ctx))
     .try_collect()
     .await?;
     let before = issues.len();
