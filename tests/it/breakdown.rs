@@ -9,7 +9,7 @@ use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
-use super::{csc, demo, temp};
+use super::{csc, demo, demo_run, temp};
 
 /// A session over a published warehouse's `fact` and `breakdown` tables.
 async fn warehouse_session(warehouse: &Path) -> SessionContext {
@@ -109,7 +109,7 @@ async fn six_years_of_synthetic_southampton_reconcile_by_every_dimension() {
 fn action_lists_are_restricted_and_written_per_team_for_their_owner_only() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
     let dir = temp();
-    let o = demo(dir.path());
+    let o = demo_run(dir.path());
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("Action lists as at 2023-03-31"), "{stdout}");
     let wh = dir.path().join("warehouse");

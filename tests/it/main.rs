@@ -37,11 +37,41 @@ fn csc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_csc")).args(args).env("CSC_PSEUDONYM_KEY", TEST_KEY).output().expect("the csc binary runs")
 }
 
-/// The hand-made demo (`demo/ssd`, answers worked out in demo/EXPECTED.md).
-fn demo(out: &Path) -> Output {
+/// Runs the hand-made demo (`demo/ssd`, answers worked out in demo/EXPECTED.md) into `out`, for
+/// tests that read what it prints.
+fn demo_run(out: &Path) -> Output {
     let o = csc(&["demo", "--hand-made", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "csc demo failed: {}", String::from_utf8_lossy(&o.stderr));
     o
+}
+
+/// The hand-made demo's output in `out`: made once per test process by [`demo_run`] (ten seconds
+/// of a debug build, which thirty tests would otherwise repeat) and copied, permissions and all.
+fn demo(out: &Path) {
+    static MADE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let made = MADE.get_or_init(|| {
+        // One fixed folder in the build's scratch space, replaced by each test process.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hand-made-demo");
+        let _ = std::fs::remove_dir_all(&dir);
+        demo_run(&dir);
+        dir
+    });
+    copy_tree(made, out);
+}
+
+/// Copies a folder recursively, keeping each file's and folder's permissions.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
 }
 
 async fn query(sql: &str, warehouse: &Path) -> Vec<RecordBatch> {

@@ -12,7 +12,7 @@ use csc_pipeline::report::pack::xlsx::{FIRST_FIGURE_COLUMN, HEADER_ROW};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Date32Type, Float64Type, Int64Type};
 
-use super::{csc, demo, query, temp, text};
+use super::{csc, demo, demo_run, query, temp, text};
 
 /// The pack files of the hand-made demo's run (as at 31 March 2023).
 fn pack(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
@@ -173,7 +173,7 @@ async fn a_measure_without_its_source_table_is_no_data_with_its_reason_never_zer
 #[tokio::test]
 async fn the_pack_opens_offline_in_chromium_with_every_chart_and_prints_to_a_paginated_pdf() {
     let dir = temp();
-    let o = demo(dir.path());
+    let o = demo_run(dir.path());
     let stdout = String::from_utf8_lossy(&o.stdout);
     let (html, xlsx, pdf) = pack(dir.path());
     assert!(
