@@ -169,8 +169,10 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     while !pending.is_empty() {
         let (wave, rest): (Vec<&str>, Vec<&str>) =
             pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
-        let outputs: Vec<Vec<RecordBatch>> =
-            futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema))).buffered(concurrent_queries(ctx)).try_collect().await?;
+        let outputs: Vec<Vec<RecordBatch>> = futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema)))
+            .buffered(concurrent_queries(ctx))
+            .try_collect()
+            .await?;
         for (&id, conformed) in wave.iter().zip(outputs) {
             let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
             ctx.register_table(format!("m_{id}"), Arc::new(table))?;
