@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
         la_name: csc_pipeline::reference::la_name(&args.la).unwrap_or_else(|| format!("LA {}", args.la)),
         as_at: args.as_at,
         history_years: DEFAULT_HISTORY_YEARS,
+        settings: Default::default(),
     };
     let warehouse = Location::parse(&args.warehouse, false)?;
     let measures = if args.measures.is_empty() { default_measures() } else { args.measures.clone() };

@@ -56,6 +56,10 @@ pub struct PipelineFile {
     /// Local timescales of the action lists (`[action_lists] cin_visit_working_days = 20`).
     #[serde(default)]
     pub action_lists: crate::model::action_lists::ActionListSettings,
+    /// Local definitions of the council's own measures (`[measure_settings]
+    /// disabled_children_services = [...]`).
+    #[serde(default)]
+    pub measure_settings: crate::model::settings::MeasureSettings,
 }
 
 /// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
@@ -241,6 +245,8 @@ pub struct RunConfig {
     pub limits: crate::limits::Limits,
     /// Local timescales of the action lists (`[action_lists]`).
     pub action_lists: crate::model::action_lists::ActionListSettings,
+    /// Local definitions of the council's own measures.
+    pub measure_settings: crate::model::settings::MeasureSettings,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
@@ -357,6 +363,7 @@ impl RunConfig {
         }
         file.storage.validate()?;
         file.limits.validate()?;
+        file.measure_settings.validate()?;
         let limits = crate::limits::Limits { load_hidden_sheets: file.input.hidden_sheets, ..file.limits };
         crate::storage::refuse_secrets_in_location(&input)?;
         crate::storage::refuse_secrets_in_location(&warehouse)?;
@@ -395,6 +402,7 @@ impl RunConfig {
             report,
             limits,
             action_lists: file.action_lists,
+            measure_settings: file.measure_settings,
         })
     }
 }
@@ -494,6 +502,22 @@ mod tests {
         assert_eq!(cfg.sn_model, SnModel::Groupings2021);
         let t = &cfg.targets["rereferral_12m_pct"];
         assert_eq!((t.target, t.good, t.amber_tolerance), (23.0, crate::marts::Good::Low, 2.0));
+        // Issue 15: the shipped file computes every measure, and its report areas resolved.
+        assert_eq!(cfg.measures, default_measures());
+        assert!(cfg.report.is_some());
+        assert!(cfg.measure_settings.disabled_children_services.iter().any(|s| s == "Children with Disabilities"));
+    }
+
+    #[test]
+    fn a_target_naming_a_measure_the_run_does_not_compute_is_an_error_naming_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        let text = "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n[run]\nmeasures = [\"contacts\"]\n\n[targets.contacts]\ntarget = 1.0\ngood = \"high\"\n\n[targets.referrals]\ntarget = 1.0\ngood = \"high\"\n";
+        std::fs::write(&file, text).unwrap();
+        let err = RunConfig::resolve(&Overrides { pipeline: Some(file), pseudonym_key: Some(KEY.to_vec()), ..Default::default() }, today())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 12") && err.contains("[targets.referrals]"), "{err}");
     }
 
     #[test]

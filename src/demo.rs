@@ -137,5 +137,6 @@ fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
         report: None,
         limits: Default::default(),
         action_lists: Default::default(),
+        measure_settings: Default::default(),
     })
 }

@@ -436,4 +436,38 @@ mod tests {
         let committed = std::fs::read_to_string(path).unwrap_or_default();
         assert!(committed == data_dictionary(), "docs/data_dictionary.md is stale: run `csc docs --out docs`");
     }
+
+    /// The indicators of Southampton's April 2022 performance table (SEED-002, the Children &
+    /// Families Scrutiny Panel pack; the line of each indicator's name) that the SSD supports,
+    /// with the measure that computes each. Left out, with no SSD source: L5631 "Number of Early
+    /// Help assessments completed" (the SSD has early help episodes, `eh_episodes_started`, not
+    /// early help assessments) and L5765-L5789 supervision within timescale (CIN, CPP, CLA, care
+    /// leavers: case supervision is not in the SSD).
+    const SEED_2022_TABLE: &[(&str, &str, &str)] = &[
+        ("L5626", "Percentage of re-referrals within 12 months", "rereferral_12m_pct"),
+        ("L5636", "Rates of Single Assessments completed per 10,000", "assessments_rate_per_10k"),
+        ("L5644", "Percentage of C&F assessments completed within 45 working days", "assessments_within_45wd_pct"),
+        ("L5688", "Percentage of children subject to CPP visited within last 2 weeks (10 working days)", "cp_visited_within_10wd_pct"),
+        ("L5700", "Percentage of children subject to CPP visited within last 4 weeks (20 working days)", "cp_visited_within_20wd_pct"),
+        ("L5712", "Percentage of CLA visited within statutory timescales (6 weeks or less)", "cla_visits_within_timescale_pct"),
+        ("L5724", "CIN on a plan visited within 4 weeks", "cin_plan_visits_within_4w_pct"),
+        ("L5856", "Number of contacts", "contacts"),
+        ("L5861", "Number of referrals in the month", "referrals"),
+        ("L5869", "Rates of referrals per 10,000 of Under 18 Population", "referral_rate_per_10k"),
+        ("L5879", "Number of CLA at the end of the month", "cla_at_date"),
+        ("L5887", "Number of children with an active Child in Need Plan not allocated to CWD", "cin_plan_children_excl_cwd_at_date"),
+        ("L5901", "Number of children subject of a Child Protection Plan as at the end of month", "cpp_at_date"),
+        ("L5915", "Number of care leavers", "care_leavers"),
+    ];
+
+    #[test]
+    fn every_indicator_of_the_seed_performance_table_the_ssd_supports_is_in_the_catalogue() {
+        let ids: Vec<String> = published_measures().into_iter().map(|(p, _)| p.id).collect();
+        let missing: Vec<String> = SEED_2022_TABLE
+            .iter()
+            .filter(|(_, _, id)| !ids.iter().any(|m| m == id))
+            .map(|(line, name, id)| format!("{line} {name}: {id}"))
+            .collect();
+        assert!(missing.is_empty(), "seed indicators missing from the catalogue:\n{}", missing.join("\n"));
+    }
 }

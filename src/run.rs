@@ -322,8 +322,13 @@ async fn stages(
     // Model
     let t = Instant::now();
     let before = issues.len();
-    let params =
-        ModelParams { la_code: cfg.la_code.clone(), la_name: cfg.la_name.clone(), as_at: cfg.as_at, history_years: cfg.history_years };
+    let params = ModelParams {
+        la_code: cfg.la_code.clone(),
+        la_name: cfg.la_name.clone(),
+        as_at: cfg.as_at,
+        history_years: cfg.history_years,
+        settings: cfg.measure_settings.clone(),
+    };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
     let (model, breakdown, lists, actions, marts) = async {
         let step = Instant::now();

@@ -4,7 +4,7 @@
 //! Tables the SQL can use: the core tables (`person`, `contact`, `referral`, ...), `params`
 //! (one row: `la_code`, `la_name`, `as_at`, `history_start`), `dim_period` (one row per period),
 //! `day_period` (each day up to the as-at date → the periods containing it, for flow measures),
-//! `ref_population` and `period_population`, and `m_<measure_id>` for measures declared with
+//! `ref_population` and `period_population`, `ref_cwd_service` (the `[measure_settings]`), and `m_<measure_id>` for measures declared with
 //! `-- depends:`.
 
 use std::collections::{HashMap, HashSet};
@@ -29,6 +29,7 @@ pub mod action_lists;
 pub mod annex_a;
 pub mod breakdown;
 pub mod engine;
+pub mod settings;
 pub mod udf;
 
 pub use engine::{Engine, SessionOptions};
@@ -65,6 +66,8 @@ pub struct ModelParams {
     pub la_name: String,
     pub as_at: NaiveDate,
     pub history_years: u32,
+    /// The council's local definitions (`[measure_settings]`).
+    pub settings: settings::MeasureSettings,
 }
 
 /// The model stage's result.
@@ -141,6 +144,7 @@ fn register_reference(ctx: &SessionContext, p: &ModelParams) -> Result<()> {
     ctx.register_batch("ref_population", population)?;
     ctx.register_batch("ref_annex_a_value", crate::reference::annex_a_values_batch()?)?;
     ctx.register_batch("params", params_batch(p)?)?;
+    ctx.register_batch("ref_cwd_service", p.settings.cwd_services_batch()?)?;
     Ok(())
 }
 

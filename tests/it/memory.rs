@@ -23,6 +23,7 @@ pub async fn demo_fact_rows(out: &Path, opts: &SessionOptions) -> Vec<String> {
         la_name: "Southampton".into(),
         as_at: csc_pipeline::demo::demo_as_at(),
         history_years: DEFAULT_HISTORY_YEARS,
+        settings: Default::default(),
     };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();
@@ -40,6 +41,7 @@ pub async fn demo_model_rows(out: &Path, opts: &SessionOptions) -> (Vec<String>,
         la_name: "Southampton".into(),
         as_at: csc_pipeline::demo::demo_as_at(),
         history_years: DEFAULT_HISTORY_YEARS,
+        settings: Default::default(),
     };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();

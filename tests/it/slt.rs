@@ -112,7 +112,13 @@ struct Case {
 impl Case {
     fn new() -> Case {
         // Southampton: the LA whose populations the reference data holds for every year.
-        let params = ModelParams { la_code: "852".into(), la_name: "Southampton".into(), as_at: NaiveDate::MIN, history_years: 6 };
+        let params = ModelParams {
+            la_code: "852".into(),
+            la_name: "Southampton".into(),
+            as_at: NaiveDate::MIN,
+            history_years: 6,
+            settings: Default::default(),
+        };
         Case { params, ctx: None, action_lists: Default::default() }
     }
 
@@ -167,6 +173,7 @@ impl Case {
                 self.params.as_at = NaiveDate::parse_from_str(&value, "%Y-%m-%d").map_err(|e| err(format!("csc.as_at {value:?}: {e}")))?;
                 self.ctx = Some(self.empty_session()?);
                 self.action_lists = Default::default();
+                self.params.settings = Default::default();
                 return Ok(DBOutput::StatementComplete(0));
             }
             "la_code" => self.params.la_code = value,
@@ -175,10 +182,13 @@ impl Case {
                 self.action_lists.cin_visit_working_days =
                     value.parse().map_err(|e| err(format!("csc.cin_visit_working_days {value:?}: {e}")))?
             }
+            "disabled_children_services" => {
+                self.params.settings.disabled_children_services = value.split('|').map(str::to_string).collect()
+            }
             "history_years" => self.params.history_years = value.parse().map_err(|e| err(format!("csc.history_years {value:?}: {e}")))?,
             other => {
                 return Err(err(format!(
-                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days"
+                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B')"
                 )))
             }
         }

@@ -1,0 +1,27 @@
+-- measure: early_help_episodes — Early help episodes started and closed
+-- sources: early_help_episode
+-- publishes: eh_episodes_started | count | neutral | Early help episodes started
+-- publishes: eh_episodes_closed | count | neutral | Early help episodes closed
+-- Definition: docs/definitions.md §1.4 P3 (local measure; Ofsted Annex A list 2, early help;
+--   SEED-002 L5631, L5990 "we do not have reliable data to indicate if there has been an increase
+--   in open cases to Early Help"). Episodes of ssd_early_help_episodes, not children: a child
+--   with two episodes starting in the period counts twice.
+-- Numerator: episodes whose earl_episode_start_date (started) or earl_episode_end_date (closed)
+--   falls in the period. Denominator: none. value = numerator. Time basis: flow.
+WITH variants (variant, measure_id) AS (
+    VALUES ('started', 'eh_episodes_started'), ('closed', 'eh_episodes_closed')
+)
+SELECT v.measure_id,
+       p.period_type,
+       p.period_start,
+       p.period_end,
+       count(e.earl_episode_id) AS numerator,
+       CAST(NULL AS BIGINT) AS denominator,
+       CAST(count(e.earl_episode_id) AS DOUBLE) AS value
+FROM dim_period p
+CROSS JOIN variants v
+LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+LEFT JOIN early_help_episode e
+       ON (v.variant = 'started' AND e.earl_episode_start_date = d.day)
+       OR (v.variant = 'closed' AND e.earl_episode_end_date = d.day)
+GROUP BY v.measure_id, p.period_type, p.period_start, p.period_end

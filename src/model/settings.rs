@@ -1,0 +1,60 @@
+//! Local definitions a council sets for its measures: `[measure_settings]` of the pipeline file,
+//! registered for the measure SQL as `ref_cwd_service` (one row per service name, trimmed and
+//! lower-case).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// `[measure_settings]`: what the council's local measures count.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MeasureSettings {
+    /// Team or department names of the disabled children's service, whose children
+    /// `cin_plan_children_excl_cwd_at_date` leaves out (compared trimmed, without regard to case).
+    pub disabled_children_services: Vec<String>,
+}
+
+impl Default for MeasureSettings {
+    fn default() -> MeasureSettings {
+        MeasureSettings { disabled_children_services: vec!["Disabled Children".into(), "Children with Disabilities".into()] }
+    }
+}
+
+impl MeasureSettings {
+    /// Refuses a blank service name, which would match every plan without a team.
+    pub fn validate(&self) -> Result<()> {
+        if self.disabled_children_services.iter().any(|s| s.trim().is_empty()) {
+            return Err(Error::Config("[measure_settings] disabled_children_services has an empty name".into()));
+        }
+        Ok(())
+    }
+
+    /// `ref_cwd_service(service)`: the disabled children's service names, trimmed and lower-case.
+    pub fn cwd_services_batch(&self) -> Result<RecordBatch> {
+        let names: Vec<String> = self.disabled_children_services.iter().map(|s| s.trim().to_lowercase()).collect();
+        let schema = Arc::new(Schema::new(vec![Field::new("service", DataType::Utf8, false)]));
+        Ok(RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(names))])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names_are_read_trimmed_and_lower_case_and_blank_ones_refused() {
+        let s: MeasureSettings = toml::from_str("disabled_children_services = [\" CWD Team \"]").unwrap();
+        let batch = s.cwd_services_batch().unwrap();
+        let col = batch.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(col.value(0), "cwd team");
+        assert_eq!(MeasureSettings::default().disabled_children_services.len(), 2);
+        let blank: MeasureSettings = toml::from_str("disabled_children_services = [\"  \"]").unwrap();
+        assert!(blank.validate().unwrap_err().to_string().contains("empty name"));
+        assert!(toml::from_str::<MeasureSettings>("nope = 1").is_err());
+    }
+}
