@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Instant;
 
 use super::{csc, measure, query, temp, text};
 
@@ -68,11 +67,9 @@ fn the_same_seed_gives_the_same_bytes() {
 async fn southampton_calibrates_and_the_pipeline_reproduces_its_referrals() {
     let dir = temp();
     let out = dir.path().join("synth");
-    let started = Instant::now();
+    // Its speed is measured by scripts/bench.sh (BENCHMARKS.md), not asserted here: a timed
+    // assertion fails on a loaded machine.
     let o = synth(&out, &["--la", "852", "--from", "2019-04-01", "--to", "2025-03-31", "--report"]);
-    let elapsed = started.elapsed();
-    // Measured at about 1.5 s in the debug build; the issue asks for well under 20 s.
-    assert!(elapsed.as_secs() < 20, "generation took {elapsed:?}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("0 outside"), "{stdout}");
     // The CSV report: every measure for each of the six years, all within tolerance.
