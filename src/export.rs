@@ -127,7 +127,7 @@ pub fn csv_bytes(batch: &RecordBatch) -> Result<Vec<u8>> {
 }
 
 fn csv_error(e: csv::Error) -> Error {
-    Error::Config(format!("cannot write CSV: {e}"))
+    Error::Environment(format!("cannot write CSV: {e}"))
 }
 
 /// Longest text an xlsx cell holds (Excel's limit); longer text is cut, with `…` at the end.
@@ -137,7 +137,7 @@ const XLSX_MAX_CELL_CHARS: usize = 32_767;
 /// numbers as number cells, everything else as text cells (which Excel shows as typed and never
 /// evaluates, whatever they start with).
 pub fn xlsx_bytes(batch: &RecordBatch, sheet_name: &str) -> Result<Vec<u8>> {
-    let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Config(format!("cannot write the workbook: {e}"));
+    let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Environment(format!("cannot write the workbook: {e}"));
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name).map_err(xlsx)?;

@@ -129,12 +129,12 @@ impl InputFile {
         let bytes = match source {
             Source::Local { .. } => futures::executor::block_on(read_all(source))?,
             Source::Store { .. } => {
-                let runtime = runtime.ok_or_else(|| Error::Config(format!("{}: reading it again needs the async runtime", self.path)))?;
+                let runtime = runtime.ok_or_else(|| Error::Internal(format!("{}: reading it again needs the async runtime", self.path)))?;
                 runtime.block_on(read_all(source))?
             }
         };
         if hex::encode(Sha256::digest(&bytes)) != self.sha256 {
-            return Err(Error::Config(format!(
+            return Err(Error::Input(format!(
                 "{}: the file changed while the run was reading it; run again once the export is complete",
                 self.path
             )));

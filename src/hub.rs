@@ -35,7 +35,7 @@ pub async fn discover(input: &str) -> Result<Vec<String>> {
     let mut codes: Vec<String> = location.folders().await?.into_iter().filter(|c| crate::reference::la_name(c).is_some()).collect();
     codes.sort();
     if codes.is_empty() {
-        return Err(Error::Config(format!("no folder below {root} is named by a DfE local authority code (e.g. {root}/852)")));
+        return Err(Error::Input(format!("no folder below {root} is named by a DfE local authority code (e.g. {root}/852)")));
     }
     Ok(codes)
 }

@@ -218,7 +218,7 @@ pub async fn stream(file: &Listed, head: usize, keep_all: impl Fn(&[u8]) -> bool
             let mut f = std::fs::File::open(path).map_err(read_error)?;
             let meta = f.metadata().map_err(read_error)?;
             if !meta.is_file() || file_id(&meta) != *id {
-                return Err(Error::Config(format!(
+                return Err(Error::Input(format!(
                     "{}: the file was replaced while the run was listing the input; run again once the export is complete",
                     file.path
                 )));

@@ -132,7 +132,7 @@ async fn read(warehouse: &Location, path: &Path) -> Result<Option<Current>> {
     let version = UpdateVersion { e_tag: got.meta.e_tag.clone(), version: got.meta.version.clone() };
     let bytes = got.bytes().await.map_err(|e| Error::store(path.to_string(), e))?;
     let holder: Holder = serde_json::from_slice(&bytes).map_err(|_| {
-        Error::Config(format!(
+        Error::Environment(format!(
             "the run lock {}/{LOCK_FILE} is not a lock csc wrote, so csc cannot tell whether a run holds the warehouse; \
              if no csc run is using it, delete that file and run again",
             warehouse.display
@@ -209,7 +209,7 @@ impl RunLock {
     /// lease ran out, e.g. the machine was suspended): the run must not publish.
     pub fn ensure_held(&self) -> Result<()> {
         if self.lost.load(Ordering::SeqCst) {
-            return Err(Error::Config(format!(
+            return Err(Error::Environment(format!(
                 "another run took over the run lock of {} while this run was working (its lease ran out); nothing was published — run again",
                 self.warehouse.display
             )));

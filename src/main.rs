@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use csc_pipeline::config::{Overrides, RunConfig};
 use csc_pipeline::extract::InputFormat;
-use csc_pipeline::logging::{self, LogFormat};
+use csc_pipeline::logging::{self, LogFormat, Verbosity};
 use csc_pipeline::report::summary::run_summary;
 use csc_pipeline::run::{run, RunOptions, RunOutcome};
 use csc_pipeline::{demo, synth};
@@ -24,6 +24,13 @@ struct Cli {
     /// Log format: text for people, json (one object per line) for schedulers.
     #[arg(long, global = true, value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// Say more: -v adds csc's debug lines (each table committed, each step's time), -vv the
+    /// libraries' too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Say less: warnings and errors only, no progress bars (the summary is still printed).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -302,8 +309,9 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
         }
     };
-    logging::init(cli.log_format);
-    csc_pipeline::progress::enable(cli.log_format == LogFormat::Text);
+    let verbosity = Verbosity::of_flags(cli.quiet, cli.verbose);
+    logging::init(cli.log_format, verbosity);
+    csc_pipeline::progress::enable(cli.log_format == LogFormat::Text && verbosity != Verbosity::Quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(anyhow::anyhow!("cannot start the async runtime: {e}")),
@@ -406,13 +414,11 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     )?;
     println!();
     println!("Demo input ({input})");
-    println!("Warehouse: {}", outcome.warehouse);
     println!("Annex A workbook as at {}: {}", cfg.as_at, workbook.display());
     println!("{}", demo_action_lists(&warehouse, cfg.as_at, &out).await?);
     println!("{}", write_pack(&cfg, csc_pipeline::report::pack::PackSettings::default(), demo::report_dir(&out)).await?);
-    println!("Open the fact table as a Delta table (docs/warehouse.md):");
-    println!("  DuckDB:  INSTALL delta; LOAD delta; SELECT * FROM delta_scan('{}/marts/fact_measure');", outcome.warehouse);
-    println!("  polars:  pl.read_delta('{}/marts/fact_measure')", outcome.warehouse);
+    println!("DuckDB:  INSTALL delta; LOAD delta; SELECT * FROM delta_scan('{}/marts/fact_measure');", outcome.warehouse);
+    println!("polars:  pl.read_delta('{}/marts/fact_measure')   (more in docs/warehouse.md)", outcome.warehouse);
     Ok(())
 }
 
@@ -424,14 +430,19 @@ async fn demo_action_lists(warehouse: &csc_pipeline::storage::Location, as_at: N
     let dir = out.join("action_lists");
     let written = action_lists::write_team_workbooks(&lists, as_at, &dir, None)?;
     let counts = action_lists::counts_by_team(&lists);
-    let mut text = format!("Action lists as at {as_at} (restricted; {} team workbooks in {}):", written.len(), dir.display());
-    for (team, by_list) in &counts {
-        let total: usize = by_list.values().sum();
-        let detail: Vec<String> = by_list.iter().map(|(l, n)| format!("{l} {n}")).collect();
-        text.push_str(&format!("\n  {team}: {total} ({})", detail.join(", ")));
-    }
-    if counts.is_empty() {
-        text.push_str("\n  no child is overdue");
+    let total: usize = counts.values().flat_map(|by_list| by_list.values()).sum();
+    let mut text = format!(
+        "Action lists as at {as_at} (restricted; {} team workbooks in {}): {total} rows{}",
+        written.len(),
+        dir.display(),
+        if counts.is_empty() { ", no child is overdue" } else { ", by team:" }
+    );
+    let mut teams = Vec::new();
+    let by_team = counts.iter().map(|(team, by_list)| format!("{team} {}", by_list.values().sum::<usize>()));
+    csc_pipeline::report::summary::wrapped(&mut teams, by_team)?;
+    if !teams.is_empty() {
+        text.push('\n');
+        text.push_str(String::from_utf8_lossy(&teams).trim_end());
     }
     Ok(text)
 }

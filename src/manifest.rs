@@ -18,6 +18,10 @@ pub struct Manifest {
     /// `succeeded` or `failed`.
     pub status: String,
     pub error: Option<String>,
+    /// Who must act on a failed run's error: `input`, `configuration`, `environment` or
+    /// `internal` ([`crate::error::Audience`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<crate::error::Audience>,
     pub started_at: String,
     pub finished_at: String,
     pub elapsed_ms: u128,

@@ -353,7 +353,7 @@ fn map_strings(array: &ArrayRef, f: impl Fn(&str) -> Option<String>) -> StringAr
 fn first_of_month(array: &ArrayRef) -> Result<Date32Array> {
     let d = array
         .as_primitive_opt::<Date32Type>()
-        .ok_or_else(|| Error::Config(format!("a date of birth or death column holds {}, not dates", array.data_type())))?;
+        .ok_or_else(|| Error::Internal(format!("a date of birth or death column holds {}, not dates", array.data_type())))?;
     Ok(d.iter().map(|v| v.map(|v| date32(from_date32(v).with_day(1).expect("day 1 exists")))).collect())
 }
 

@@ -138,11 +138,12 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     outcome
 }
 
-/// What a caught panic says, for the failed manifest and the log: its message when it is text
-/// (csc's own panics name no cell values), else a fixed phrase.
+/// What a caught panic says, for the failed manifest and the log ([`Error::Internal`] adds that
+/// it is a bug to report): its message when it is text (csc's own panics name no cell values),
+/// else a fixed phrase.
 pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     let text = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-    format!("internal error (a bug in csc; please report it): {}", text.unwrap_or_else(|| "panic".into()))
+    format!("panic: {}", text.unwrap_or_else(|| "no message".into()))
 }
 
 /// Records how the run ended: the manifest, the log line and the outcome.
@@ -175,7 +176,7 @@ async fn finish(
             // run removes; it does not undo the publish.
             let json = serde_json::to_value(&manifest)?;
             match after_publish(warehouse, &manifest.run_id, &kept_runs(&json, chrono::Utc::now()), &json).await {
-                Ok(deleted) => info!(files_deleted = deleted, "superseded files vacuumed"),
+                Ok(deleted) => debug!(files_deleted = deleted, "superseded files vacuumed"),
                 Err(e) => warn!(error = %e, "could not vacuum superseded files; the next run will"),
             }
             info!(run_id = %manifest.run_id, elapsed_ms = manifest.elapsed_ms as u64, issues = manifest.issues.total, "run succeeded");
@@ -184,6 +185,7 @@ async fn finish(
         Err(e) => {
             manifest.status = "failed".into();
             manifest.error = Some(e.to_string());
+            manifest.error_kind = Some(e.audience());
             // Best effort: whatever the failed run committed or staged is undone and the failure
             // recorded; neither may hide the original error.
             if let Err(cleanup) = recover(warehouse).await {

@@ -245,8 +245,9 @@ fn conform(spec: &MartSpec, batches: &[RecordBatch]) -> Result<RecordBatch> {
     for b in batches {
         let mut arrays = Vec::with_capacity(schema.fields().len());
         for f in schema.fields() {
-            let col =
-                b.column_by_name(f.name()).ok_or_else(|| Error::Config(format!("sql/marts/{}.sql: no column {}", spec.name, f.name())))?;
+            let col = b
+                .column_by_name(f.name())
+                .ok_or_else(|| Error::Internal(format!("sql/marts/{}.sql: no column {}", spec.name, f.name())))?;
             arrays.push(cast(col, f.data_type())?);
         }
         out.push(RecordBatch::try_new(schema.clone(), arrays)?);

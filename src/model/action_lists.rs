@@ -130,7 +130,7 @@ pub async fn run(ctx: &SessionContext, settings: &ActionListSettings, issues: &m
             .iter()
             .map(|b| super::conform(b, &out))
             .collect::<Result<_, String>>()
-            .map_err(|m| Error::Config(format!("{file}: {m}")))?;
+            .map_err(|m| Error::Internal(format!("{file}: {m}")))?;
         lists.push(ActionList { name, batch: concat_batches(&out, &conformed)? });
     }
     Ok(lists)

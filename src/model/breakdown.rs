@@ -121,7 +121,7 @@ pub async fn run(ctx: &SessionContext, published: &[String]) -> Result<RecordBat
         .iter()
         .map(|b| super::conform(b, &schema))
         .collect::<Result<_, String>>()
-        .map_err(|m| Error::Config(format!("{}: {m}", PIVOT_SQL.0)))?;
+        .map_err(|m| Error::Internal(format!("{}: {m}", PIVOT_SQL.0)))?;
     Ok(concat_batches(&schema, &rows)?)
 }
 
@@ -132,7 +132,7 @@ pub fn protect_workers(batch: &RecordBatch, privacy: &Privacy, names: &HashMap<S
     let dims = batch.column_by_name("dimension").map(|c| c.as_string::<i32>().clone());
     let values = batch.column_by_name("dimension_value").map(|c| c.as_string::<i32>().clone());
     let (Some(dims), Some(values)) = (dims, values) else {
-        return Err(Error::Config("breakdown has no dimension columns".into()));
+        return Err(Error::Internal("breakdown has no dimension columns".into()));
     };
     let out: StringArray = (0..batch.num_rows())
         .map(|i| {

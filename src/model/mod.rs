@@ -192,7 +192,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         }
     }
     bar.finish();
-    let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Config("no measures to run".into()))?;
+    let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Internal("no measures to run".into()))?;
     ctx.register_table("measure_results", Arc::new(MemTable::try_new(schema, vec![results])?))?;
     let empty = empty_tables(ctx, &order).await?;
     ctx.register_batch("measure_source_missing", source_missing_batch(&order, &empty)?)?;
@@ -202,7 +202,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         .iter()
         .map(|b| conform(b, &fact))
         .collect::<Result<_, String>>()
-        .map_err(|m| Error::Config(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
+        .map_err(|m| Error::Internal(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
     Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
 }
 
@@ -362,7 +362,7 @@ fn measure_sql(id: &str) -> &'static str {
 async fn run_measure(ctx: &SessionContext, id: &str, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
     let file = format!("sql/measures/{id}.sql");
     let batches = query(ctx, (&file, measure_sql(id))).await?;
-    batches.iter().map(|b| conform(b, schema).map_err(|m| Error::Config(format!("{file}: {m}")))).collect()
+    batches.iter().map(|b| conform(b, schema).map_err(|m| Error::Internal(format!("{file}: {m}")))).collect()
 }
 
 /// Orders the requested measures so that each runs after the measures it depends on
@@ -377,7 +377,7 @@ pub fn execution_order(requested: &[String]) -> Result<Vec<&'static str>> {
             return Ok(());
         }
         if !visiting.insert(id.to_string()) {
-            return Err(Error::Config(format!("measure {id} depends on itself")));
+            return Err(Error::Internal(format!("measure {id} depends on itself")));
         }
         for dep in depends(sql) {
             visit(dep, order, visiting)?;

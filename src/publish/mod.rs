@@ -143,7 +143,7 @@ impl Staging {
             .column(idx)
             .as_any()
             .downcast_ref::<StringArray>()
-            .ok_or_else(|| Error::Config(format!("partition column {column} must be text")))?;
+            .ok_or_else(|| Error::Internal(format!("partition column {column} must be text")))?;
         self.declare(dir, partition_last(&batch.schema(), column), vec![column.to_string()], None)?;
         let values: BTreeSet<&str> = (0..keys.len()).filter(|&i| keys.is_valid(i)).map(|i| keys.value(i)).collect();
         for value in values {
@@ -177,7 +177,7 @@ impl Staging {
         replace_partition: Option<(String, String)>,
     ) -> Result<()> {
         if self.tables.contains_key(dir) {
-            return Err(Error::Config(format!("table {dir} staged twice in one run")));
+            return Err(Error::Internal(format!("table {dir} staged twice in one run")));
         }
         self.tables.insert(dir.to_string(), StagedTable { schema, partition_by, replace_partition, files: Vec::new() });
         self.order.push(dir.to_string());

@@ -34,7 +34,7 @@ pub async fn published_manifest(warehouse: &Location) -> Result<Option<serde_jso
         Err(e) => return Err(e),
     };
     serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-        Error::Config(format!(
+        Error::Environment(format!(
             "{}/_runs/published.json cannot be read ({e}); it names the live tables, so nothing is done until it is restored \
              (copy the newest `_runs/<run_id>.json` whose status is succeeded over it)",
             warehouse.display

@@ -114,12 +114,10 @@ fn queries(checks: Checks) -> Result<Vec<(String, String)>> {
         out.push((format!("plausibility: {}", t.name), generic_sql(t, checks)));
     }
     for (name, sql) in RULE_SQL {
-        let code = rule_code(sql).ok_or_else(|| {
-            Error::Config(format!("sql/quality/{name}.sql does not start with `-- rule: <code>` (a bug: please report it)"))
-        })?;
-        let rule = catalogue::rule(code).ok_or_else(|| {
-            Error::Config(format!("sql/quality/{name}.sql raises {code}, which is not in the rule catalogue (a bug: please report it)"))
-        })?;
+        let code =
+            rule_code(sql).ok_or_else(|| Error::Internal(format!("sql/quality/{name}.sql does not start with `-- rule: <code>`")))?;
+        let rule = catalogue::rule(code)
+            .ok_or_else(|| Error::Internal(format!("sql/quality/{name}.sql raises {code}, which is not in the rule catalogue")))?;
         // A relational rule's file raises one code: its `-- rule:` line.
         out.push((format!("sql/quality/{name}.sql"), format!("SELECT '{}' AS code, r.* FROM ({sql}) r", rule.code)));
     }
@@ -144,7 +142,7 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
         for b in batches {
             let text = |name: &str| -> Result<_> {
                 Ok(cast(
-                    b.column_by_name(name).ok_or_else(|| Error::Config(format!("a rule query has no {name} column (a bug)")))?,
+                    b.column_by_name(name).ok_or_else(|| Error::Internal(format!("a rule query has no {name} column")))?,
                     &DataType::Utf8,
                 )?)
             };
@@ -159,10 +157,7 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
             );
             for i in 0..b.num_rows() {
                 let Some(rule) = catalogue::rule(codes.value(i)) else {
-                    return Err(Error::Config(format!(
-                        "a plausibility rule raised {}, which is not in the catalogue (a bug)",
-                        codes.value(i)
-                    )));
+                    return Err(Error::Internal(format!("a plausibility rule raised {}, which is not in the catalogue", codes.value(i))));
                 };
                 let code = rule.code.as_str();
                 if code == "dates_out_of_order"

@@ -31,7 +31,7 @@ pub async fn read_lists(warehouse: &Location, as_at: NaiveDate) -> Result<Vec<(&
             None => read_table(warehouse, &format!("{}/{dir}", crate::run::rerun_folder(as_at))).await?,
         };
         let batch = batch.ok_or_else(|| {
-            Error::Config(format!(
+            Error::Environment(format!(
                 "no action list {name} as at {as_at} in {}: run `csc run --as-at {as_at}` over this warehouse first",
                 warehouse.display
             ))
@@ -45,11 +45,11 @@ pub async fn read_lists(warehouse: &Location, as_at: NaiveDate) -> Result<Vec<(&
 pub async fn published_as_at(warehouse: &Location) -> Result<NaiveDate> {
     let manifest = crate::publish::vacuum::published_manifest(warehouse)
         .await?
-        .ok_or_else(|| Error::Config(format!("nothing is published in {}: run `csc run` first", warehouse.display)))?;
+        .ok_or_else(|| Error::Environment(format!("nothing is published in {}: run `csc run` first", warehouse.display)))?;
     manifest["as_at"]
         .as_str()
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .ok_or_else(|| Error::Config("the published run's manifest has no as-at date".into()))
+        .ok_or_else(|| Error::Environment("the published run's manifest has no as-at date".into()))
 }
 
 /// Rows per team and list: `team → list → rows`, teams and lists in name order.
@@ -121,7 +121,7 @@ pub fn write_team_workbooks(
 }
 
 fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
-    Error::Config(format!("writing {}: {e}", path.display()))
+    Error::Environment(format!("writing {}: {e}", path.display()))
 }
 
 /// One list's sheet: headers, then its rows as they are (already most overdue first). The

@@ -62,7 +62,7 @@ pub async fn read_lists(warehouse: &Location, as_at: NaiveDate) -> Result<Vec<(&
             None => read_table(warehouse, &format!("{}/{dir}", crate::run::rerun_folder(as_at))).await?,
         };
         let Some(batch) = batch else {
-            return Err(Error::Config(format!(
+            return Err(Error::Environment(format!(
                 "no Annex A {name} as at {as_at} in {}: run `csc run --as-at {as_at}` over this warehouse first",
                 warehouse.display
             )));
@@ -118,7 +118,7 @@ pub fn write_workbook_with(
     overrides: &Overrides,
     created: Option<NaiveDate>,
 ) -> Result<()> {
-    let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Config(format!("writing {}: {e}", path.display()));
+    let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Environment(format!("writing {}: {e}", path.display()));
     let mut book = Workbook::new();
     if let Some(d) = created {
         let when = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(xlsx)?;

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 pub async fn write_issues_csv(warehouse: &Location, restricted: bool, out: &Path) -> Result<usize> {
     let dir = if restricted { format!("{RESTRICTED}/quality/issues") } else { "quality/issues".to_string() };
     let batch = read_table(warehouse, &dir).await?.ok_or_else(|| {
-        Error::Config(format!("no published issues in {}/{dir}: run `csc run` over this warehouse first", warehouse.display))
+        Error::Environment(format!("no published issues in {}/{dir}: run `csc run` over this warehouse first", warehouse.display))
     })?;
     crate::export::write_table(&batch, out, "issues", restricted)?;
     Ok(batch.num_rows())

@@ -15,11 +15,12 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
         return Ok(());
     }
     writeln!(out, "Warehouse: {}", outcome.warehouse)?;
-    writeln!(out, "  measures:  {}/marts/fact_measure/ ({} rows, partitioned by financial_year)", outcome.warehouse, m.measures.rows)?;
-    writeln!(out, "  core:      {}/core/<table>/", outcome.warehouse)?;
-    writeln!(out, "  quality:   {}/quality/issues/", outcome.warehouse)?;
-    writeln!(out, "  restricted (identifiable core, Annex A lists, raw issues): {}/restricted/", outcome.warehouse)?;
-    writeln!(out, "  manifest:  {}/_runs/{}.json", outcome.warehouse, m.run_id)?;
+    writeln!(
+        out,
+        "  marts/fact_measure/ ({} rows, by financial_year), core/<table>/, quality/issues/, manifest _runs/{}.json",
+        m.measures.rows, m.run_id
+    )?;
+    writeln!(out, "  restricted/: the identifiable core, Annex A and action lists, issues with raw values")?;
     latest_year(out, &outcome.fact)?;
     if !m.moved_sharply.is_empty() {
         writeln!(out, "\nMeasures that moved sharply since the last published run (check the inputs before sharing):")?;
@@ -29,20 +30,15 @@ pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutco
     }
     input_files(out, m)?;
     if !m.annex_a_notes.is_empty() {
-        writeln!(out, "\nAnnex A notes (the workbook's Notes sheet has them in full):")?;
-        for n in &m.annex_a_notes {
-            writeln!(out, "  {n}")?;
-        }
+        writeln!(out, "Annex A notes: {} (the workbook's Notes sheet and the manifest's annex_a_notes have them)", m.annex_a_notes.len())?;
     }
     let s = &m.issues;
     writeln!(
         out,
-        "\nData-quality issues: {} ({} errors, {} warnings, {} notes)",
+        "Data-quality issues: {} ({} errors, {} warnings, {} notes; `csc issues` lists them), by rule:",
         s.total, s.by_severity.error, s.by_severity.warning, s.by_severity.info
     )?;
-    for (code, n) in &s.by_code {
-        writeln!(out, "  {code:<24} {n:>6}")?;
-    }
+    wrapped(out, s.by_code.iter().map(|(code, n)| format!("{code} {n}")))?;
     Ok(())
 }
 
@@ -74,14 +70,45 @@ fn latest_year(out: &mut impl std::io::Write, f: &datafusion::arrow::array::Reco
     writeln!(out, "\nFinancial year {year}: {valued} measures computed{no_data}")
 }
 
-/// One line per input file: what it was read as, its rows and its issues.
+/// Input files the summary names at most: those with the most errors, then warnings.
+const FILES_SHOWN: usize = 5;
+
+/// How many input files were read, and a line for each of the few that were not recognised or
+/// raised the most issues (every file, with its hash and counts, is in the manifest's `inputs`).
 fn input_files(out: &mut impl std::io::Write, m: &crate::manifest::Manifest) -> std::io::Result<()> {
-    writeln!(out, "\nInput files: {}", m.inputs.len())?;
-    let width = m.inputs.iter().map(|f| f.path.len()).max().unwrap_or(0).min(48);
-    for f in &m.inputs {
+    let mut flagged: Vec<&crate::manifest::InputEntry> =
+        m.inputs.iter().filter(|f| f.table.is_none() || f.issues.error > 0 || f.issues.warning > 0).collect();
+    flagged.sort_by_key(|f| (f.table.is_some(), std::cmp::Reverse((f.issues.error, f.issues.warning))));
+    let rows: usize = m.inputs.iter().map(|f| f.rows).sum();
+    let clean = m.inputs.len() - flagged.len();
+    writeln!(out, "Input files: {} ({rows} rows; {clean} without errors or warnings)", m.inputs.len())?;
+    let width = flagged.iter().take(FILES_SHOWN).map(|f| f.path.len()).max().unwrap_or(0).min(48);
+    for f in flagged.iter().take(FILES_SHOWN) {
         let kind = f.table.as_deref().unwrap_or("not recognised");
         let i = &f.issues;
-        writeln!(out, "  {:<width$} {:<28} {:>8} rows {:>6} errors {:>6} warnings", f.path, kind, f.rows, i.error, i.warning)?;
+        writeln!(out, "  {:<width$} {:<24} {:>8} rows {:>6} errors {:>6} warnings", f.path, kind, f.rows, i.error, i.warning)?;
+    }
+    if flagged.len() > FILES_SHOWN {
+        writeln!(out, "  and {} more with issues (the manifest's inputs lists every file)", flagged.len() - FILES_SHOWN)?;
+    }
+    Ok(())
+}
+
+/// Writes items separated by ` · `, wrapped at 100 characters, each line indented by two spaces.
+pub fn wrapped(out: &mut impl std::io::Write, items: impl Iterator<Item = String>) -> std::io::Result<()> {
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && line.len() + 3 + item.len() > 98 {
+            writeln!(out, "  {line}")?;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push_str(" · ");
+        }
+        line.push_str(&item);
+    }
+    if !line.is_empty() {
+        writeln!(out, "  {line}")?;
     }
     Ok(())
 }

@@ -170,3 +170,39 @@ async fn input_is_read_file_by_file_and_a_file_changed_mid_run_is_refused() {
     let err = normalise(ssd_tables(), &files, CodeLists::builtin(), &mut Vec::new()).unwrap_err().to_string();
     assert!(err.contains("ssd_contacts.csv") && err.contains("changed while the run was reading it"), "{err}");
 }
+
+/// Quiet by default (issue 19): a line per stage, then the summary, the whole demo in under 40
+/// lines (standard output and error together); per-cell issues are counted, not logged. `-q`
+/// leaves warnings and errors only, `-v` adds the debug lines such as each table committed, and
+/// neither changes the summary a scheduler reads.
+#[test]
+fn the_demo_fits_on_one_screen_and_v_and_q_change_only_the_log() {
+    let dir = temp();
+    let o = super::demo_run(dir.path());
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let lines = stdout.lines().count() + stderr.lines().count();
+    assert!(lines < 40, "the demo printed {lines} lines:\n{stderr}{stdout}");
+    assert_eq!(stderr.lines().filter(|l| l.contains("stage finished")).count(), 4, "one line per stage: {stderr}");
+    assert!(stdout.contains("Data-quality issues: 34 (2 errors"), "{stdout}");
+    assert!(!stderr.contains("invalid_date") && !stderr.contains("table committed"), "{stderr}");
+
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[la]\ncode = \"852\"\n[input]\nlocation = \"input/ssd\"\n[warehouse]\nlocation = \"warehouse\"\n[run]\nas_at = 2023-03-31\n",
+    )
+    .unwrap();
+    let p = pipeline.to_str().unwrap();
+    let quiet = csc(&["-q", "run", "--pipeline", p, "--force"]);
+    assert!(quiet.status.success(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    // This run's as-at date is two years back, so the freshness gate warns: warnings stay.
+    let qlog = String::from_utf8_lossy(&quiet.stderr);
+    assert!(qlog.lines().all(|l| l.contains("WARN")) && qlog.contains("freshness_lag_days"), "warnings only under -q: {qlog}");
+    let verbose = csc(&["-v", "run", "--pipeline", p, "--force"]);
+    assert!(verbose.status.success(), "{}", String::from_utf8_lossy(&verbose.stderr));
+    let log = String::from_utf8_lossy(&verbose.stderr);
+    assert!(log.contains("table committed") && log.contains("stage finished"), "{log}");
+    let summary = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("Data-quality")).count();
+    assert_eq!((summary(&quiet), summary(&verbose)), (1, 1));
+    assert!(csc(&["-q", "-v", "docs", "--out", dir.path().to_str().unwrap()]).status.code() == Some(1), "-q and -v conflict");
+}

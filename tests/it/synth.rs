@@ -648,6 +648,9 @@ async fn csc_demo_generates_a_synthetic_la_and_runs_it_with_no_configuration() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     let out = dir.path().join("csc-demo");
     assert!(stdout.contains("synthetic Southampton (852)"), "{stdout}");
+    // Quiet by default: the whole demo fits on one screen.
+    let lines = stdout.lines().count() + String::from_utf8_lossy(&o.stderr).lines().count();
+    assert!(lines < 40, "the demo printed {lines} lines:\n{}{stdout}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.lines().any(|l| l.starts_with("Warehouse: ") && l.ends_with("warehouse")), "{stdout}");
     assert!(out.join("warehouse/marts/fact_measure").is_dir());
     assert!(stdout.contains("Annex A workbook as at 2025-03-31"), "{stdout}");

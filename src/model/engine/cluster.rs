@@ -167,7 +167,7 @@ impl LoopbackCluster {
     /// task slots that registers with it.
     pub async fn start(opts: &SessionOptions, vcores: usize) -> Result<LoopbackCluster> {
         let state = cluster_state(opts)?;
-        let ballista = |e: ballista_core::error::BallistaError| Error::Config(format!("starting the Ballista cluster: {e}"));
+        let ballista = |e: ballista_core::error::BallistaError| Error::Environment(format!("starting the Ballista cluster: {e}"));
         let addr = ballista_scheduler::standalone::new_standalone_scheduler_from_state(&state).await.map_err(ballista)?;
         let url = format!("http://localhost:{}", addr.port());
         let mut attempts = 0;
@@ -177,7 +177,9 @@ impl LoopbackCluster {
                 Ok(client) => {
                     break client.max_decoding_message_size(GRPC_MAX_MESSAGE_BYTES).max_encoding_message_size(GRPC_MAX_MESSAGE_BYTES)
                 }
-                Err(e) if attempts >= 100 => return Err(Error::Config(format!("the Ballista scheduler at {url} did not answer: {e}"))),
+                Err(e) if attempts >= 100 => {
+                    return Err(Error::Environment(format!("the Ballista scheduler at {url} did not answer: {e}")))
+                }
                 Err(_) => {
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;

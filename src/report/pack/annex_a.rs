@@ -171,7 +171,7 @@ fn crosstab(list: &str, title: &str, batches: &[RecordBatch]) -> Result<Crosstab
     for b in batches {
         let text = |n: &str| -> Result<StringArray> {
             Ok(cast(
-                b.column_by_name(n).ok_or_else(|| crate::Error::Config(format!("report query {title:?} has no column {n}")))?,
+                b.column_by_name(n).ok_or_else(|| crate::Error::Internal(format!("report query {title:?} has no column {n}")))?,
                 &DataType::Utf8,
             )?
             .as_string::<i32>()
@@ -179,7 +179,7 @@ fn crosstab(list: &str, title: &str, batches: &[RecordBatch]) -> Result<Crosstab
         };
         let int = |n: &str| -> Result<datafusion::arrow::array::Int64Array> {
             Ok(cast(
-                b.column_by_name(n).ok_or_else(|| crate::Error::Config(format!("report query {title:?} has no column {n}")))?,
+                b.column_by_name(n).ok_or_else(|| crate::Error::Internal(format!("report query {title:?} has no column {n}")))?,
                 &DataType::Int64,
             )?
             .as_primitive::<Int64Type>()

@@ -110,7 +110,7 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
         None => root.clone(),
     };
     let manifest = crate::publish::vacuum::published_manifest(&warehouse).await?.ok_or_else(|| {
-        Error::Config(format!(
+        Error::Environment(format!(
             "{} has no published run (_runs/published.json): run `csc run` first{}",
             warehouse.display,
             as_at.map(|d| format!(", with --as-at {d}")).unwrap_or_default()
@@ -118,7 +118,7 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
     })?;
     let text = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
     let as_at = NaiveDate::parse_from_str(&text("as_at"), "%Y-%m-%d")
-        .map_err(|_| Error::Config(format!("{}: _runs/published.json has no valid as_at", warehouse.display)))?;
+        .map_err(|_| Error::Environment(format!("{}: _runs/published.json has no valid as_at", warehouse.display)))?;
     let versions = crate::publish::vacuum::versions_of(&manifest);
     let table = |dir: &'static str| {
         let warehouse = &warehouse;
@@ -203,7 +203,7 @@ async fn run_history(warehouse: &Location) -> Vec<RunPoint> {
 fn column(batch: &RecordBatch, table: &str, name: &str, ty: &DataType) -> Result<datafusion::arrow::array::ArrayRef> {
     let col = batch
         .column_by_name(name)
-        .ok_or_else(|| Error::Config(format!("published {table} has no column {name}: rerun `csc run` with this version of csc")))?;
+        .ok_or_else(|| Error::Environment(format!("published {table} has no column {name}: rerun `csc run` with this version of csc")))?;
     Ok(cast(col, ty)?)
 }
 

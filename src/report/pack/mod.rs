@@ -58,7 +58,10 @@ pub struct PackRequest {
 pub async fn write_pack(req: &PackRequest) -> Result<PackFiles> {
     let (_, data) = data::read(&req.warehouse, req.as_at).await?;
     if data.facts.is_empty() {
-        return Err(Error::Config(format!("{}: the published run has no measures (marts/fact_measure is empty)", req.warehouse.display)));
+        return Err(Error::Environment(format!(
+            "{}: the published run has no measures (marts/fact_measure is empty)",
+            req.warehouse.display
+        )));
     }
     let board = board::build(&data, &req.settings);
     let annex_a = annex_a::analyse(&data).await?;
@@ -83,7 +86,7 @@ pub async fn write_pack(req: &PackRequest) -> Result<PackFiles> {
                 let html_for_print = html_path.clone();
                 let printed = tokio::task::spawn_blocking(move || pdf::print(&chromium, &html_for_print, &partial).map(|()| partial))
                     .await
-                    .map_err(|e| Error::Config(format!("PDF printing stopped: {e}")))??;
+                    .map_err(|e| Error::Internal(format!("PDF printing stopped: {e}")))??;
                 rename(&printed, &pdf_path)?;
                 (Some(pdf_path), None)
             }
