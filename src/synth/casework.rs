@@ -25,7 +25,9 @@
 //!   order, match, placement and order; children on a placement order (E1) still in care have a
 //!   decision and an order, one in ten of them reversed (assumption);
 //! - disabilities: [`super::details::disabilities`] for children the SSD flags as disabled,
-//!   `NONE` for every other child who had an assessment.
+//!   `NONE` for every other child who had an assessment;
+//! - assessment factors: those the CIN census file records ([`super::details::assessment_factors`]);
+//! - pre-proceedings, care proceedings and mothers: [`super::court`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,8 +38,8 @@ use super::casework_rates::Rates;
 use super::dates::{add_months, add_years, age, fy_end, fy_of, Window};
 use super::details;
 use super::records::{
-    CinVisit, ClaHealth, ClaVisit, CpReview, CpVisit, Disability, EarlyHelp, Involvement, Missing, Permanence, Professional, Ssd,
-    SHORT_BREAK_STATUSES,
+    AssessmentFactors, CinVisit, ClaHealth, ClaVisit, CpReview, CpVisit, Disability, EarlyHelp, Involvement, Missing, Permanence,
+    Professional, Ssd, SHORT_BREAK_STATUSES,
 };
 use super::returns::keyed;
 use super::simulate::people::{chance, pick, working_days_after};
@@ -123,17 +125,19 @@ pub fn add(ssd: &mut Ssd, window: Window, seed: u64, la_code: &str) {
     permanence(ssd, &periods, &workforce, window, seed, &born);
     early_help(ssd, &workforce, window, seed);
     disabilities(ssd, seed);
+    factors(ssd, seed);
+    super::court::add(ssd, &periods, window, seed);
 }
 
 /// A period of care as the extract holds it.
-struct Period {
-    cla_id: String,
-    person: String,
-    entered: i32,
-    end: Option<i32>,
-    end_reason: &'static str,
-    short_break: bool,
-    legal: &'static str,
+pub(super) struct Period {
+    pub(super) cla_id: String,
+    pub(super) person: String,
+    pub(super) entered: i32,
+    pub(super) end: Option<i32>,
+    pub(super) end_reason: &'static str,
+    pub(super) short_break: bool,
+    pub(super) legal: &'static str,
     referral: String,
     adoptive_placement: bool,
 }
@@ -711,6 +715,19 @@ fn early_help(ssd: &mut Ssd, wf: &Workforce, window: Window, seed: u64) {
         r.id = (38_000_001 + i).to_string();
     }
     ssd.early_help = rows;
+}
+
+/// The factors of every authorised assessment, as the CIN census file records them
+/// ([`details::assessment_factors`]), written as the SSD's JSON array.
+fn factors(ssd: &mut Ssd, seed: u64) {
+    let uasc: std::collections::HashSet<&str> = ssd.immigration.iter().map(|u| u.person.as_str()).collect();
+    let mut rows = Vec::new();
+    for a in ssd.assessments.iter().filter(|a| a.auth.is_some()) {
+        let codes = details::assessment_factors(seed, &a.id, a.nfa == "Y", uasc.contains(a.person.as_str()));
+        let json = format!("[{}]", codes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(","));
+        rows.push(AssessmentFactors { id: (40_000_001 + rows.len()).to_string(), assessment: a.id.clone(), factors: json });
+    }
+    ssd.assessment_factors = rows;
 }
 
 /// Disabilities of children the SSD flags as disabled; `NONE` for other children assessed.

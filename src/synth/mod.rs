@@ -19,6 +19,7 @@
 pub mod all;
 pub mod casework;
 pub mod casework_rates;
+pub mod court;
 pub mod dates;
 pub mod details;
 pub mod extract;

@@ -440,6 +440,55 @@ ssd_table!(
     }
 );
 
+ssd_table!(
+    /// Factors identified at the end of an assessment (`ssd_assessment_factors`), as a JSON array.
+    AssessmentFactors = "ssd_assessment_factors" {
+        id: String => "cinf_table_id",
+        assessment: String => "cinf_assessment_id",
+        factors: String => "cinf_assessment_factors_json",
+    }
+);
+
+ssd_table!(
+    /// A child's period of pre-proceedings (Public Law Outline) and care proceedings (`ssd_pre_proceedings`).
+    PreProceedings = "ssd_pre_proceedings" {
+        id: String => "prep_table_id",
+        person: String => "prep_person_id",
+        family: String => "prep_plo_family_id",
+        decision: Option<i32> => "prep_pre_pro_decision_date",
+        meeting: Option<i32> => "prep_initial_pre_pro_meeting_date",
+        outcome: &'static str => "prep_pre_pro_outcome",
+        agreed: Option<i32> => "prep_agree_stepdown_issue_date",
+        cp_plans: String => "prep_cp_plans_referral_period",
+        gateway: &'static str => "prep_legal_gateway_outcome",
+        previous_pre: String => "prep_prev_pre_proc_child",
+        previous_care: String => "prep_prev_care_proc_child",
+        pre_letter: Option<i32> => "prep_pre_pro_letter_date",
+        care_letter: Option<i32> => "prep_care_pro_letter_date",
+        meetings: String => "prep_pre_pro_meetings_num",
+        legal_rep: &'static str => "prep_pre_pro_parents_legal_rep",
+        legal_rep_at_issue: &'static str => "prep_parents_legal_rep_point_of_issue",
+        court_reference: String => "prep_court_reference",
+        hearings: String => "prep_care_proc_court_hearings",
+        short_notice: &'static str => "prep_care_proc_short_notice",
+        short_notice_reason: &'static str => "prep_proc_short_notice_reason",
+        initial_approved: &'static str => "prep_la_inital_plan_approved",
+        initial_plan: &'static str => "prep_la_initial_care_plan",
+        final_approved: &'static str => "prep_la_final_plan_approved",
+        final_plan: &'static str => "prep_la_final_care_plan",
+    }
+);
+
+ssd_table!(
+    /// A mother and one of her children (`ssd_mother`).
+    Mother = "ssd_mother" {
+        id: String => "moth_table_id",
+        mother: String => "moth_person_id",
+        child: String => "moth_childs_person_id",
+        child_dob: Option<i32> => "moth_childs_dob",
+    }
+);
+
 /// Legal statuses of short breaks (an agreed series of short-term placements).
 pub const SHORT_BREAK_STATUSES: [&str; 2] = ["V3", "V4"];
 
@@ -475,6 +524,9 @@ pub struct Ssd {
     pub professionals: Vec<Professional>,
     pub disabilities: Vec<Disability>,
     pub early_help: Vec<EarlyHelp>,
+    pub assessment_factors: Vec<AssessmentFactors>,
+    pub pre_proceedings: Vec<PreProceedings>,
+    pub mothers: Vec<Mother>,
 }
 
 #[cfg(test)]
@@ -518,5 +570,8 @@ mod tests {
         same_columns::<Professional>();
         same_columns::<Disability>();
         same_columns::<EarlyHelp>();
+        same_columns::<AssessmentFactors>();
+        same_columns::<PreProceedings>();
+        same_columns::<Mother>();
     }
 }
