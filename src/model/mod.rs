@@ -48,6 +48,8 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("referral_rereferral", include_str!("../../sql/views/referral_rereferral.sql")),
     ("assessment_duration", include_str!("../../sql/views/assessment_duration.sql")),
     ("icpc_timeliness", include_str!("../../sql/views/icpc_timeliness.sql")),
+    ("assessment_factor_code", include_str!("../../sql/views/assessment_factor_code.sql")),
+    ("care_proceedings", include_str!("../../sql/views/care_proceedings.sql")),
     ("cla_episode_in_care", include_str!("../../sql/views/cla_episode_in_care.sql")),
     ("cla_spell_start", include_str!("../../sql/views/cla_spell_start.sql")),
     ("annex_a_person", include_str!("../../sql/views/annex_a_person.sql")),
