@@ -310,6 +310,9 @@ pub fn data_dictionary() -> String {
         for (name, ty, meaning) in mart.columns {
             let _ = writeln!(md, "| `{name}` | {} | {meaning} |", ty.data_type());
         }
+        if mart.name == "benchmarks" {
+            comparators_section(&mut md);
+        }
     }
     let _ = writeln!(md, "\n## `quality/issues/` (analysts: raw values of personal data removed) and `restricted/quality/issues/`\n");
     let _ = writeln!(md, "| column | type |\n|---|---|");
@@ -349,6 +352,18 @@ pub fn data_dictionary() -> String {
         }
     }
     md
+}
+
+/// The benchmarks' comparators: every measure id DfE publishes a figure for, its DfE file and how
+/// the value is worked out (`sql/marts/ref_published.sql`), and whether csc computes it too.
+fn comparators_section(md: &mut String) {
+    let computed: Vec<String> = published_measures().into_iter().map(|(p, _)| p.id).collect();
+    let _ = writeln!(md, "\nComparators (one row per DfE published year for each; `count`: the published count, `percent`: DfE's published percentage, `ratio`: a percentage worked out from published counts, `rate`: per 10,000 children from the published count and the ONS population, `value`: a published rate or average as is):\n");
+    let _ = writeln!(md, "| measure_id | DfE file (`reference/dfe/`) | kind | computed by csc |\n|---|---|---|---|");
+    for c in crate::marts::published::comparators() {
+        let ours = if computed.contains(&c.measure_id) { "yes" } else { "no: published figure only" };
+        let _ = writeln!(md, "| `{}` | `{}` | {} | {ours} |", c.measure_id, c.file, c.kind);
+    }
 }
 
 /// The data-quality rules section: every issue code from the rule catalogue

@@ -70,7 +70,7 @@ impl MartSpec {
 }
 
 /// `ref_published`: DfE published values by measure id (a view the benchmarks read).
-const REF_PUBLISHED_SQL: (&str, &str) = ("sql/marts/ref_published.sql", include_str!("../../sql/marts/ref_published.sql"));
+pub(crate) const REF_PUBLISHED_SQL: (&str, &str) = ("sql/marts/ref_published.sql", include_str!("../../sql/marts/ref_published.sql"));
 
 /// Every mart, in publishing order.
 pub const MARTS: &[MartSpec] = &[

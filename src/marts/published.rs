@@ -44,12 +44,68 @@ pub const DFE_TABLES: &[(&str, &str, &str)] = &[
         "la_care_leavers_accommodation_suitability.csv",
         include_str!("../../reference/dfe/la_care_leavers_accommodation_suitability.csv"),
     ),
+    (
+        "c3",
+        "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
+        include_str!("../../reference/dfe/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"),
+    ),
+    ("health", "la_conviction_health_outcome_cla.csv", include_str!("../../reference/dfe/la_conviction_health_outcome_cla.csv")),
+    ("new_placements", "la_cla_during_year_new_placements.csv", include_str!("../../reference/dfe/la_cla_during_year_new_placements.csv")),
+    ("swcount", "la_cla_swcount.csv", include_str!("../../reference/dfe/la_cla_swcount.csv")),
+    ("school_moves", "la_cla_school_moves.csv", include_str!("../../reference/dfe/la_cla_school_moves.csv")),
+    ("csww", "csww_indicators_2017_to_2025.csv", include_str!("../../reference/dfe/csww_indicators_2017_to_2025.csv")),
 ];
 
+/// A measure id DfE publishes a comparator for (`sql/marts/ref_published.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparator {
+    pub measure_id: String,
+    /// How the value is worked out: `count`, `percent`, `ratio`, `rate` or `value`.
+    pub kind: String,
+    /// The DfE file in `reference/dfe/` it is read from.
+    pub file: String,
+}
+
+/// The comparators `sql/marts/ref_published.sql` maps, read from its mapping rows (`('id',
+/// 'kind', 'source', ...)`) and the summed new-placement rows, for the data dictionary.
+pub fn comparators() -> Vec<Comparator> {
+    let quoted = |line: &str| -> Vec<String> { line.split('\'').skip(1).step_by(2).map(str::to_string).collect() };
+    let file = |source: &str| DFE_TABLES.iter().find(|(s, _, _)| *s == source).map(|(_, f, _)| f.to_string());
+    let mut out = Vec::new();
+    for line in super::REF_PUBLISHED_SQL.1.lines().map(str::trim).filter(|l| l.starts_with("('") || l.starts_with("VALUES ('")) {
+        let q = quoted(line);
+        let (kind, source) = if q.get(1).is_some_and(|b| b.starts_with("Location of new placements")) {
+            ("ratio", "new_placements")
+        } else {
+            match (q.get(1), q.get(2)) {
+                (Some(k), Some(s)) => (k.as_str(), s.as_str()),
+                _ => continue,
+            }
+        };
+        if let Some(file) = file(source) {
+            out.push(Comparator { measure_id: q[0].clone(), kind: kind.to_string(), file });
+        }
+    }
+    out.sort_by(|a, b| a.measure_id.cmp(&b.measure_id));
+    out
+}
+
 /// Columns that name the breakdown a row is. The CIN tables have `category`, the CLA table
-/// `population_type`; the long-format stability and care-leaver tables have two each (cohort and
-/// outcome, age and activity), joined with ` | ` in that order.
-const BREAKDOWN_COLUMNS: &[&str] = &["population_type", "category", "cla_group", "placement_stability", "care_leaver_age", "breakdown"];
+/// `population_type`; the long-format CLA, care-leaver and health tables have two or three each
+/// (cohort and outcome, age and activity; school moves: cohort, kind of move and outcome), joined
+/// with ` | ` in this order.
+const BREAKDOWN_COLUMNS: &[&str] = &[
+    "population_type",
+    "category",
+    "characteristic",
+    "cla_group",
+    "move_measure",
+    "placement_stability",
+    "sw_stability",
+    "school_stability",
+    "care_leaver_age",
+    "breakdown",
+];
 
 /// Columns that describe a row rather than hold a figure. `category` / `population_type` name
 /// the breakdown a row is (constant in the CIN tables; the CLA table has three).
@@ -66,8 +122,12 @@ const ID_COLUMNS: &[&str] = &[
     "la_name",
     "category",
     "population_type",
+    "characteristic",
     "cla_group",
+    "move_measure",
     "placement_stability",
+    "sw_stability",
+    "school_stability",
     "care_leaver_age",
     "breakdown",
 ];
@@ -133,6 +193,22 @@ pub fn dfe_cells_batch() -> Result<RecordBatch> {
         }
     }
     b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparators_name_their_dfe_files() {
+        let all = comparators();
+        let find = |id: &str| all.iter().find(|c| c.measure_id == id).cloned();
+        assert_eq!(find("af_neglect").map(|c| c.file), Some("c3_factors_identified_at_end_of_assessment_2018_to_2025.csv".into()));
+        assert_eq!(find("cla_new_placements_outside_la_pct").map(|c| c.kind), Some("ratio".into()));
+        assert_eq!(find("workforce_agency_rate_pct").map(|c| c.kind), Some("value".into()));
+        assert_eq!(find("referral_rate_per_10k").map(|c| c.kind), Some("rate".into()));
+        assert_eq!(all.len(), 91, "one per mapped measure id");
+    }
 }
 
 #[derive(Default)]

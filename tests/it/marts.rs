@@ -96,7 +96,9 @@ async fn benchmarks_reproduce_dfe_published_rates_and_the_neighbour_means() {
     assert_eq!(quartile, (4 * rank + ranked - 1) / ranked, "quartile = ceil(4 x rank / ranked)");
     // Every year DfE published (2013 to 2025) is there for every mapped measure.
     let b = marts(&wh, "SELECT count(DISTINCT measure_id), count(DISTINCT financial_year), count(*) FROM benchmarks").await;
-    assert_eq!((int(&b, 0), int(&b, 1)), (Some(35), Some(13)));
+    // Workforce rows (a 30 September census) sit in the financial year containing it, so the years
+    // run to 2025-26.
+    assert_eq!((int(&b, 0), int(&b, 1)), (Some(91), Some(14)));
 
     // Placement stability and care leavers, Southampton as published (docs/definitions.md §4.2):
     // 3+ placements in 2023-24 18 % (90 of 489), same carer 2+ years 61 % (116 of 191);
@@ -114,6 +116,60 @@ async fn benchmarks_reproduce_dfe_published_rates_and_the_neighbour_means() {
     }
     // England 3+ placements 2023-24: 11 % (§4.2).
     assert_eq!(benchmark(&wh, "cla_3plus_placements_pct", "2023-24").await.5, Some(11.0));
+}
+
+#[tokio::test]
+async fn benchmarks_reproduce_the_c3_health_placement_social_worker_school_and_workforce_tables() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    // (measure, year, Southampton as published, England as published), read from the DfE files in
+    // reference/dfe/ by hand.
+    for (id, year, southampton, england) in [
+        // C3, factors at the end of assessment, 2023-24: episodes with a factor 2,783 / 506,370;
+        // domestic abuse concerning a parent 896 / 160,600.
+        ("af_episodes", "2023-24", 2783.0, 506370.0),
+        ("af_domestic_abuse_parent", "2023-24", 896.0, 160600.0),
+        // OC2 health outcomes 2024-25 (%): annual health assessment 88 / 90, teeth checked 90 / 81,
+        // immunisations 81 / 84, development assessments (under 5s) 92 / 88; SDQ average score
+        // 16.3 / 14.9 and cause for concern 47 / 42 (% of scores received).
+        ("cla_oc2_health_assessment_pct", "2024-25", 88.0, 90.0),
+        ("cla_oc2_dental_check_pct", "2024-25", 90.0, 81.0),
+        ("cla_oc2_immunisations_pct", "2024-25", 81.0, 84.0),
+        ("cla_oc2_development_check_pct", "2024-25", 92.0, 88.0),
+        ("cla_sdq_average_score", "2024-25", 16.3, 14.9),
+        ("cla_sdq_cause_for_concern_pct", "2024-25", 47.0, 42.0),
+        // 3 or more social workers during 2023-24: 72 of 488 = 15 % / 27 %.
+        ("cla_3plus_social_workers_pct", "2023-24", 15.0, 27.0),
+        // School moves during 2023-24: any 18 % / 11 %, mid-year 12 % / 8 %.
+        ("cla_school_moves_pct", "2023-24", 18.0, 11.0),
+        ("cla_school_moves_midyear_pct", "2023-24", 12.0, 8.0),
+        // Workforce at 30 September 2025 (DfE time_period 2025, financial year 2025-26): agency
+        // rate 8 / 13, turnover 7.4 / 11.8, vacancy rate 3.8 / 14.2, caseload per FTE 14.3 / 15.2.
+        ("workforce_agency_rate_pct", "2025-26", 8.0, 13.0),
+        ("workforce_turnover_rate_pct", "2025-26", 7.4, 11.8),
+        ("workforce_vacancy_rate_pct", "2025-26", 3.8, 14.2),
+        ("workforce_caseload_per_fte", "2025-26", 14.3, 15.2),
+    ] {
+        let (published, _, _, _, _, eng) = benchmark(&wh, id, year).await;
+        assert_eq!((published, eng), (Some(southampton), Some(england)), "{id} {year}");
+    }
+    // New placements in 2024-25 more than 20 miles from home (inside + outside the LA) and outside
+    // the LA (less + more than 20 miles), from the counts: Southampton (0 + 73) / 591 = 12.4 % and
+    // (153 + 73) / 591 = 38.2 %; England (4,310 + 14,560) / 90,930 = 20.8 % and
+    // (18,220 + 14,560) / 90,930 = 36.0 %.
+    let (published, _, _, _, _, england) = benchmark(&wh, "cla_new_placements_20_miles_plus_pct", "2024-25").await;
+    assert_eq!((round1(published), round1(england)), (12.4, 20.8));
+    let (published, _, _, _, _, england) = benchmark(&wh, "cla_new_placements_outside_la_pct", "2024-25").await;
+    assert_eq!((round1(published), round1(england)), (38.2, 36.0));
+    // A suppressed C3 count: Southampton's FGM factor in 2023-24 is `c`.
+    let b = marts(&wh, "SELECT published_value, published_code, sn_model FROM benchmarks WHERE measure_id = 'af_female_genital_mutilation' AND financial_year = '2023-24'").await;
+    assert!(b[0].column(0).is_null(0));
+    assert_eq!(text(b[0].column(1), 0), "c");
+    // Every row names the statistical-neighbour grouping its neighbour mean used.
+    assert_eq!(text(b[0].column(2), 0), "2021");
+    let b = marts(&wh, "SELECT count(*) FROM benchmarks WHERE sn_model IS NULL").await;
+    assert_eq!(int(&b, 0), Some(0));
 }
 
 #[test]
