@@ -20,6 +20,10 @@
 --             S47 to ICPC = ICPCs / S47 enquiries), as docs/definitions.md §4.1 does.
 --   value   - a published figure that is not a count or a share of one (the workforce rates and
 --             caseload, the SDQ average score): the value only, no numerator or denominator.
+--             DfE's workforce figures are by FTE (agency rate = agency FTE / (agency + in-post
+--             FTE); caseload = cases / case-holding FTE); csc's agency_workers_pct and
+--             caseload_per_worker_avg count workers holding cases by head, so they sit beside
+--             DfE's figures as the nearest comparable, not identical, measures.
 --   new placements more than 20 miles from home / outside the LA: a ratio of counts summed over
 --             the distance bands (inside + outside the LA more than 20 miles; outside the LA less
 --             + more than 20 miles) to the total new placements (summed, below).
@@ -120,10 +124,10 @@ WITH map AS (
         ('cla_3plus_social_workers_pct', 'percent', 'swcount', 'CLA on 31 March | 3 or more social workers during the year', 'number', '', '', 'percentage'),
         ('cla_school_moves_pct', 'percent', 'school_moves', 'CLA on 31 March | Any moves | With one or more moves during the year', 'number', '', '', 'percentage'),
         ('cla_school_moves_midyear_pct', 'percent', 'school_moves', 'CLA on 31 March | Mid-year moves | With one or more mid-year moves during the year', 'number', '', '', 'percentage'),
-        ('workforce_agency_rate_pct', 'value', 'csww', '', 'agency_rate_fte', '', '', ''),
+        ('agency_workers_pct', 'value', 'csww', '', 'agency_rate_fte', '', '', ''),
         ('workforce_turnover_rate_pct', 'value', 'csww', '', 'turnover_rate_fte', '', '', ''),
         ('workforce_vacancy_rate_pct', 'value', 'csww', '', 'vacancy_rate_fte', '', '', ''),
-        ('workforce_caseload_per_fte', 'value', 'csww', '', 'caseload_fte', '', '', '')
+        ('caseload_per_worker_avg', 'value', 'csww', '', 'caseload_fte', '', '', '')
     ) AS m
 ),
 cells AS (

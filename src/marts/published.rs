@@ -205,7 +205,7 @@ mod tests {
         let find = |id: &str| all.iter().find(|c| c.measure_id == id).cloned();
         assert_eq!(find("af_neglect").map(|c| c.file), Some("c3_factors_identified_at_end_of_assessment_2018_to_2025.csv".into()));
         assert_eq!(find("cla_new_placements_outside_la_pct").map(|c| c.kind), Some("ratio".into()));
-        assert_eq!(find("workforce_agency_rate_pct").map(|c| c.kind), Some("value".into()));
+        assert_eq!(find("agency_workers_pct").map(|c| c.kind), Some("value".into()));
         assert_eq!(find("referral_rate_per_10k").map(|c| c.kind), Some("rate".into()));
         assert_eq!(all.len(), 91, "one per mapped measure id");
     }

@@ -146,10 +146,10 @@ async fn benchmarks_reproduce_the_c3_health_placement_social_worker_school_and_w
         ("cla_school_moves_midyear_pct", "2023-24", 12.0, 8.0),
         // Workforce at 30 September 2025 (DfE time_period 2025, financial year 2025-26): agency
         // rate 8 / 13, turnover 7.4 / 11.8, vacancy rate 3.8 / 14.2, caseload per FTE 14.3 / 15.2.
-        ("workforce_agency_rate_pct", "2025-26", 8.0, 13.0),
+        ("agency_workers_pct", "2025-26", 8.0, 13.0),
         ("workforce_turnover_rate_pct", "2025-26", 7.4, 11.8),
         ("workforce_vacancy_rate_pct", "2025-26", 3.8, 14.2),
-        ("workforce_caseload_per_fte", "2025-26", 14.3, 15.2),
+        ("caseload_per_worker_avg", "2025-26", 14.3, 15.2),
     ] {
         let (published, _, _, _, _, eng) = benchmark(&wh, id, year).await;
         assert_eq!((published, eng), (Some(southampton), Some(england)), "{id} {year}");
