@@ -18,6 +18,8 @@ pub mod postcodes;
 /// outcomes and enablers dashboard (`data-raw/ons_mid-year_population_estimates_2012_to_2024.csv`,
 /// Open Government Licence). Census-2021-based, with DfE's 2025 revision of mid-2022 and mid-2023.
 const POPULATION_CSV: &str = include_str!("../reference/dfe/ons_mid-year_population_estimates_2012_to_2024.csv");
+/// ONS Census 2021 usual residents (all ages) by ethnic group (20 categories) and upper-tier LA.
+const ETHNIC_POPULATION_CSV: &str = include_str!("../reference/dfe/ons-ethnic-population-la.csv");
 
 const CODE_LISTS: &[(&str, &str)] = &[
     ("sex", include_str!("../reference/codes/sex.csv")),
@@ -69,6 +71,36 @@ impl CodeLists {
     pub fn lookup(&self, list: &str, value: &str) -> Option<&str> {
         self.lists.get(list)?.get(&value.trim().to_ascii_uppercase()).map(String::as_str)
     }
+}
+
+/// `ref_ethnic_population`: the Census 2021 population of each upper-tier LA (`la_gss_code`) by
+/// ONS ethnic group (`ons_code` 1-19, `ons_group` its label; -8 "does not apply" is left out),
+/// for the disproportionality rates.
+pub fn ethnic_population_batch() -> Result<RecordBatch> {
+    let err = |m: String| Error::Reference { name: "ons-ethnic-population-la".into(), message: m };
+    let mut reader = csv::Reader::from_reader(ETHNIC_POPULATION_CSV.as_bytes());
+    let (mut gss, mut code, mut group, mut pop) = (StringBuilder::new(), Int32Builder::new(), StringBuilder::new(), Int64Builder::new());
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| err(format!("row {}: {e}", n + 2)))?;
+        let get = |i: usize| record.get(i).unwrap_or("").trim();
+        let c: i32 = get(2).parse().map_err(|_| err(format!("row {}: ethnic group code {:?}", n + 2, get(2))))?;
+        if c < 1 {
+            continue;
+        }
+        let p: i64 = get(4).parse().map_err(|_| err(format!("row {}: population {:?}", n + 2, get(4))))?;
+        gss.append_value(get(0));
+        code.append_value(c);
+        group.append_value(get(3));
+        pop.append_value(p);
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("la_gss_code", DataType::Utf8, false),
+        Field::new("ons_code", DataType::Int32, false),
+        Field::new("ons_group", DataType::Utf8, false),
+        Field::new("population", DataType::Int64, false),
+    ]));
+    let arrays: Vec<ArrayRef> = vec![Arc::new(gss.finish()), Arc::new(code.finish()), Arc::new(group.finish()), Arc::new(pop.finish())];
+    Ok(RecordBatch::try_new(schema, arrays)?)
 }
 
 /// Population table registered for the SQL as `ref_population`.

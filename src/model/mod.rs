@@ -144,6 +144,7 @@ fn register_reference(ctx: &SessionContext, p: &ModelParams) -> Result<()> {
     let population = crate::reference::population_batch()?;
     udf::register(ctx, &population);
     ctx.register_batch("ref_population", population)?;
+    ctx.register_batch("ref_ethnic_population", crate::reference::ethnic_population_batch()?)?;
     ctx.register_batch("ref_annex_a_value", crate::reference::annex_a_values_batch()?)?;
     ctx.register_batch("params", params_batch(p)?)?;
     ctx.register_batch("ref_cwd_service", p.settings.cwd_services_batch()?)?;
