@@ -340,6 +340,11 @@ impl RunConfig {
         if measures.is_empty() {
             return Err(Error::Config("[run] measures is empty".into()));
         }
+        // Validated here, before anything is read: a misspelt id fails at once, not after extract.
+        crate::model::execution_order(&measures).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("[run] measures: {m}")),
+            other => other,
+        })?;
         crate::marts::validate_targets(&file.targets)?;
         let computed = computed_ids(&measures);
         if let Some(path) = &flags.pipeline {

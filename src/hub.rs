@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use tracing::{info, info_span, Instrument};
 
 use crate::config::{Overrides, RunConfig};
-use crate::run::{run, RunOptions, RunOutcome};
+use crate::manifest::RunStatus;
+use crate::run::{run, ExitStatus, RunOptions, RunOutcome};
 use crate::storage::Location;
 use crate::{Error, Result};
 
@@ -113,40 +114,42 @@ async fn run_one(flags: &Overrides, la_code: String, opts: &RunOptions, today: c
         Err(e) => (None, Err(e)),
     };
     let elapsed = started.elapsed();
-    info!(la = %la_code, status = status(&outcome), elapsed_ms = elapsed.as_millis() as u64, "local authority finished");
+    info!(la = %la_code, status = %status(&outcome), elapsed_ms = elapsed.as_millis() as u64, "local authority finished");
     LaOutcome { la_code, config, outcome, elapsed }
 }
 
-fn status(outcome: &Result<RunOutcome>) -> &str {
+fn status(outcome: &Result<RunOutcome>) -> RunStatus {
     match outcome {
-        Ok(o) => &o.manifest.status,
-        Err(_) => "failed",
+        Ok(o) => o.manifest.status,
+        Err(_) => RunStatus::Failed,
     }
 }
 
-/// The exit status of a whole hub run: 1 when any LA failed, else 2 when any published with too
-/// many data-quality errors, else, when every LA was skipped (nothing changed), 4 if any LA's
-/// input has been unchanged past `[run] unchanged_alert_days` and 3 if not; else 0.
-pub fn exit_status(results: &[LaOutcome]) -> u8 {
-    let each: Vec<u8> = results
+/// The exit status of a whole hub run: failed when any LA failed, else too many errors when any
+/// published with too many data-quality errors, else, when every LA was skipped (nothing
+/// changed), stuck if any LA's input has been unchanged past `[run] unchanged_alert_days` and
+/// unchanged if not; else published.
+pub fn exit_status(results: &[LaOutcome]) -> ExitStatus {
+    let each: Vec<ExitStatus> = results
         .iter()
         .map(|r| match (&r.outcome, &r.config) {
             (Ok(outcome), Some(cfg)) => crate::run::exit_status(cfg, outcome),
-            _ => 1,
+            _ => ExitStatus::Failed,
         })
         .collect();
-    if each.contains(&1) {
-        1
-    } else if each.contains(&2) {
-        2
-    } else if !each.is_empty() && each.iter().all(|&s| s == 3 || s == 4) {
-        if each.contains(&4) {
-            4
+    let skipped = |s: &ExitStatus| matches!(s, ExitStatus::Unchanged | ExitStatus::Stuck);
+    if each.contains(&ExitStatus::Failed) {
+        ExitStatus::Failed
+    } else if each.contains(&ExitStatus::TooManyErrors) {
+        ExitStatus::TooManyErrors
+    } else if !each.is_empty() && each.iter().all(skipped) {
+        if each.contains(&ExitStatus::Stuck) {
+            ExitStatus::Stuck
         } else {
-            3
+            ExitStatus::Unchanged
         }
     } else {
-        0
+        ExitStatus::Published
     }
 }
 
@@ -169,7 +172,7 @@ pub fn summary(out: &mut impl std::io::Write, results: &[LaOutcome]) -> std::io:
             Err(e) => writeln!(out, "{} {name}: failed after {:.1} s: {e}", r.la_code, r.elapsed.as_secs_f64())?,
         }
     }
-    let published = results.iter().filter(|r| matches!(&r.outcome, Ok(o) if o.manifest.status != "skipped")).count();
+    let published = results.iter().filter(|r| matches!(&r.outcome, Ok(o) if o.manifest.status != RunStatus::Skipped)).count();
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
     writeln!(
         out,

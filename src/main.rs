@@ -14,8 +14,9 @@ use clap::{Parser, Subcommand};
 use csc_pipeline::config::{Overrides, RunConfig};
 use csc_pipeline::extract::InputFormat;
 use csc_pipeline::logging::{self, LogFormat, Verbosity};
+use csc_pipeline::manifest::RunStatus;
 use csc_pipeline::report::summary::run_summary;
-use csc_pipeline::run::{run, RunOptions, RunOutcome};
+use csc_pipeline::run::{run, ExitStatus, RunOptions, RunOutcome};
 use csc_pipeline::{demo, synth};
 
 #[derive(Parser)]
@@ -353,7 +354,7 @@ async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode>
     let cfg = RunConfig::resolve(&flags, chrono::Local::now().date_naive())?;
     let outcome = run(&cfg, &opts).await?;
     print_outcome(&outcome);
-    if let (Some(settings), "succeeded") = (&cfg.report, outcome.manifest.status.as_str()) {
+    if let (Some(settings), RunStatus::Succeeded) = (&cfg.report, outcome.manifest.status) {
         // The run has published: a pack that cannot be written is reported, and the exit status
         // stays the run's.
         match write_pack(&cfg, settings.clone(), settings.out.clone().unwrap_or_else(|| PathBuf::from("reports"))).await {
@@ -362,14 +363,14 @@ async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode>
         }
     }
     let status = csc_pipeline::run::exit_status(&cfg, &outcome);
-    if status == 2 {
+    if status == ExitStatus::TooManyErrors {
         eprintln!(
             "csc: published, but {} data-quality errors is more than the {} the pipeline file allows",
             outcome.manifest.issues.by_severity.error,
             cfg.max_error_issues.unwrap_or_default()
         );
     }
-    Ok(ExitCode::from(status))
+    Ok(status.into())
 }
 
 async fn cmd_hub(la: &str, jobs: Option<usize>, flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode> {
@@ -383,7 +384,7 @@ async fn cmd_hub(la: &str, jobs: Option<usize>, flags: Overrides, opts: RunOptio
     csc_pipeline::progress::enable(false);
     let results = hub::run_all(&flags, &las, jobs, &opts, chrono::Local::now().date_naive()).await;
     let _ = hub::summary(&mut std::io::stdout().lock(), &results);
-    Ok(ExitCode::from(hub::exit_status(&results)))
+    Ok(hub::exit_status(&results).into())
 }
 
 async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
@@ -406,7 +407,7 @@ async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {
     let warehouse = csc_pipeline::storage::Location::parse(&cfg.warehouse, false)?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, cfg.as_at).await?;
     let workbook = demo::annex_a_path(&out, cfg.as_at);
-    let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, cfg.as_at).await;
+    let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, cfg.as_at).await?;
     csc_pipeline::report::annex_a_workbook::write_workbook(
         &lists,
         &workbook,
@@ -498,7 +499,7 @@ async fn cmd_action_lists(from: WarehouseArgs, out: PathBuf, team: Option<String
 async fn cmd_annex_a(as_at: NaiveDate, out: PathBuf, from: WarehouseArgs) -> anyhow::Result<()> {
     let warehouse = from.open("Annex A lists")?;
     let lists = csc_pipeline::report::annex_a_workbook::read_lists(&warehouse, as_at).await?;
-    let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, as_at).await;
+    let facts = csc_pipeline::report::annex_a_workbook::read_extract_facts(&warehouse, as_at).await?;
     csc_pipeline::report::annex_a_workbook::write_workbook(
         &lists,
         &out,

@@ -1,22 +1,49 @@
 //! The run manifest, `<warehouse>/_runs/<run_id>.json`: what a run read, what it produced, how
 //! long each stage took and how it ended. It names files and counts rows; it never holds a
-//! child's details.
+//! child's details. It is written and read back as the one struct [`Manifest`], so a field that
+//! an older csc did not write reads as its default, and a file that is not a manifest is an error.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::quality::IssueCounts;
 
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Not finished yet (never written: a manifest is written when the run ends).
+    #[default]
+    Running,
+    /// Its tables are published.
+    Succeeded,
+    /// It stopped with an error; nothing of it is published.
+    Failed,
+    /// Nothing changed since the published run, so nothing was done.
+    Skipped,
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Skipped => "skipped",
+        })
+    }
+}
+
 /// One run's record.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Manifest {
     pub run_id: String,
     /// SHA-256 of everything that decides the output: code version, pipeline file, LA, as-at
     /// date, measures and the input files' hashes.
     pub run_key: String,
-    /// `succeeded` or `failed`.
-    pub status: String,
+    pub status: RunStatus,
     pub error: Option<String>,
     /// Who must act on a failed run's error: `input`, `configuration`, `environment` or
     /// `internal` ([`crate::error::Audience`]).
@@ -68,7 +95,8 @@ pub struct Manifest {
 }
 
 /// An input file as received.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct InputEntry {
     pub path: String,
     pub size_bytes: u64,
@@ -82,7 +110,8 @@ pub struct InputEntry {
 }
 
 /// Rows of one core table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct TableEntry {
     pub name: String,
     pub rows_in: usize,
@@ -91,7 +120,8 @@ pub struct TableEntry {
 }
 
 /// The fact table produced.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct MeasureSummary {
     pub measure_ids: Vec<String>,
     pub rows: usize,
@@ -100,7 +130,8 @@ pub struct MeasureSummary {
 }
 
 /// Issue counts by severity and by issue code.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct IssueSummary {
     pub total: usize,
     #[serde(flatten)]
@@ -109,7 +140,8 @@ pub struct IssueSummary {
 }
 
 /// One stage's work.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct StageEntry {
     pub stage: String,
     pub elapsed_ms: u128,
@@ -132,6 +164,23 @@ pub fn peak_rss_mib() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::{Manifest, RunStatus};
+
+    #[test]
+    fn a_manifest_reads_back_as_written_and_older_ones_take_defaults() {
+        let mut m = Manifest { run_id: "r1".into(), status: RunStatus::Skipped, elapsed_ms: 12, ..Manifest::default() };
+        m.delta_versions.insert("core/person".into(), 4);
+        let back: Manifest = serde_json::from_slice(&serde_json::to_vec(&m).unwrap()).unwrap();
+        assert_eq!(
+            (back.run_id.as_str(), back.status, back.elapsed_ms, back.delta_versions["core/person"]),
+            ("r1", RunStatus::Skipped, 12, 4)
+        );
+        let old: Manifest = serde_json::from_str(r#"{"run_id": "r0", "status": "succeeded"}"#).unwrap();
+        assert_eq!(old.status, RunStatus::Succeeded);
+        assert!(old.retained_runs.is_empty() && old.headlines.is_empty());
+        assert!(serde_json::from_str::<Manifest>(r#"{"status": "half-done"}"#).is_err(), "an unknown status is an error");
+    }
+
     #[test]
     fn peak_memory_is_read_on_linux() {
         if cfg!(target_os = "linux") {

@@ -1,7 +1,9 @@
-//! One pipeline run: extract → normalise → model → publish, each in its own tracing span, with a
-//! manifest written whether the run succeeds or fails.
+//! One pipeline run: extract → normalise → model → publish ([`stages`], one function each, in
+//! its own tracing span), with a manifest written whether the run succeeds or fails.
 
-use std::collections::{BTreeMap, HashMap};
+mod stages;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,21 +11,16 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use sha2::{Digest, Sha256};
-use tracing::{debug, info, info_span, warn, Instrument};
+use tracing::{debug, info, warn};
 
 use crate::config::{Privacy, RunConfig};
-use crate::extract::{extract_with, InputFile};
+use crate::extract::InputFile;
 use crate::lock::RunLock;
-use crate::manifest::{InputEntry, IssueSummary, Manifest, MeasureSummary, StageEntry, TableEntry};
-use crate::model::annex_a::run_lists;
-use crate::model::{run_measures, session_on, ModelParams};
-use crate::normalise::normalise;
-use crate::pseudonymise::redact_issues;
-use crate::publish::vacuum::{after_publish, grace_runs, kept_runs, published_manifest, recover, retained_runs};
-use crate::publish::{commit, CommitInfo, Staging};
-use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
-use crate::reference::CodeLists;
-use crate::schema::{ssd_tables, TableSpec};
+use crate::manifest::{IssueSummary, Manifest, RunStatus, StageEntry};
+use crate::model::ModelParams;
+use crate::publish::vacuum::{after_publish, kept_runs, published_manifest, recover};
+use crate::quality::{Issue, IssueCounts};
+use crate::schema::TableSpec;
 use crate::storage::Location;
 use crate::{Error, Result};
 
@@ -68,17 +65,50 @@ pub fn rerun_folder(as_at: chrono::NaiveDate) -> String {
 /// pseudonymised with ([`crate::pseudonymise::Pseudonymiser::key_check`]).
 const KEY_CHECK: &str = "restricted/_runs/key_check.json";
 
-/// The process exit status `csc run` gives a finished run: 4 when it was skipped and the input
-/// has been identical for `[run] unchanged_alert_days` (the export may be stuck), 3 when it was
-/// skipped (nothing changed), 2 when it published more error-severity issues than `[run] max_error_issues`
-/// allows, else 0. (A failed run is an error, exit status 1.)
-pub fn exit_status(cfg: &RunConfig, outcome: &RunOutcome) -> u8 {
-    let errors = outcome.manifest.issues.by_severity.error;
-    match cfg.max_error_issues {
-        _ if outcome.manifest.status == "skipped" && outcome.manifest.input_unchanged_days.is_some() => 4,
-        _ if outcome.manifest.status == "skipped" => 3,
-        Some(max) if errors > max => 2,
-        _ => 0,
+/// The process exit status of a run, for schedulers (docs/operating.md, exit codes). The codes
+/// are stable: schedulers test them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitStatus {
+    /// 0: published.
+    Published,
+    /// 1: failed (or a usage error); nothing new was published.
+    Failed,
+    /// 2: published, with more error-severity issues than `[run] max_error_issues` allows.
+    TooManyErrors,
+    /// 3: nothing changed since the published run, so nothing was done.
+    Unchanged,
+    /// 4: nothing changed, and the input has been identical for `[run] unchanged_alert_days`:
+    /// the export may be stuck.
+    Stuck,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Published => 0,
+            ExitStatus::Failed => 1,
+            ExitStatus::TooManyErrors => 2,
+            ExitStatus::Unchanged => 3,
+            ExitStatus::Stuck => 4,
+        }
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(status.code())
+    }
+}
+
+/// The exit status `csc run` gives a finished run (a failed run is an error, [`ExitStatus::Failed`]).
+pub fn exit_status(cfg: &RunConfig, outcome: &RunOutcome) -> ExitStatus {
+    let m = &outcome.manifest;
+    match (m.status, cfg.max_error_issues) {
+        (RunStatus::Skipped, _) if m.input_unchanged_days.is_some() => ExitStatus::Stuck,
+        (RunStatus::Skipped, _) => ExitStatus::Unchanged,
+        (_, Some(max)) if m.issues.by_severity.error > max => ExitStatus::TooManyErrors,
+        _ => ExitStatus::Published,
     }
 }
 
@@ -110,14 +140,21 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     }
     let root = Location::open(&cfg.warehouse, true, &cfg.storage)?;
     let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
-    // A rerun as at a date other than the published one goes to its own folder.
-    let warehouse = match published_as_at(&root).await? {
-        Some(published) if opts.explicit_as_at && published != cfg.as_at.to_string() => {
+    // A rerun as at a date other than the published one goes to its own folder. An unreadable
+    // published manifest stops the run here, and the lock is released.
+    let warehouse = match published_as_at(&root).await {
+        Ok(Some(published)) if opts.explicit_as_at && published != cfg.as_at.to_string() => {
             let sub = root.sub(&rerun_folder(cfg.as_at));
             info!(as_at = %cfg.as_at, published_as_at = %published, folder = %sub.display, "ad hoc rerun: publishing beside the nightly tables, not over them");
             sub
         }
-        _ => root.clone(),
+        Ok(_) => root.clone(),
+        Err(e) => {
+            if let Err(release) = lock.release().await {
+                warn!(error = %release, "could not release the run lock; the next run will take it over");
+            }
+            return Err(e);
+        }
     };
     manifest.warehouse = warehouse.display.clone();
     // A panic anywhere in the stages is this run's failure: it is caught here so that the
@@ -147,15 +184,10 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Records how the run ended: the manifest, the log line and the outcome.
-async fn finish(
-    result: Result<Option<RecordBatch>>,
-    mut manifest: Manifest,
-    warehouse: &Location,
-    key_check: String,
-) -> Result<RunOutcome> {
+async fn finish(result: Result<stages::Ended>, mut manifest: Manifest, warehouse: &Location, key_check: String) -> Result<RunOutcome> {
     match result {
-        Ok(None) => {
-            manifest.status = "skipped".into();
+        Ok(stages::Ended::Skipped) => {
+            manifest.status = RunStatus::Skipped;
             // The skipped run is recorded, but latest.json keeps pointing at the run whose
             // outputs are published.
             let json = serde_json::to_vec_pretty(&manifest)?;
@@ -164,8 +196,8 @@ async fn finish(
             let fact = RecordBatch::new_empty(crate::model::fact_schema());
             Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
         }
-        Ok(Some(fact)) => {
-            manifest.status = "succeeded".into();
+        Ok(stages::Ended::Published(fact)) => {
+            manifest.status = RunStatus::Succeeded;
             write_manifest(warehouse, &manifest, true).await?;
             // After the manifest: a run that dies in between leaves the previous check, so the
             // next run sees a changed key and runs again (never the other way round).
@@ -174,8 +206,7 @@ async fn finish(
             // Published: the files no retained run needs go, so plain Parquet readers of each
             // folder see exactly the new data. A failure here leaves extra files that the next
             // run removes; it does not undo the publish.
-            let json = serde_json::to_value(&manifest)?;
-            match after_publish(warehouse, &manifest.run_id, &kept_runs(&json, chrono::Utc::now()), &json).await {
+            match after_publish(warehouse, &manifest.run_id, &kept_runs(&manifest, chrono::Utc::now()), &manifest).await {
                 Ok(deleted) => debug!(files_deleted = deleted, "superseded files vacuumed"),
                 Err(e) => warn!(error = %e, "could not vacuum superseded files; the next run will"),
             }
@@ -183,7 +214,7 @@ async fn finish(
             Ok(RunOutcome { manifest, fact, warehouse: warehouse.display.clone() })
         }
         Err(e) => {
-            manifest.status = "failed".into();
+            manifest.status = RunStatus::Failed;
             manifest.error = Some(e.to_string());
             manifest.error_kind = Some(e.audience());
             // Best effort: whatever the failed run committed or staged is undone and the failure
@@ -199,7 +230,8 @@ async fn finish(
     }
 }
 
-/// The four stages. `None` when the run was skipped because nothing changed.
+/// Undoes what a run that died left behind, reads the published run once and runs the stages
+/// ([`stages::all`]).
 async fn stages(
     cfg: &RunConfig,
     opts: &RunOptions,
@@ -207,233 +239,15 @@ async fn stages(
     manifest: &mut Manifest,
     started: chrono::DateTime<chrono::Utc>,
     lock: &RunLock,
-) -> Result<Option<RecordBatch>> {
+) -> Result<stages::Ended> {
     // A run that died (killed, machine lost) may have left staged files or half its commits:
     // undo them first, so the warehouse is the published one again whatever this run does.
     recover(warehouse).await?;
     // The run that is live now: read once, it decides skipping, the drop gate, the sharp moves
     // and the runs whose files are kept.
     let published = published_manifest(warehouse).await?;
-    let tables = ssd_tables();
-    let codes = CodeLists::builtin();
-    let mut issues: Vec<Issue> = Vec::new();
-
-    // Extract
-    let t = Instant::now();
-    let input = Location::open(&cfg.input, false, &cfg.storage)?;
-    crate::normalise::vendor::use_mappings(cfg.mappings.clone());
-    crate::pseudonymise::use_reader_key(match &cfg.privacy {
-        Privacy::Pseudonymised(p) => Some(p),
-        Privacy::Identifiable => None,
-    });
-    let files =
-        extract_with(&input, tables, cfg.format, cfg.limits, &mut issues).instrument(info_span!("extract", input = %input.display)).await?;
-    let bytes: u64 = files.iter().map(|f| f.size).sum();
-    manifest.inputs = files
-        .iter()
-        .map(|f| InputEntry {
-            path: f.path.clone(),
-            size_bytes: f.size,
-            sha256: f.sha256.clone(),
-            table: f.kind.as_ref().map(|k| k.describe()),
-            rows: 0,
-            issues: IssueCounts::default(),
-        })
-        .collect();
-    manifest.run_key = run_key(cfg, &files);
-    manifest.run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%SZ"), &manifest.run_key[..8]);
-    stage_done(manifest, "extract", t, files.len(), files.iter().filter(|f| f.kind.is_some()).count(), &issues, bytes);
-    if !opts.force {
-        if let Some((previous, live)) = last_success_with_key(warehouse, published.as_ref(), &manifest.run_key, &key_check(cfg)).await? {
-            manifest.error = Some(format!("same run key as run {previous}: nothing to do"));
-            manifest.input_unchanged_days = crate::quality::freshness::unchanged_days(live, chrono::Local::now().date_naive(), &cfg.gates);
-            if let Some(days) = manifest.input_unchanged_days {
-                warn!(days, "the input has not changed for {days} days: the export job may be stuck");
-            }
-            return Ok(None);
-        }
-    }
-
-    // Normalise
-    let t = Instant::now();
-    let before = issues.len();
-    let core = {
-        let _span = info_span!("normalise").entered();
-        let normalised = cpu_bound(|| normalise(tables, &files, codes, &mut issues))?;
-        let mut by_file: HashMap<&str, IssueCounts> = HashMap::new();
-        for i in &issues {
-            if let Some(file) = &i.file {
-                by_file.entry(file.as_str()).or_default().count(i.severity);
-            }
-        }
-        for (entry, rows) in manifest.inputs.iter_mut().zip(&normalised.rows_by_file) {
-            entry.rows = *rows;
-            entry.issues = by_file.remove(entry.path.as_str()).unwrap_or_default();
-        }
-        normalised.tables
-    };
-    // Each issue is a row of the issues table and counted in the summary; one log line per bad
-    // cell would bury the summary, so they are logged at debug level only.
-    for i in &issues[before..] {
-        if i.severity == Severity::Error {
-            debug!(stage = "normalise", "{}", i.log_line());
-        }
-    }
-    drop(files);
-    let rows_in: usize = core.iter().map(|c| c.rows_in).sum();
-    let rows_out: usize = core.iter().map(|c| c.rows_out()).sum();
-    manifest.tables = core
-        .iter()
-        .map(|c| TableEntry {
-            name: c.spec.name.clone(),
-            rows_in: c.rows_in,
-            rows_out: c.rows_out(),
-            rows_rejected: c.rows_in - c.rows_out(),
-        })
-        .collect();
-    // A table that lost a large share of its rows since the last publish is the usual sign of a
-    // truncated export: stop before anything is staged, unless told to go on.
-    if let Some(published) = &published {
-        let now: Vec<(String, usize)> = manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out)).collect();
-        let drops = crate::quality::freshness::row_drops(published, &now, &cfg.gates);
-        if !drops.is_empty() {
-            let list = drops.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ");
-            if !opts.accept_drop {
-                return Err(Error::Input(format!(
-                    "{list} since the last published run: the export looks truncated, so nothing was published. Check the extract; if the drop is real, run again with --accept-drop"
-                )));
-            }
-            warn!(tables = %list, "tables lost rows since the last published run; publishing anyway (--accept-drop)");
-        }
-    }
-    // The identifiable core goes to the restricted area (the model reads it from there); analysts
-    // get the pseudonymised copy in core/.
-    let mut staging = Staging::begin(warehouse, &manifest.run_id).await?;
-    for c in &core {
-        staging.table(warehouse, &format!("{RESTRICTED}/core/{}", c.spec.name), &c.batch).await?;
-        let batch = match &cfg.privacy {
-            Privacy::Pseudonymised(p) => p.table(&c.spec, &c.batch)?,
-            Privacy::Identifiable => c.batch.clone(),
-        };
-        staging.table(warehouse, &format!("core/{}", c.spec.name), &batch).await?;
-        crate::failpoint::hit("normalise.table");
-    }
-    drop(core);
-    stage_done(manifest, "normalise", t, rows_in, rows_out, &issues[before..], 0);
-
-    // Model
-    let t = Instant::now();
-    let before = issues.len();
-    let params = ModelParams {
-        la_code: cfg.la_code.clone(),
-        la_name: cfg.la_name.clone(),
-        as_at: cfg.as_at,
-        history_years: cfg.history_years,
-        settings: cfg.measure_settings.clone(),
-    };
-    // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
-    let (model, breakdown, lists, actions, marts) = async {
-        let step = Instant::now();
-        let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
-        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "model session ready");
-        let step = Instant::now();
-        let model = run_measures(&ctx, &params, &cfg.measures, &mut issues).await?;
-        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "measures and fact table built");
-        let step = Instant::now();
-        let breakdown = crate::model::breakdown::run(&ctx, &crate::model::breakdown::computed_ids(&model.fact)).await?;
-        let names = match &cfg.privacy {
-            Privacy::Pseudonymised(p) if !p.worker_names => HashMap::new(),
-            _ => crate::model::breakdown::worker_names(&ctx).await?,
-        };
-        let breakdown = crate::model::breakdown::protect_workers(&breakdown, &cfg.privacy, &names)?;
-        debug!(elapsed_ms = step.elapsed().as_millis() as u64, rows = breakdown.num_rows(), "breakdowns built");
-        let step = Instant::now();
-        let lists = run_lists(&ctx, &mut issues).await?;
-        // Issue 14: children overdue a visit, review, health check ... (restricted).
-        let actions = crate::model::action_lists::run(&ctx, &cfg.action_lists, &mut issues).await?;
-        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "Annex A lists built");
-        let step = Instant::now();
-        // Records that typed cleanly but cannot be right. Events after the as-at date are only
-        // implausible on a nightly run: an as-at rerun ignores them by design.
-        let checks = crate::quality::plausibility::Checks { future_events: cfg.as_at >= chrono::Local::now().date_naive() };
-        let flagged = crate::quality::plausibility::check(&ctx, checks, &mut issues).await?;
-        debug!(elapsed_ms = step.elapsed().as_millis() as u64, flagged, "plausibility and linkage rules checked");
-        for table in crate::quality::freshness::stale_tables(&ctx, &cfg.gates, cfg.as_at, &mut issues).await? {
-            warn!(table = %table, "the table's newest record is older than [run] freshness_lag_days allows: the export may have stopped updating it");
-        }
-        let step = Instant::now();
-        let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
-        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");
-        Ok::<_, Error>((model, breakdown, lists, actions, marts))
-    }
-    .instrument(info_span!("model", as_at = %cfg.as_at))
-    .await?;
-    manifest.measures = MeasureSummary {
-        measure_ids: cfg.measures.clone(),
-        rows: model.fact.num_rows(),
-        months: model.months,
-        financial_years: model.financial_years,
-    };
-    manifest.annex_a = lists.iter().map(|l| (l.name.to_string(), l.batch.num_rows())).collect();
-    manifest.annex_a_notes = {
-        let facts = crate::report::annex_a_notes::ExtractFacts::of_run(
-            cfg.input.clone(),
-            manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out as u64)),
-        );
-        let named: Vec<(&str, datafusion::arrow::array::RecordBatch)> = lists.iter().map(|l| (l.name, l.batch.clone())).collect();
-        let (set, _) = crate::report::annex_a_headers::set_for(&crate::report::annex_a_headers::builtin(), cfg.as_at);
-        crate::report::annex_a_notes::summary_lines(&crate::report::annex_a_notes::notes(&named, cfg.as_at, &facts, &set))
-    };
-    stage_done(manifest, "model", t, rows_out, model.fact.num_rows(), &issues[before..], 0);
-    record_movement(manifest, &model.fact, published.as_ref())?;
-
-    // Publish
-    let t = Instant::now();
-    let publish = async {
-        staging.partitioned(warehouse, "marts/fact_measure", &model.fact, "financial_year").await?;
-        // Issue 14: every broken-down measure by team, worker, age band, ... (workers protected above).
-        staging.partitioned(warehouse, "marts/fact_measure_breakdown", &breakdown, "financial_year").await?;
-        // BI marts (issue 5): dim_measure, dim_period, dim_la, benchmarks, measure_rag.
-        for mart in &marts {
-            staging.table(warehouse, &format!("marts/{}", mart.name), &mart.batch).await?;
-        }
-        // Annex A lists name children, so they are restricted. Each as-at date is its own
-        // partition, so an Ofsted rerun never replaces the nightly lists.
-        for list in &lists {
-            staging
-                .partition(warehouse, &format!("{RESTRICTED}/annex_a/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string())
-                .await?;
-        }
-        // Action lists name children: restricted, one partition per as-at date like Annex A.
-        for list in &actions {
-            staging
-                .partition(warehouse, &format!("{RESTRICTED}/action_lists/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string())
-                .await?;
-        }
-        staging.table(warehouse, &format!("{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, &issues)?).await?;
-        let analyst_issues = match &cfg.privacy {
-            Privacy::Pseudonymised(p) => redact_issues(&issues, p.worker_names),
-            Privacy::Identifiable => issues.clone(),
-        };
-        staging.table(warehouse, "quality/issues", &issues_batch(&manifest.run_key, &analyst_issues)?).await?;
-        // Every table is staged: commit them one by one. Until the manifest below names the new
-        // versions, the published run is still the previous one.
-        let info = CommitInfo { run_id: manifest.run_id.clone(), run_key: manifest.run_key.clone(), as_at: cfg.as_at.to_string() };
-        // A run whose lease ran out (another run took the warehouse over) must not publish.
-        lock.ensure_held()?;
-        let versions = commit(warehouse, &staging, &info).await?;
-        Ok::<_, Error>((staging.files(), versions))
-    }
-    .instrument(info_span!("publish", warehouse = %warehouse.display))
-    .await?;
-    let (outputs, versions) = publish;
-    manifest.outputs = outputs;
-    manifest.delta_versions = versions;
-    manifest.retained_runs = retained_runs(&manifest.run_id, published.as_ref(), cfg.keep_runs);
-    manifest.grace_runs = grace_runs(published.as_ref(), &manifest.retained_runs, chrono::Utc::now(), cfg.superseded_grace);
-    manifest.issues = issue_summary(&issues);
-    stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
-    Ok(Some(model.fact))
+    let run = stages::Run { cfg, opts, warehouse, published: published.as_ref(), lock };
+    stages::all(&run, manifest, started).await
 }
 
 /// Runs CPU-bound work (normalise keeps every core busy for seconds) so that, on a
@@ -463,12 +277,12 @@ async fn marts_session(model: &SessionContext, tables: &[TableSpec], params: &Mo
 
 /// Records the run's headline measures and those that moved sharply since the published run
 /// (`published`), warning about each (measure ids and aggregate values only).
-fn record_movement(manifest: &mut Manifest, fact: &RecordBatch, published: Option<&serde_json::Value>) -> Result<()> {
-    use crate::report::movement::{headlines, sharp_moves, Headline};
+fn record_movement(manifest: &mut Manifest, fact: &RecordBatch, published: Option<&Manifest>) -> Result<()> {
+    use crate::report::movement::{headlines, sharp_moves};
     manifest.headlines = headlines(fact);
-    let previous: Option<Vec<Headline>> = published.and_then(|m| serde_json::from_value(m["headlines"].clone()).ok());
-    if let Some(previous) = previous {
-        manifest.moved_sharply = sharp_moves(&previous, &manifest.headlines, &crate::marts::dim_measure::units()?);
+    // A published manifest from before headlines were recorded has none to compare with.
+    if let Some(previous) = published.map(|m| &m.headlines).filter(|h| !h.is_empty()) {
+        manifest.moved_sharply = sharp_moves(previous, &manifest.headlines, &crate::marts::dim_measure::units()?);
         for m in &manifest.moved_sharply {
             warn!(measure_id = %m.measure_id, "measure moved sharply since the last published run: {m}");
         }
@@ -549,7 +363,7 @@ fn key_check(cfg: &RunConfig) -> String {
 
 /// The as-at date of the tables published at a warehouse's root, if any.
 async fn published_as_at(warehouse: &Location) -> Result<Option<String>> {
-    Ok(published_manifest(warehouse).await?.and_then(|m| m["as_at"].as_str().map(str::to_string)))
+    Ok(published_manifest(warehouse).await?.map(|m| m.as_at))
 }
 
 /// The id and manifest of the published run (`published`), when its run key is `key` and its
@@ -557,17 +371,17 @@ async fn published_as_at(warehouse: &Location) -> Result<Option<String>> {
 /// missing or unreadable check means the key may have changed, so the run goes ahead).
 async fn last_success_with_key<'a>(
     warehouse: &Location,
-    published: Option<&'a serde_json::Value>,
+    published: Option<&'a Manifest>,
     key: &str,
     check: &str,
-) -> Result<Option<(String, &'a serde_json::Value)>> {
+) -> Result<Option<(String, &'a Manifest)>> {
     let Some(published) = published else { return Ok(None) };
     let recorded: Option<serde_json::Value> = match warehouse.get(&warehouse.child(KEY_CHECK)).await {
         Ok(bytes) => serde_json::from_slice(&bytes).ok(),
         Err(_) => None,
     };
-    let same_key = recorded.is_some_and(|r| r["key_check"] == check && r["run_id"] == published["run_id"]);
-    Ok((published["run_key"] == key && same_key).then(|| (published["run_id"].as_str().unwrap_or_default().to_string(), published)))
+    let same_key = recorded.is_some_and(|r| r["key_check"] == check && r["run_id"] == published.run_id.as_str());
+    Ok((published.run_key == key && same_key).then(|| (published.run_id.clone(), published)))
 }
 
 /// Writes a run's manifest as `_runs/<run_id>.json` and `_runs/latest.json` (the last run,

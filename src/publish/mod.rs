@@ -242,7 +242,7 @@ mod tests {
 
     /// Stages and commits tables `t` (partitioned) and `u`, as a run does, and returns the manifest
     /// it would publish.
-    async fn publish(wh: &Location, run_id: &str, data: &RecordBatch, tables: &[&str]) -> serde_json::Value {
+    async fn publish(wh: &Location, run_id: &str, data: &RecordBatch, tables: &[&str]) -> crate::manifest::Manifest {
         let mut staging = Staging::begin(wh, run_id).await.unwrap();
         if tables.contains(&"t") {
             staging.partitioned(wh, "t", data, "financial_year").await.unwrap();
@@ -251,7 +251,14 @@ mod tests {
             staging.table(wh, "u", data).await.unwrap();
         }
         let versions = commit(wh, &staging, &info(run_id)).await.unwrap();
-        serde_json::json!({ "run_id": run_id, "run_key": format!("key-{run_id}"), "as_at": "2024-03-31", "delta_versions": versions, "retained_runs": [run_id] })
+        crate::manifest::Manifest {
+            run_id: run_id.into(),
+            run_key: format!("key-{run_id}"),
+            as_at: "2024-03-31".into(),
+            delta_versions: versions,
+            retained_runs: vec![run_id.into()],
+            ..Default::default()
+        }
     }
 
     async fn data_files(wh: &Location, dir: &str) -> BTreeSet<String> {
@@ -269,16 +276,16 @@ mod tests {
     async fn runs_commit_vacuum_and_recover_on_an_object_store() {
         let wh = memory_warehouse();
         let first = publish(&wh, "r1", &batch(&["a", "b"], &["2022-23", "2023-24"]), &["t", "u"]).await;
-        wh.put(&wh.child("_runs/published.json"), Bytes::from(first.to_string())).await.unwrap();
+        wh.put(&wh.child("_runs/published.json"), Bytes::from(serde_json::to_vec(&first).unwrap())).await.unwrap();
         after_publish(&wh, "r1", &["r1".into()], &first).await.unwrap();
-        assert_eq!(first["delta_versions"], serde_json::json!({"t": 0, "u": 0}));
+        assert_eq!(first.delta_versions, BTreeMap::from([("t".to_string(), 0), ("u".to_string(), 0)]));
         let t1 = delta::files(&delta::open(&wh, "t", None).await.unwrap().unwrap(), "t").unwrap();
         assert_eq!(t1.len(), 2);
         assert!(t1.iter().all(|f| f.starts_with("financial_year=")));
 
         // A second run replaces both tables; the vacuum leaves exactly its files.
         let second = publish(&wh, "r2", &batch(&["a", "c"], &["2023-24", "2023-24"]), &["t", "u"]).await;
-        wh.put(&wh.child("_runs/published.json"), Bytes::from(second.to_string())).await.unwrap();
+        wh.put(&wh.child("_runs/published.json"), Bytes::from(serde_json::to_vec(&second).unwrap())).await.unwrap();
         after_publish(&wh, "r2", &["r2".into()], &second).await.unwrap();
         let t2 = delta::files(&delta::open(&wh, "t", None).await.unwrap().unwrap(), "t").unwrap();
         assert_eq!(t2.len(), 1);

@@ -14,6 +14,7 @@ use tracing::{info, warn};
 
 use super::delta::{self, CommitInfo};
 use super::{staging_root, STAGING};
+use crate::manifest::Manifest;
 use crate::storage::Location;
 use crate::{failpoint, Error, Result};
 
@@ -26,7 +27,7 @@ pub type Keep = BTreeMap<String, BTreeSet<u64>>;
 /// The manifest of the run whose tables are published (`_runs/published.json`); `None` when no
 /// run has published yet. A manifest that exists but cannot be read is an error, never "nothing
 /// published": treating it as absent would let a run or a reader ignore what is live.
-pub async fn published_manifest(warehouse: &Location) -> Result<Option<serde_json::Value>> {
+pub async fn published_manifest(warehouse: &Location) -> Result<Option<Manifest>> {
     let path = warehouse.child("_runs/published.json");
     let bytes = match warehouse.get(&path).await {
         Ok(b) => b,
@@ -35,7 +36,7 @@ pub async fn published_manifest(warehouse: &Location) -> Result<Option<serde_jso
     };
     serde_json::from_slice(&bytes).map(Some).map_err(|e| {
         Error::Environment(format!(
-            "{}/_runs/published.json cannot be read ({e}); it names the live tables, so nothing is done until it is restored \
+            "{}/_runs/published.json is not a run manifest ({e}); it names the live tables, so nothing is done until it is restored \
              (copy the newest `_runs/<run_id>.json` whose status is succeeded over it)",
             warehouse.display
         ))
@@ -44,9 +45,8 @@ pub async fn published_manifest(warehouse: &Location) -> Result<Option<serde_jso
 
 /// The runs whose files a published manifest keeps at `now`: its `retained_runs` and the runs it
 /// superseded less than the grace period ago (`grace_runs`, run id → RFC 3339 time they may go).
-pub fn kept_runs(manifest: &serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
-    let mut runs: Vec<String> =
-        manifest["retained_runs"].as_array().map(|a| a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default();
+pub fn kept_runs(manifest: &Manifest, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let mut runs = manifest.retained_runs.clone();
     for (run, until) in grace_of(manifest) {
         if until > now && !runs.contains(&run) {
             runs.push(run);
@@ -55,20 +55,15 @@ pub fn kept_runs(manifest: &serde_json::Value, now: chrono::DateTime<chrono::Utc
     runs
 }
 
-fn grace_of(manifest: &serde_json::Value) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
-    manifest["grace_runs"]
-        .as_object()
-        .map(|m| {
-            m.iter().filter_map(|(k, v)| Some((k.clone(), chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?.to_utc()))).collect()
-        })
-        .unwrap_or_default()
+fn grace_of(manifest: &Manifest) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+    manifest.grace_runs.iter().filter_map(|(k, v)| Some((k.clone(), chrono::DateTime::parse_from_rfc3339(v).ok()?.to_utc()))).collect()
 }
 
 /// The superseded runs whose files stay for `grace` after a new run publishes at `now`, so that a
 /// query that started before the publish can finish: the previous manifest's retained runs that
 /// are no longer retained, and its own grace runs whose time has not run out.
 pub fn grace_runs(
-    previous: Option<&serde_json::Value>,
+    previous: Option<&Manifest>,
     retained: &[String],
     now: chrono::DateTime<chrono::Utc>,
     grace: std::time::Duration,
@@ -84,7 +79,7 @@ pub fn grace_runs(
             out.insert(run, t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
     }
-    for run in kept_runs(prev, now).into_iter().chain(prev["run_id"].as_str().map(str::to_string)) {
+    for run in kept_runs(prev, now).into_iter().chain([prev.run_id.clone()]) {
         if !retained.contains(&run) {
             out.entry(run).or_insert_with(|| until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
@@ -92,22 +87,15 @@ pub fn grace_runs(
     out
 }
 
-/// The table versions a manifest records (`delta_versions`).
-pub fn versions_of(manifest: &serde_json::Value) -> BTreeMap<String, u64> {
-    manifest["delta_versions"]
-        .as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_u64()?))).collect())
-        .unwrap_or_default()
-}
-
 /// The runs to keep after a new run publishes: it and the `keep_runs - 1` runs the previous
 /// published manifest kept.
-pub fn retained_runs(run_id: &str, previous: Option<&serde_json::Value>, keep_runs: usize) -> Vec<String> {
+pub fn retained_runs(run_id: &str, previous: Option<&Manifest>, keep_runs: usize) -> Vec<String> {
     let mut runs = vec![run_id.to_string()];
     if let Some(prev) = previous {
-        match prev["retained_runs"].as_array() {
-            Some(ids) => runs.extend(ids.iter().filter_map(|i| i.as_str().map(str::to_string))),
-            None => runs.extend(prev["run_id"].as_str().map(str::to_string)),
+        // A manifest from before retention kept its own run only.
+        match prev.retained_runs.is_empty() {
+            false => runs.extend(prev.retained_runs.iter().cloned()),
+            true => runs.push(prev.run_id.clone()),
         }
     }
     runs.dedup();
@@ -117,18 +105,24 @@ pub fn retained_runs(run_id: &str, previous: Option<&serde_json::Value>, keep_ru
 
 /// The table versions to keep: those the retained runs' manifests record. `current` is the
 /// manifest of the run that just published (its file may not be readable yet on every store).
-pub async fn keep_of(warehouse: &Location, retained: &[String], current: Option<&serde_json::Value>) -> Keep {
+pub async fn keep_of(warehouse: &Location, retained: &[String], current: Option<&Manifest>) -> Keep {
     let mut keep = Keep::new();
     for id in retained {
-        let manifest = match current.filter(|c| c["run_id"].as_str() == Some(id)) {
+        let manifest = match current.filter(|c| &c.run_id == id) {
             Some(c) => Some(c.clone()),
-            None => warehouse.get(&warehouse.child(&format!("_runs/{id}.json"))).await.ok().and_then(|b| serde_json::from_slice(&b).ok()),
+            None => warehouse
+                .get(&warehouse.child(&format!("_runs/{id}.json")))
+                .await
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok()),
         };
         match manifest {
-            Some(m) => versions_of(&m).into_iter().for_each(|(dir, v)| {
+            Some(m) => m.delta_versions.into_iter().for_each(|(dir, v)| {
                 keep.entry(dir).or_default().insert(v);
             }),
-            None => warn!(run_id = %id, "the manifest of a retained run is missing; only the current table versions are kept"),
+            None => {
+                warn!(run_id = %id, "the manifest of a retained run is missing or unreadable; only the current table versions are kept")
+            }
         }
     }
     keep
@@ -178,14 +172,10 @@ pub async fn recover(warehouse: &Location) -> Result<()> {
     }
     warn!(warehouse = %warehouse.display, "a previous run did not finish: undoing what it left behind");
     if let Some(published) = published_manifest(warehouse).await? {
-        let info = CommitInfo {
-            run_id: published["run_id"].as_str().unwrap_or_default().to_string(),
-            run_key: published["run_key"].as_str().unwrap_or_default().to_string(),
-            as_at: published["as_at"].as_str().unwrap_or_default().to_string(),
-        };
+        let info = CommitInfo { run_id: published.run_id.clone(), run_key: published.run_key.clone(), as_at: published.as_at.clone() };
         let mut restored = 0;
-        for (dir, v) in versions_of(&published) {
-            if restore(warehouse, &dir, v, &info).await? {
+        for (dir, &v) in &published.delta_versions {
+            if restore(warehouse, dir, v, &info).await? {
                 restored += 1;
             }
         }
@@ -218,7 +208,7 @@ async fn restore(warehouse: &Location, dir: &str, version: u64, info: &CommitInf
 }
 
 /// Finishes a published run: deletes the files no retained run needs and the run's staging area.
-pub async fn after_publish(warehouse: &Location, run_id: &str, retained: &[String], current: &serde_json::Value) -> Result<usize> {
+pub async fn after_publish(warehouse: &Location, run_id: &str, retained: &[String], current: &Manifest) -> Result<usize> {
     let keep = keep_of(warehouse, retained, Some(current)).await;
     let deleted = vacuum(warehouse, &keep).await?;
     warehouse.delete_all(&staging_root(run_id)).await?;
@@ -230,13 +220,17 @@ pub async fn after_publish(warehouse: &Location, run_id: &str, retained: &[Strin
 mod tests {
     use super::*;
 
+    fn manifest(json: serde_json::Value) -> Manifest {
+        serde_json::from_value(json).unwrap()
+    }
+
     #[test]
     fn retained_runs_keep_the_newest_n() {
-        let prev = serde_json::json!({"run_id": "b", "retained_runs": ["b", "a"]});
+        let prev = manifest(serde_json::json!({"run_id": "b", "retained_runs": ["b", "a"]}));
         assert_eq!(retained_runs("c", Some(&prev), 1), ["c"]);
         assert_eq!(retained_runs("c", Some(&prev), 2), ["c", "b"]);
         assert_eq!(retained_runs("c", Some(&prev), 5), ["c", "b", "a"]);
-        let legacy = serde_json::json!({"run_id": "b"});
+        let legacy = manifest(serde_json::json!({"run_id": "b"}));
         assert_eq!(retained_runs("c", Some(&legacy), 3), ["c", "b"]);
         assert_eq!(retained_runs("c", None, 3), ["c"]);
     }
@@ -245,7 +239,9 @@ mod tests {
     fn superseded_runs_are_kept_for_the_grace_period_then_go() {
         let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
         let hour = std::time::Duration::from_secs(3600);
-        let prev = serde_json::json!({"run_id": "b", "retained_runs": ["b"], "grace_runs": {"a": "2026-01-01T00:30:00Z", "z": "2025-12-31T23:00:00Z"}});
+        let prev = manifest(
+            serde_json::json!({"run_id": "b", "retained_runs": ["b"], "grace_runs": {"a": "2026-01-01T00:30:00Z", "z": "2025-12-31T23:00:00Z"}}),
+        );
         let now = t("2026-01-01T00:00:00Z");
         // b was just superseded: kept an hour; a's grace still runs; z's has run out.
         let grace = grace_runs(Some(&prev), &["c".into()], now, hour);
@@ -253,10 +249,10 @@ mod tests {
             grace,
             BTreeMap::from([("a".to_string(), "2026-01-01T00:30:00Z".to_string()), ("b".to_string(), "2026-01-01T01:00:00Z".to_string())])
         );
-        let manifest = serde_json::json!({"run_id": "c", "retained_runs": ["c"], "grace_runs": grace});
-        assert_eq!(kept_runs(&manifest, now), ["c", "a", "b"]);
-        assert_eq!(kept_runs(&manifest, t("2026-01-01T00:45:00Z")), ["c", "b"]);
-        assert_eq!(kept_runs(&manifest, t("2026-01-01T02:00:00Z")), ["c"]);
+        let current = manifest(serde_json::json!({"run_id": "c", "retained_runs": ["c"], "grace_runs": grace}));
+        assert_eq!(kept_runs(&current, now), ["c", "a", "b"]);
+        assert_eq!(kept_runs(&current, t("2026-01-01T00:45:00Z")), ["c", "b"]);
+        assert_eq!(kept_runs(&current, t("2026-01-01T02:00:00Z")), ["c"]);
         // No grace, or no previous run: nothing extra.
         assert!(grace_runs(Some(&prev), &["c".into()], now, std::time::Duration::ZERO).is_empty());
         assert!(grace_runs(None, &["c".into()], now, hour).is_empty());

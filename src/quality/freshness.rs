@@ -16,6 +16,7 @@ use datafusion::prelude::SessionContext;
 
 use super::plausibility::event_tables;
 use super::{catalogue, Action, Issue};
+use crate::manifest::Manifest;
 use crate::{Error, Result};
 
 /// The run's thresholds for a stale, truncated or stuck export (`[run]` in the pipeline file).
@@ -130,13 +131,8 @@ impl std::fmt::Display for RowDrop {
 
 /// The tables of `now` (name, rows) that lost more than the allowed share of the rows the
 /// published manifest recorded for them.
-pub fn row_drops(published: &serde_json::Value, now: &[(String, usize)], gates: &Gates) -> Vec<RowDrop> {
-    let before: std::collections::HashMap<&str, usize> = published["tables"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| Some((t["name"].as_str()?, t["rows_out"].as_u64()? as usize)))
-        .collect();
+pub fn row_drops(published: &Manifest, now: &[(String, usize)], gates: &Gates) -> Vec<RowDrop> {
+    let before: std::collections::HashMap<&str, usize> = published.tables.iter().map(|t| (t.name.as_str(), t.rows_out)).collect();
     now.iter()
         .filter_map(|(name, rows)| {
             let was = *before.get(name.as_str())?;
@@ -151,8 +147,8 @@ pub fn row_drops(published: &serde_json::Value, now: &[(String, usize)], gates: 
 
 /// Whole days from the published run's start to `today`, when a run was skipped because its
 /// input is identical to the published run's and that has lasted at least the alert threshold.
-pub fn unchanged_days(published: &serde_json::Value, today: NaiveDate, gates: &Gates) -> Option<i64> {
-    let since = chrono::DateTime::parse_from_rfc3339(published["started_at"].as_str()?).ok()?.date_naive();
+pub fn unchanged_days(published: &Manifest, today: NaiveDate, gates: &Gates) -> Option<i64> {
+    let since = chrono::DateTime::parse_from_rfc3339(&published.started_at).ok()?.date_naive();
     let days = (today - since).num_days();
     (days >= i64::from(gates.unchanged_alert_days)).then_some(days)
 }
@@ -163,10 +159,11 @@ mod tests {
 
     #[test]
     fn a_table_that_lost_more_than_the_share_is_a_drop_and_small_tables_are_not_checked() {
-        let published = serde_json::json!({"tables": [
+        let published: Manifest = serde_json::from_value(serde_json::json!({"tables": [
             {"name": "contact", "rows_out": 1000}, {"name": "referral", "rows_out": 400},
             {"name": "icpc", "rows_out": 50}, {"name": "cp_plan", "rows_out": 100}
-        ]});
+        ]}))
+        .unwrap();
         let now = [
             ("contact".to_string(), 750),
             ("referral".to_string(), 299),
@@ -183,12 +180,12 @@ mod tests {
 
     #[test]
     fn unchanged_input_is_reported_from_the_alert_threshold() {
-        let published = serde_json::json!({"started_at": "2026-12-01T02:30:00Z"});
+        let published: Manifest = serde_json::from_value(serde_json::json!({"started_at": "2026-12-01T02:30:00Z"})).unwrap();
         let gates = Gates::default();
         let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
         assert_eq!(unchanged_days(&published, day(3), &gates), None);
         assert_eq!(unchanged_days(&published, day(4), &gates), Some(3));
-        assert_eq!(unchanged_days(&serde_json::json!({}), day(4), &gates), None);
+        assert_eq!(unchanged_days(&Manifest::default(), day(4), &gates), None);
     }
 
     #[test]

@@ -237,7 +237,8 @@ pub fn issues_batch(run_key: &str, issues: &[Issue]) -> Result<RecordBatch> {
 }
 
 /// Issue counts by severity, for the manifest and the run summary.
-#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct IssueCounts {
     pub error: usize,
     pub warning: usize,

@@ -46,10 +46,12 @@ pub async fn published_as_at(warehouse: &Location) -> Result<NaiveDate> {
     let manifest = crate::publish::vacuum::published_manifest(warehouse)
         .await?
         .ok_or_else(|| Error::Environment(format!("nothing is published in {}: run `csc run` first", warehouse.display)))?;
-    manifest["as_at"]
-        .as_str()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .ok_or_else(|| Error::Environment("the published run's manifest has no as-at date".into()))
+    NaiveDate::parse_from_str(&manifest.as_at, "%Y-%m-%d").map_err(|_| {
+        Error::Environment(format!(
+            "{}/_runs/published.json has no valid as-at date: restore it from the newest succeeded `_runs/<run_id>.json`",
+            warehouse.display
+        ))
+    })
 }
 
 /// Rows per team and list: `team → list → rows`, teams and lists in name order.

@@ -33,22 +33,17 @@ pub fn sheet_name(list: &str) -> String {
 
 /// What the published run for `as_at` recorded about its input: the extract it read and each
 /// core table's rows (by SSD table name), from its manifest (`_runs/published.json`, of the
-/// nightly run or of the ad hoc rerun for that date). Empty when there is none.
-pub async fn read_extract_facts(warehouse: &Location, as_at: NaiveDate) -> ExtractFacts {
-    let mut manifest = crate::publish::vacuum::published_manifest(warehouse).await.ok().flatten();
-    if manifest.as_ref().is_none_or(|m| m["as_at"].as_str() != Some(as_at.to_string().as_str())) {
-        manifest = crate::publish::vacuum::published_manifest(&warehouse.sub(&crate::run::rerun_folder(as_at))).await.ok().flatten();
+/// nightly run or of the ad hoc rerun for that date). Empty when there is none; an unreadable
+/// manifest is an error.
+pub async fn read_extract_facts(warehouse: &Location, as_at: NaiveDate) -> Result<ExtractFacts> {
+    let mut manifest = crate::publish::vacuum::published_manifest(warehouse).await?;
+    if manifest.as_ref().is_none_or(|m| m.as_at != as_at.to_string()) {
+        manifest = crate::publish::vacuum::published_manifest(&warehouse.sub(&crate::run::rerun_folder(as_at))).await?;
     }
-    let Some(m) = manifest else { return ExtractFacts::default() };
-    let rows =
-        m["tables"].as_array().into_iter().flatten().filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?)));
-    let source = format!(
-        "{} ({}), read by run {}",
-        m["input_location"].as_str().unwrap_or(""),
-        m["input_format"].as_str().unwrap_or(""),
-        m["run_id"].as_str().unwrap_or("")
-    );
-    ExtractFacts::of_run(source, rows)
+    let Some(m) = manifest else { return Ok(ExtractFacts::default()) };
+    let rows = m.tables.iter().map(|t| (t.name.clone(), t.rows_out as u64));
+    let source = format!("{} ({}), read by run {}", m.input_location, m.input_format, m.run_id);
+    Ok(ExtractFacts::of_run(source, rows))
 }
 
 /// Reads every Annex A list published for `as_at`, by the nightly run or by an ad hoc rerun

@@ -34,7 +34,7 @@ pub struct Headline {
 }
 
 /// A sharp move between two runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Move {
     pub measure_id: String,
     pub previous: Option<f64>,

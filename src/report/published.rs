@@ -29,7 +29,7 @@ pub async fn read_table(warehouse: &Location, dir: &str) -> Result<Option<Record
 async fn published_version(warehouse: &Location, dir: &str) -> Result<Option<u64>> {
     let Some(manifest) = crate::publish::vacuum::published_manifest(warehouse).await? else { return Ok(None) };
     let root = table_root(dir.trim_end_matches('/')).0;
-    Ok(crate::publish::vacuum::versions_of(&manifest).get(root).copied())
+    Ok(manifest.delta_versions.get(root).copied())
 }
 
 /// A folder split into its table and, when it ends in a hive partition (`as_at=2023-03-31`), that

@@ -5,7 +5,7 @@
 pub fn run_summary(out: &mut impl std::io::Write, outcome: &crate::run::RunOutcome) -> std::io::Result<()> {
     let m = &outcome.manifest;
     writeln!(out, "Run {} {} for {} ({}), as at {}", m.run_id, m.status, m.la_name, m.la_code, m.as_at)?;
-    if m.status == "skipped" {
+    if m.status == crate::manifest::RunStatus::Skipped {
         writeln!(
             out,
             "Nothing changed since the last successful run ({}); the warehouse {} is current. Use --force to run anyway.",

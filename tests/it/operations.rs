@@ -206,3 +206,27 @@ fn the_demo_fits_on_one_screen_and_v_and_q_change_only_the_log() {
     assert_eq!((summary(&quiet), summary(&verbose)), (1, 1));
     assert!(csc(&["-q", "-v", "docs", "--out", dir.path().to_str().unwrap()]).status.code() == Some(1), "-q and -v conflict");
 }
+
+/// An unreadable published manifest is an error naming who must act, never "nothing published"
+/// (issue 19): a run stops before reading the input and leaves no lock behind, and the Annex A
+/// workbook is not written without the extract's facts.
+#[test]
+fn an_unreadable_published_manifest_stops_runs_and_readers_instead_of_counting_as_absent() {
+    let dir = temp();
+    demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    std::fs::write(wh.join("_runs/published.json"), "{\"run_id\": \"r1\", \"status\": \"half-writ").unwrap();
+    let (input, w) = (dir.path().join("input/ssd"), wh.to_str().unwrap().to_string());
+    let args = ["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", &w, "--as-at", "2023-03-31"];
+    for _ in 0..2 {
+        let o = csc(&args);
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("environment:") && stderr.contains("_runs/published.json is not a run manifest"), "{stderr}");
+        assert!(!stderr.contains("another run"), "the first run released its lock: {stderr}");
+    }
+    let out = dir.path().join("annex_a.xlsx");
+    let o = csc(&["annex-a", "--warehouse", &w, "--as-at", "2023-03-31", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.exists());
+}

@@ -90,7 +90,7 @@ pub struct PackData {
     /// Published runs, oldest first (the last is this one).
     pub runs: Vec<RunPoint>,
     /// Measures that moved sharply since the run before (`moved_sharply` of the manifest).
-    pub moved: Vec<serde_json::Value>,
+    pub moved: Vec<crate::report::movement::Move>,
     /// The Annex A lists as at the as-at date (restricted; the pack shows aggregates only).
     pub lists: Vec<(String, RecordBatch)>,
 }
@@ -101,7 +101,7 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
     let warehouse = match as_at {
         Some(d) => {
             let nightly = crate::publish::vacuum::published_manifest(root).await?;
-            if nightly.as_ref().is_some_and(|m| m["as_at"].as_str() == Some(d.to_string().as_str())) {
+            if nightly.as_ref().is_some_and(|m| m.as_at == d.to_string()) {
                 root.clone()
             } else {
                 root.sub(&crate::run::rerun_folder(d))
@@ -116,30 +116,24 @@ pub async fn read(root: &Location, as_at: Option<NaiveDate>) -> Result<(Location
             as_at.map(|d| format!(", with --as-at {d}")).unwrap_or_default()
         ))
     })?;
-    let text = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
-    let as_at = NaiveDate::parse_from_str(&text("as_at"), "%Y-%m-%d")
+    let as_at = NaiveDate::parse_from_str(&manifest.as_at, "%Y-%m-%d")
         .map_err(|_| Error::Environment(format!("{}: _runs/published.json has no valid as_at", warehouse.display)))?;
-    let versions = crate::publish::vacuum::versions_of(&manifest);
+    let versions = manifest.delta_versions.clone();
     let table = |dir: &'static str| {
         let warehouse = &warehouse;
         let version = versions.get(dir).copied();
         async move { read_table_at(warehouse, dir, version).await }
     };
     let mut data = PackData {
-        la_code: text("la_code"),
-        la_name: text("la_name"),
+        la_code: manifest.la_code.clone(),
+        la_name: manifest.la_name.clone(),
         as_at,
-        run_id: text("run_id"),
-        finished_at: text("finished_at"),
+        run_id: manifest.run_id.clone(),
+        finished_at: manifest.finished_at.clone(),
         ..PackData::default()
     };
-    data.table_rows = manifest["tables"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| Some((t["name"].as_str()?.to_string(), t["rows_out"].as_u64()?)))
-        .collect();
-    data.moved = manifest["moved_sharply"].as_array().cloned().unwrap_or_default();
+    data.table_rows = manifest.tables.iter().map(|t| (t.name.clone(), t.rows_out as u64)).collect();
+    data.moved = manifest.moved_sharply.clone();
     if let Some(b) = table("marts/dim_measure").await? {
         read_measures(&b, &mut data.measures)?;
     }
@@ -177,19 +171,19 @@ async fn run_history(warehouse: &Location) -> Vec<RunPoint> {
     let mut points = Vec::new();
     for name in names.iter().rev() {
         let Ok(bytes) = warehouse.get(&warehouse.child(name)).await else { continue };
-        let Ok(m) = serde_json::from_slice::<serde_json::Value>(&bytes) else { continue };
-        if m["status"] != "succeeded" {
+        // The chart of earlier runs skips a manifest it cannot read rather than fail the pack.
+        let Ok(m) = serde_json::from_slice::<crate::manifest::Manifest>(&bytes) else { continue };
+        if m.status != crate::manifest::RunStatus::Succeeded {
             continue;
         }
-        let n = |k: &str| m["issues"][k].as_u64().unwrap_or_default();
-        let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+        let issues = &m.issues;
         points.push(RunPoint {
-            run_id: s("run_id"),
-            as_at: s("as_at"),
-            finished_at: s("finished_at"),
-            errors: n("error"),
-            warnings: n("warning"),
-            total: n("total"),
+            errors: issues.by_severity.error as u64,
+            warnings: issues.by_severity.warning as u64,
+            total: issues.total as u64,
+            run_id: m.run_id,
+            as_at: m.as_at,
+            finished_at: m.finished_at,
         });
         if points.len() == RUNS {
             break;

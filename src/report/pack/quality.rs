@@ -63,10 +63,6 @@ pub fn build(data: &PackData) -> QualityPage {
     by_rule.sort_by(|a, b| rank(&a.severity).cmp(&rank(&b.severity)).then(b.count.cmp(&a.count)).then(a.code.cmp(&b.code)));
     let mut by_file: Vec<(String, usize, usize, usize)> = by_file.into_iter().map(|(f, (e, w, n))| (f, e, w, n)).collect();
     by_file.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-    let moved = data
-        .moved
-        .iter()
-        .map(|m| (m["measure_id"].as_str().unwrap_or_default().to_string(), m["previous"].as_f64(), m["current"].as_f64()))
-        .collect();
+    let moved = data.moved.iter().map(|m| (m.measure_id.clone(), m.previous, m.current)).collect();
     QualityPage { by_rule, by_file, runs: data.runs.clone(), moved }
 }
