@@ -322,7 +322,7 @@ pub(super) async fn publish(
     manifest.delta_versions = versions;
     manifest.retained_runs = retained_runs(&manifest.run_id, run.published, cfg.keep_runs);
     manifest.grace_runs = grace_runs(run.published, &manifest.retained_runs, chrono::Utc::now(), cfg.superseded_grace);
-    manifest.issues = issue_summary(&issues);
+    manifest.issues = issue_summary(issues);
     stage_done(manifest, "publish", t, model.fact.num_rows(), manifest.outputs.len(), &[], 0);
     Ok(model.fact)
 }
