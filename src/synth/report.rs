@@ -346,7 +346,7 @@ pub fn measure(ssd: &Ssd, targets: &Targets, window: Window) -> Report {
         starting.dedup();
         push("children starting to be looked after", Unit::Count, t.cla_starts, count(starting.len()));
         // Of the children looked after on 31 March, those with 3 or more placements overlapping
-        // the year (as sql/measures/cla_3plus_placements_pct.sql counts them).
+        // the year (as sql/measures/cla_placement_count_bands.sql counts them).
         let three_plus = in_care
             .iter()
             .filter(|p| {

@@ -340,7 +340,7 @@ async fn generated_903_returns_give_the_ssd_extracts_looked_after_figures() {
     // which a 903 return does not hold: the SSD contacts go in with the 903 files so both runs
     // report the same periods. The CLA figures come from the 903 files alone.
     std::fs::copy(out.join("ssd/ssd_contacts.csv"), out.join("ssda903/ssd_contacts.csv")).unwrap();
-    let measures = r#"measures = ["cla_at_date", "cla_rate_per_10k", "cla_started", "cla_3plus_placements_pct", "cla_ceased", "care_leavers_outcomes_pct"]"#;
+    let measures = r#"measures = ["cla_at_date", "cla_rate_per_10k", "cla_started", "cla_placement_count_bands", "cla_ceased", "care_leavers_outcomes_pct"]"#;
     for (name, input) in [("ssd", "synth/ssd"), ("903", "synth/ssda903")] {
         let toml = format!("[la]\ncode = \"852\"\n[input]\nlocation = \"{input}\"\n[warehouse]\nlocation = \"wh-{name}\"\n[run]\nas_at = 2024-03-31\n{measures}\n");
         let pipeline = dir.path().join(format!("{name}.toml"));

@@ -148,7 +148,7 @@ const FOUR_PLUS_SHARE: f64 = 0.25;
 /// The dates each period of care moves to a new placement, year by year. In each year exactly
 /// the published share of the children looked after on its 31 March have three or more
 /// placements during it (DfE placement stability, measured as `sql/measures/
-/// cla_3plus_placements_pct.sql` does: the placement held on 1 April, or the first one, plus
+/// cla_placement_count_bands.sql` does: the placement held on 1 April, or the first one, plus
 /// the moves in the year), teenagers more often than younger children; some of the others move
 /// once. Moves keep a week clear of the year's ends, so each year's placements are its own.
 fn moves(w: &World, t: &Targets, first: i32, last: i32, rng: &mut ChaCha8Rng) -> Vec<Vec<i32>> {

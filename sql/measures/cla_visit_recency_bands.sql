@@ -1,0 +1,54 @@
+-- measure: cla_visit_recency_bands — Children looked after by time since they were last seen on a visit (%)
+-- sources: cla_episode, cla_visit
+-- publishes: cla_last_seen_6w_pct | percent | high | Children looked after last seen on a visit within 6 weeks (%)
+-- publishes: cla_last_seen_6w_3m_pct | percent | neutral | Children looked after last seen on a visit 6 weeks to 3 months ago (%)
+-- publishes: cla_last_seen_3m_plus_pct | percent | low | Children looked after last seen on a visit more than 3 months ago (%)
+-- publishes: cla_last_seen_never_pct | percent | low | Children looked after with no visit on which they were seen (%)
+-- Definition: the distribution behind cla_visits_within_timescale_pct (docs/definitions.md §1.2
+--   S18), banded at the Care Planning Regulations 2010 reg 28 intervals: for each child looked
+--   after at D (short breaks excluded), the days from their latest visit on or before D with the
+--   child seen (clav_cla_visit_seen not 'N') to D: within 6 weeks (42 days or fewer); more than 6
+--   weeks, up to 3 months (91 days); more than 3 months; or never seen.
+-- Numerator: children looked after at D in the band. Denominator: children looked after at D.
+-- Time basis: snapshot at each month end and financial year end. value: percent; the four bands
+--   add up to 100.
+WITH in_care AS (
+    SELECT DISTINCT p.period_type, p.period_start, p.period_end, e.clae_person_id
+    FROM dim_period p
+    JOIN cla_episode_in_care e
+      ON e.clae_cla_episode_start_date <= p.period_end
+     AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
+    WHERE p.period_type <> 'rolling_12_months'
+),
+last_seen AS (
+    SELECT c.period_type, c.period_start, c.period_end, c.clae_person_id, max(v.clav_cla_visit_date) AS visited
+    FROM in_care c
+    LEFT JOIN cla_visit v
+           ON v.clav_person_id = c.clae_person_id
+          AND v.clav_cla_visit_date <= c.period_end
+          AND coalesce(v.clav_cla_visit_seen, 'Y') <> 'N'
+    GROUP BY c.period_type, c.period_start, c.period_end, c.clae_person_id
+),
+banded AS (
+    SELECT period_type, period_start, clae_person_id,
+           CASE WHEN visited IS NULL THEN 4
+                WHEN visited >= period_end - INTERVAL '42 days' THEN 1
+                WHEN visited >= period_end - INTERVAL '91 days' THEN 2
+                ELSE 3 END AS band
+    FROM last_seen
+),
+bands (band, measure_id) AS (
+    VALUES (1, 'cla_last_seen_6w_pct'), (2, 'cla_last_seen_6w_3m_pct'), (3, 'cla_last_seen_3m_plus_pct'), (4, 'cla_last_seen_never_pct')
+)
+SELECT b.measure_id,
+       p.period_type,
+       p.period_start,
+       p.period_end,
+       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
+       count(x.clae_person_id) AS denominator,
+       CASE WHEN count(x.clae_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.clae_person_id) END AS value
+FROM dim_period p
+CROSS JOIN bands b
+LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
+WHERE p.period_type <> 'rolling_12_months'
+GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end
