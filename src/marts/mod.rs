@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
-use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::prelude::SessionContext;
 
@@ -238,19 +238,13 @@ pub async fn build(ctx: &SessionContext, fact: &RecordBatch, sn_model: SnModel, 
     Ok(marts)
 }
 
-/// Selects each column of `spec` by name and casts it to its published type.
+/// Selects each column of `spec` by name and casts it to its published type (the model's
+/// [`crate::model::conform`]).
 fn conform(spec: &MartSpec, batches: &[RecordBatch]) -> Result<RecordBatch> {
     let schema = spec.schema();
-    let mut out = Vec::with_capacity(batches.len());
-    for b in batches {
-        let mut arrays = Vec::with_capacity(schema.fields().len());
-        for f in schema.fields() {
-            let col = b
-                .column_by_name(f.name())
-                .ok_or_else(|| Error::Internal(format!("sql/marts/{}.sql: no column {}", spec.name, f.name())))?;
-            arrays.push(cast(col, f.data_type())?);
-        }
-        out.push(RecordBatch::try_new(schema.clone(), arrays)?);
-    }
+    let out = batches
+        .iter()
+        .map(|b| crate::model::conform(b, &schema).map_err(|m| Error::Internal(format!("sql/marts/{}.sql: {m}", spec.name))))
+        .collect::<Result<Vec<_>>>()?;
     Ok(concat_batches(&schema, &out)?)
 }

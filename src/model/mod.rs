@@ -405,7 +405,7 @@ fn depends(sql: &str) -> Vec<&str> {
 }
 
 /// Selects and casts a batch's columns, by name, to `schema`.
-fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String> {
+pub(crate) fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
     for field in schema.fields() {
         let col = batch.column_by_name(field.name()).ok_or_else(|| format!("result has no column {}", field.name()))?;
