@@ -52,6 +52,14 @@ children AS (
     SELECT DISTINCT o.period_type, o.period_start, o.cinp_person_id, CASE WHEN k.cinp_person_id IS NULL THEN 0 ELSE 1 END AS is_cwd
     FROM open_plans o
     LEFT JOIN cwd k ON k.period_type = o.period_type AND k.period_start = o.period_start AND k.cinp_person_id = o.cinp_person_id
+),
+-- Each child under the variants it counts in, before the join to the periods: an OR in the outer
+-- join's condition made Ballista's plan declare is_cwd non-nullable on the outer side.
+counted AS (
+    SELECT v.measure_id, c.period_type, c.period_start, c.cinp_person_id
+    FROM children c
+    CROSS JOIN variants v
+    WHERE v.variant = 'all' OR c.is_cwd = 0
 )
 SELECT v.measure_id,
        p.period_type,
@@ -62,6 +70,6 @@ SELECT v.measure_id,
        CAST(count(c.cinp_person_id) AS DOUBLE) AS value
 FROM dim_period p
 CROSS JOIN variants v
-LEFT JOIN children c ON c.period_type = p.period_type AND c.period_start = p.period_start AND (v.variant = 'all' OR c.is_cwd = 0)
+LEFT JOIN counted c ON c.measure_id = v.measure_id AND c.period_type = p.period_type AND c.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
 GROUP BY v.measure_id, p.period_type, p.period_start, p.period_end
