@@ -179,6 +179,9 @@ pub struct RunSection {
     pub freshness_lag_days: Option<u32>,
     /// Days of identical input after which a skipped run exits 4 (default 3).
     pub unchanged_alert_days: Option<u32>,
+    /// Rise in a key column's blank share since the last published run that raises
+    /// `blank_share_rose` (default 0.10).
+    pub max_blank_rise: Option<f64>,
 }
 
 /// Flags given on the command line; each overrides the pipeline file.
@@ -360,6 +363,7 @@ impl RunConfig {
             freshness_tables: file.run.freshness_tables.clone().unwrap_or(defaults.freshness_tables),
             freshness_lag_days: file.run.freshness_lag_days.unwrap_or(defaults.freshness_lag_days),
             unchanged_alert_days: file.run.unchanged_alert_days.unwrap_or(defaults.unchanged_alert_days),
+            max_blank_rise: file.run.max_blank_rise.unwrap_or(defaults.max_blank_rise),
         };
         gates.validate()?;
         let keep_runs = file.warehouse.keep_runs.unwrap_or(DEFAULT_KEEP_RUNS);

@@ -319,6 +319,13 @@ pub fn data_dictionary() -> String {
     for f in issues_schema().fields() {
         let _ = writeln!(md, "| `{}` | {} |", f.name(), f.data_type());
     }
+    let _ = writeln!(md, "\n`person_id` names the child whose record the issue is on (a pseudonym in `quality/issues/`); `team` is the team holding the child at the as-at date (else the latest), whose workers correct it (`csc issues --by team`).");
+    let _ = writeln!(md, "\n## `quality/completeness/as_at=<date>/`\n");
+    let _ = writeln!(md, "The blank share of each key column (`reference/quality/completeness.toml`) in one run, one partition per as-at date, so the partitions are the trend across runs. Blank counts of 1 to 5 and their shares are suppressed.\n");
+    let _ = writeln!(md, "| column | type |\n|---|---|");
+    for f in crate::quality::completeness::batch(&[], &[]).expect("an empty completeness table").schema().fields() {
+        let _ = writeln!(md, "| `{}` | {} |", f.name(), f.data_type());
+    }
     quality_rules(&mut md);
     let _ = writeln!(md, "\n## Core tables (`core/<table>/` for analysts, `restricted/core/<table>/` as received)\n");
     let _ = writeln!(md, "Column names are the Standard Safeguarding Dataset's; `item_ref` is the SSD data item. Every table also has `{SOURCE_FILE}` and `{SOURCE_ROW}` (the input file and spreadsheet row the record came from; empty in the analyst copy). In the analyst copy, every id and identifier is a keyed HMAC-SHA256 pseudonym (32 hex digits; a person's is the same in every table), names, free text and any text column not reviewed as non-personal are empty, dates of birth and death are the 1st of their month and postcodes are cut to the sector; see the notes column.");

@@ -165,7 +165,8 @@ enum Command {
     /// in Excel; cells Excel would evaluate are neutralised.
     Issues {
         /// File to write: CSV, or an xlsx workbook of text cells when it ends in `.xlsx`. With
-        /// `--restricted` it is readable by its owner only (mode 0600).
+        /// `--restricted` it is readable by its owner only (mode 0600). With `--by team`, the
+        /// folder to write `issues_<team>_<as-at>.xlsx` to.
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
@@ -173,6 +174,13 @@ enum Command {
         /// Include the raw cell values (from the restricted area; they may be personal data).
         #[arg(long)]
         restricted: bool,
+        /// `team`: one workbook per team of the records its workers must correct (each issue on a
+        /// child's record, under the team holding the child; restricted, mode 0600).
+        #[arg(long, value_parser = ["team"])]
+        by: Option<String>,
+        /// With `--by team`, only this team's workbook.
+        #[arg(long, requires = "by")]
+        team: Option<String>,
     },
     /// Check an export without running the pipeline: read and type every file (SSD CSVs, Annex A
     /// workbooks, mapped case-management CSVs …) and print what each file was recognised as,
@@ -335,7 +343,9 @@ fn main() -> ExitCode {
             Command::Report { from, as_at, out, unsuppressed, no_pdf } => {
                 cmd_report(from, as_at, out, unsuppressed, no_pdf).await.map(|()| ExitCode::SUCCESS)
             }
-            Command::Issues { out, from, restricted } => cmd_issues(out, from, restricted).await.map(|()| ExitCode::SUCCESS),
+            Command::Issues { out, from, restricted, by, team } => {
+                cmd_issues(out, from, restricted, by.is_some(), team).await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
             Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
             Command::ActionLists { from, out, team, as_at } => cmd_action_lists(from, out, team, as_at).await.map(|()| ExitCode::SUCCESS),
@@ -475,8 +485,14 @@ async fn cmd_report(from: WarehouseArgs, as_at: Option<NaiveDate>, out: PathBuf,
     Ok(())
 }
 
-async fn cmd_issues(out: PathBuf, from: WarehouseArgs, restricted: bool) -> anyhow::Result<()> {
+async fn cmd_issues(out: PathBuf, from: WarehouseArgs, restricted: bool, by_team: bool, team: Option<String>) -> anyhow::Result<()> {
     let warehouse = from.open("data-quality issues")?;
+    if by_team {
+        for (team, path, rows) in csc_pipeline::report::issues_csv::write_issues_by_team(&warehouse, &out, team.as_deref()).await? {
+            println!("{team}: {} ({rows} issues to correct, restricted)", path.display());
+        }
+        return Ok(());
+    }
     let rows = csc_pipeline::report::issues_csv::write_issues_csv(&warehouse, restricted, &out).await?;
     println!("{} ({rows} issues{})", out.display(), if restricted { ", with raw values" } else { "" });
     Ok(())

@@ -63,6 +63,9 @@ pub struct Manifest {
     pub warehouse: String,
     pub inputs: Vec<InputEntry>,
     pub tables: Vec<TableEntry>,
+    /// Blank cells of each key column (`reference/quality/completeness.toml`), which the next run
+    /// compares its own with.
+    pub blank_shares: Vec<crate::quality::completeness::BlankShare>,
     pub measures: MeasureSummary,
     /// Rows of each Annex A list published for the as-at date.
     pub annex_a: BTreeMap<String, usize>,

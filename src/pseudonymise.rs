@@ -303,14 +303,16 @@ pub fn column_treatment(column: &ColumnSpec, worker_names: bool) -> Treatment {
 /// to analysts as is, and the value is a code of that column's list or has the shape of one.
 /// Every other raw value is removed — dates (a misspelt date of birth is still one), ids, text,
 /// values of columns the issue cannot be tied to: it fails closed. Should a message still quote
-/// a removed value, the quote is removed too. The full issues stay restricted.
-pub fn redact_issues(issues: &[crate::quality::Issue], worker_names: bool) -> Vec<crate::quality::Issue> {
-    let tables = crate::schema::ssd_tables();
+/// a removed value, the quote is removed too. The child's person id becomes its pseudonym, as in
+/// the analysts' core tables. The full issues stay restricted.
+pub fn redact_issues(issues: &[crate::quality::Issue], p: &Pseudonymiser) -> Vec<crate::quality::Issue> {
+    let (tables, worker_names) = (crate::schema::ssd_tables(), p.worker_names);
     let codes = crate::reference::CodeLists::builtin();
     issues
         .iter()
         .map(|i| {
             let mut i = i.clone();
+            i.person_id = i.person_id.as_deref().map(|id| p.pseudonym(id));
             if let Some(value) = i.value.take() {
                 let key = i.core_column.clone().or_else(|| i.column.as_deref().map(crate::schema::header_key));
                 let column = key.as_deref().and_then(|key| {
@@ -535,10 +537,13 @@ mod tests {
             issue("referral", "cine_referral_team", "N1", "a team"),
             issue("referral", "cine_no_such_column", "N1", "unknown"),
         ];
-        let out = redact_issues(&issues, false);
+        let out = redact_issues(&issues, &Pseudonymiser::new(&[7; 32], false).unwrap());
         let values: Vec<Option<&str>> = out.iter().map(|i| i.value.as_deref()).collect();
         assert_eq!(values, [Some("RC9"), Some("RC1"), None, None, None, None, None, None, None]);
         assert_eq!(out[2].message, "(value removed) is not a code");
         assert_eq!(out[5].message, "(value removed) is not a date");
+        let p = Pseudonymiser::new(&[7; 32], false).unwrap();
+        let named = redact_issues(&[issues[0].clone().person("P1")], &p);
+        assert_eq!(named[0].person_id.as_deref(), Some(p.pseudonym("P1").as_str()), "the analysts' copy names the child by pseudonym");
     }
 }

@@ -59,6 +59,9 @@ pub struct ColumnSpec {
     pub pii: Option<String>,
     /// SSD data item reference, e.g. `PERS001A`.
     pub item_ref: Option<String>,
+    /// Published format the value must have (`upn`, `postcode`, `nhs_number`); a value that fails
+    /// it is kept and reported ([`crate::quality::formats`]).
+    pub format: Option<String>,
 }
 
 /// One canonical core table.
@@ -113,6 +116,20 @@ pub fn parse_tables(text: &str) -> Result<Vec<TableSpec>> {
             return Err(Error::Reference {
                 name: "schemas/ssd.toml".into(),
                 message: format!("table {}: column {} has pii = {:?}, not one of {PII_KINDS:?}", table.name, c.name, c.pii),
+            });
+        }
+        // A misspelt format would check nothing.
+        if let Some(c) = table.columns.iter().find(|c| c.format.as_deref().is_some_and(|f| !crate::quality::formats::FORMATS.contains(&f)))
+        {
+            return Err(Error::Reference {
+                name: "schemas/ssd.toml".into(),
+                message: format!(
+                    "table {}: column {} has format = {:?}, not one of {:?}",
+                    table.name,
+                    c.name,
+                    c.format,
+                    crate::quality::formats::FORMATS
+                ),
             });
         }
     }

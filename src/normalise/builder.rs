@@ -82,6 +82,8 @@ pub struct TableBuilder<'a> {
     /// How the primary key was headed in each file, for duplicate-key issues.
     key_headers: HashMap<String, (String, Option<usize>)>,
     rows_in: usize,
+    /// The column naming the child, whose value every issue of its row carries.
+    person: Option<usize>,
 }
 
 enum ColumnBuilder {
@@ -129,6 +131,7 @@ impl<'a> TableBuilder<'a> {
             source_row: Int64Builder::new(),
             key_headers: HashMap::new(),
             rows_in: 0,
+            person: crate::quality::people::person_column(spec).and_then(|c| spec.column_index(c)),
         }
     }
 
@@ -146,6 +149,7 @@ impl<'a> TableBuilder<'a> {
     pub fn push_row(&mut self, at: &Origin, cells: &[Option<SourceCell>], codes: &CodeLists, issues: &mut Vec<Issue>) -> bool {
         debug_assert_eq!(cells.len(), self.spec.columns.len());
         self.rows_in += 1;
+        let first_issue = issues.len();
         let table = self.spec.name.as_str();
         let mut values = Vec::with_capacity(cells.len());
         let mut rejected = false;
@@ -183,6 +187,12 @@ impl<'a> TableBuilder<'a> {
                 );
             }
             values.push(value);
+        }
+        // Every problem of this row names its child, when the row names one.
+        if let Some(Typed::Text(id)) = self.person.map(|i| &values[i]) {
+            for issue in &mut issues[first_issue..] {
+                issue.person_id.get_or_insert_with(|| id.clone());
+            }
         }
         if rejected {
             return false;

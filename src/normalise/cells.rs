@@ -69,6 +69,40 @@ pub fn type_cell(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Opt
     if is_null_token(raw) {
         return (Typed::Null, None);
     }
+    let (value, problem) = type_value(spec, raw, codes);
+    match (&value, problem, spec.format.as_deref()) {
+        (Typed::Text(text), None, Some(format)) => {
+            let problem = format_problem(format, text);
+            (value, problem)
+        }
+        (_, problem, _) => (value, problem),
+    }
+}
+
+/// The problem with a value that fails its column's published format (`format` in the schema:
+/// `upn`, `postcode` or `nhs_number`, checked by [`crate::quality::formats`]); it is kept.
+fn format_problem(format: &str, value: &str) -> Option<Problem> {
+    use crate::quality::formats;
+    let why = match format {
+        "upn" if !formats::is_upn(value) => Problem::new(
+            Severity::Warning,
+            "invalid_upn",
+            "not a UPN (a check letter and 12 characters) or a UN1-UN10 unknown code",
+            Action::Kept,
+        ),
+        "postcode" if !formats::is_postcode(value) => {
+            Problem::new(Severity::Warning, "invalid_postcode", "not a UK postcode (e.g. SO14 7LY)", Action::Kept)
+        }
+        "nhs_number" if !formats::is_nhs_number(value) => {
+            Problem::new(Severity::Warning, "invalid_nhs_number", "not a 10-digit NHS number with its check digit", Action::Kept)
+        }
+        _ => return None,
+    };
+    Some(why)
+}
+
+/// Types a cell that is neither NUL-damaged nor blank by its column's type.
+fn type_value(spec: &ColumnSpec, raw: &str, codes: &CodeLists) -> (Typed, Option<Problem>) {
     let trimmed = raw.trim();
     match spec.kind {
         ColumnType::Text => (Typed::Text(trimmed.to_string()), None),
@@ -236,7 +270,7 @@ mod tests {
     use super::*;
 
     fn col(kind: ColumnType, codes: Option<&str>) -> ColumnSpec {
-        ColumnSpec { name: "c".into(), kind, codes: codes.map(str::to_string), required: false, pii: None, item_ref: None }
+        ColumnSpec { name: "c".into(), kind, codes: codes.map(str::to_string), required: false, pii: None, item_ref: None, format: None }
     }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -211,6 +211,7 @@ mod tests {
                     || r.source.contains("SSDA903")
                     || r.source.contains("Ofsted")
                     || r.source.contains("ONS")
+                    || r.source.contains("NHS")
                     || r.source.contains("Working Together")
                     || r.source.contains("Regulations")
                     || r.source.contains(" Act ")

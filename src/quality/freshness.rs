@@ -33,6 +33,9 @@ pub struct Gates {
     pub freshness_lag_days: u32,
     /// Days of identical input after which a skipped run exits 4 (default 3).
     pub unchanged_alert_days: u32,
+    /// Largest rise, as a share of the rows, in a key column's blank share since the last
+    /// published run before a `blank_share_rose` warning (default 0.10: ten points).
+    pub max_blank_rise: f64,
 }
 
 /// Tables smaller than this are not checked for a drop: a few rows come and go.
@@ -45,6 +48,7 @@ impl Default for Gates {
             freshness_tables: ["contact", "referral", "assessment"].map(String::from).to_vec(),
             freshness_lag_days: 7,
             unchanged_alert_days: 3,
+            max_blank_rise: 0.10,
         }
     }
 }
@@ -56,6 +60,11 @@ impl Gates {
         if !(self.max_row_drop > 0.0 && self.max_row_drop <= 1.0) {
             return Err(Error::Config(
                 "[run] max_row_drop must be a share above 0 and at most 1 (0.25 = a quarter of a table's rows)".into(),
+            ));
+        }
+        if !(self.max_blank_rise > 0.0 && self.max_blank_rise <= 1.0) {
+            return Err(Error::Config(
+                "[run] max_blank_rise must be a share above 0 and at most 1 (0.10 = ten more blank cells in every hundred rows)".into(),
             ));
         }
         for t in &self.freshness_tables {
@@ -193,6 +202,7 @@ mod tests {
         assert!(Gates::default().validate().is_ok());
         assert!(Gates { max_row_drop: 0.0, ..Gates::default() }.validate().is_err());
         assert!(Gates { max_row_drop: 1.5, ..Gates::default() }.validate().is_err());
+        assert!(Gates { max_blank_rise: 0.0, ..Gates::default() }.validate().is_err());
         let err = Gates { freshness_tables: vec!["professional".into()], ..Gates::default() }.validate().unwrap_err();
         assert!(err.to_string().contains("professional"), "{err}");
     }

@@ -6,9 +6,12 @@
 //! ([`catalogue`], `reference/quality/rules.toml`), which says what it means and what to do.
 
 pub mod catalogue;
+pub mod completeness;
 #[cfg(test)]
 mod emit_sites;
+pub mod formats;
 pub mod freshness;
+pub mod people;
 pub mod plausibility;
 
 use std::sync::Arc;
@@ -101,6 +104,11 @@ pub struct Issue {
     /// Human explanation.
     pub message: String,
     pub action: Action,
+    /// The child the record belongs to, when it names one (pseudonymised in the analysts' copy).
+    pub person_id: Option<String>,
+    /// The team whose workers correct the record: the child's allocation at the as-at date, else
+    /// their latest one ([`people::attach`]).
+    pub team: Option<String>,
 }
 
 impl Issue {
@@ -126,7 +134,15 @@ impl Issue {
             code,
             message: message.into(),
             action,
+            person_id: None,
+            team: None,
         }
+    }
+
+    /// Names the child the record belongs to.
+    pub fn person(mut self, id: &str) -> Self {
+        self.person_id = Some(id.to_string());
+        self
     }
 
     pub fn table(mut self, table: &str) -> Self {
@@ -203,13 +219,15 @@ pub fn issues_schema() -> SchemaRef {
         s("issue_code", false),
         s("message", false),
         s("action", false),
+        s("person_id", true),
+        s("team", true),
     ]))
 }
 
 /// Builds the issues table for one run. `run_key` (not the run id) links the rows to the run's
 /// manifest, so two runs with the same key publish identical files.
 pub fn issues_batch(run_key: &str, issues: &[Issue]) -> Result<RecordBatch> {
-    let mut cols: Vec<StringBuilder> = (0..12).map(|_| StringBuilder::new()).collect();
+    let mut cols: Vec<StringBuilder> = (0..14).map(|_| StringBuilder::new()).collect();
     let mut rows = Int64Builder::new();
     for i in issues {
         cols[0].append_value(run_key);
@@ -225,11 +243,13 @@ pub fn issues_batch(run_key: &str, issues: &[Issue]) -> Result<RecordBatch> {
         cols[9].append_value(i.code);
         cols[10].append_value(&i.message);
         cols[11].append_value(i.action.as_str());
+        cols[12].append_option(i.person_id.as_deref());
+        cols[13].append_option(i.team.as_deref());
     }
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(13);
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(15);
     let mut it = cols.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef);
     for _ in 0..6 {
-        arrays.push(it.next().expect("12 string columns"));
+        arrays.push(it.next().expect("14 string columns"));
     }
     arrays.push(Arc::new(rows.finish()));
     arrays.extend(it);

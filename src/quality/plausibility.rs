@@ -107,13 +107,27 @@ pub fn rule_code(sql: &str) -> Option<&str> {
     sql.lines().next()?.strip_prefix("-- rule:").map(str::trim)
 }
 
+/// The tables or views a relational rule needs beyond the core tables every run has (its
+/// `-- requires: a, b` header line): the rule is skipped in a run or build that has none of them,
+/// as a table another part of csc adds to the schema.
+pub fn required_tables(sql: &str) -> Vec<&str> {
+    sql.lines()
+        .take_while(|l| l.starts_with("--"))
+        .filter_map(|l| l.strip_prefix("-- requires:"))
+        .flat_map(|l| l.split(',').map(str::trim).filter(|t| !t.is_empty()))
+        .collect()
+}
+
 /// Every rule query, `(name for messages, SQL)`, each selecting `code` with the other columns.
-fn queries(checks: Checks) -> Result<Vec<(String, String)>> {
+fn queries(ctx: &SessionContext, checks: Checks) -> Result<Vec<(String, String)>> {
     let mut out = vec![("plausibility: person".to_string(), person_sql(checks))];
     for t in event_tables() {
         out.push((format!("plausibility: {}", t.name), generic_sql(t, checks)));
     }
     for (name, sql) in RULE_SQL {
+        if required_tables(sql).iter().any(|t| !ctx.table_exist(*t).unwrap_or(false)) {
+            continue;
+        }
         let code =
             rule_code(sql).ok_or_else(|| Error::Internal(format!("sql/quality/{name}.sql does not start with `-- rule: <code>`")))?;
         let rule = catalogue::rule(code)
@@ -127,7 +141,7 @@ fn queries(checks: Checks) -> Result<Vec<(String, String)>> {
 /// Runs every plausibility and linkage rule over the core tables registered in `ctx` and records
 /// one issue per record that breaks one. Returns how many it recorded.
 pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>) -> Result<usize> {
-    let results: Vec<Vec<RecordBatch>> = futures::stream::iter(queries(checks)?.into_iter().map(|(name, sql)| async move {
+    let results: Vec<Vec<RecordBatch>> = futures::stream::iter(queries(ctx, checks)?.into_iter().map(|(name, sql)| async move {
         let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
         df.collect().await.map_err(|source| Error::Sql { file: name, source })
     }))
@@ -213,5 +227,12 @@ mod tests {
             assert!(catalogue::rule(code).is_some(), "{name}: {code}");
         }
         assert!(RULE_SQL.len() >= 10);
+    }
+
+    #[test]
+    fn a_rule_names_the_tables_it_needs_in_its_header() {
+        let sql = "-- rule: x\n-- requires: cla_care_plan, cla_permanence_plan\n-- text\nSELECT 1 -- requires: not_this";
+        assert_eq!(required_tables(sql), ["cla_care_plan", "cla_permanence_plan"]);
+        assert!(required_tables("-- rule: x\nSELECT 1").is_empty());
     }
 }

@@ -90,10 +90,8 @@ pub fn sector(postcode: &str) -> Option<String> {
     // could be `SO1 4`); checked by completing it to a postcode shape.
     let (outward, digit) = postcode.trim().split_once(' ')?;
     let (outward, digit) = (outward.to_ascii_uppercase(), digit.trim());
-    (digit.len() == 1
-        && digit.bytes().all(|b| b.is_ascii_digit())
-        && crate::normalise::ssda903::returns::is_postcode(&format!("{outward}{digit}AA")))
-    .then(|| format!("{outward} {digit}"))
+    (digit.len() == 1 && digit.bytes().all(|b| b.is_ascii_digit()) && crate::quality::formats::is_postcode(&format!("{outward}{digit}AA")))
+        .then(|| format!("{outward} {digit}"))
 }
 
 /// `PL_LA` as a name: the English upper-tier LA's, or the country's outside England.

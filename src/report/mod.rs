@@ -5,6 +5,7 @@ pub mod action_lists;
 pub mod annex_a_headers;
 pub mod annex_a_notes;
 pub mod annex_a_workbook;
+pub mod by_team;
 pub mod issues_csv;
 pub mod movement;
 pub mod pack;

@@ -175,6 +175,13 @@ pub(super) async fn normalise(run: &Run<'_>, files: Vec<InputFile>, manifest: &m
                 )));
             }
             warn!(tables = %list, "tables lost rows since the last published run; publishing anyway (--accept-drop)");
+            for d in &drops {
+                let rule = crate::quality::rule("table_rows_dropped").expect("catalogued");
+                let message = format!("{} {d}.", rule.message);
+                issues.push(
+                    Issue::new(Severity::Warning, "normalise", "table_rows_dropped", message, crate::quality::Action::Kept).table(&d.table),
+                );
+            }
         }
     }
     // The identifiable core goes to the restricted area (the model reads it from there); analysts
@@ -210,7 +217,7 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         settings: cfg.measure_settings.clone(),
     };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
-    let (model, breakdown, lists, actions, marts) = async {
+    let (model, breakdown, lists, actions, marts, blank_shares) = async {
         let step = Instant::now();
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "model session ready");
@@ -239,10 +246,16 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         for table in crate::quality::freshness::stale_tables(&ctx, &cfg.gates, cfg.as_at, issues).await? {
             warn!(table = %table, "the table's newest record is older than [run] freshness_lag_days allows: the export may have stopped updating it");
         }
+        let blank_shares = crate::quality::completeness::measure(&ctx).await?;
+        let previous = run.published.map(|m| m.blank_shares.as_slice()).unwrap_or_default();
+        crate::quality::completeness::check(&blank_shares, previous, &cfg.gates, issues);
+        // Each issue on a child's record names the child and the team that must correct it.
+        crate::quality::people::attach(&ctx, issues).await?;
+        debug!(elapsed_ms = step.elapsed().as_millis() as u64, "data-quality rules done");
         let step = Instant::now();
         let marts = crate::marts::build(&marts_session(&ctx, tables, &params).await?, &model.fact, cfg.sn_model, &cfg.targets).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "marts built");
-        Ok::<_, Error>((model, breakdown, lists, actions, marts))
+        Ok::<_, Error>((model, breakdown, lists, actions, marts, blank_shares))
     }
     .instrument(info_span!("model", as_at = %cfg.as_at))
     .await?;
@@ -252,6 +265,7 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         months: model.months,
         financial_years: model.financial_years,
     };
+    manifest.blank_shares = blank_shares.clone();
     manifest.annex_a = lists.iter().map(|l| (l.name.to_string(), l.batch.num_rows())).collect();
     manifest.annex_a_notes = {
         let facts = crate::report::annex_a_notes::ExtractFacts::of_run(
@@ -301,9 +315,13 @@ pub(super) async fn publish(
                 .partition(warehouse, &format!("{RESTRICTED}/action_lists/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string())
                 .await?;
         }
+        // Key columns' blank shares, one partition per as-at date: the trend across runs.
+        let previous = run.published.map(|m| m.blank_shares.as_slice()).unwrap_or_default();
+        let completeness = crate::quality::completeness::batch(&manifest.blank_shares, previous)?;
+        staging.partition(warehouse, "quality/completeness", &completeness, "as_at", &cfg.as_at.to_string()).await?;
         staging.table(warehouse, &format!("{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, issues)?).await?;
         let analyst_issues = match &cfg.privacy {
-            Privacy::Pseudonymised(p) => redact_issues(issues, p.worker_names),
+            Privacy::Pseudonymised(p) => redact_issues(issues, p),
             Privacy::Identifiable => issues.to_vec(),
         };
         staging.table(warehouse, "quality/issues", &issues_batch(&manifest.run_key, &analyst_issues)?).await?;

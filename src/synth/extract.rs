@@ -69,9 +69,9 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
     }
     let referral_id = |e: usize| if ref_ids[e] == UNWRITTEN { String::new() } else { id(2_000_000, ref_ids[e]) };
 
-    // Assessments and CIN plans of fully written episodes.
-    let assessed =
-        |e: usize| full[e] && w.episodes[e].assessment.as_ref().is_some_and(|a| touches(a.start, a.auth) && a.start <= window.to);
+    // Assessments and CIN plans of fully written episodes (an open referral's assessment even when
+    // it was done before the window: the referral's outcome).
+    let assessed = |e: usize| full[e] && w.episodes[e].assessment.as_ref().is_some_and(|a| a.start <= window.to);
     let (ass_ids, ass_order) = rank(
         w.episodes.len(),
         (0..w.episodes.len()).filter(|&e| assessed(e)).filter_map(|e| w.episodes[e].assessment.as_ref().map(|a| (a.start, e))),
@@ -346,7 +346,8 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
             ethnicity: if born { child.ethnicity } else { "NOBT" },
             dob: born.then_some(child.dob),
             common_child_id: if born && !under5 && !child.uasc {
-                format!("A{:012}", (c as u64 * 2_654_435_761) % 1_000_000_000_000)
+                crate::quality::formats::upn_from(&format!("{:012}", (c as u64 * 2_654_435_761) % 1_000_000_000_000))
+                    .expect("12 digits have a check letter")
             } else {
                 String::new()
             },

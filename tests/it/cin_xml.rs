@@ -146,6 +146,8 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
     // Its faults, each at its line and element.
     assert_eq!(issue_at(&issues, "upn_and_unknown_reason", f, 23, "ChildIdentifiers/UPNunknown").value.as_deref(), Some("UN3"));
     issue_at(&issues, "birth_and_expected_birth", f, 25, "ChildIdentifiers/ExpectedPersonBirthDate");
+    // The sample's UPN A123456789123 has the wrong check letter (P by DfE's modulus 23 rule).
+    assert_eq!(issue_at(&issues, "invalid_upn", f, 21, "ChildIdentifiers/UPN").person_id.as_deref(), Some("DFEX0000001"));
     let closed = issue_at(&issues, "closed_before_collection_year", f, 40, "CINdetails/CINclosureDate");
     assert!(closed.message.contains("2021-04-01"), "{}", closed.message);
     assert!(!closed.message.contains("1971"), "messages never quote the child's dates");
@@ -179,6 +181,7 @@ fn liia_one_child_2022_sample_is_read_into_every_cin_table() {
             "element_not_loaded",
             "flag_spelling",
             "icpc_recorded_twice",
+            "invalid_upn",
             "upn_and_unknown_reason"
         ]
     );

@@ -9,6 +9,7 @@ use crate::extract::InputFile;
 use crate::normalise::builder::{Origin, SourceCell};
 use crate::normalise::cells::is_null_token;
 use crate::normalise::delimited::read_rows;
+use crate::quality::formats::is_postcode;
 use crate::quality::{Action, Issue, Severity};
 
 const STAGE: &str = "normalise";
@@ -207,8 +208,9 @@ pub(super) fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: 
             continue;
         }
         let problem = match c.name.as_str() {
-            "HOME_POST" | "PL_POST" if !is_postcode(raw) => Some(("invalid_postcode", "not a UK postcode (e.g. SO14 7LY)")),
-            "UPN" if !is_upn(raw) => Some(("invalid_upn", "not a 13-character UPN or a UN1-UN10 unknown code")),
+            // PL_POST and UPN are loaded (clap_cla_placement_postcode, pers_common_child_id), so the
+            // table builder checks their format as every reader's; HOME_POST is only read here.
+            "HOME_POST" if !is_postcode(raw) => Some(("invalid_postcode", "not a UK postcode (e.g. SO14 7LY)")),
             _ => None,
         };
         if let Some((code, message)) = problem {
@@ -230,57 +232,5 @@ pub(super) fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: 
                 ),
             ));
         }
-    }
-}
-
-/// Whether `raw` has the shape of a UK postcode: outward code (letter, then letters and digits,
-/// 2-4 characters, starting `A9`, `A99`, `AA9`, `A9A`, `AA99` or `AA9A`) and inward code (digit
-/// and two letters), with or without the space.
-pub fn is_postcode(raw: &str) -> bool {
-    let s: Vec<u8> = raw.bytes().filter(|b| *b != b' ').map(|b| b.to_ascii_uppercase()).collect();
-    if !(5..=7).contains(&s.len()) {
-        return false;
-    }
-    let (outward, inward) = s.split_at(s.len() - 3);
-    let inward_ok = inward[0].is_ascii_digit() && inward[1].is_ascii_alphabetic() && inward[2].is_ascii_alphabetic();
-    let shape: String = outward
-        .iter()
-        .map(|b| {
-            if b.is_ascii_digit() {
-                '9'
-            } else if b.is_ascii_alphabetic() {
-                'A'
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    inward_ok && matches!(shape.as_str(), "A9" | "A99" | "AA9" | "A9A" | "AA99" | "AA9A")
-}
-
-/// Whether `raw` is a unique pupil number (a letter and 12 characters, letters or digits, as
-/// DfE issues them) or a `UN1`-`UN10` code for an unknown UPN.
-pub fn is_upn(raw: &str) -> bool {
-    let s = raw.trim().to_ascii_uppercase();
-    if let Some(n) = s.strip_prefix("UN") {
-        return n.parse::<u8>().is_ok_and(|n| (1..=10).contains(&n));
-    }
-    s.len() == 13 && s.as_bytes()[0].is_ascii_alphabetic() && s.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postcodes_and_upns() {
-        for ok in ["SO14 7LY", "C25 1YT", "C251YT", "W1A 1AA", "ec1a1bb", "B33 8TH"] {
-            assert!(is_postcode(ok), "{ok}");
-        }
-        for bad in ["2TR", "P13 2TR X", "SO14", "ABC 1", "nope"] {
-            assert!(!is_postcode(bad), "{bad}");
-        }
-        assert!(is_upn("A123456789012") && is_upn("UN1") && is_upn("un10"));
-        assert!(!is_upn("3412") && !is_upn("UN11") && !is_upn("1234567890123"));
     }
 }

@@ -298,14 +298,17 @@ fn short_breaks(w: &mut World, t: &Targets, first: i32, last: i32, rng: &mut Cha
         let e = w.add_episode(rng, known, (adult <= fy_end(last)).then_some(adult), Kind::ShortBreaks);
         w.episodes[e].child = Some(c);
         w.assess(rng, e, "Short breaks", false);
+        // Stays of one child never overlap (one episode of care at a time).
+        let mut stays: Vec<(i32, i32)> = Vec::new();
         for y in first..=last {
             let (fs, fe) = (fy_start(y), fy_end(y));
             for _ in 0..rng.random_range(3..=6) {
                 let start = day_between(rng, fs.max(known + 1), fe - 10);
                 let end = start + rng.random_range(1..=4);
-                if end >= adult || end >= fe {
+                if end >= adult || end >= fe || stays.iter().any(|&(s, e)| start < e && s < end) {
                     continue;
                 }
+                stays.push((start, end));
                 w.periods.push(Period {
                     child: c,
                     episode: e,

@@ -191,7 +191,10 @@ pub fn contacts(w: &mut World, t: &Targets, window: Window, rng: &mut ChaCha8Rng
     let mut contacts: Vec<Contact> = Vec::new();
     for ep in &w.episodes {
         let Some(child) = ep.child else { continue };
-        let date = ep.referral - rng.random_range(0..=3);
+        // Never before a born child's birth (an unborn child's record keeps its expected date).
+        let kid = &w.children[child];
+        let born = if kid.expected_dob.is_some() { i32::MIN } else { kid.dob };
+        let date = (ep.referral - rng.random_range(0..=3)).max(born);
         if (window.from..=window.to).contains(&date) {
             contacts.push(Contact { child, date, source: ep.source, outcome: "Referral to children's social care" });
         }

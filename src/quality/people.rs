@@ -1,0 +1,118 @@
+//! Who an issue is about and who should correct it: each issue on a record that names a child gets
+//! the child's person id (the analysts' copy pseudonymises it) and the team whose workers must
+//! correct the record, so `csc issues --by team` can hand each team its own list.
+//!
+//! The child is found through the record's provenance: the core tables keep the file and row each
+//! record came from (`_source_file`, `_source_row`), so any issue raised at that file and row, by
+//! a reader or a rule, belongs to that record's child. The team is the child's involvement open at
+//! the as-at date (the most recently started), else the latest one that started before it; a child
+//! no team has held is `not allocated`.
+
+use std::collections::HashMap;
+
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::prelude::SessionContext;
+
+use super::Issue;
+use crate::schema::{ssd_tables, TableSpec, SOURCE_FILE, SOURCE_ROW};
+use crate::{Error, Result};
+
+/// The team of a child no involvement allocates.
+pub const NOT_ALLOCATED: &str = "not allocated";
+
+/// The column of a core table that names the child: `pers_person_id` in `person`, else the
+/// table's `*_person_id` column; `None` for a table about no child (professionals).
+pub fn person_column(spec: &TableSpec) -> Option<&str> {
+    let name = |c: &&crate::schema::ColumnSpec| c.name == "pers_person_id" || c.name.ends_with("_person_id");
+    spec.columns.iter().find(name).map(|c| c.name.as_str())
+}
+
+/// Each child's team: the involvement open at the as-at date, else the latest started before it.
+const TEAM_SQL: &str = "SELECT person_id, team FROM (
+    SELECT CAST(i.invo_person_id AS VARCHAR) AS person_id, i.invo_professional_team AS team,
+           row_number() OVER (PARTITION BY i.invo_person_id
+                              ORDER BY CASE WHEN i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > params.as_at THEN 1 ELSE 0 END DESC,
+                                       i.invo_involvement_start_date DESC, i.invo_involvements_id DESC) AS n
+    FROM involvement i CROSS JOIN params
+    WHERE i.invo_involvement_start_date <= params.as_at AND i.invo_professional_team IS NOT NULL
+) t WHERE n = 1";
+
+/// One query over every core table registered in `ctx` that names a child: file, row, person id.
+fn located_sql(ctx: &SessionContext) -> Option<String> {
+    let parts: Vec<String> = ssd_tables()
+        .iter()
+        .filter(|t| ctx.table_exist(t.name.as_str()).unwrap_or(false))
+        .filter_map(|t| {
+            let person = person_column(t)?;
+            Some(format!(
+                "SELECT {SOURCE_FILE} AS file, CAST({SOURCE_ROW} AS BIGINT) AS row_number, CAST({person} AS VARCHAR) AS person_id \
+                 FROM {} WHERE {SOURCE_FILE} IS NOT NULL AND {SOURCE_ROW} IS NOT NULL AND {person} IS NOT NULL",
+                t.name
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\nUNION ALL\n"))
+}
+
+async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<datafusion::arrow::array::RecordBatch>> {
+    let sql_error = |source| Error::Sql { file: "quality: people".into(), source };
+    ctx.sql(sql).await.map_err(sql_error)?.collect().await.map_err(sql_error)
+}
+
+/// Fills in the person id (where a record names a child) and the team of every issue that has a
+/// file and row, from the core tables and involvements registered in `ctx`.
+pub async fn attach(ctx: &SessionContext, issues: &mut [Issue]) -> Result<()> {
+    if !issues.iter().any(|i| i.person_id.is_some() || (i.file.is_some() && i.row.is_some())) {
+        return Ok(());
+    }
+    let mut person: HashMap<(String, i64), String> = HashMap::new();
+    if let Some(sql) = located_sql(ctx) {
+        for b in rows(ctx, &sql).await? {
+            let (file, row, id) = (cast(b.column(0), &DataType::Utf8)?, b.column(1).clone(), cast(b.column(2), &DataType::Utf8)?);
+            let (file, row, id) = (file.as_string::<i32>(), row.as_primitive::<Int64Type>(), id.as_string::<i32>());
+            for i in 0..b.num_rows() {
+                person.insert((file.value(i).to_string(), row.value(i)), id.value(i).to_string());
+            }
+        }
+    }
+    let mut team: HashMap<String, String> = HashMap::new();
+    if ctx.table_exist("involvement").unwrap_or(false) {
+        for b in rows(ctx, TEAM_SQL).await? {
+            let (id, name) = (cast(b.column(0), &DataType::Utf8)?, cast(b.column(1), &DataType::Utf8)?);
+            let (id, name) = (id.as_string::<i32>(), name.as_string::<i32>());
+            for i in 0..b.num_rows() {
+                team.insert(id.value(i).to_string(), name.value(i).to_string());
+            }
+        }
+    }
+    for issue in issues.iter_mut() {
+        if issue.person_id.is_none() {
+            if let (Some(file), Some(row)) = (&issue.file, issue.row) {
+                issue.person_id = person.get(&(file.clone(), row)).cloned();
+            }
+        }
+        if let Some(id) = &issue.person_id {
+            issue.team = Some(team.get(id).cloned().unwrap_or_else(|| NOT_ALLOCATED.to_string()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_person_column_is_the_one_the_rules_join_on() {
+        for t in super::super::plausibility::event_tables() {
+            let spec = ssd_tables().iter().find(|s| s.name == t.name).unwrap();
+            assert_eq!(person_column(spec), Some(t.person.as_str()), "{}", t.name);
+        }
+        let person = ssd_tables().iter().find(|s| s.name == "person").unwrap();
+        assert_eq!(person_column(person), Some("pers_person_id"));
+        let professional = ssd_tables().iter().find(|s| s.name == "professional").unwrap();
+        assert_eq!(person_column(professional), None);
+    }
+}
