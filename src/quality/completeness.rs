@@ -156,8 +156,12 @@ mod tests {
 
     #[test]
     fn an_all_blank_column_and_a_rise_past_the_threshold_are_flagged() {
-        let published =
-            [share("referral", "a", 200, 20), share("referral", "b", 200, 20), share("referral", "c", 50, 0), share("referral", "d", 200, 0)];
+        let published = [
+            share("referral", "a", 200, 20),
+            share("referral", "b", 200, 20),
+            share("referral", "c", 50, 0),
+            share("referral", "d", 200, 0),
+        ];
         // a: 10% -> 20%: ten points, not more; b: 10% -> 21%: flagged; c: under 100 rows before;
         // d: blank on every row (no share compared); e: new.
         let now = [
