@@ -22,6 +22,9 @@ pub struct MeasureDoc {
     /// Every measure id the file publishes, in header order.
     pub emits: Vec<String>,
     pub depends: Vec<String>,
+    /// Measure ids of a flow file that are snapshots all the same (`-- snapshot:`), such as a
+    /// count at the period end published beside a count of events.
+    pub snapshots: Vec<String>,
     /// Core tables the measure cannot be computed without (`-- sources:`): when one of them has
     /// no rows in the export, the measure is published as no data (`source_table_missing`).
     pub sources: Vec<String>,
@@ -56,6 +59,7 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
         publishes: Vec::new(),
         emits: Vec::new(),
         depends: Vec::new(),
+        snapshots: Vec::new(),
         sources: Vec::new(),
         definition: String::new(),
     };
@@ -71,6 +75,8 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
             doc.publishes.push(Published { id: field(0), unit: field(1), good: field(2), name: field(3) });
         } else if let Some(rest) = text.strip_prefix("depends:") {
             doc.depends = list(rest);
+        } else if let Some(rest) = text.strip_prefix("snapshot:") {
+            doc.snapshots = list(rest);
         } else if let Some(rest) = text.strip_prefix("sources:") {
             doc.sources = list(rest);
         } else if !text.is_empty() {
@@ -131,6 +137,11 @@ pub fn check_measure_docs() -> Vec<String> {
                 problems.push(format!("{file}: source {s} is not a core table"));
             }
         }
+        for id in &d.snapshots {
+            if !d.emits.contains(id) {
+                problems.push(format!("{file}: `-- snapshot:` names {id}, which the file does not publish"));
+            }
+        }
         for dep in &d.depends {
             if !MEASURES.iter().any(|(m, _)| m == dep) {
                 problems.push(format!("{file}: depends on {dep}, which is not a measure file"));
@@ -155,6 +166,16 @@ pub fn basis(file_id: &str) -> &'static str {
         "flow"
     } else {
         "snapshot"
+    }
+}
+
+/// [`basis`] of one measure id of a file: `snapshot` when the file's `-- snapshot:` line names it.
+pub fn id_basis(file_id: &str, measure_id: &str) -> &'static str {
+    let Some((_, sql)) = MEASURES.iter().find(|(m, _)| *m == file_id) else { return "snapshot" };
+    if measure_doc(file_id, sql).snapshots.iter().any(|s| s == measure_id) {
+        "snapshot"
+    } else {
+        basis(file_id)
     }
 }
 
@@ -207,7 +228,7 @@ fn breakdown_section(md: &mut String) {
             "period_type" => "`month` or `financial_year` (no rolling periods)",
             "period_start" | "period_end" | "period_key" => "as in `fact_measure`",
             "la_code" => "DfE local-authority code, so a hub's LAs stack into one table",
-            "dimension" => "`team`, `worker`, `service`, `age_band`, `sex`, `ethnicity`, `disability` (every measure); `source` (contacts, referrals, re-referrals: DfE source codes), `abuse_category` (CP plans), `placement_type`, `placement_provider`, `legal_status` (children looked after at the period end)",
+            "dimension" => "`team`, `worker`, `service`, `age_band`, `sex`, `ethnicity`, `disability` (every measure; for the workers-over-the-caseload-limit measures the team, worker and service are the worker's own and the child dimensions `not recorded`); `source` (contacts, referrals, re-referrals: DfE source codes), `abuse_category` (CP plans), `placement_type`, `placement_provider`, `legal_status` (children looked after at the period end)",
             "dimension_value" => "the value: team name; worker (a pseudonym of the staff id in analyst warehouses, the name when `[warehouse] worker_names = true`); department; age band on the event or snapshot date (`unborn`, `under 1`, `1-4`, `5-9`, `10-15`, `16+`); `male`, `female`, `indeterminate`; DfE major ethnic group; `yes`/`no` disability; a DfE code; `not recorded` or `not allocated` when unknown",
             "numerator" => "events or children in this value",
             "denominator" => "for percentages, the events or children judged in this value (null for counts)",
@@ -287,15 +308,15 @@ pub fn data_dictionary() -> String {
     for f in fact_schema().fields() {
         let meaning = match f.name().as_str() {
             "measure_id" => "measure id (table above)",
-            "period_type" => "`month`, `rolling_12_months` or `financial_year`",
-            "period_start" => "first day of the period",
+            "period_type" => "`month`, `rolling_12_months`, `financial_year` or `ytd` (year to date: from 1 April to each month end, for flow counts and rates per 10,000)",
+            "period_start" => "first day of the period (1 April for `ytd`)",
             "period_end" => "last day of the period (the as-at date for the period containing it); the snapshot date for snapshot measures",
             "la_code" => "DfE local-authority code",
             "numerator" => "count the value is built from",
             "denominator" => "count or population the numerator is divided by (null for counts)",
             "value" => "the measure: a count, a percent (0-100), a rate per 10,000 or working days",
             "no_data_reason" => "null when `value` is a number; otherwise why there is no value, never a false 0: `source_table_missing` (a core table the measure needs has no rows in the export; numerator and denominator are null too), `population_missing`, `empty_denominator` or `not_computable`",
-            "period_key" => "`period_type:period_start` (e.g. `month:2022-04-01`): one column to relate to `dim_period` in Power BI",
+            "period_key" => "`period_type:period_start` (e.g. `month:2022-04-01`; `ytd:period_end` for year to date, e.g. `ytd:2022-06-30`): one column to relate to `dim_period` in Power BI",
             "financial_year" => "partition column (hive): the financial year the period ends in, `2022-23`",
             _ => "",
         };
@@ -491,5 +512,11 @@ mod tests {
             .map(|(line, name, id)| format!("{line} {name}: {id}"))
             .collect();
         assert!(missing.is_empty(), "seed indicators missing from the catalogue:\n{}", missing.join("\n"));
+        // L5636 and L5869 are shown cumulatively from April (320, 376 ... 653; 435, 511 ... 836):
+        // both rates have a year-to-date series (period_type ytd).
+        let files = vec!["assessments_rate_per_10k".to_string(), "referral_rate_per_10k".to_string()];
+        let order = crate::model::execution_order(&files).unwrap();
+        let ytd: Vec<String> = crate::model::ytd_measures(&order, &files).into_iter().flat_map(|(_, ids)| ids).collect();
+        assert_eq!(ytd, files);
     }
 }

@@ -268,10 +268,13 @@ pub(crate) fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
 async fn marts_session(model: &SessionContext, tables: &[TableSpec], params: &ModelParams) -> Result<SessionContext> {
     let config = datafusion::prelude::SessionConfig::new().with_target_partitions(1);
     let local = crate::model::memory_session_with(config, tables, params)?;
-    let periods = model.table("dim_period").await?;
-    let schema = Arc::new(periods.schema().as_arrow().clone());
-    let batches = periods.collect().await?;
-    local.register_table("dim_period", Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+    // The run's periods, and the year-to-date periods of fact_measure's ytd rows.
+    for name in ["dim_period", "ytd_period"] {
+        let periods = model.table(name).await?;
+        let schema = Arc::new(periods.schema().as_arrow().clone());
+        let batches = periods.collect().await?;
+        local.register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+    }
     Ok(local)
 }
 

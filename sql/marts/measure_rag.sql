@@ -31,4 +31,4 @@ SELECT f.measure_id,
        END AS rag
 FROM fact_measure f
 JOIN ref_target t ON t.measure_id = f.measure_id AND t.period_type = f.period_type
-ORDER BY f.measure_id, f.period_type, f.period_start
+ORDER BY f.measure_id, f.period_type, f.period_start, f.period_end

@@ -1,6 +1,7 @@
 -- measure: cla_deprivation_of_liberty — Looked-after children deprived of their liberty
 -- sources: cla_episode, deprivation_of_liberty
 -- publishes: cla_dol_at_date | count | neutral | Looked-after children subject to a deprivation of liberty order or authorisation at the period end
+-- snapshot: cla_dol_at_date
 -- publishes: cla_dol_started | count | neutral | Looked-after children whose deprivation of liberty order or authorisation started in the period
 -- Definition: the SSDA903 DoLo file (from the 2026/27 collection, DfE validator rules 700-710):
 --   orders or authorisations depriving a looked-after child of their liberty (DOLO_START,

@@ -1,6 +1,8 @@
 -- The long fact table: every measure's rows, with the LA code and the financial year the period
 -- belongs to (the partition column), in a stable order so identical inputs give identical files.
--- period_key (`month:2022-04-01`) joins to dim_period in BI tools that relate on one column.
+-- period_key (`month:2022-04-01`, `ytd:2022-06-30`) joins to dim_period in BI tools that relate
+-- on one column. Year-to-date rows (period_type ytd, model::run_ytd) share their period_start (1
+-- April) across the year's months, so periods are matched on their end too.
 -- Never a false number: a value that cannot be computed is null, and no_data_reason says why:
 --   source_table_missing  a core table the measure needs (its `-- sources:`, or those of the
 --                         measures it depends on) has no rows in the export, so numerator,
@@ -24,8 +26,12 @@ SELECT r.measure_id,
        p.period_key,
        p.financial_year
 FROM measure_results r
-JOIN dim_period p ON p.period_type = r.period_type AND p.period_start = r.period_start
+JOIN (
+    SELECT period_type, period_start, period_end, period_key, financial_year FROM dim_period
+    UNION ALL
+    SELECT period_type, period_start, period_end, period_key, financial_year FROM ytd_period
+) p ON p.period_type = r.period_type AND p.period_start = r.period_start AND p.period_end = r.period_end
 LEFT JOIN measure_source_missing s ON s.measure_id = r.measure_id
 LEFT JOIN measure_unit u ON u.measure_id = r.measure_id
 CROSS JOIN params
-ORDER BY r.measure_id, r.period_type, r.period_start
+ORDER BY r.measure_id, r.period_type, r.period_start, r.period_end

@@ -21,7 +21,7 @@ pub fn dim_measure_batch() -> Result<RecordBatch> {
     let mut text: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
     let mut order = Int64Builder::new();
     for (n, (p, doc)) in published_measures().into_iter().enumerate() {
-        let basis = crate::docs::basis(&doc.id).to_string();
+        let basis = crate::docs::id_basis(&doc.id, &p.id).to_string();
         let values = [p.id, p.name, doc.definition, p.unit, p.good, format!("sql/measures/{}.sql", doc.id), doc.sources.join(", "), basis];
         for (builder, v) in text.iter_mut().zip(values) {
             builder.append_value(v);
@@ -51,5 +51,8 @@ mod tests {
         assert_eq!(units["cin_rate_per_10k"].0, "rate_per_10k");
         assert_eq!(units["adoption_a1_days"].0, "days");
         assert_eq!((crate::docs::basis("referral_rate_per_10k"), crate::docs::basis("cla_rate_per_10k")), ("flow", "snapshot"));
+        // A snapshot published by a flow file says so (`-- snapshot:`), and gets no year to date.
+        let dol = |id: &str| crate::docs::id_basis("cla_deprivation_of_liberty", id);
+        assert_eq!((dol("cla_dol_at_date"), dol("cla_dol_started")), ("snapshot", "flow"));
     }
 }

@@ -52,7 +52,7 @@ impl Good {
 }
 
 /// Period types a target applies to when the pipeline file does not say.
-pub const ALL_PERIOD_TYPES: [&str; 3] = ["month", "financial_year", "rolling_12_months"];
+pub const ALL_PERIOD_TYPES: [&str; 4] = ["month", "financial_year", "rolling_12_months", "ytd"];
 
 /// One measure's target, as written in the pipeline file:
 /// `[targets.rereferral_12m_pct] target = 23.0, good = "low", amber_tolerance = 2.0`.
@@ -66,7 +66,7 @@ pub struct Target {
     /// left out, so every value is Green or Red.
     #[serde(default)]
     pub amber_tolerance: f64,
-    /// Period types rated (`month`, `financial_year`, `rolling_12_months`); all when left out.
+    /// Period types rated (`month`, `financial_year`, `rolling_12_months`, `ytd`); all when left out.
     /// Rates and counts are not annualised, so a yearly target should not rate months.
     pub periods: Option<Vec<String>>,
 }
@@ -138,7 +138,7 @@ mod tests {
         let t = parse("[rereferral_12m_pct]\ntarget = 23.0\ngood = \"low\"\namber_tolerance = 2.0\n[s47_rate_per_10k]\ntarget = 260\ngood = \"low\"\nperiods = [\"financial_year\"]\n");
         validate(&t).unwrap();
         assert_eq!(t["s47_rate_per_10k"].amber_tolerance, 0.0);
-        assert_eq!(targets_batch(&t).unwrap().num_rows(), 3 + 1);
+        assert_eq!(targets_batch(&t).unwrap().num_rows(), ALL_PERIOD_TYPES.len() + 1);
         assert!(validate(&parse("[nope]\ntarget = 1\ngood = \"low\"\n")).unwrap_err().to_string().contains("not a measure id"));
         assert!(validate(&parse("[referrals]\ntarget = 1\ngood = \"low\"\namber_tolerance = -1\n")).is_err());
         assert!(validate(&parse("[referrals]\ntarget = 1\ngood = \"low\"\nperiods = [\"week\"]\n")).is_err());

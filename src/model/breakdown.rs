@@ -28,6 +28,7 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("s47_icpc", include_str!("../../sql/breakdown/events/s47_icpc.sql")),
     ("snapshots", include_str!("../../sql/breakdown/events/snapshots.sql")),
     ("cla_flow", include_str!("../../sql/breakdown/events/cla_flow.sql")),
+    ("workforce", include_str!("../../sql/breakdown/events/workforce.sql")),
 ];
 
 const PIVOT_SQL: (&str, &str) =

@@ -4,15 +4,19 @@
 //! Tables the SQL can use: the core tables (`person`, `contact`, `referral`, ...), `params`
 //! (one row: `la_code`, `la_name`, `as_at`, `history_start`), `dim_period` (one row per period),
 //! `day_period` (each day up to the as-at date → the periods containing it, for flow measures),
-//! `ref_population` and `period_population`, `ref_cwd_service` (the `[measure_settings]`), and `m_<measure_id>` for measures declared with
+//! `ytd_period` (the year-to-date periods, for `fact_measure` and the marts only; see [`run_ytd`]),
+//! `ref_population` and `period_population`, `ref_cwd_service` and `measure_settings` (the `[measure_settings]`), and `m_<measure_id>` for measures declared with
 //! `-- depends:`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
-use datafusion::arrow::array::{Array, ArrayRef, BooleanBuilder, Date32Array, Date32Builder, Int32Builder, RecordBatch, StringBuilder};
-use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanBuilder, Date32Array, Date32Builder, Int32Builder, RecordBatch, StringArray, StringBuilder,
+    UInt32Array,
+};
+use datafusion::arrow::compute::{cast, concat_batches, take_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
@@ -148,6 +152,7 @@ fn register_reference(ctx: &SessionContext, p: &ModelParams) -> Result<()> {
     ctx.register_batch("ref_annex_a_value", crate::reference::annex_a_values_batch()?)?;
     ctx.register_batch("params", params_batch(p)?)?;
     ctx.register_batch("ref_cwd_service", p.settings.cwd_services_batch()?)?;
+    ctx.register_batch("measure_settings", p.settings.settings_batch()?)?;
     Ok(())
 }
 
@@ -158,10 +163,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         b.column(0).as_any().downcast_ref::<Date32Array>().filter(|a| !a.is_empty() && a.is_valid(0)).map(|a| from_date32(a.value(0)))
     });
     let periods = Periods::new(first_date.unwrap_or(p.as_at), p.as_at);
-    ctx.register_batch("dim_period", periods.dim_period()?)?;
-    ctx.register_batch("day_period", periods.day_period()?)?;
-    let view = ctx.sql(PERIOD_POPULATION_SQL.1).await.map_err(|source| Error::Sql { file: PERIOD_POPULATION_SQL.0.into(), source })?;
-    ctx.register_table("period_population", view.into_view())?;
+    register_periods(ctx, &periods.rows()).await?;
     record_population_gaps(ctx, &p.la_code, issues).await?;
     register_views(ctx).await?;
 
@@ -169,32 +171,15 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     let schema = Arc::new(Schema::new(fact.fields()[..8].iter().filter(|f| f.name() != "la_code").cloned().collect::<Vec<_>>()));
     let order = execution_order(measures)?;
     let bar = crate::progress::stage("model", order.len() as u64, "measure files");
-    // Measures run in waves: each wave is every measure whose dependencies have run, and its
-    // queries run concurrently, so one query's planning overlaps another's execution.
-    let mut by_id: HashMap<&str, Vec<RecordBatch>> = HashMap::with_capacity(order.len());
-    let mut pending = order.clone();
-    while !pending.is_empty() {
-        let (wave, rest): (Vec<&str>, Vec<&str>) =
-            pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
-        let outputs: Vec<Vec<RecordBatch>> = futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, &schema)))
-            .buffered(concurrent_queries(ctx))
-            .try_collect()
-            .await?;
-        for (&id, conformed) in wave.iter().zip(outputs) {
-            let table = MemTable::try_new(schema.clone(), vec![conformed.clone()])?;
-            ctx.register_table(format!("m_{id}"), Arc::new(table))?;
-            by_id.insert(id, conformed);
-            bar.inc();
-        }
-        pending = rest;
-    }
+    let by_id = run_waves(ctx, &order, &schema, Some(&bar)).await?;
     let mut results = Vec::new();
     for id in &order {
         if measures.iter().any(|m| m == id) {
-            results.extend(by_id.remove(id).unwrap_or_default());
+            results.extend(by_id.get(id).cloned().unwrap_or_default());
         }
     }
     bar.finish();
+    results.extend(run_ytd(ctx, &periods, &order, measures, &schema, &by_id).await?);
     let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Internal("no measures to run".into()))?;
     ctx.register_table("measure_results", Arc::new(MemTable::try_new(schema, vec![results])?))?;
     let empty = empty_tables(ctx, &order).await?;
@@ -207,6 +192,126 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         .collect::<Result<_, String>>()
         .map_err(|m| Error::Internal(format!("{}: {m}", FACT_MEASURE_SQL.0)))?;
     Ok(ModelOutput { fact: concat_batches(&fact, &rows)?, months: periods.months.len(), financial_years: periods.years.len() })
+}
+
+/// Runs the measure files of `order` (each after those it depends on) and registers each
+/// result as `m_<file id>` for the files that depend on it. Measures run in waves: each wave is
+/// every measure whose dependencies have run, and its queries run concurrently, so one query's
+/// planning overlaps another's execution.
+async fn run_waves(
+    ctx: &SessionContext,
+    order: &[&'static str],
+    schema: &SchemaRef,
+    bar: Option<&crate::progress::Stage>,
+) -> Result<HashMap<&'static str, Vec<RecordBatch>>> {
+    let mut by_id: HashMap<&'static str, Vec<RecordBatch>> = HashMap::with_capacity(order.len());
+    let mut pending = order.to_vec();
+    while !pending.is_empty() {
+        let (wave, rest): (Vec<&'static str>, Vec<&'static str>) =
+            pending.iter().copied().partition(|id| depends(measure_sql(id)).iter().all(|d| by_id.contains_key(d)));
+        let outputs: Vec<Vec<RecordBatch>> = futures::stream::iter(wave.iter().map(|&id| run_measure(ctx, id, schema)))
+            .buffered(concurrent_queries(ctx))
+            .try_collect()
+            .await?;
+        for (&id, conformed) in wave.iter().zip(outputs) {
+            register_result(ctx, id, schema, &conformed)?;
+            by_id.insert(id, conformed);
+            if let Some(bar) = bar {
+                bar.inc();
+            }
+        }
+        pending = rest;
+    }
+    Ok(by_id)
+}
+
+/// Registers (or replaces) a measure file's result as `m_<id>`.
+fn register_result(ctx: &SessionContext, id: &str, schema: &SchemaRef, rows: &[RecordBatch]) -> Result<()> {
+    let name = format!("m_{id}");
+    ctx.deregister_table(name.as_str())?;
+    ctx.register_table(name, Arc::new(MemTable::try_new(schema.clone(), vec![rows.to_vec()])?))?;
+    Ok(())
+}
+
+/// The measure ids that get a year-to-date series: flow counts and flow rates per 10,000
+/// (`unit` count or rate_per_10k, [`crate::docs::id_basis`] flow) of the requested files, by file.
+pub fn ytd_measures(order: &[&'static str], requested: &[String]) -> Vec<(&'static str, Vec<String>)> {
+    order
+        .iter()
+        .filter(|f| requested.iter().any(|r| r == *f))
+        .map(|&f| {
+            let doc = crate::docs::measure_doc(f, measure_sql(f));
+            let ids = doc
+                .publishes
+                .iter()
+                .filter(|p| matches!(p.unit.as_str(), "count" | "rate_per_10k") && crate::docs::id_basis(f, &p.id) == "flow")
+                .map(|p| p.id.clone())
+                .collect::<Vec<_>>();
+            (f, ids)
+        })
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect()
+}
+
+/// Year to date (`period_type = 'ytd'`): for each month, the flow counts and rates per 10,000
+/// from 1 April of its financial year to the month's end, as councils report them (docs/
+/// definitions.md §1.4 P15). The measure files run again, unchanged, over the year-to-date
+/// periods: `dim_period`, `day_period` and `period_population` are swapped for ones holding only
+/// those periods, each under a period type of its own (its period key), so every measure's join
+/// on (period_type, period_start) stays one-to-one; the rows come back as `ytd`. A year-to-date
+/// value is therefore the measure's own definition over the window (a child starting care twice
+/// counts once, as in the financial year), never a sum of months, and on 31 March it equals the
+/// financial year's. The run's periods and `m_` results are restored afterwards, and
+/// `ytd_period` is registered for `fact_measure` and the marts.
+async fn run_ytd(
+    ctx: &SessionContext,
+    periods: &Periods,
+    order: &[&'static str],
+    requested: &[String],
+    schema: &SchemaRef,
+    main: &HashMap<&'static str, Vec<RecordBatch>>,
+) -> Result<Vec<RecordBatch>> {
+    ctx.deregister_table("ytd_period")?;
+    ctx.register_batch("ytd_period", period_batch(&periods.ytd_rows(false))?)?;
+    let wanted = ytd_measures(order, requested);
+    if wanted.is_empty() || periods.months.is_empty() {
+        return Ok(Vec::new());
+    }
+    let files: Vec<String> = wanted.iter().map(|(f, _)| f.to_string()).collect();
+    let ids: HashSet<String> = wanted.into_iter().flat_map(|(_, ids)| ids).collect();
+    register_periods(ctx, &periods.ytd_rows(true)).await?;
+    let ytd_order = execution_order(&files)?;
+    let outcome = run_waves(ctx, &ytd_order, schema, None).await;
+    register_periods(ctx, &periods.rows()).await?;
+    for (id, rows) in main {
+        register_result(ctx, id, schema, rows)?;
+    }
+    let mut out = Vec::new();
+    for (_, batches) in outcome? {
+        for b in batches {
+            let keep: Vec<usize> = (0..b.num_rows()).filter(|&i| ids.contains(b.column(0).as_string::<i32>().value(i))).collect();
+            if keep.is_empty() {
+                continue;
+            }
+            let taken = take_record_batch(&b, &UInt32Array::from_iter_values(keep.iter().map(|&i| i as u32)))?;
+            let mut columns = taken.columns().to_vec();
+            columns[1] = Arc::new(StringArray::from(vec!["ytd"; taken.num_rows()]));
+            out.push(RecordBatch::try_new(schema.clone(), columns)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Registers (or replaces) `dim_period`, `day_period` and `period_population` for `rows`.
+async fn register_periods(ctx: &SessionContext, rows: &[PeriodRow]) -> Result<()> {
+    for name in ["dim_period", "day_period", "period_population"] {
+        ctx.deregister_table(name)?;
+    }
+    ctx.register_batch("dim_period", period_batch(rows)?)?;
+    ctx.register_batch("day_period", day_batch(rows)?)?;
+    let view = ctx.sql(PERIOD_POPULATION_SQL.1).await.map_err(|source| Error::Sql { file: PERIOD_POPULATION_SQL.0.into(), source })?;
+    ctx.register_table("period_population", view.into_view())?;
+    Ok(())
 }
 
 /// Registers the shared views ([`VIEWS`]). In an in-process session each is computed once and
@@ -483,76 +588,126 @@ impl Periods {
         out
     }
 
-    fn dim_period(&self) -> Result<RecordBatch> {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("period_type", DataType::Utf8, false),
-            Field::new("period_start", DataType::Date32, false),
-            Field::new("period_end", DataType::Date32, false),
-            Field::new("financial_year", DataType::Utf8, false),
-            Field::new("period_label", DataType::Utf8, false),
-            Field::new("is_complete", DataType::Boolean, false),
-            Field::new("population_year", DataType::Int32, false),
-            Field::new("period_key", DataType::Utf8, false),
-        ]));
-        let (mut kind, mut start, mut end, mut fy, mut label, mut complete, mut pop_year, mut key) = (
-            StringBuilder::new(),
-            Date32Builder::new(),
-            Date32Builder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-            BooleanBuilder::new(),
-            Int32Builder::new(),
-            StringBuilder::new(),
-        );
-        for (k, s, e, c) in self.all() {
-            // A period belongs to the financial year its last day falls in.
-            let fy_start = financial_year_start(e);
-            kind.append_value(k);
-            start.append_value(date32(s));
-            end.append_value(date32(e));
-            fy.append_value(financial_year_label(fy_start));
-            label.append_value(match k {
-                "month" => s.format("%b %Y").to_string(),
-                "rolling_12_months" => format!("12 months to {}", e.format("%b %Y")),
-                _ => financial_year_label(fy_start),
-            });
-            complete.append_value(c);
-            // DfE: a year ending 31 March Y uses the ONS mid-year estimate for Y-1, i.e. the
-            // mid-year in which the financial year starts.
-            pop_year.append_value(fy_start.year());
-            // One column to join on, for BI tools whose relationships take a single column.
-            key.append_value(format!("{k}:{s}"));
-        }
-        let arrays: Vec<ArrayRef> = vec![
-            Arc::new(kind.finish()),
-            Arc::new(start.finish()),
-            Arc::new(end.finish()),
-            Arc::new(fy.finish()),
-            Arc::new(label.finish()),
-            Arc::new(complete.finish()),
-            Arc::new(pop_year.finish()),
-            Arc::new(key.finish()),
-        ];
-        Ok(RecordBatch::try_new(schema, arrays)?)
+    /// Every period as the model's tables hold it (`dim_period`, `day_period`).
+    fn rows(&self) -> Vec<PeriodRow> {
+        self.all()
+            .into_iter()
+            .map(|(k, s, e, complete)| PeriodRow {
+                kind: k.to_string(),
+                start: s,
+                end: e,
+                complete,
+                key: format!("{k}:{s}"),
+                label: match k {
+                    "month" => s.format("%b %Y").to_string(),
+                    "rolling_12_months" => format!("12 months to {}", e.format("%b %Y")),
+                    _ => financial_year_label(financial_year_start(e)),
+                },
+            })
+            .collect()
     }
 
-    fn day_period(&self) -> Result<RecordBatch> {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("day", DataType::Date32, false),
-            Field::new("period_type", DataType::Utf8, false),
-            Field::new("period_start", DataType::Date32, false),
-        ]));
-        let (mut day, mut kind, mut start) = (Date32Builder::new(), StringBuilder::new(), Date32Builder::new());
-        for (k, s, e, _) in self.all() {
-            let (s32, e32) = (date32(s), date32(e));
-            for d in s32..=e32 {
-                day.append_value(d);
-                kind.append_value(k);
-                start.append_value(s32);
-            }
-        }
-        Ok(RecordBatch::try_new(schema, vec![Arc::new(day.finish()), Arc::new(kind.finish()), Arc::new(start.finish())])?)
+    /// Year-to-date periods, one per month: 1 April of the month's financial year to the month's
+    /// end (capped at the as-at date). Published with period type `ytd` and key `ytd:<end>`;
+    /// `internal` gives each its key as its period type, for [`run_ytd`].
+    fn ytd_rows(&self, internal: bool) -> Vec<PeriodRow> {
+        self.all()
+            .into_iter()
+            .filter(|(k, ..)| *k == "month")
+            .map(|(_, s, e, complete)| {
+                let key = format!("ytd:{e}");
+                PeriodRow {
+                    kind: if internal { key.clone() } else { "ytd".to_string() },
+                    start: financial_year_start(s),
+                    end: e,
+                    complete,
+                    key,
+                    label: format!("Year to date, {}", e.format("%b %Y")),
+                }
+            })
+            .collect()
     }
+}
+
+/// One reporting period: its type, first and last day, whether it is over, its one-column key
+/// and its label.
+#[derive(Debug, Clone, PartialEq)]
+struct PeriodRow {
+    kind: String,
+    start: NaiveDate,
+    end: NaiveDate,
+    complete: bool,
+    key: String,
+    label: String,
+}
+
+/// `dim_period` of `rows`.
+fn period_batch(rows: &[PeriodRow]) -> Result<RecordBatch> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("period_type", DataType::Utf8, false),
+        Field::new("period_start", DataType::Date32, false),
+        Field::new("period_end", DataType::Date32, false),
+        Field::new("financial_year", DataType::Utf8, false),
+        Field::new("period_label", DataType::Utf8, false),
+        Field::new("is_complete", DataType::Boolean, false),
+        Field::new("population_year", DataType::Int32, false),
+        Field::new("period_key", DataType::Utf8, false),
+    ]));
+    let (mut kind, mut start, mut end, mut fy, mut label, mut complete, mut pop_year, mut key) = (
+        StringBuilder::new(),
+        Date32Builder::new(),
+        Date32Builder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        BooleanBuilder::new(),
+        Int32Builder::new(),
+        StringBuilder::new(),
+    );
+    for r in rows {
+        // A period belongs to the financial year its last day falls in.
+        let fy_start = financial_year_start(r.end);
+        kind.append_value(&r.kind);
+        start.append_value(date32(r.start));
+        end.append_value(date32(r.end));
+        fy.append_value(financial_year_label(fy_start));
+        label.append_value(&r.label);
+        complete.append_value(r.complete);
+        // DfE: a year ending 31 March Y uses the ONS mid-year estimate for Y-1, i.e. the
+        // mid-year in which the financial year starts.
+        pop_year.append_value(fy_start.year());
+        // One column to join on, for BI tools whose relationships take a single column.
+        key.append_value(&r.key);
+    }
+    let arrays: Vec<ArrayRef> = vec![
+        Arc::new(kind.finish()),
+        Arc::new(start.finish()),
+        Arc::new(end.finish()),
+        Arc::new(fy.finish()),
+        Arc::new(label.finish()),
+        Arc::new(complete.finish()),
+        Arc::new(pop_year.finish()),
+        Arc::new(key.finish()),
+    ];
+    Ok(RecordBatch::try_new(schema, arrays)?)
+}
+
+/// `day_period` of `rows`: each day of each period, with the period's type and start.
+fn day_batch(rows: &[PeriodRow]) -> Result<RecordBatch> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("day", DataType::Date32, false),
+        Field::new("period_type", DataType::Utf8, false),
+        Field::new("period_start", DataType::Date32, false),
+    ]));
+    let (mut day, mut kind, mut start) = (Date32Builder::new(), StringBuilder::new(), Date32Builder::new());
+    for r in rows {
+        let (s32, e32) = (date32(r.start), date32(r.end));
+        for d in s32..=e32 {
+            day.append_value(d);
+            kind.append_value(&r.kind);
+            start.append_value(s32);
+        }
+    }
+    Ok(RecordBatch::try_new(schema, vec![Arc::new(day.finish()), Arc::new(kind.finish()), Arc::new(start.finish())])?)
 }
 
 #[cfg(test)]
@@ -577,6 +732,25 @@ mod tests {
         // The only full 12-month window: May 2021 to April 2022, capped at the as-at date.
         assert_eq!(p.rolling, vec![ymd(2022, 4, 1)]);
         assert!(all.contains(&("rolling_12_months", ymd(2021, 5, 1), ymd(2022, 4, 10), false)));
+    }
+
+    #[test]
+    fn year_to_date_runs_from_1_april_to_each_month_end() {
+        let p = Periods::new(ymd(2022, 3, 17), ymd(2022, 5, 10));
+        let ytd: Vec<(String, NaiveDate, NaiveDate, String)> =
+            p.ytd_rows(false).into_iter().map(|r| (r.kind, r.start, r.end, r.key)).collect();
+        assert_eq!(
+            ytd,
+            vec![
+                ("ytd".into(), ymd(2021, 4, 1), ymd(2022, 3, 31), "ytd:2022-03-31".into()),
+                ("ytd".into(), ymd(2022, 4, 1), ymd(2022, 4, 30), "ytd:2022-04-30".into()),
+                ("ytd".into(), ymd(2022, 4, 1), ymd(2022, 5, 10), "ytd:2022-05-10".into()),
+            ]
+        );
+        assert!(p.ytd_rows(true).iter().all(|r| r.kind == r.key));
+        let order = execution_order(&["referral_rate_per_10k".to_string(), "referral_nfa_pct".to_string()]).unwrap();
+        let wanted = ytd_measures(&order, &["referral_rate_per_10k".to_string(), "referral_nfa_pct".to_string()]);
+        assert_eq!(wanted, vec![("referral_rate_per_10k", vec!["referral_rate_per_10k".to_string()])]);
     }
 
     #[test]

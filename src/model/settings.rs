@@ -1,14 +1,18 @@
 //! Local definitions a council sets for its measures: `[measure_settings]` of the pipeline file,
 //! registered for the measure SQL as `ref_cwd_service` (one row per service name, trimmed and
-//! lower-case).
+//! lower-case) and `measure_settings` (one row: `caseload_limit`).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use serde::Deserialize;
 
 use crate::{Error, Result};
+
+/// Default caseload limit: 20 children per worker, a limit many councils set locally (set the
+/// council's own in the pipeline file).
+pub const DEFAULT_CASELOAD_LIMIT: u32 = 20;
 
 /// `[measure_settings]`: what the council's local measures count.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -17,11 +21,17 @@ pub struct MeasureSettings {
     /// Team or department names of the disabled children's service, whose children
     /// `cin_plan_children_excl_cwd_at_date` leaves out (compared trimmed, without regard to case).
     pub disabled_children_services: Vec<String>,
+    /// Children a worker may hold before `caseload_workers_over_limit` counts them as over the
+    /// council's limit (local; DfE sets none).
+    pub caseload_limit: u32,
 }
 
 impl Default for MeasureSettings {
     fn default() -> MeasureSettings {
-        MeasureSettings { disabled_children_services: vec!["Disabled Children".into(), "Children with Disabilities".into()] }
+        MeasureSettings {
+            disabled_children_services: vec!["Disabled Children".into(), "Children with Disabilities".into()],
+            caseload_limit: DEFAULT_CASELOAD_LIMIT,
+        }
     }
 }
 
@@ -32,6 +42,12 @@ impl MeasureSettings {
             return Err(Error::Config("[measure_settings] disabled_children_services has an empty name".into()));
         }
         Ok(())
+    }
+
+    /// `measure_settings(caseload_limit)`: one row.
+    pub fn settings_batch(&self) -> Result<RecordBatch> {
+        let schema = Arc::new(Schema::new(vec![Field::new("caseload_limit", DataType::Int64, false)]));
+        Ok(RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![i64::from(self.caseload_limit)]))])?)
     }
 
     /// `ref_cwd_service(service)`: the disabled children's service names, trimmed and lower-case.
@@ -56,5 +72,8 @@ mod tests {
         let blank: MeasureSettings = toml::from_str("disabled_children_services = [\"  \"]").unwrap();
         assert!(blank.validate().unwrap_err().to_string().contains("empty name"));
         assert!(toml::from_str::<MeasureSettings>("nope = 1").is_err());
+        let s: MeasureSettings = toml::from_str("caseload_limit = 18").unwrap();
+        assert_eq!((s.caseload_limit, s.disabled_children_services.len()), (18, 2));
+        assert_eq!(s.settings_batch().unwrap().num_rows(), 1);
     }
 }

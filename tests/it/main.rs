@@ -278,7 +278,7 @@ async fn fact_table_is_hive_partitioned_by_financial_year_with_the_contract_colu
     assert_eq!(text(b[0].column(1), 0), "852");
     assert!(b[0].column(2).as_primitive::<Int64Type>().value(0) >= 50);
     let per_type = query(
-        "SELECT period_type, count(*) FROM (SELECT DISTINCT measure_id, period_type, period_start FROM fact) WHERE measure_id = 'referrals' GROUP BY period_type ORDER BY period_type",
+        "SELECT period_type, count(*) FROM (SELECT DISTINCT measure_id, period_type, period_start, period_end FROM fact) WHERE measure_id = 'referrals' GROUP BY period_type ORDER BY period_type",
         &wh,
     )
     .await;
@@ -286,13 +286,15 @@ async fn fact_table_is_hive_partitioned_by_financial_year_with_the_contract_colu
         .map(|i| (text(per_type[0].column(0), i), per_type[0].column(1).as_primitive::<Int64Type>().value(i)))
         .collect();
     // Data from September 2020 (C0001) to the as-at date 31 March 2023: 31 months, 3 financial
-    // years, and 20 full 12-month windows (ending August 2021 .. March 2023).
-    assert_eq!(counts, [("financial_year".to_string(), 3), ("month".to_string(), 31), ("rolling_12_months".to_string(), 20)]);
-    let dupes = query(
-        "SELECT count(*) FROM (SELECT measure_id, period_type, period_start, count(*) n FROM fact GROUP BY 1, 2, 3) WHERE n > 1",
-        &wh,
-    )
-    .await;
+    // years, 20 full 12-month windows (ending August 2021 .. March 2023) and a year to date for
+    // each month.
+    assert_eq!(
+        counts,
+        [("financial_year".to_string(), 3), ("month".to_string(), 31), ("rolling_12_months".to_string(), 20), ("ytd".to_string(), 31)]
+    );
+    // One row per measure and period key (years to date share their start, 1 April, so the key
+    // of a ytd period is its end).
+    let dupes = query("SELECT count(*) FROM (SELECT measure_id, period_key, count(*) n FROM fact GROUP BY 1, 2) WHERE n > 1", &wh).await;
     assert_eq!(dupes[0].column(0).as_primitive::<Int64Type>().value(0), 0, "one row per measure and period");
     // Month periods end on the month's last day.
     let ends = query("SELECT period_end FROM fact WHERE period_type = 'month' AND period_start = DATE '2022-02-01' LIMIT 1", &wh).await;

@@ -185,10 +185,13 @@ impl Case {
             "disabled_children_services" => {
                 self.params.settings.disabled_children_services = value.split('|').map(str::to_string).collect()
             }
+            "caseload_limit" => {
+                self.params.settings.caseload_limit = value.parse().map_err(|e| err(format!("csc.caseload_limit {value:?}: {e}")))?
+            }
             "history_years" => self.params.history_years = value.parse().map_err(|e| err(format!("csc.history_years {value:?}: {e}")))?,
             other => {
                 return Err(err(format!(
-                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B')"
+                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B'), caseload_limit"
                 )))
             }
         }

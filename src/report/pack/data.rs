@@ -68,8 +68,18 @@ pub struct RunPoint {
     pub total: u64,
 }
 
-/// Key of a fact or RAG row: (measure id, period type, period start).
+/// Key of a fact or RAG row: (measure id, period type, period start), or the period end for
+/// year to date (`ytd`), whose periods all start on 1 April ([`key_date`]).
 pub type PeriodKey = (String, String, NaiveDate);
+
+/// The date of a period's [`PeriodKey`]: its start, or its end for year to date.
+pub fn key_date(period_type: &str, start: NaiveDate, end: NaiveDate) -> NaiveDate {
+    if period_type == "ytd" {
+        end
+    } else {
+        start
+    }
+}
 
 /// Everything a pack shows, read from one published run.
 #[derive(Debug, Default)]
@@ -249,13 +259,14 @@ fn read_facts(b: &RecordBatch, out: &mut HashMap<PeriodKey, Fact>) -> Result<()>
         column(b, t, "no_data_reason", &DataType::Utf8)?,
     );
     for i in 0..b.num_rows() {
+        let (kind, period_end) = (ty.as_string::<i32>().value(i), from_date32(end.as_primitive::<Date32Type>().value(i)));
         let key = (
             id.as_string::<i32>().value(i).to_string(),
-            ty.as_string::<i32>().value(i).to_string(),
-            from_date32(start.as_primitive::<Date32Type>().value(i)),
+            kind.to_string(),
+            key_date(kind, from_date32(start.as_primitive::<Date32Type>().value(i)), period_end),
         );
         let fact = Fact {
-            period_end: from_date32(end.as_primitive::<Date32Type>().value(i)),
+            period_end,
             numerator: opt_i64(&num, i),
             denominator: opt_i64(&den, i),
             value: opt_f64(&value, i),
@@ -295,18 +306,24 @@ fn read_benchmarks(b: &RecordBatch, out: &mut HashMap<String, Vec<Benchmark>>) -
 
 fn read_rag(b: &RecordBatch, out: &mut HashMap<PeriodKey, Rated>) -> Result<()> {
     let t = "marts/measure_rag";
-    let (id, ty, start) = (
+    let (id, ty, start, end) = (
         column(b, t, "measure_id", &DataType::Utf8)?,
         column(b, t, "period_type", &DataType::Utf8)?,
         column(b, t, "period_start", &DataType::Date32)?,
+        column(b, t, "period_end", &DataType::Date32)?,
     );
     let (target, rag) = (column(b, t, "target", &DataType::Float64)?, column(b, t, "rag", &DataType::Utf8)?);
     for i in 0..b.num_rows() {
         let Some(target) = opt_f64(&target, i) else { continue };
+        let kind = ty.as_string::<i32>().value(i);
         let key = (
             id.as_string::<i32>().value(i).to_string(),
-            ty.as_string::<i32>().value(i).to_string(),
-            from_date32(start.as_primitive::<Date32Type>().value(i)),
+            kind.to_string(),
+            key_date(
+                kind,
+                from_date32(start.as_primitive::<Date32Type>().value(i)),
+                from_date32(end.as_primitive::<Date32Type>().value(i)),
+            ),
         );
         out.insert(key, Rated { target, rag: opt_text(&rag, i) });
     }

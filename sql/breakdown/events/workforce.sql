@@ -1,0 +1,61 @@
+-- breakdown: caseload_workers_over_limit, caseload_workers_over_limit_pct
+-- Workers holding cases at each month and financial-year end D (as sql/measures/
+-- caseload_over_limit.sql): one row per worker per period, judged on D; num = 1 when the worker
+-- holds more children than `[measure_settings] caseload_limit` (den = 1 for the percentage). The
+-- row is a worker's, not a child's (person_id null), so the team is the worker's own: the team of
+-- the worker's involvement open on D that started last (the latest id on a tie); the worker is
+-- the worker and the service their department; the child dimensions are `not recorded`.
+WITH open_cases AS (
+    SELECT p.period_type, p.period_start, p.period_end, i.invo_professional_id, i.invo_person_id, i.invo_professional_team,
+           row_number() OVER (PARTITION BY p.period_type, p.period_start, i.invo_professional_id
+                              ORDER BY i.invo_involvement_start_date DESC, i.invo_involvements_id DESC) AS latest
+    FROM dim_period p
+    JOIN involvement i
+      ON i.invo_involvement_start_date <= p.period_end
+     AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > p.period_end)
+    WHERE p.period_type <> 'rolling_12_months' AND i.invo_professional_id IS NOT NULL
+),
+workers AS (
+    SELECT period_type, period_start, period_end, invo_professional_id,
+           count(DISTINCT invo_person_id) AS children,
+           max(CASE WHEN latest = 1 THEN invo_professional_team END) AS team
+    FROM open_cases
+    GROUP BY period_type, period_start, period_end, invo_professional_id
+),
+judged AS (
+    SELECT w.period_type, w.period_start, w.period_end, w.invo_professional_id, w.team,
+           CAST(CASE WHEN w.children > s.caseload_limit THEN 1 ELSE 0 END AS BIGINT) AS over_limit
+    FROM workers w
+    CROSS JOIN measure_settings s
+)
+SELECT 'caseload_workers_over_limit' AS measure_id,
+       j.period_type,
+       j.period_start,
+       CAST(NULL AS VARCHAR) AS person_id,
+       j.period_end AS on_date,
+       j.over_limit AS num,
+       CAST(NULL AS BIGINT) AS den,
+       j.team AS event_team,
+       CAST(j.invo_professional_id AS VARCHAR) AS event_worker,
+       CAST(NULL AS VARCHAR) AS source,
+       CAST(NULL AS VARCHAR) AS abuse_category,
+       CAST(NULL AS VARCHAR) AS placement_type,
+       CAST(NULL AS VARCHAR) AS placement_provider,
+       CAST(NULL AS VARCHAR) AS legal_status
+FROM judged j
+UNION ALL
+SELECT 'caseload_workers_over_limit_pct',
+       j.period_type,
+       j.period_start,
+       CAST(NULL AS VARCHAR),
+       j.period_end,
+       j.over_limit,
+       CAST(1 AS BIGINT),
+       j.team,
+       CAST(j.invo_professional_id AS VARCHAR),
+       CAST(NULL AS VARCHAR),
+       CAST(NULL AS VARCHAR),
+       CAST(NULL AS VARCHAR),
+       CAST(NULL AS VARCHAR),
+       CAST(NULL AS VARCHAR)
+FROM judged j

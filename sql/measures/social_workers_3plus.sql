@@ -1,0 +1,63 @@
+-- measure: social_workers_3plus — Children with 3 or more social workers in 12 months
+-- sources: involvement, cla_episode
+-- publishes: cla_3plus_social_workers_pct | percent | low | Children looked after with 3 or more social workers in the last 12 months (%), DfE basis
+-- publishes: children_3plus_social_workers_pct | percent | low | Children with an allocated worker who had 3 or more workers in the last 12 months (%), local basis
+-- Definition: docs/definitions.md §1.4 P11. DfE basis: the CLA release's children looked after at
+--   31 March by the number of social workers they had in the year (la_cla_swcount): children
+--   looked after at D (view cla_episode_in_care), with 3 or more distinct workers allocated to
+--   them (ssd_involvements, invo_professional_id) at any time in the 12 months to D (an
+--   involvement starting on or before D and not ended before D - 12 months + 1 day). Local basis
+--   (all open cases): children with an involvement open at D, over the same 12 months. The SSD
+--   records the worker's role as a local code (invo_professional_role_id), so every allocated
+--   worker is counted.
+-- Numerator: those children with 3+ workers. Denominator: children looked after at D / children
+--   with an involvement open at D. Time basis: snapshot at each month end and financial year end
+--   (the 12 months to it). value: percent (0-100).
+WITH workers AS (
+    SELECT p.period_type, p.period_start, p.period_end, i.invo_person_id,
+           count(DISTINCT i.invo_professional_id) AS workers,
+           max(CASE WHEN i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > p.period_end THEN 1 ELSE 0 END) AS open_at_end
+    FROM dim_period p
+    JOIN involvement i
+      ON i.invo_involvement_start_date <= p.period_end
+     AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date >= CAST(p.period_end - INTERVAL '12 months' + INTERVAL '1 day' AS DATE))
+    WHERE p.period_type <> 'rolling_12_months' AND i.invo_professional_id IS NOT NULL
+    GROUP BY p.period_type, p.period_start, p.period_end, i.invo_person_id
+),
+in_care AS (
+    SELECT DISTINCT p.period_type, p.period_start, e.clae_person_id
+    FROM dim_period p
+    JOIN cla_episode_in_care e
+      ON e.clae_cla_episode_start_date <= p.period_end
+     AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
+    WHERE p.period_type <> 'rolling_12_months'
+),
+cla AS (
+    SELECT c.period_type, c.period_start,
+           count(CASE WHEN w.workers >= 3 THEN 1 END) AS numerator,
+           count(*) AS denominator
+    FROM in_care c
+    LEFT JOIN workers w ON w.period_type = c.period_type AND w.period_start = c.period_start AND w.invo_person_id = c.clae_person_id
+    GROUP BY c.period_type, c.period_start
+),
+open_cases AS (
+    SELECT period_type, period_start,
+           count(CASE WHEN workers >= 3 THEN 1 END) AS numerator,
+           count(*) AS denominator
+    FROM workers
+    WHERE open_at_end = 1
+    GROUP BY period_type, period_start
+)
+SELECT 'cla_3plus_social_workers_pct' AS measure_id, p.period_type, p.period_start, p.period_end,
+       coalesce(c.numerator, 0) AS numerator, coalesce(c.denominator, 0) AS denominator,
+       CASE WHEN c.denominator > 0 THEN 100.0 * c.numerator / c.denominator END AS value
+FROM dim_period p
+LEFT JOIN cla c ON c.period_type = p.period_type AND c.period_start = p.period_start
+WHERE p.period_type <> 'rolling_12_months'
+UNION ALL
+SELECT 'children_3plus_social_workers_pct', p.period_type, p.period_start, p.period_end,
+       coalesce(o.numerator, 0), coalesce(o.denominator, 0),
+       CASE WHEN o.denominator > 0 THEN 100.0 * o.numerator / o.denominator END
+FROM dim_period p
+LEFT JOIN open_cases o ON o.period_type = p.period_type AND o.period_start = p.period_start
+WHERE p.period_type <> 'rolling_12_months'
