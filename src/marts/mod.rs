@@ -18,6 +18,7 @@ use datafusion::prelude::SessionContext;
 use crate::{Error, Result};
 
 pub mod dim_measure;
+pub mod inspections;
 pub mod neighbours;
 pub mod published;
 pub mod targets;
@@ -119,6 +120,13 @@ pub const MARTS: &[MartSpec] = &[
             ("is_this_la", Ty::Bool, "the LA of the run"),
             ("sn_rank_to_this_la", Ty::Int, "1-10 when this row is one of the run LA's neighbours (1 = closest), else null"),
             ("sn_closeness_to_this_la", Ty::Text, "DfE's closeness wording for that neighbour"),
+            ("ilacs_inspection_date", Ty::Date, "first day of the LA's latest ILACS inspection judged by 31 March 2025 (Ofsted, reference/ofsted/)"),
+            ("ilacs_publication_date", Ty::Date, "date its report was published"),
+            ("ilacs_overall_effectiveness", Ty::Text, "overall effectiveness: `Outstanding`, `Good`, `Requires improvement to be good` or `Inadequate`"),
+            ("ilacs_leaders", Ty::Text, "the impact of leaders on social work practice with children and families"),
+            ("ilacs_help_and_protection", Ty::Text, "the experiences and progress of children who need help and protection"),
+            ("ilacs_children_in_care", Ty::Text, "the experiences and progress of children in care"),
+            ("ilacs_care_leavers", Ty::Text, "the experiences and progress of care leavers; null for inspections before 1 January 2023, when Ofsted introduced it"),
         ],
     },
     MartSpec {
@@ -184,13 +192,14 @@ pub struct Mart {
 }
 
 /// Registers the marts' reference tables in a session that already has the model's
-/// `ref_population` and `params`: `ref_dfe_cell`, `ref_statistical_neighbour`, `ref_target`,
+/// `ref_population` and `params`: `ref_dfe_cell`, `ref_statistical_neighbour`, `ref_ilacs`, `ref_target`,
 /// `marts_params(sn_model)`, `ref_measure_unit` and the view `ref_published`.
 pub async fn register_reference(ctx: &SessionContext, sn_model: SnModel, targets: &BTreeMap<String, Target>) -> Result<()> {
     let (cells, ref_published) = published_reference().await?;
     ctx.register_batch("ref_dfe_cell", cells.clone())?;
     ctx.register_batch("ref_published", ref_published.clone())?;
     ctx.register_batch("ref_statistical_neighbour", neighbours::neighbours_batch()?)?;
+    ctx.register_batch("ref_ilacs", inspections::ilacs_batch()?)?;
     ctx.register_batch("ref_target", targets::targets_batch(targets)?)?;
     ctx.register_batch("dim_measure", dim_measure::dim_measure_batch()?)?;
     let schema = Arc::new(Schema::new(vec![Field::new("sn_model", DataType::Utf8, false)]));

@@ -276,6 +276,26 @@ async fn star_schema_dimensions_use_types_power_bi_reads() {
     assert_eq!(text(b[0].column(3), 0), "851,373,874,879,831,801,331,861,810,355");
     let b = marts(&wh, "SELECT count(*) FROM dim_la WHERE sn_rank_to_this_la IS NOT NULL").await;
     assert_eq!(int(&b, 0), Some(10));
+    // Ofsted's latest ILACS judgements (LA inspection outcomes as at 31 March 2025): Southampton
+    // inspected 5 June 2023, Good with Outstanding leadership; Portsmouth, its closest neighbour,
+    // 15 May 2023, Good with Outstanding help and protection and care leavers Requiring
+    // improvement; South East LAs: 4 Outstanding, 10 Good, 5 Requires improvement.
+    let b = marts(
+        &wh,
+        "SELECT CAST(ilacs_inspection_date AS VARCHAR), ilacs_overall_effectiveness, ilacs_leaders, ilacs_help_and_protection, \
+         ilacs_children_in_care, ilacs_care_leavers FROM dim_la WHERE is_this_la OR sn_rank_to_this_la = 1 ORDER BY sn_rank_to_this_la NULLS FIRST",
+    )
+    .await;
+    let row = |r: usize| (0..6).map(|c| text(b[0].column(c), r)).collect::<Vec<_>>();
+    assert_eq!(row(0), ["2023-06-05", "Good", "Outstanding", "Good", "Good", "Good"]);
+    assert_eq!(row(1), ["2023-05-15", "Good", "Good", "Outstanding", "Good", "Requires improvement to be good"]);
+    let b = marts(
+        &wh,
+        "SELECT count(*) FILTER (WHERE ilacs_overall_effectiveness = 'Outstanding'), count(*) FILTER (WHERE ilacs_overall_effectiveness = 'Good'), \
+         count(*) FILTER (WHERE ilacs_overall_effectiveness = 'Requires improvement to be good') FROM dim_la WHERE region_name = 'South East'",
+    )
+    .await;
+    assert_eq!((int(&b, 0), int(&b, 1), int(&b, 2)), (Some(4), Some(10), Some(5)));
     // Without targets the RAG table is published empty, with its columns.
     let b = marts(&wh, "SELECT count(*) FROM measure_rag").await;
     assert_eq!(int(&b, 0), Some(0));
