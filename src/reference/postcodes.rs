@@ -154,6 +154,31 @@ impl Postcodes {
         self.las.iter().rev().find(|l| l.gss_code.eq_ignore_ascii_case(code) || l.dfe_code == code)
     }
 
+    /// The postcode sectors (sorted) whose upper-tier LA is the English LA `la` (GSS or DfE code);
+    /// empty when the LA is not known.
+    pub fn sectors_of(&self, la: &str) -> Vec<(&str, &Place)> {
+        let Some(own) = self.la(la) else { return Vec::new() };
+        let mut out: Vec<(&str, &Place)> =
+            self.sectors.iter().filter(|(_, p)| p.upper_tier_la == own.gss_code).map(|(s, p)| (s.as_str(), p)).collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    /// The postcode sectors (sorted) of English LAs other than `la` whose centroid is between
+    /// `miles.0` and `miles.1` miles from `from`, with that distance.
+    pub fn sectors_around(&self, la: &str, from: &Place, miles: (f64, f64)) -> Vec<(&str, f64)> {
+        let own = self.la(la).map(|l| l.gss_code.as_str()).unwrap_or("");
+        let mut out: Vec<(&str, f64)> = self
+            .sectors
+            .iter()
+            .filter(|(_, p)| p.upper_tier_la.starts_with('E') && p.upper_tier_la != own)
+            .map(|(s, p)| (s.as_str(), self::miles(from, p)))
+            .filter(|(_, d)| (miles.0..=miles.1).contains(d))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
     /// `PL_LA` of a placement postcode.
     pub fn pl_la(&self, placement: &str) -> Option<&str> {
         if in_northern_ireland(placement) {
@@ -205,6 +230,23 @@ mod tests {
         // Every English LA a sector is in has a DfE code and name.
         for place in p.sectors.values().filter(|s| s.upper_tier_la.starts_with('E')) {
             assert!(p.la(&place.upper_tier_la).is_some(), "{}", place.upper_tier_la);
+        }
+    }
+
+    #[test]
+    fn an_las_own_sectors_and_those_around_it() {
+        let p = postcodes();
+        let own = p.sectors_of("852");
+        assert!(own.iter().any(|(s, _)| *s == "SO14 7") && own.iter().all(|(_, place)| place.upper_tier_la == "E06000045"));
+        assert!(own.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+        assert!(p.sectors_of("999").is_empty());
+        let centre = p.place("SO14 7LY").unwrap();
+        let around = p.sectors_around("852", centre, (20.0, 40.0));
+        // Outside Southampton, in England, 20-40 miles away: Bournemouth (BH1, 24 miles), not Portsmouth (PO1, 16).
+        assert!(around.iter().any(|(s, _)| s.starts_with("BH1 ")), "{}", around.len());
+        assert!(!around.iter().any(|(s, _)| s.starts_with("PO1 ") || s.starts_with("SO14 ")));
+        for (s, d) in &around {
+            assert!((20.0..=40.0).contains(d) && p.pl_la(s).is_some_and(|la| la.starts_with('E') && la != "E06000045"), "{s} {d}");
         }
     }
 

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dates::{add_months, add_years, age};
 use super::returns::keyed;
-use super::simulate::people::{chance, pick, postcode, working_days_after};
+use super::simulate::people::{chance, pick, working_days_after, Sectors};
 
 /// Disabilities recorded for a disabled child (CIN census codes).
 const DISABILITIES: &[(&str, f64)] = &[
@@ -275,9 +275,10 @@ pub fn previous_permanence(seed: u64, person: &str, start: i32, dob: i32, la_cod
     (code, la, Some(date))
 }
 
-/// A child's home postcode before care (the area's shape only, not a real address).
+/// A child's home postcode before care: a real postcode sector of the LA (reference/postcodes)
+/// with made-up unit letters, not a real address.
 pub fn home_postcode(seed: u64, person: &str, la_code: &str) -> String {
-    postcode(&mut keyed(seed, "home", person), la_code)
+    Sectors::of(la_code).home(&mut keyed(seed, "home", person))
 }
 
 #[cfg(test)]

@@ -165,6 +165,8 @@ pub struct Contact {
 #[derive(Debug, Default)]
 pub struct World {
     pub la_code: String,
+    /// Postcode sectors placements are drawn from.
+    pub sectors: people::Sectors,
     pub children: Vec<Child>,
     pub episodes: Vec<Episode>,
     pub s47s: Vec<S47>,
@@ -219,7 +221,7 @@ impl World {
 pub fn simulate(targets: &Targets, window: Window, rng: &mut ChaCha8Rng) -> World {
     let first = fy_of(window.from) - super::BURN_IN_YEARS;
     let last = fy_of(window.to);
-    let mut world = World { la_code: targets.la_code.clone(), ..World::default() };
+    let mut world = World { la_code: targets.la_code.clone(), sectors: people::Sectors::of(&targets.la_code).clone(), ..World::default() };
     care::simulate(&mut world, targets, first, last, rng);
     protection::simulate(&mut world, targets, first, last, rng);
     referrals::enquiries(&mut world, targets, first, last, rng);

@@ -5,7 +5,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::people::{self, chance, day_between, new_child, pick, Cohort};
+use super::people::{chance, day_between, new_child, pick, Cohort};
 use super::{shuffle, Kind, Period, Segment, World};
 use crate::synth::dates::{add_years, age, fy_end, fy_start};
 use crate::synth::targets::Targets;
@@ -271,16 +271,8 @@ fn place(w: &mut World, rng: &mut ChaCha8Rng, p: usize, cuts: &[i32]) {
             ""
         };
         let far = chance(rng, 0.2);
-        segments.push(Segment {
-            start: s,
-            end: seg_end,
-            reason_new,
-            placement_type,
-            provider,
-            postcode: people::postcode(rng, if far { "" } else { w.la_code.as_str() }),
-            distance: if far { rng.random_range(20.0..120.0) } else { rng.random_range(0.3..12.0) },
-            change_reason,
-        });
+        let (postcode, distance) = w.sectors.placement(rng, far);
+        segments.push(Segment { start: s, end: seg_end, reason_new, placement_type, provider, postcode, distance, change_reason });
     }
     w.periods[p].segments = segments;
 }
@@ -309,6 +301,7 @@ fn short_breaks(w: &mut World, t: &Targets, first: i32, last: i32, rng: &mut Cha
                     continue;
                 }
                 stays.push((start, end));
+                let (postcode, distance) = w.sectors.placement(rng, false);
                 w.periods.push(Period {
                     child: c,
                     episode: e,
@@ -323,8 +316,8 @@ fn short_breaks(w: &mut World, t: &Targets, first: i32, last: i32, rng: &mut Cha
                         reason_new: "S",
                         placement_type: pick(rng, &[("K2", 60.0), ("U6", 40.0)]),
                         provider: "PR1",
-                        postcode: people::postcode(rng, w.la_code.as_str()),
-                        distance: rng.random_range(0.5..8.0),
+                        postcode,
+                        distance,
                         change_reason: "",
                     }],
                 });

@@ -213,15 +213,61 @@ pub fn working_days_after(day: i32, n: i64) -> i32 {
     Calendar::england_and_wales().add_working_days(day, n)
 }
 
-/// A postcode in the LA's area (shape only; not a real address).
-pub fn postcode(rng: &mut ChaCha8Rng, la_code: &str) -> String {
-    let area = if la_code == "852" { "SO" } else { "ZZ" };
-    let letters = b"ABDEFGHJLNPQRSTUWXYZ";
-    format!(
-        "{area}{} {}{}{}",
-        rng.random_range(14..20),
-        rng.random_range(1..10),
-        letters[rng.random_range(0..letters.len())] as char,
-        letters[rng.random_range(0..letters.len())] as char
-    )
+/// Real postcode sectors (reference/postcodes) to place children in: the LA's own, and other
+/// English LAs' 20 to 120 miles from its centre, with that distance.
+#[derive(Debug, Clone, Default)]
+pub struct Sectors {
+    inside: Vec<String>,
+    outside: Vec<(String, f64)>,
+}
+
+impl Sectors {
+    /// The sectors for the LA with DfE or GSS code `la_code` (none when the lookup does not know
+    /// it), worked out once per LA and process.
+    pub fn of(la_code: &str) -> &'static Sectors {
+        static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<String, &'static Sectors>>> = OnceLock::new();
+        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.entry(la_code.to_string()).or_insert_with(|| Box::leak(Box::new(Sectors::build(la_code))))
+    }
+
+    fn build(la_code: &str) -> Sectors {
+        let p = crate::reference::postcodes::postcodes();
+        let own = p.sectors_of(la_code);
+        let Some(centre) = centre(own.iter().map(|(_, place)| *place)) else { return Sectors::default() };
+        Sectors {
+            inside: own.iter().map(|(s, _)| s.to_string()).collect(),
+            outside: p.sectors_around(la_code, &centre, (20.0, 120.0)).into_iter().map(|(s, d)| (s.to_string(), d)).collect(),
+        }
+    }
+
+    /// A placement postcode and its distance in miles from home: in one of the LA's own sectors
+    /// (`far` false; 0.3 to 12 miles), or in another LA's sector 20 to 120 miles from the LA's
+    /// centre. An LA the lookup does not know gets a postcode of the right shape in area `ZZ`,
+    /// which is in no LA.
+    /// A home postcode in the LA (area `ZZ`, in no LA, when the lookup does not know it).
+    pub fn home(&self, rng: &mut ChaCha8Rng) -> String {
+        self.placement(rng, false).0
+    }
+
+    pub fn placement(&self, rng: &mut ChaCha8Rng, far: bool) -> (String, f64) {
+        let (sector, distance) = match (far, self.inside.is_empty(), self.outside.is_empty()) {
+            (false, false, _) => (self.inside[rng.random_range(0..self.inside.len())].clone(), rng.random_range(0.3..12.0)),
+            (true, _, false) => self.outside[rng.random_range(0..self.outside.len())].clone(),
+            _ => (format!("ZZ{} {}", rng.random_range(14..20), rng.random_range(1..10)), rng.random_range(0.3..120.0)),
+        };
+        let letters = b"ABDEFGHJLNPQRSTUWXYZ";
+        let unit = |rng: &mut ChaCha8Rng| letters[rng.random_range(0..letters.len())] as char;
+        (format!("{sector}{}{}", unit(rng), unit(rng)), distance)
+    }
+}
+
+/// The mean centroid of some places.
+fn centre<'a>(places: impl Iterator<Item = &'a crate::reference::postcodes::Place>) -> Option<crate::reference::postcodes::Place> {
+    let (mut e, mut n, mut k) = (0.0, 0.0, 0.0);
+    for p in places {
+        e += p.easting;
+        n += p.northing;
+        k += 1.0;
+    }
+    (k > 0.0).then(|| crate::reference::postcodes::Place { easting: e / k, northing: n / k, upper_tier_la: String::new() })
 }
