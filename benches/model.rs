@@ -58,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
         as_at: args.as_at,
         history_years: DEFAULT_HISTORY_YEARS,
         settings: Default::default(),
+        annex_a_worker_names: true,
     };
     let warehouse = Location::parse(&args.warehouse, false)?;
     let measures = if args.measures.is_empty() { default_measures() } else { args.measures.clone() };

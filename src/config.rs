@@ -60,6 +60,9 @@ pub struct PipelineFile {
     /// disabled_children_services = [...]`).
     #[serde(default)]
     pub measure_settings: crate::model::settings::MeasureSettings,
+    /// How the Annex A lists show workers (`[annex_a] worker_names = false` for ids).
+    #[serde(default)]
+    pub annex_a: crate::model::annex_a::AnnexASettings,
 }
 
 /// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
@@ -250,6 +253,8 @@ pub struct RunConfig {
     pub action_lists: crate::model::action_lists::ActionListSettings,
     /// Local definitions of the council's own measures.
     pub measure_settings: crate::model::settings::MeasureSettings,
+    /// How the Annex A lists show workers (`[annex_a]`).
+    pub annex_a: crate::model::annex_a::AnnexASettings,
 }
 
 /// Reads and parses a pipeline file; also returns its text and its folder.
@@ -412,6 +417,7 @@ impl RunConfig {
             limits,
             action_lists: file.action_lists,
             measure_settings: file.measure_settings,
+            annex_a: file.annex_a,
         })
     }
 }

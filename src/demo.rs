@@ -138,5 +138,6 @@ fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
         limits: Default::default(),
         action_lists: Default::default(),
         measure_settings: Default::default(),
+        annex_a: Default::default(),
     })
 }

@@ -35,7 +35,7 @@ SELECT r.cine_person_id AS "Child Unique ID",
        coalesce(n.value, r.cine_referral_nfa) AS "Referral NFA?",
        CAST(coalesce(l.referrals, 1) - 1 AS BIGINT) AS "Number of Referrals in Last 12 Months",
        CASE WHEN a.cine_referral_id IS NOT NULL THEN a.team ELSE r.cine_referral_team END AS "Allocated Team",
-       CASE WHEN a.cine_referral_id IS NOT NULL THEN a.worker ELSE coalesce(w.prof_professional_name, r.cine_referral_worker_id) END AS "Allocated Worker",
+       CASE WHEN a.cine_referral_id IS NOT NULL THEN a.worker ELSE coalesce(w.worker_name, r.cine_referral_worker_id) END AS "Allocated Worker",
        CASE WHEN a.cine_referral_id IS NOT NULL THEN 'involvement'
             WHEN r.cine_referral_team IS NOT NULL OR r.cine_referral_worker_id IS NOT NULL THEN 'referral' END AS "_allocation_source"
 FROM listed r
@@ -44,6 +44,6 @@ LEFT JOIN annex_a_person p ON p.person_id = r.cine_person_id
 LEFT JOIN ref_annex_a_value s ON s.domain = 'source' AND s.code = r.cine_referral_source_code
 LEFT JOIN ref_annex_a_value n ON n.domain = 'yes_no' AND n.code = r.cine_referral_nfa
 LEFT JOIN last_12m l ON l.cine_person_id = r.cine_person_id
-LEFT JOIN professional w ON w.prof_professional_id = r.cine_referral_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = r.cine_referral_worker_id
 LEFT JOIN allocation a ON a.cine_referral_id = r.cine_referral_id AND a.latest = 1
 ORDER BY "Date of referral", "Child Unique ID", r.cine_referral_id

@@ -33,13 +33,13 @@ SELECT a.cina_person_id AS "Child Unique ID",
             WHEN a.cina_assessment_outcome_nfa = 'N' THEN 'a) Yes' END
            AS "Was the child assessed as requiring LA children's social care support?",
        CASE WHEN al.cina_assessment_id IS NOT NULL THEN al.team ELSE a.cina_assessment_team END AS "Allocated Team",
-       CASE WHEN al.cina_assessment_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, a.cina_assessment_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.cina_assessment_id IS NOT NULL THEN al.worker ELSE coalesce(w.worker_name, a.cina_assessment_worker_id) END AS "Allocated Worker",
        CASE WHEN al.cina_assessment_id IS NOT NULL THEN 'involvement'
             WHEN a.cina_assessment_team IS NOT NULL OR a.cina_assessment_worker_id IS NOT NULL THEN 'assessment' END AS "_allocation_source"
 FROM listed a
 CROSS JOIN params
 LEFT JOIN annex_a_person p ON p.person_id = a.cina_person_id
 LEFT JOIN ref_annex_a_value s ON s.domain = 'yes_no_unknown' AND s.code = a.cina_assessment_child_seen
-LEFT JOIN professional w ON w.prof_professional_id = a.cina_assessment_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = a.cina_assessment_worker_id
 LEFT JOIN allocation al ON al.cina_assessment_id = a.cina_assessment_id AND al.latest = 1
 ORDER BY "Continuous Assessment Start Date", "Child Unique ID", a.cina_assessment_id

@@ -53,7 +53,7 @@ SELECT s.s47e_person_id AS "Child Unique ID",
        CAST(greatest(coalesce(a.n, 1) - 1, 0) AS BIGINT) AS "Number of Section 47 Enquiries in the last 12 months",
        CAST(coalesce(b.n, 0) AS BIGINT) AS "Number of ICPCs in the last 12 months",
        CASE WHEN al.s47e_s47_enquiry_id IS NOT NULL THEN al.team ELSE s.s47e_s47_completed_by_team END AS "Allocated Team",
-       CASE WHEN al.s47e_s47_enquiry_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, s.s47e_s47_completed_by_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.s47e_s47_enquiry_id IS NOT NULL THEN al.worker ELSE coalesce(w.worker_name, s.s47e_s47_completed_by_worker_id) END AS "Allocated Worker",
        CASE WHEN al.s47e_s47_enquiry_id IS NOT NULL THEN 'involvement'
             WHEN s.s47e_s47_completed_by_team IS NOT NULL OR s.s47e_s47_completed_by_worker_id IS NOT NULL THEN 's47 enquiry' END AS "_allocation_source"
 FROM listed s
@@ -62,6 +62,6 @@ LEFT JOIN annex_a_person p ON p.person_id = s.s47e_person_id
 LEFT JOIN linked_icpc i ON i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id
 LEFT JOIN s47_12m a ON a.s47e_person_id = s.s47e_person_id
 LEFT JOIN icpc_12m b ON b.icpc_person_id = s.s47e_person_id
-LEFT JOIN professional w ON w.prof_professional_id = s.s47e_s47_completed_by_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = s.s47e_s47_completed_by_worker_id
 LEFT JOIN allocation al ON al.s47e_s47_enquiry_id = s.s47e_s47_enquiry_id AND al.latest = 1
 ORDER BY "Strategy discussion initiating Section 47 Enquiry Start Date", "Child Unique ID", s.s47e_s47_enquiry_id

@@ -91,7 +91,7 @@ SELECT e.cine_person_id AS "Child Unique ID",
        CASE WHEN e.cine_close_date <= params.as_at THEN coalesce(c.value, e.cine_close_reason) END AS "Reason for Closure",
        s.case_status AS "Case Status",
        CASE WHEN al.cine_referral_id IS NOT NULL THEN al.team ELSE e.cine_referral_team END AS "Allocated Team",
-       CASE WHEN al.cine_referral_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, e.cine_referral_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.cine_referral_id IS NOT NULL THEN al.worker ELSE coalesce(w.worker_name, e.cine_referral_worker_id) END AS "Allocated Worker",
        CASE WHEN al.cine_referral_id IS NOT NULL THEN 'involvement'
             WHEN e.cine_referral_team IS NOT NULL OR e.cine_referral_worker_id IS NOT NULL THEN 'referral' END AS "_allocation_source"
 FROM episodes e
@@ -101,6 +101,6 @@ LEFT JOIN annex_a_person p ON p.person_id = e.cine_person_id
 LEFT JOIN last_seen l ON l.cine_referral_id = e.cine_referral_id
 LEFT JOIN ref_annex_a_value n ON n.domain = 'primary_need' AND n.code = e.cine_cin_primary_need_code
 LEFT JOIN ref_annex_a_value c ON c.domain = 'closure_reason' AND c.code = e.cine_close_reason
-LEFT JOIN professional w ON w.prof_professional_id = e.cine_referral_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = e.cine_referral_worker_id
 LEFT JOIN allocation al ON al.cine_referral_id = e.cine_referral_id AND al.latest = 1
 ORDER BY "CIN Start Date", "Child Unique ID", e.cine_referral_id

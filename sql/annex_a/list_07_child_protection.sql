@@ -69,7 +69,7 @@ SELECT c.cppl_person_id AS "Child Unique ID",
            AS "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)",
        CAST(coalesce(pr.n, 0) AS BIGINT) AS "Number of Previous Child Protection Plans",
        CASE WHEN al.cppl_cp_plan_id IS NOT NULL THEN al.team ELSE rf.cine_referral_team END AS "Allocated Team",
-       CASE WHEN al.cppl_cp_plan_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, rf.cine_referral_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.cppl_cp_plan_id IS NOT NULL THEN al.worker ELSE coalesce(w.worker_name, rf.cine_referral_worker_id) END AS "Allocated Worker",
        CASE WHEN al.cppl_cp_plan_id IS NOT NULL THEN 'involvement'
             WHEN rf.cine_referral_team IS NOT NULL OR rf.cine_referral_worker_id IS NOT NULL THEN 'referral' END AS "_allocation_source"
 FROM plans c
@@ -85,5 +85,5 @@ LEFT JOIN emergency em ON em.lega_person_id = c.cppl_person_id
 LEFT JOIN previous pr ON pr.cppl_cp_plan_id = c.cppl_cp_plan_id
 LEFT JOIN allocation al ON al.cppl_cp_plan_id = c.cppl_cp_plan_id AND al.latest = 1
 LEFT JOIN referral rf ON rf.cine_referral_id = c.cppl_referral_id
-LEFT JOIN professional w ON w.prof_professional_id = rf.cine_referral_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = rf.cine_referral_worker_id
 ORDER BY "Child Protection Plan Start Date", "Child Unique ID", c.cppl_cp_plan_id

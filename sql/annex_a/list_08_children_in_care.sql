@@ -6,8 +6,11 @@
 -- counts are blank when the export has no missing episodes at all, the placement count when it
 -- has no placements, UASC when it has no immigration statuses. Placement Location (a) In / b) Out)
 -- and LA of Placement come from the placement postcode and the LA's own code
--- (reference/postcodes, ONS Postcode Directory). The permanence plan is not in the core tables
--- and is blank. Dates after the as-at date (IRO contact) are not known yet and are blank. Team
+-- (reference/postcodes, ONS Postcode Directory). The permanence plan is the one recorded by the
+-- child's care plan in force on the as-at date (on the episode's end when it ceased before; the
+-- latest started wins; sql/views/cla_permanence_plan.sql); under parallel planning, the first of
+-- its plans in Ofsted's order. Blank when the care plan records none, or the export has no care
+-- plans (the Notes say which). Dates after the as-at date (IRO contact) are not known yet and are blank. Team
 -- and worker: the involvement open at the as-at date (at the episode's end when it ceased
 -- before), else the team and worker of the episode's referral; `_allocation_source` says which.
 WITH latest_episode AS (
@@ -108,6 +111,20 @@ allocation AS (
     JOIN annex_a_involvement v ON v.person_id = e.clae_person_id AND v.start_date <= e.allocation_day
                               AND (v.end_date IS NULL OR v.end_date >= e.allocation_day)
 ),
+care_plan AS (
+    SELECT e.clae_person_id, c.lacp_table_id AS care_plan_id,
+           row_number() OVER (PARTITION BY e.clae_person_id ORDER BY c.lacp_cla_care_plan_start_date DESC, c.lacp_table_id DESC) AS latest
+    FROM episodes e
+    JOIN cla_care_plan c ON c.lacp_person_id = e.clae_person_id AND c.lacp_cla_care_plan_start_date <= e.allocation_day
+                        AND (c.lacp_cla_care_plan_end_date IS NULL OR c.lacp_cla_care_plan_end_date >= e.allocation_day)
+),
+permanence_plan AS (
+    SELECT c.clae_person_id, min(pp.plan) AS plan
+    FROM care_plan c
+    JOIN cla_permanence_plan pp ON pp.care_plan_id = c.care_plan_id
+    WHERE c.latest = 1
+    GROUP BY c.clae_person_id
+),
 visits AS (
     SELECT v.clav_person_id, max(v.clav_cla_visit_date) AS visit_date
     FROM cla_visit v CROSS JOIN params
@@ -129,7 +146,7 @@ SELECT e.clae_person_id AS "Child Unique ID",
        coalesce(ls.value, lg.lega_legal_status) AS "Child's Legal Status",
        rv.review_date AS "Date of Latest Statutory Review",
        vi.visit_date AS "Date of Last Social Work Visit",
-       CAST(NULL AS VARCHAR) AS "What is the permanence plan for this child?",
+       pp.plan AS "What is the permanence plan for this child?",
        CASE WHEN e.clae_cla_last_iro_contact_date <= params.as_at THEN e.clae_cla_last_iro_contact_date END AS "Date of Last IRO Visit / Contact to the Child",
        h.health_date AS "Date of Last Health Assessment",
        h.dental_date AS "Date of Last Dental Check",
@@ -152,7 +169,7 @@ SELECT e.clae_person_id AS "Child Unique ID",
             WHEN upper(lm.miss_missing_rhi_accepted) IN ('Y', 'YES', 'TRUE', '1') THEN 'a) Yes' ELSE 'b) No' END
            AS "Did the child accept a Return Interview after their last missing episode (Y/N)?",
        CASE WHEN al.clae_person_id IS NOT NULL THEN al.team ELSE rf.cine_referral_team END AS "Allocated Team",
-       CASE WHEN al.clae_person_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, rf.cine_referral_worker_id) END AS "Allocated Worker",
+       CASE WHEN al.clae_person_id IS NOT NULL THEN al.worker ELSE coalesce(w.worker_name, rf.cine_referral_worker_id) END AS "Allocated Worker",
        CASE WHEN al.clae_person_id IS NOT NULL THEN 'involvement'
             WHEN rf.cine_referral_team IS NOT NULL OR rf.cine_referral_worker_id IS NOT NULL THEN 'referral' END AS "_allocation_source"
 FROM episodes e
@@ -170,6 +187,7 @@ LEFT JOIN last_missing lm ON lm.miss_person_id = e.clae_person_id AND lm.latest 
 LEFT JOIN health h ON h.clah_person_id = e.clae_person_id
 LEFT JOIN reviews rv ON rv.clae_person_id = e.clae_person_id
 LEFT JOIN visits vi ON vi.clav_person_id = e.clae_person_id
+LEFT JOIN permanence_plan pp ON pp.clae_person_id = e.clae_person_id
 LEFT JOIN ref_annex_a_value n ON n.domain = 'primary_need' AND n.code = e.clae_cla_primary_need_code
 LEFT JOIN ref_annex_a_value ls ON ls.domain = 'legal_status' AND ls.code = lg.lega_legal_status
 LEFT JOIN ref_annex_a_value rc ON rc.domain = 'reason_ceased' AND rc.code = e.clae_cla_episode_ceased_reason
@@ -178,5 +196,5 @@ LEFT JOIN ref_annex_a_value pv ON pv.domain = 'placement_provider' AND pv.code =
 LEFT JOIN ref_annex_a_value lo ON lo.domain = 'placement_location' AND lo.code = placement_location(pl.clap_cla_placement_postcode, params.la_code)
 LEFT JOIN allocation al ON al.clae_person_id = e.clae_person_id AND al.latest = 1
 LEFT JOIN referral rf ON rf.cine_referral_id = e.clae_referral_id
-LEFT JOIN professional w ON w.prof_professional_id = rf.cine_referral_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = rf.cine_referral_worker_id
 ORDER BY "Date Started to be Looked After", "Child Unique ID"

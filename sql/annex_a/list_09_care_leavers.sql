@@ -5,7 +5,10 @@
 -- immigration statuses at all. Eligibility, accommodation (the OC3 letter; suitability is its own
 -- column) and activity carry Ofsted's labels; a code outside them is shown as received. Dates
 -- after the as-at date are not known yet and are blank. Team and worker: the involvement open at
--- the as-at date, else the care-leaver record's own; `_allocation_source` says which.
+-- the as-at date, else the care-leaver record's own; `_allocation_source` says which. Workers
+-- are shown by name only when the pipeline file allows it (view annex_a_worker); otherwise by
+-- id, and the personal adviser, whom the SSD holds by name only, is blank
+-- (`_workers_shown_by` tells the Notes which).
 WITH uasc AS (
     SELECT DISTINCT immi_person_id FROM immigration_status WHERE upper(immi_immigration_status) = 'UASC'
 ),
@@ -29,8 +32,8 @@ SELECT c.clea_person_id AS "Child Unique ID",
            AS "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)",
        coalesce(p.disability, 'c) Unknown') AS "Does the Child have a Disability",
        CASE WHEN al.clea_table_id IS NOT NULL THEN al.team ELSE c.clea_care_leaver_allocated_team END AS "Allocated Team",
-       CASE WHEN al.clea_table_id IS NOT NULL THEN al.worker ELSE coalesce(w.prof_professional_name, c.clea_care_leaver_worker_id) END AS "Allocated Worker",
-       c.clea_care_leaver_personal_advisor AS "Allocated Personal Advisor",
+       CASE WHEN al.clea_table_id IS NOT NULL THEN al.worker ELSE coalesce(w.worker_name, c.clea_care_leaver_worker_id) END AS "Allocated Worker",
+       CASE WHEN params.annex_a_worker_names THEN c.clea_care_leaver_personal_advisor END AS "Allocated Personal Advisor",
        coalesce(el.value, c.clea_care_leaver_eligibility) AS "Eligibility Category",
        CASE WHEN c.clea_pathway_plan_review_date <= params.as_at THEN c.clea_pathway_plan_review_date END AS "Latest Pathway Plan Review Date",
        coalesce(t.value, c.clea_care_leaver_in_touch) AS "LA in Touch",
@@ -39,7 +42,8 @@ SELECT c.clea_person_id AS "Child Unique ID",
        coalesce(s.value, c.clea_care_leaver_accom_suitable) AS "Suitability of Accommodation",
        coalesce(av.value, c.clea_care_leaver_activity) AS "Activity Status",
        CASE WHEN al.clea_table_id IS NOT NULL THEN 'involvement'
-            WHEN c.clea_care_leaver_allocated_team IS NOT NULL OR c.clea_care_leaver_worker_id IS NOT NULL THEN 'care leaver record' END AS "_allocation_source"
+            WHEN c.clea_care_leaver_allocated_team IS NOT NULL OR c.clea_care_leaver_worker_id IS NOT NULL THEN 'care leaver record' END AS "_allocation_source",
+       CASE WHEN params.annex_a_worker_names THEN 'name' ELSE 'id' END AS "_workers_shown_by"
 FROM care_leaver c
 CROSS JOIN params
 CROSS JOIN immigration_supplied im
@@ -49,7 +53,7 @@ LEFT JOIN ref_annex_a_value s ON s.domain = 'suitability' AND s.code = upper(tri
 LEFT JOIN ref_annex_a_value el ON el.domain = 'eligibility' AND el.code = upper(trim(c.clea_care_leaver_eligibility))
 LEFT JOIN ref_annex_a_value ac ON ac.domain = 'accommodation' AND ac.code = upper(substr(trim(c.clea_care_leaver_accommodation), 1, 1))
 LEFT JOIN ref_annex_a_value av ON av.domain = 'activity' AND av.code = upper(trim(c.clea_care_leaver_activity))
-LEFT JOIN professional w ON w.prof_professional_id = c.clea_care_leaver_worker_id
+LEFT JOIN annex_a_worker w ON w.worker_id = c.clea_care_leaver_worker_id
 LEFT JOIN uasc u ON u.immi_person_id = c.clea_person_id
 LEFT JOIN allocation al ON al.clea_table_id = c.clea_table_id AND al.latest = 1
 ORDER BY "Child Unique ID", c.clea_table_id

@@ -7,11 +7,11 @@
 WITH allocation AS (
     SELECT i.invo_person_id,
            i.invo_professional_team AS team,
-           coalesce(w.prof_professional_name, i.invo_professional_id) AS worker,
+           coalesce(w.worker_name, i.invo_professional_id) AS worker,
            row_number() OVER (PARTITION BY i.invo_person_id ORDER BY i.invo_involvement_start_date DESC, i.invo_involvements_id DESC) AS latest
     FROM involvement i
     CROSS JOIN params
-    LEFT JOIN professional w ON w.prof_professional_id = i.invo_professional_id
+    LEFT JOIN annex_a_worker w ON w.worker_id = i.invo_professional_id
     WHERE i.invo_involvement_start_date <= params.as_at
       AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > params.as_at)
 ),

@@ -29,6 +29,27 @@ pub const LISTS: &[(&str, &str)] = &[
     ("list_11_adopters", include_str!("../../sql/annex_a/list_11_adopters.sql")),
 ];
 
+/// How the lists show people (`[annex_a]` in the pipeline file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnexASettings {
+    /// Workers and personal advisers by name (the default: Ofsted asks for names, and the lists
+    /// and workbook are restricted data); `false` shows workers by id and leaves personal
+    /// advisers, whom the SSD holds by name only, blank, with a note.
+    #[serde(default = "default_worker_names")]
+    pub worker_names: bool,
+}
+
+fn default_worker_names() -> bool {
+    true
+}
+
+impl Default for AnnexASettings {
+    fn default() -> Self {
+        AnnexASettings { worker_names: default_worker_names() }
+    }
+}
+
 /// One Annex A list as at the run's date.
 #[derive(Debug)]
 pub struct AnnexAList {

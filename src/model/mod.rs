@@ -2,7 +2,7 @@
 //! wrote, for every month and financial year the data covers, and assembles the long fact table.
 //!
 //! Tables the SQL can use: the core tables (`person`, `contact`, `referral`, ...), `params`
-//! (one row: `la_code`, `la_name`, `as_at`, `history_start`), `dim_period` (one row per period),
+//! (one row: `la_code`, `la_name`, `as_at`, `history_start`, `annex_a_worker_names`), `dim_period` (one row per period),
 //! `day_period` (each day up to the as-at date → the periods containing it, for flow measures),
 //! `ytd_period` (the year-to-date periods, for `fact_measure` and the marts only; see [`run_ytd`]),
 //! `ref_population` and `period_population`, `ref_cwd_service` and `measure_settings` (the `[measure_settings]`), and `m_<measure_id>` for measures declared with
@@ -56,6 +56,8 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("care_proceedings", include_str!("../../sql/views/care_proceedings.sql")),
     ("cla_episode_in_care", include_str!("../../sql/views/cla_episode_in_care.sql")),
     ("cla_spell_start", include_str!("../../sql/views/cla_spell_start.sql")),
+    ("cla_permanence_plan", include_str!("../../sql/views/cla_permanence_plan.sql")),
+    ("annex_a_worker", include_str!("../../sql/views/annex_a_worker.sql")),
     ("annex_a_person", include_str!("../../sql/views/annex_a_person.sql")),
     ("annex_a_involvement", include_str!("../../sql/views/annex_a_involvement.sql")),
 ];
@@ -74,6 +76,8 @@ pub struct ModelParams {
     pub history_years: u32,
     /// The council's local definitions (`[measure_settings]`).
     pub settings: settings::MeasureSettings,
+    /// Whether the Annex A lists show workers by name (`[annex_a] worker_names`), else by id.
+    pub annex_a_worker_names: bool,
 }
 
 /// The model stage's result.
@@ -526,10 +530,20 @@ fn params_batch(p: &ModelParams) -> Result<RecordBatch> {
         Field::new("la_name", DataType::Utf8, false),
         Field::new("as_at", DataType::Date32, false),
         Field::new("history_start", DataType::Date32, false),
+        Field::new("annex_a_worker_names", DataType::Boolean, false),
     ]));
     let s = |v: &str| Arc::new(datafusion::arrow::array::StringArray::from(vec![v.to_string()])) as ArrayRef;
     let d = |v: NaiveDate| Arc::new(Date32Array::from(vec![date32(v)])) as ArrayRef;
-    Ok(RecordBatch::try_new(schema, vec![s(&p.la_code), s(&p.la_name), d(p.as_at), d(history_start)])?)
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![
+            s(&p.la_code),
+            s(&p.la_name),
+            d(p.as_at),
+            d(history_start),
+            Arc::new(datafusion::arrow::array::BooleanArray::from(vec![p.annex_a_worker_names])),
+        ],
+    )?)
 }
 
 /// The reporting periods of a run: every calendar month and every financial year (1 April to

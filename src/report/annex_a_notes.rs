@@ -190,6 +190,7 @@ pub fn notes(lists: &[(&str, RecordBatch)], as_at: NaiveDate, facts: &ExtractFac
         (4, "An assessment is listed when it was open at any time in the six months (started before the as-at date and authorised in the six months or not yet), not only when it started in them."),
         (6, "One row per CIN episode: a child with two episodes in the six months has two rows."),
         (8, "One row per child, for their latest episode; Placement Location and LA of Placement come from the placement postcode (ONS Postcode Directory sectors)."),
+        (8, "The permanence plan is the one the child's care plan in force on the as-at date records (ssd_cla_care_plan; at the episode's end for a child who left care); under parallel planning, the first of its plans in Ofsted's order. A plan with relatives or friends (SSD key LTRELFR) is shown as c) SGO/CAO."),
         (8, "K3 (supported accommodation, new in SSDA903 2024-25) has no letter in Ofsted's template yet: it is published as p1) K3, after p) K2, as Ofsted did for p1) 5D."),
     ] {
         out.push(note("Interpretation", list, "", text.to_string()));
@@ -273,7 +274,12 @@ fn blanks(list: u8, batch: &RecordBatch, _as_at: NaiveDate, facts: &ExtractFacts
         let all = blank == rows;
         let kind = if info.mandatory { "mandatory; " } else { "" };
         let extent = if all { "blank on every row".to_string() } else { format!("blank on {blank} of {rows} rows") };
-        out.push(note("Blank", list, &info.header, format!("{extent} ({kind}{})", blank_reason(info, facts, all))));
+        let why = if info.header == "Allocated Personal Advisor" && workers_by_id(batch) {
+            "withheld: the pipeline file shows workers by id ([annex_a] worker_names = false) and the SSD holds personal advisers by name only".to_string()
+        } else {
+            blank_reason(info, facts, all)
+        };
+        out.push(note("Blank", list, &info.header, format!("{extent} ({kind}{why})")));
     }
 }
 
@@ -300,7 +306,22 @@ fn unknown_codes(list: u8, batch: &RecordBatch, out: &mut Vec<Note>) {
     }
 }
 
+/// Whether a list shows workers by id because the pipeline file withholds names (its hidden
+/// column `_workers_shown_by` is `id`).
+fn workers_by_id(batch: &RecordBatch) -> bool {
+    column(batch, "_workers_shown_by").and_then(|c| c.as_string_opt::<i32>()).is_some_and(|c| c.iter().flatten().any(|v| v == "id"))
+}
+
 fn allocation(list: u8, batch: &RecordBatch, out: &mut Vec<Note>) {
+    if workers_by_id(batch) {
+        out.push(note(
+            "Allocation",
+            0,
+            "Allocated Worker",
+            "Workers are shown by id, not name, as the pipeline file asks ([annex_a] worker_names = false).".into(),
+        ));
+    }
+
     let Some(c) = column(batch, "_allocation_source").and_then(|c| c.as_string_opt::<i32>()) else { return };
     let mut by: BTreeMap<&str, usize> = BTreeMap::new();
     let mut none = 0;
@@ -368,6 +389,35 @@ mod tests {
 
     use datafusion::arrow::array::{Date32Array, Int64Array, StringArray};
     use datafusion::arrow::datatypes::{Field, Schema};
+
+    #[test]
+    fn the_docs_say_which_columns_depend_on_which_ssd_tables_as_the_catalogue_does() {
+        // docs/annex_a.md, "Which columns depend on which SSD tables": one table per list, a row
+        // per column (header, required, lettered values, SSD tables), the catalogue's own order.
+        let md = include_str!("../../docs/annex_a.md");
+        let section = &md[md.find("## Which columns depend").expect("docs/annex_a.md has the section")..];
+        let mut documented = Vec::new();
+        let mut list = 0u8;
+        for line in section.lines() {
+            if let Some(n) = line.strip_prefix("**List ").and_then(|r| r.split(':').next()).and_then(|n| n.parse().ok()) {
+                list = n;
+            } else if list > 0 && line.starts_with("| ") && !line.starts_with("| column") {
+                let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+                documented.push((
+                    list,
+                    cells[0].to_string(),
+                    cells[1] == "yes",
+                    cells[2].trim_matches('`').to_string(),
+                    cells[3].to_string(),
+                ));
+            }
+        }
+        let catalogue: Vec<_> = columns()
+            .iter()
+            .map(|c| (c.list, c.header.clone(), c.mandatory, c.domain.clone().unwrap_or_default(), c.sources.clone()))
+            .collect();
+        assert_eq!(documented, catalogue);
+    }
 
     #[test]
     fn the_catalogue_has_every_published_column_in_order() {

@@ -215,6 +215,7 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         as_at: cfg.as_at,
         history_years: cfg.history_years,
         settings: cfg.measure_settings.clone(),
+        annex_a_worker_names: cfg.annex_a.worker_names,
     };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
     let (model, breakdown, lists, actions, marts, blank_shares) = async {

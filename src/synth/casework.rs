@@ -38,8 +38,8 @@ use super::casework_rates::Rates;
 use super::dates::{add_months, add_years, age, fy_end, fy_of, Window};
 use super::details;
 use super::records::{
-    AssessmentFactors, CinVisit, ClaHealth, ClaVisit, CpReview, CpVisit, Disability, EarlyHelp, Involvement, Missing, Permanence,
-    Professional, Ssd, SHORT_BREAK_STATUSES,
+    AssessmentFactors, CinVisit, ClaCarePlan, ClaHealth, ClaVisit, CpReview, CpVisit, Disability, EarlyHelp, Involvement, Missing,
+    Permanence, Professional, Ssd, SHORT_BREAK_STATUSES,
 };
 use super::returns::keyed;
 use super::simulate::people::{chance, pick, working_days_after};
@@ -123,6 +123,7 @@ pub fn add(ssd: &mut Ssd, window: Window, seed: u64, la_code: &str) {
     cin_visits(ssd, window, seed, &born);
     cla_work(ssd, &periods, window, seed, &rates, &born);
     permanence(ssd, &periods, &workforce, window, seed, &born);
+    care_plans(ssd, &periods, window, seed, &born);
     early_help(ssd, &workforce, window, seed);
     disabilities(ssd, seed);
     factors(ssd, seed);
@@ -655,6 +656,63 @@ fn permanence(ssd: &mut Ssd, periods: &[Period], wf: &Workforce, window: Window,
         r.id = (37_000_001 + i).to_string();
     }
     ssd.permanence = rows;
+}
+
+/// The SSD's permanence plan keys (`lacp_cla_care_plan_json`), in its order.
+const PLAN_KEYS: [&str; 10] =
+    ["REMAINSUP", "RETURN1M", "RETURN6M", "RETURNEV", "LTRELFR", "LTFOST18", "RESPLMT", "SUPPLIV", "ADOPTION", "OTHERPLN"];
+
+/// The care plan of each period of care (short breaks excluded) that lasted to its second
+/// statutory review, about four months after the child entered care, when the permanence plan
+/// is set. Half the plans record no permanence plan (every key empty): the seeds' 2022 paper
+/// says permanence plans were "either not in place or not recorded for 50% CiC". The plan
+/// follows how the period ended (adoption, special guardianship or a child arrangements order,
+/// a return home, independence), else the child's age and the usual mix of long-term plans;
+/// one in ten is parallel planning with a second key ticked.
+fn care_plans(ssd: &mut Ssd, periods: &[Period], window: Window, seed: u64, born: &dyn Fn(&str) -> Option<i32>) {
+    let mut rows = Vec::new();
+    for p in periods.iter().filter(|p| !p.short_break) {
+        let mut rng = keyed(seed, "care_plan", &p.cla_id);
+        let start = p.entered + rng.random_range(110..=135);
+        if start > p.end.unwrap_or(window.to).min(window.to) {
+            continue;
+        }
+        let mut ticked = Vec::new();
+        if chance(&mut rng, 0.5) {
+            let older = born(&p.person).is_some_and(|d| age(d, start) >= 16);
+            ticked.push(match (p.end.is_some(), p.end_reason) {
+                (true, "E11" | "E12") => "ADOPTION",
+                (true, "E41" | "E45" | "E46" | "E47" | "E48") => "LTRELFR",
+                (true, "E4A") => pick(&mut rng, &[("RETURN1M", 20.0), ("RETURN6M", 50.0), ("RETURNEV", 30.0)]),
+                (true, "E5") => "SUPPLIV",
+                _ if p.legal == "E1" || p.adoptive_placement => "ADOPTION",
+                _ if older => pick(&mut rng, &[("SUPPLIV", 50.0), ("LTFOST18", 35.0), ("RESPLMT", 15.0)]),
+                _ => pick(
+                    &mut rng,
+                    &[("LTFOST18", 50.0), ("RETURNEV", 15.0), ("LTRELFR", 12.0), ("RESPLMT", 8.0), ("REMAINSUP", 5.0), ("OTHERPLN", 10.0)],
+                ),
+            });
+            if chance(&mut rng, 0.1) {
+                let second = if ticked[0] == "ADOPTION" { "RETURN6M" } else { "LTFOST18" };
+                if second != ticked[0] {
+                    ticked.push(second);
+                }
+            }
+        }
+        let fields: Vec<String> = PLAN_KEYS.iter().map(|k| format!("\"{k}\": \"{}\"", if ticked.contains(k) { "Y" } else { "" })).collect();
+        rows.push(ClaCarePlan {
+            id: String::new(),
+            person: p.person.clone(),
+            start: Some(start),
+            end: p.end.filter(|&e| e <= window.to),
+            plans: format!("{{{}}}", fields.join(", ")),
+        });
+    }
+    rows.sort_by(|a, b| (a.start, &a.person).cmp(&(b.start, &b.person)));
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.id = (47_000_001 + i).to_string();
+    }
+    ssd.cla_care_plans = rows;
 }
 
 /// An early help episode for every contact whose outcome was early help.

@@ -358,6 +358,18 @@ ssd_table!(
 );
 
 ssd_table!(
+    /// A looked-after child's care plan and the permanence plan(s) it records
+    /// (`ssd_cla_care_plan`): the SSD's JSON of ten plan keys, `Y` against each one pursued.
+    ClaCarePlan = "ssd_cla_care_plan" {
+        id: String => "lacp_table_id",
+        person: String => "lacp_person_id",
+        start: Option<i32> => "lacp_cla_care_plan_start_date",
+        end: Option<i32> => "lacp_cla_care_plan_end_date",
+        plans: String => "lacp_cla_care_plan_json",
+    }
+);
+
+ssd_table!(
     /// Adoption and other permanence milestones of a period of care (`ssd_permanence`).
     Permanence = "ssd_permanence" {
         id: String => "perm_table_id",
@@ -519,6 +531,7 @@ pub struct Ssd {
     pub cin_visits: Vec<CinVisit>,
     pub cla_visits: Vec<ClaVisit>,
     pub cla_health: Vec<ClaHealth>,
+    pub cla_care_plans: Vec<ClaCarePlan>,
     pub permanence: Vec<Permanence>,
     pub involvements: Vec<Involvement>,
     pub professionals: Vec<Professional>,
@@ -565,6 +578,7 @@ mod tests {
         same_columns::<CinVisit>();
         same_columns::<ClaVisit>();
         same_columns::<ClaHealth>();
+        same_columns::<ClaCarePlan>();
         same_columns::<Permanence>();
         same_columns::<Involvement>();
         same_columns::<Professional>();

@@ -70,8 +70,14 @@ pub fn lists(ssd: &Ssd, la_code: &str, la_name: &str, as_at: NaiveDate) -> Resul
         source: format!("synthetic SSD extract of {la_name} ({la_code}) written by csc synth"),
         table_rows: core.tables.iter().map(|t| (t.spec.source.clone(), t.batch.num_rows() as u64)).collect(),
     };
-    let params =
-        ModelParams { la_code: la_code.to_string(), la_name: la_name.to_string(), as_at, history_years: 1, settings: Default::default() };
+    let params = ModelParams {
+        la_code: la_code.to_string(),
+        la_name: la_name.to_string(),
+        as_at,
+        history_years: 1,
+        settings: Default::default(),
+        annex_a_worker_names: true,
+    };
     // DataFusion needs a runtime; a thread of its own keeps this callable from inside another.
     std::thread::scope(|s| {
         s.spawn(|| {

@@ -68,6 +68,7 @@ pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) 
     table(dir, &ssd.assessment_factors, &mut injector, &mut written)?;
     table(dir, &ssd.pre_proceedings, &mut injector, &mut written)?;
     table(dir, &ssd.mothers, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_care_plans, &mut injector, &mut written)?;
     written.faults = injector.faults.len();
     if !injector.faults.is_empty() {
         let file = File::create(&manifest).map_err(|e| io_error(&manifest, e))?;

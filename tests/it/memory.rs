@@ -24,6 +24,7 @@ pub async fn demo_fact_rows(out: &Path, opts: &SessionOptions) -> Vec<String> {
         as_at: csc_pipeline::demo::demo_as_at(),
         history_years: DEFAULT_HISTORY_YEARS,
         settings: Default::default(),
+        annex_a_worker_names: true,
     };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();
@@ -42,6 +43,7 @@ pub async fn demo_model_rows(out: &Path, opts: &SessionOptions) -> (Vec<String>,
         as_at: csc_pipeline::demo::demo_as_at(),
         history_years: DEFAULT_HISTORY_YEARS,
         settings: Default::default(),
+        annex_a_worker_names: true,
     };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();

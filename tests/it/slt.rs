@@ -118,6 +118,7 @@ impl Case {
             as_at: NaiveDate::MIN,
             history_years: 6,
             settings: Default::default(),
+            annex_a_worker_names: true,
         };
         Case { params, ctx: None, action_lists: Default::default() }
     }
@@ -174,6 +175,7 @@ impl Case {
                 self.ctx = Some(self.empty_session()?);
                 self.action_lists = Default::default();
                 self.params.settings = Default::default();
+                self.params.annex_a_worker_names = true;
                 return Ok(DBOutput::StatementComplete(0));
             }
             "la_code" => self.params.la_code = value,
@@ -189,9 +191,12 @@ impl Case {
                 self.params.settings.caseload_limit = value.parse().map_err(|e| err(format!("csc.caseload_limit {value:?}: {e}")))?
             }
             "history_years" => self.params.history_years = value.parse().map_err(|e| err(format!("csc.history_years {value:?}: {e}")))?,
+            "annex_a_worker_names" => {
+                self.params.annex_a_worker_names = value.parse().map_err(|e| err(format!("csc.annex_a_worker_names {value:?}: {e}")))?
+            }
             other => {
                 return Err(err(format!(
-                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B'), caseload_limit"
+                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B'), caseload_limit, annex_a_worker_names"
                 )))
             }
         }

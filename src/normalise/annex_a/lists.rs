@@ -177,7 +177,7 @@ pub const LISTS: &[List] = &[
             key("legal_status"),
             date("latest_review"),
             date("last_visit"),
-            derived("permanence_plan", "the core tables hold no permanence plan"),
+            text("permanence_plan"),
             date("last_iro"),
             date("health_assessment"),
             date("dental_check"),

@@ -14,7 +14,7 @@
 //! | 5 section 47 / ICPC | s47_enquiry, icpc (when the ICPC date or outcome is given) |
 //! | 6 children in need | referral (the CIN episode), cin_visit (date last seen) |
 //! | 7 child protection | cp_plan, cp_visit, cp_review, involvement (team, worker) |
-//! | 8 children in care | cla_episode, legal_status, cla_placement, cla_review, cla_visit, cla_health, involvement |
+//! | 8 children in care | cla_episode, legal_status, cla_placement, cla_review, cla_visit, cla_health, cla_care_plan (the permanence plan), involvement |
 //! | 9 care leavers | care_leaver |
 //! | 10 adoption | permanence |
 //! | 11 adopters | none: recorded as an info issue with the number of rows not loaded |
@@ -36,7 +36,7 @@
 //! child / start; S47 and its ICPC = child / S47 start; CP plan = child / start; CLA episode = child
 //! / date started to be looked after; placement = child / placement start; legal status = child /
 //! start / code; visits, reviews and health checks = child / date (health checks also the type);
-//! involvement = child / `L7` or `L8` / plan or care start; care leaver = child; permanence =
+//! involvement = child / `L7` or `L8` / plan or care start; care plan = child / care start / `PLAN`; care leaver = child; permanence =
 //! child / decision date; immigration status = child / `UASC`. Dates in keys are ISO. A row whose
 //! key date is blank is keyed by its sheet and row instead, with a warning. A key repeated within
 //! a list keeps its first row (`duplicate_key`); values for the same record from different lists
@@ -796,7 +796,23 @@ impl Mapper<'_, '_> {
                 self.emit("cla_health", &check, field, false, puts);
             }
         }
+        self.care_plan(&key);
         self.involvement("L8", "cla_start", "cla_ceased");
+    }
+
+    /// List 8's permanence plan as a care plan over the period of care (Annex A gives the plan,
+    /// not when it was made), its JSON ticking the SSD key Ofsted's value reads back to
+    /// (`a) Return to family` → `RETURNEV`); a value outside Ofsted's list is kept as its key.
+    fn care_plan(&mut self, episode: &str) {
+        let Some((code, raw)) = self.code("cla_care_plan", "permanence_plan", "permanence_plan") else { return };
+        let plan = code.unwrap_or_else(|| clean_spaces(&raw).to_ascii_uppercase().replace(['"', '\\'], ""));
+        let puts = vec![
+            self.person_id("lacp_person_id"),
+            self.plain("cla_start", "lacp_cla_care_plan_start_date"),
+            self.plain("cla_ceased", "lacp_cla_care_plan_end_date"),
+            Some(self.implied("permanence_plan", "lacp_cla_care_plan_json", &format!(r#"{{"{plan}": "Y"}}"#))),
+        ];
+        self.emit("cla_care_plan", &format!("{episode}/PLAN"), "permanence_plan", false, puts);
     }
 
     /// The child's allocated team and worker (Lists 7 and 8) as an involvement over the plan or
