@@ -658,11 +658,11 @@ fn every_mandatory_column_is_filled_or_noted(book: &[(String, Vec<Vec<calamine::
         assert!(rows.len() > 1, "{sheet} has no rows");
         let i = rows[0].iter().position(|c| text(c) == header).unwrap_or_else(|| panic!("{sheet} has no column {header}"));
         let blank: Vec<usize> = (1..rows.len()).filter(|&r| rows[r].get(i).map(text).unwrap_or_default().trim().is_empty()).collect();
+        let data_rows = rows.len() - 1;
         assert!(
-            blank.len() * 100 <= rows.len() - 1,
-            "{sheet}!{header}: blank on {} of {} rows, first {:?}",
+            blank.len() * 100 <= data_rows,
+            "{sheet}!{header}: blank on {} of {data_rows} rows, first {:?}",
             blank.len(),
-            rows.len() - 1,
             &blank[..blank.len().min(5)]
         );
         assert!(
