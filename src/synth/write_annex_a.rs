@@ -140,6 +140,7 @@ fn input_files(ssd: &Ssd, tables: &[crate::schema::TableSpec]) -> Vec<crate::ext
     add(super::records::Professional::TABLE, csv_bytes(&ssd.professionals));
     add(super::records::Disability::TABLE, csv_bytes(&ssd.disabilities));
     add(super::records::EarlyHelp::TABLE, csv_bytes(&ssd.early_help));
+    add(super::records::ClaCarePlan::TABLE, csv_bytes(&ssd.cla_care_plans));
     files
 }
 
