@@ -79,11 +79,45 @@ pub struct TableBuilder<'a> {
     columns: Vec<ColumnBuilder>,
     source_file: StringBuilder,
     source_row: Int64Builder,
-    /// How the primary key was headed in each file, for duplicate-key issues.
-    key_headers: HashMap<String, (String, Option<usize>)>,
+    headers: Headers,
     rows_in: usize,
     /// The column naming the child, whose value every issue of its row carries.
     person: Option<usize>,
+}
+
+/// How each column was headed in each input file (its header and position), for the issues
+/// raised once a table's rows are merged (repeated keys, ids that differ by leading zeros).
+#[derive(Debug, Clone, Default)]
+pub struct Headers(HashMap<String, Vec<Option<(String, Option<usize>)>>>);
+
+impl Headers {
+    /// Notes the headers of an accepted row's cells that this file has not shown yet.
+    fn note(&mut self, file: &str, cells: &[Option<SourceCell>]) {
+        if !self.0.contains_key(file) {
+            self.0.insert(file.to_string(), vec![None; cells.len()]);
+        }
+        let seen = self.0.get_mut(file).expect("inserted above");
+        for (slot, cell) in seen.iter_mut().zip(cells) {
+            if let (None, Some(c)) = (&slot, cell) {
+                *slot = Some((c.header.to_string(), c.position));
+            }
+        }
+    }
+
+    fn extend(&mut self, other: &Headers) {
+        for (file, seen) in &other.0 {
+            self.0.entry(file.clone()).or_insert_with(|| seen.clone());
+        }
+    }
+
+    /// The cell holding `raw` in `column` (by spec position) of `file`, under the header that
+    /// file gave it, or under the core column's name where the file showed none.
+    pub fn cell<'a>(&'a self, file: &str, column: usize, core_name: &'a str, raw: &'a str) -> SourceCell<'a> {
+        match self.0.get(file).and_then(|seen| seen.get(column)).and_then(Option::as_ref) {
+            Some((header, position)) => SourceCell { raw, header, position: *position },
+            None => SourceCell { raw, header: core_name, position: None },
+        }
+    }
 }
 
 enum ColumnBuilder {
@@ -129,7 +163,7 @@ impl<'a> TableBuilder<'a> {
             columns,
             source_file: StringBuilder::new(),
             source_row: Int64Builder::new(),
-            key_headers: HashMap::new(),
+            headers: Headers::default(),
             rows_in: 0,
             person: crate::quality::people::person_column(spec).and_then(|c| spec.column_index(c)),
         }
@@ -197,10 +231,7 @@ impl<'a> TableBuilder<'a> {
         if rejected {
             return false;
         }
-        let key_idx = self.key_index();
-        if let Some(key_cell) = &cells[key_idx] {
-            self.key_headers.entry(at.file.to_string()).or_insert_with(|| (key_cell.header.to_string(), key_cell.position));
-        }
+        self.headers.note(at.file, cells);
         for (b, v) in self.columns.iter_mut().zip(&values) {
             b.append(v);
         }
@@ -209,17 +240,13 @@ impl<'a> TableBuilder<'a> {
         true
     }
 
-    fn key_index(&self) -> usize {
-        self.spec.column_index(&self.spec.primary_key).expect("checked when the schema loads")
-    }
-
     /// The rows built so far, in the core table's Arrow schema.
     pub fn finish(mut self) -> Result<TablePart> {
         let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
         arrays.push(Arc::new(self.source_file.finish()));
         arrays.push(Arc::new(self.source_row.finish()));
         let batch = RecordBatch::try_new(self.spec.arrow_schema(), arrays)?;
-        Ok(TablePart { table: self.spec.name.clone(), batch, rows_in: self.rows_in, key_headers: self.key_headers })
+        Ok(TablePart { table: self.spec.name.clone(), batch, rows_in: self.rows_in, headers: self.headers })
     }
 }
 
@@ -229,15 +256,19 @@ pub struct TablePart {
     pub table: String,
     pub batch: RecordBatch,
     pub rows_in: usize,
-    key_headers: HashMap<String, (String, Option<usize>)>,
+    headers: Headers,
 }
 
 /// Joins the parts of one table in input order and resolves repeated primary keys: the first
-/// occurrence (by file, then row) is kept and every later one is recorded and left out.
-pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -> Result<(RecordBatch, usize)> {
+/// occurrence (by file, then row) is kept and every later one is recorded and left out. Returns
+/// the rows, how many rows the files held, and how each file headed each column.
+pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -> Result<(RecordBatch, usize, Headers)> {
     let schema = spec.arrow_schema();
     let rows_in = parts.iter().map(|p| p.rows_in).sum();
-    let key_headers: HashMap<String, (String, Option<usize>)> = parts.iter().flat_map(|p| p.key_headers.clone()).collect();
+    let mut headers = Headers::default();
+    for p in &parts {
+        headers.extend(&p.headers);
+    }
     let batch = concat_batches(&schema, parts.iter().map(|p| &p.batch))?;
     let key_idx = spec.column_index(&spec.primary_key).expect("checked when the schema loads");
     let keys = batch.column(key_idx).as_any().downcast_ref::<StringArray>().expect("primary keys are text");
@@ -257,9 +288,8 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
             }
             Some(&f) => {
                 keep.push(false);
-                let (header, position) = key_headers.get(files.value(i)).cloned().unwrap_or_else(|| (spec.primary_key.clone(), None));
                 let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
-                let cell = SourceCell { raw: keys.value(i), header: &header, position };
+                let cell = headers.cell(files.value(i), key_idx, &spec.primary_key, keys.value(i));
                 let message = format!(
                     "{} repeats the key first seen in {} row {}; the first occurrence is kept",
                     spec.primary_key,
@@ -273,39 +303,9 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
             }
         }
     }
-    // Keys that differ only by leading zeros (`00123`, `123`) are different records to the
-    // pipeline but most likely one to the case-management system: reported, both kept.
-    let mut by_number: HashMap<&str, usize> = HashMap::new();
-    for i in (0..keys.len()).filter(|&i| keep[i] && !keys.is_null(i)) {
-        let key = keys.value(i);
-        if key.len() < 2 || !key.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let number = key.trim_start_matches('0');
-        match by_number.get(number) {
-            None => {
-                by_number.insert(number, i);
-            }
-            Some(&f) => {
-                let (header, position) = key_headers.get(files.value(i)).cloned().unwrap_or_else(|| (spec.primary_key.clone(), None));
-                let at = Origin { file: files.value(i), sheet: None, row: rows.value(i) };
-                let cell = SourceCell { raw: key, header: &header, position };
-                let message = format!(
-                    "{} differs from the key in {} row {} only by leading zeros; both records were kept, as different records",
-                    spec.primary_key,
-                    files.value(f),
-                    rows.value(f)
-                );
-                issues.push(
-                    at.issue(&spec.name, Some(&cell), Issue::new(Severity::Warning, STAGE, "id_leading_zeros", message, Action::Kept))
-                        .core_column(&spec.primary_key),
-                );
-            }
-        }
-    }
     if keep.iter().all(|k| *k) {
-        return Ok((batch, rows_in));
+        return Ok((batch, rows_in, headers));
     }
     let batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
-    Ok((batch, rows_in))
+    Ok((batch, rows_in, headers))
 }

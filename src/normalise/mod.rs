@@ -5,7 +5,7 @@
 //! merged per table in input order. Every cell is typed by [`cells::type_cell`] and every problem
 //! becomes a quality issue naming the file, sheet, row, column and raw value. Rows without their
 //! key or person id are rejected (and recorded); a repeated primary key keeps its first
-//! occurrence.
+//! occurrence; ids that differ only by leading zeros are reported ([`id_zeros`]).
 
 pub mod annex_a;
 pub mod builder;
@@ -13,6 +13,7 @@ pub mod cells;
 pub mod cin_xml;
 mod decode;
 pub mod delimited;
+mod id_zeros;
 pub mod ssd;
 pub mod ssda903;
 pub mod vendor;
@@ -205,6 +206,7 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
     }
     issues.extend(history_issues);
     let mut out = Vec::with_capacity(tables.len());
+    let mut headers = Vec::with_capacity(tables.len());
     for (spec, parts) in tables.iter().zip(parts_by_table) {
         if parts.is_empty() {
             issues.push(
@@ -218,9 +220,11 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
                 .table(&spec.name),
             );
         }
-        let (batch, rows_in) = merge(spec, parts, issues)?;
+        let (batch, rows_in, table_headers) = merge(spec, parts, issues)?;
         out.push(CoreTable { spec: spec.clone(), batch, rows_in });
+        headers.push(table_headers);
     }
+    id_zeros::report(&out, &headers, issues);
     Ok(Normalised { tables: out, rows_by_file })
 }
 

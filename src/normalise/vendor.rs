@@ -159,6 +159,9 @@ struct Placed<'m> {
     key: usize,
     /// Per spec column: source position and the aliases for it.
     columns: Vec<Option<Source<'m>>>,
+    /// Source positions only this table reads: a value there (unlike the child's id, which
+    /// every table of a row reads) says the row holds a record of this table.
+    own: Vec<usize>,
 }
 
 /// Reads one export with the named mapping.
@@ -197,7 +200,13 @@ pub fn read(file: &InputFile, mapping: &str, tables: &[TableSpec], sink: &mut Si
                         }
                     }
                 }
-                placed.push(Placed { table: t, spec, key: key_pos, columns });
+                placed.push(Placed { table: t, spec, key: key_pos, columns, own: Vec::new() });
+            }
+            let reads: Vec<HashSet<usize>> =
+                placed.iter().map(|p| p.columns.iter().flatten().map(|(pos, _)| *pos).chain([p.key]).collect()).collect();
+            for (i, p) in placed.iter_mut().enumerate() {
+                let shared = |pos: &usize| reads.iter().enumerate().any(|(j, r)| j != i && r.contains(pos));
+                p.own = reads[i].iter().copied().filter(|pos| *pos != p.key && !shared(pos)).collect();
             }
             Some(placed)
         },
@@ -208,7 +217,7 @@ pub fn read(file: &InputFile, mapping: &str, tables: &[TableSpec], sink: &mut Si
                 if key_raw.trim().is_empty() {
                     // A row with no values for the table adds no record to it by design (a
                     // contact that led to no referral); values without a key are damage.
-                    if p.columns.iter().flatten().any(|(pos, _)| *pos != p.key && !record[*pos].trim().is_empty()) {
+                    if p.own.iter().any(|pos| !record[*pos].trim().is_empty()) {
                         let message = format!(
                             "{} (the key of {}) is blank but the row has values for it; no {} record was made from this row",
                             p.table.key, p.table.name, p.table.name

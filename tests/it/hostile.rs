@@ -22,8 +22,14 @@ struct Ran {
 
 /// Runs `csc` with `args` under `/usr/bin/time -v`, with extra environment `env`.
 fn csc_timed(args: &[&str], env: &[(&str, &str)]) -> Ran {
+    timed(&[], args, env)
+}
+
+/// As [`csc_timed`], with `csc` started through the command `wrapper` (which ends by running
+/// the program and arguments it is given).
+fn timed(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Ran {
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v").arg(env!("CARGO_BIN_EXE_csc")).args(args).env("CSC_PSEUDONYM_KEY", TEST_KEY);
+    cmd.arg("-v").args(wrapper).arg(env!("CARGO_BIN_EXE_csc")).args(args).env("CSC_PSEUDONYM_KEY", TEST_KEY);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -39,6 +45,11 @@ fn csc_timed(args: &[&str], env: &[(&str, &str)]) -> Ran {
 
 /// `csc run` of `input` into `wh` (with `pipeline` when given), checked for a clean end.
 fn run(input: &Path, wh: &Path, pipeline: Option<&Path>, env: &[(&str, &str)]) -> Ran {
+    run_through(&[], input, wh, pipeline, env)
+}
+
+/// As [`run`], with `csc` started through `wrapper` (see [`timed`]).
+fn run_through(wrapper: &[&str], input: &Path, wh: &Path, pipeline: Option<&Path>, env: &[(&str, &str)]) -> Ran {
     let mut args = vec![
         "run",
         "--force",
@@ -54,7 +65,7 @@ fn run(input: &Path, wh: &Path, pipeline: Option<&Path>, env: &[(&str, &str)]) -
     if let Some(p) = pipeline {
         args.extend(["--pipeline", p.to_str().unwrap()]);
     }
-    let ran = csc_timed(&args, env);
+    let ran = timed(wrapper, &args, env);
     assert!(matches!(ran.code, Some(0..=2)), "a clean exit, not a crash: {:?}\n{}", ran.code, ran.stderr);
     assert!(ran.peak_kb < MAX_PEAK_KB, "peak memory {} KB", ran.peak_kb);
     eprintln!("{}: exit {:?}, peak {} KB", input.display(), ran.code, ran.peak_kb);
@@ -76,6 +87,10 @@ fn assert_raised(codes: &BTreeMap<String, u64>, expected: &[(&str, u64)]) {
 
 /// The demo's person header (12 columns; the last is nationality).
 const PERSON_HEADER: &str = "pers_person_id,pers_forename,pers_surname,pers_sex,pers_gender,pers_ethnicity,pers_dob,pers_expected_dob,pers_death_date,pers_upn_unknown,pers_is_mother,pers_nationality";
+
+/// The demo's contacts header.
+const CONTACT_HEADER: &str =
+    "cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code,cont_contact_source_desc,cont_contact_outcome_json";
 
 fn person_row(id: &str) -> String {
     format!("{id},Test,Child,F,F,WBRI,2015-03-04,,,,N,British")
@@ -110,6 +125,10 @@ fn damaged_and_hostile_csvs_are_reported_at_their_cell_and_the_run_publishes() {
     );
     put("scientific.csv", format!("{PERSON_HEADER}\n{}\n", person_row("1.23457E+11")).as_bytes());
     put("zeros.csv", format!("{PERSON_HEADER}\n{}\n{}\n", person_row("0042"), person_row("42")).as_bytes());
+    // Ids other than keys: a contact for person `042` (the person file says `0042`) and one whose
+    // person id Excel turned into scientific notation.
+    let contact = |id: &str, person: &str| format!("{id},{person},2022-05-01,2A,Schools,Referral to CSC\n");
+    put("zeros_contacts.csv", format!("{CONTACT_HEADER}\n{}{}", contact("ZC1", "042"), contact("ZC2", "1.23457E+11")).as_bytes());
     // A runaway cell far over the field limit, and a thousand bad dates over the issue cap.
     put("long_cell.csv", format!("{PERSON_HEADER}\nL1,Test,Child,F,F,WBRI,2015-03-04,,,,N,{}\n", "x".repeat(300_000)).as_bytes());
     let bad_dates: String = (0..1000).map(|i| format!("D{i},Test,Child,F,F,WBRI,31/02/2015,,,,N,British\n")).collect();
@@ -129,8 +148,8 @@ fn damaged_and_hostile_csvs_are_reported_at_their_cell_and_the_run_publishes() {
             ("invalid_encoding", 1),
             ("nul_in_id", 1),
             ("stray_quote", 1),
-            ("id_scientific_notation", 1),
-            ("id_leading_zeros", 1),
+            ("id_scientific_notation", 2),
+            ("id_leading_zeros", 2),
             ("field_too_long", 1),
         ],
     );
@@ -268,6 +287,31 @@ fn links_special_files_and_bad_names_in_the_input_folder_are_reported_and_skippe
     // (The one duplicate key is the demo's own fault: the skipped copies of its contacts added none.)
     let m = manifest(&wh);
     assert_eq!(m["inputs"].as_array().unwrap().len(), 10, "only the demo's ten files were listed as inputs");
+}
+
+/// A folder reached a second time without a symbolic link (the input folder bind-mounted inside
+/// itself, a loop a walk that follows no links still meets) is reported once and not walked
+/// again. The mount is made in a private mount namespace (`unshare -rm`), which nothing outside
+/// the test sees and which ends with the run.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_loop_through_a_bind_mount_is_reported_and_skipped() {
+    if !Command::new("unshare").args(["-rm", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("skipped: this machine cannot make a private mount namespace (unshare -rm)");
+        return;
+    }
+    let dir = temp();
+    let input = dir.path().join("in");
+    copy_demo(&input);
+    std::fs::create_dir(input.join("mirror")).unwrap();
+    let wh = dir.path().join("wh");
+    let input_text = input.to_str().unwrap();
+    let mount = r#"mount --bind "$1" "$1/mirror" && shift && exec "$@""#;
+    let ran = run_through(&["unshare", "-rm", "sh", "-c", mount, "sh", input_text], &input, &wh, None, &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_raised(&by_code(&wh), &[("folder_loop", 1), ("symlink_skipped", 0), ("duplicate_key", 1)]);
+    let m = manifest(&wh);
+    assert_eq!(m["inputs"].as_array().unwrap().len(), 10, "the demo's ten files, each listed once");
 }
 
 #[cfg_attr(not(feature = "failpoints"), ignore = "needs the failpoints feature (scripts/test.sh builds with it)")]

@@ -95,3 +95,23 @@ async fn a_mapping_in_the_pipeline_folder_is_loaded_at_run_time() {
     let m = super::manifest(&wh);
     assert_eq!(m["inputs"][0]["table"], "vendor:casefile_contacts");
 }
+
+/// A row with values for a table but a blank key (a vendor export leaves the key empty when it
+/// made no record) is a `blank_key` error at the key's cell, and no record; a row with no values
+/// for the table (CT-1001's empty referral columns) is not damage and raises nothing.
+#[test]
+fn a_blank_key_beside_values_is_reported_at_its_cell() {
+    let export = format!(
+        "{EXPORT},C-504,2,01/01/2016,White - British,11/06/2022,POLICE,,,,,\n\
+         CT-1006,C-504,2,01/01/2016,White - British,12/06/2022,School,,12/06/2022,Single assessment,Abuse/neglect,Duty East\n"
+    );
+    let file =
+        InputFile::in_memory("casefile.csv", bytes::Bytes::from(export), Some(FileKind::Vendor { mapping: "casefile_contacts".into() }));
+    let mut issues = Vec::new();
+    let tables = normalise(ssd_tables(), &[file], CodeLists::builtin(), &mut issues).unwrap().tables;
+    let blank: Vec<(&str, Option<i64>, Option<&str>)> =
+        issues.iter().filter(|i| i.code == "blank_key").map(|i| (i.table.as_deref().unwrap(), i.row, i.column_letter.as_deref())).collect();
+    assert_eq!(blank, [("contact", Some(7), Some("A")), ("referral", Some(8), Some("H"))]);
+    let rows = |name: &str| tables.iter().find(|t| t.spec.name == name).unwrap().rows_out();
+    assert_eq!((rows("contact"), rows("referral")), (6, 2), "no record from a blank key");
+}
