@@ -18,7 +18,7 @@ use crate::extract::InputFile;
 use crate::lock::RunLock;
 use crate::manifest::{IssueSummary, Manifest, RunStatus, StageEntry};
 use crate::model::ModelParams;
-use crate::publish::vacuum::{after_publish, kept_runs, published_manifest, recover};
+use crate::publish::vacuum::{after_publish, kept_runs, published_manifest, recover, recover_below};
 use crate::quality::{Issue, IssueCounts};
 use crate::schema::TableSpec;
 use crate::storage::Location;
@@ -58,8 +58,11 @@ pub struct RunOptions {
 /// `restricted/` holds the identifiable core and lists), so the one permission on `restricted/`
 /// covers every identifiable byte.
 pub fn rerun_folder(as_at: chrono::NaiveDate) -> String {
-    format!("{RESTRICTED}/reruns/as_at={as_at}")
+    format!("{RERUNS}/as_at={as_at}")
 }
+
+/// Folder of every ad hoc rerun's warehouse ([`rerun_folder`]).
+const RERUNS: &str = "restricted/reruns";
 
 /// Where a run records, inside `restricted/`, the key check of the key its analyst tables were
 /// pseudonymised with ([`crate::pseudonymise::Pseudonymiser::key_check`]).
@@ -140,6 +143,11 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     }
     let root = Location::open(&cfg.warehouse, true, &cfg.storage)?;
     let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
+    // Ad hoc reruns that died: undone while this run holds the lock, whatever date it runs as
+    // at (this run's own warehouse is undone first thing in its stages, and may fail the run).
+    if let Err(e) = recover_below(&root, RERUNS).await {
+        warn!(error = %e, "could not undo an ad hoc rerun that did not finish; the next run will try again");
+    }
     // A rerun as at a date other than the published one goes to its own folder. An unreadable
     // published manifest stops the run here, and the lock is released.
     let warehouse = match published_as_at(&root).await {

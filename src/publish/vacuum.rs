@@ -189,6 +189,18 @@ pub async fn recover(warehouse: &Location) -> Result<()> {
     warehouse.prune_empty_folders(STAGING)
 }
 
+/// Undoes the unfinished runs of every warehouse in the folders directly below `folder` (the ad
+/// hoc reruns, `restricted/reruns/as_at=…/`), as [`recover`] does for one. A rerun that died
+/// leaves its staging area, which holds the identifiable core it was reading: the next run of
+/// any date deletes it (it holds the one lock of the whole warehouse), not only the next rerun
+/// as at the same date.
+pub async fn recover_below(root: &Location, folder: &str) -> Result<()> {
+    for name in root.sub(folder).folders().await? {
+        recover(&root.sub(&format!("{folder}/{name}"))).await?;
+    }
+    Ok(())
+}
+
 /// Restores a table to `version` when its current files differ from that version's. Returns
 /// whether it did.
 async fn restore(warehouse: &Location, dir: &str, version: u64, info: &CommitInfo) -> Result<bool> {

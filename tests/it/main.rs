@@ -46,14 +46,16 @@ fn demo_run(out: &Path) -> Output {
 }
 
 /// The hand-made demo's output in `out`: made once per test process by [`demo_run`] (ten seconds
-/// of a debug build, which thirty tests would otherwise repeat) and copied, permissions and all.
+/// of a debug build, which thirty tests would otherwise repeat) and copied, permissions and all,
+/// with what it printed in `demo_stdout.txt`.
 fn demo(out: &Path) {
     static MADE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     let made = MADE.get_or_init(|| {
         // One fixed folder in the build's scratch space, replaced by each test process.
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hand-made-demo");
         let _ = std::fs::remove_dir_all(&dir);
-        demo_run(&dir);
+        let o = demo_run(&dir);
+        std::fs::write(dir.join("demo_stdout.txt"), &o.stdout).unwrap();
         dir
     });
     copy_tree(made, out);

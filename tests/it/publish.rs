@@ -440,3 +440,33 @@ async fn kill_9_at_random_moments_never_shows_a_torn_warehouse() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!wh.join("_lock.json").exists());
 }
+
+/// A rerun as at another date that died leaves its staging area (the identifiable core it was
+/// reading) inside `restricted/reruns/as_at=…/`: the next run of any date deletes it, here the
+/// nightly run.
+#[test]
+fn a_dead_reruns_staging_area_is_deleted_by_the_next_run_of_any_date() {
+    let dir = temp();
+    demo(dir.path());
+    let (input, wh) = (dir.path().join("input/ssd"), dir.path().join("warehouse"));
+    let staging = wh.join("restricted/reruns/as_at=2022-11-15/restricted/_staging/20221115T020000Z-deadbeef");
+    std::fs::create_dir_all(staging.join("restricted/core/person")).unwrap();
+    std::fs::write(staging.join("_run.json"), b"{}").unwrap();
+    std::fs::write(staging.join("restricted/core/person/part-0.parquet"), b"identifiable rows").unwrap();
+    let o = grace_run_command(&input, &wh).output().unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 3)), "published or unchanged: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(!wh.join("restricted/reruns/as_at=2022-11-15/restricted/_staging").exists(), "the dead rerun's staging area is gone");
+}
+
+/// The demo shows the warehouse read through Delta (the reading path that never sees a torn
+/// table), never a plain Parquet folder or glob, which would also match `_delta_log` files.
+#[test]
+fn the_demo_shows_the_delta_reading_path_not_a_parquet_glob() {
+    let dir = temp();
+    demo(dir.path());
+    let printed = std::fs::read_to_string(dir.path().join("demo_stdout.txt")).unwrap();
+    assert!(printed.contains("delta_scan('") && printed.contains("pl.read_delta('"), "{printed}");
+    for glob in ["read_parquet", "scan_parquet", "*.parquet"] {
+        assert!(!printed.contains(glob), "the demo prints {glob}: {printed}");
+    }
+}
