@@ -158,3 +158,52 @@ fn the_run_key_does_not_depend_on_the_key_and_a_new_key_reruns() {
 fn data_file_of(wh: &Path) -> std::path::PathBuf {
     super::data_file(&wh.join("core/person"))
 }
+
+/// Every file csc writes that holds children's details — the Annex A workbook (`csc annex-a` and
+/// the demo's), the action lists (`csc action-lists` and the demo's), the issues with raw values (`csc issues --restricted`, CSV or
+/// xlsx) and `csc check --issues` — is readable by its owner only (0600), also when it replaces
+/// a file that was readable by others.
+#[cfg(unix)]
+#[test]
+fn every_file_csc_writes_with_personal_data_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp();
+    super::demo(dir.path());
+    let wh = dir.path().join("warehouse");
+    let out = |name: &str| dir.path().join(name);
+    let text = |p: &Path| p.to_str().unwrap().to_string();
+    let annex = out("annex_a.xlsx");
+    std::fs::write(&annex, b"an older copy").unwrap();
+    std::fs::set_permissions(&annex, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let lists = out("lists");
+    std::fs::create_dir(&lists).unwrap();
+    let (w, input) = (text(&wh), text(&dir.path().join("input/ssd")));
+    let commands: [Vec<String>; 5] = [
+        vec!["annex-a".into(), "--as-at".into(), "2023-03-31".into(), "--warehouse".into(), w.clone(), "--out".into(), text(&annex)],
+        vec!["action-lists".into(), "--warehouse".into(), w.clone(), "--out".into(), text(&lists)],
+        vec!["issues".into(), "--restricted".into(), "--warehouse".into(), w.clone(), "--out".into(), text(&out("raw.csv"))],
+        vec!["issues".into(), "--restricted".into(), "--warehouse".into(), w, "--out".into(), text(&out("raw.xlsx"))],
+        vec!["check".into(), "--input".into(), input, "--issues".into(), text(&out("check.csv"))],
+    ];
+    for args in &commands {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = csc(&args);
+        assert!(o.status.code().is_some_and(|c| c <= 2), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut private = vec![annex, out("raw.csv"), out("raw.xlsx"), out("check.csv")];
+    private.extend(std::fs::read_dir(&lists).unwrap().map(|e| e.unwrap().path()));
+    private.extend(std::fs::read_dir(dir.path().join("action_lists")).unwrap().map(|e| e.unwrap().path()));
+    private.extend(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("annex_a_")),
+    );
+    let written = |folder: &str| private.iter().filter(|p| p.parent().unwrap().ends_with(folder)).count();
+    assert!(written("lists") >= 1 && written("action_lists") >= 1, "action lists from csc and from the demo: {private:?}");
+    assert_eq!(private.len(), 5 + written("lists") + written("action_lists"), "and the demo's Annex A workbook: {private:?}");
+    for p in &private {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}: {mode:o}", p.display());
+    }
+}
