@@ -88,7 +88,10 @@ pub struct TableBuilder<'a> {
 /// How each column was headed in each input file (its header and position), for the issues
 /// raised once a table's rows are merged (repeated keys, ids that differ by leading zeros).
 #[derive(Debug, Clone, Default)]
-pub struct Headers(HashMap<String, Vec<Option<(String, Option<usize>)>>>);
+pub struct Headers(HashMap<String, Vec<Option<Heading>>>);
+
+/// A column's header in one file, and its position there (see [`SourceCell`]).
+type Heading = (String, Option<usize>);
 
 impl Headers {
     /// Notes the headers of an accepted row's cells that this file has not shown yet.
