@@ -378,3 +378,48 @@ fn every_fault_injected_into_a_synthetic_workbook_is_reported_where_it_is() {
         }
     }
 }
+
+/// Hidden and very hidden sheets are each reported (`hidden_sheet`, naming the sheet) and not
+/// read; with `[input] hidden_sheets = true` they are reported and read like any other.
+#[test]
+fn hidden_and_very_hidden_sheets_are_reported_and_read_only_when_configured() {
+    use csc_pipeline::quality::Action;
+    let template = std::fs::read(WORKBOOK).unwrap();
+    // Every sheet hidden, alternately hidden and very hidden.
+    let parts: Vec<(String, Vec<u8>)> = super::hostile::unzip(&template)
+        .into_iter()
+        .map(|(name, data)| {
+            if name != "xl/workbook.xml" {
+                return (name, data);
+            }
+            let text = String::from_utf8(data).unwrap();
+            let mut out = String::new();
+            for (i, part) in text.split("<sheet ").enumerate() {
+                if i > 0 {
+                    out.push_str(if i % 2 == 1 { "<sheet state=\"hidden\" " } else { "<sheet state=\"veryHidden\" " });
+                }
+                out.push_str(part);
+            }
+            (name, out.into_bytes())
+        })
+        .collect();
+    let refs: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+    let hidden = bytes::Bytes::from(super::hostile::zip_of(&refs));
+    let rows = |tables: &[CoreTable]| tables.iter().map(CoreTable::rows_out).sum::<usize>();
+    let (visible_tables, _) = read(input(Path::new(WORKBOOK), "book.xlsx"));
+    assert!(rows(&visible_tables) > 0);
+    let sheets = calamine::open_workbook_from_rs::<Xlsx<_>, _>(std::io::Cursor::new(template.clone())).unwrap().sheet_names().len();
+
+    for load in [false, true] {
+        let mut file = InputFile::in_memory("hidden.xlsx", hidden.clone(), Some(FileKind::AnnexA { lists: Vec::new() }));
+        file.limits.load_hidden_sheets = load;
+        let (tables, issues) = read(file);
+        let reported: Vec<&Issue> = issues.iter().filter(|i| i.code == "hidden_sheet").collect();
+        assert_eq!(reported.len(), sheets, "one issue per sheet: {reported:#?}");
+        assert!(reported.iter().all(|i| i.sheet.is_some() && i.file.as_deref() == Some("hidden.xlsx")));
+        assert_eq!(reported.iter().filter(|i| i.message.contains("very hidden")).count(), sheets / 2);
+        let action = if load { Action::Kept } else { Action::FileSkipped };
+        assert!(reported.iter().all(|i| i.action == action));
+        assert_eq!(rows(&tables), if load { rows(&visible_tables) } else { 0 }, "load = {load}");
+    }
+}

@@ -162,7 +162,7 @@ fn damaged_and_hostile_csvs_are_reported_at_their_cell_and_the_run_publishes() {
 }
 
 /// A zip holding `parts`, as a workbook's container.
-fn zip_of(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn zip_of(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, data) in parts {
         out.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
@@ -172,7 +172,7 @@ fn zip_of(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// The parts of a zip, to rewrite one.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     (0..zip.len())
         .map(|i| {
