@@ -344,7 +344,7 @@ pub fn data_dictionary() -> String {
     let _ = writeln!(md, "\n## `quality/completeness/as_at=<date>/`\n");
     let _ = writeln!(md, "The blank share of each key column (`reference/quality/completeness.toml`) in one run, one partition per as-at date, so the partitions are the trend across runs. Blank counts of 1 to 5 and their shares are suppressed.\n");
     let _ = writeln!(md, "| column | type |\n|---|---|");
-    for f in crate::quality::completeness::batch(&[], &[]).expect("an empty completeness table").schema().fields() {
+    for f in crate::quality::completeness::batch(&[]).expect("an empty completeness table").schema().fields() {
         let _ = writeln!(md, "| `{}` | {} |", f.name(), f.data_type());
     }
     quality_rules(&mut md);

@@ -316,9 +316,10 @@ pub(super) async fn publish(
                 .partition(warehouse, &format!("{RESTRICTED}/action_lists/{}", list.name), &list.batch, "as_at", &cfg.as_at.to_string())
                 .await?;
         }
-        // Key columns' blank shares, one partition per as-at date: the trend across runs.
-        let previous = run.published.map(|m| m.blank_shares.as_slice()).unwrap_or_default();
-        let completeness = crate::quality::completeness::batch(&manifest.blank_shares, previous)?;
+        // Key columns' blank shares, one partition per as-at date: the trend across runs. Only
+        // this run's shares, so what a run publishes depends on its input alone (a recovered run
+        // publishes what a clean run over the same input does).
+        let completeness = crate::quality::completeness::batch(&manifest.blank_shares)?;
         staging.partition(warehouse, "quality/completeness", &completeness, "as_at", &cfg.as_at.to_string()).await?;
         staging.table(warehouse, &format!("{RESTRICTED}/quality/issues"), &issues_batch(&manifest.run_key, issues)?).await?;
         let analyst_issues = match &cfg.privacy {
