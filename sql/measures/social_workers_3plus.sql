@@ -13,16 +13,22 @@
 -- Numerator: those children with 3+ workers. Denominator: children looked after at D / children
 --   with an involvement open at D. Time basis: snapshot at each month end and financial year end
 --   (the 12 months to it). value: percent (0-100).
-WITH workers AS (
-    SELECT p.period_type, p.period_start, p.period_end, i.invo_person_id,
-           count(DISTINCT i.invo_professional_id) AS workers,
+WITH allocated AS (
+    -- One row per (period, child, worker), then counted: the same as count(DISTINCT worker) per
+    -- (period, child), which keeps a set of strings per group and took over 1 GB here.
+    SELECT p.period_type, p.period_start, p.period_end, i.invo_person_id, i.invo_professional_id,
            max(CASE WHEN i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > p.period_end THEN 1 ELSE 0 END) AS open_at_end
     FROM dim_period p
     JOIN involvement i
       ON i.invo_involvement_start_date <= p.period_end
      AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date >= CAST(p.period_end - INTERVAL '12 months' + INTERVAL '1 day' AS DATE))
     WHERE p.period_type <> 'rolling_12_months' AND i.invo_professional_id IS NOT NULL
-    GROUP BY p.period_type, p.period_start, p.period_end, i.invo_person_id
+    GROUP BY p.period_type, p.period_start, p.period_end, i.invo_person_id, i.invo_professional_id
+),
+workers AS (
+    SELECT period_type, period_start, period_end, invo_person_id, count(*) AS workers, max(open_at_end) AS open_at_end
+    FROM allocated
+    GROUP BY period_type, period_start, period_end, invo_person_id
 ),
 in_care AS (
     SELECT DISTINCT p.period_type, p.period_start, e.clae_person_id
