@@ -13,7 +13,7 @@
 //! - placements of a type withdrawn before they started (H5 and P2 from 1 April 2024);
 //! - the interpretations chosen where Ofsted's wording is ambiguous.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
@@ -82,15 +82,21 @@ pub fn domain_values(domain: &str) -> HashSet<&'static str> {
 
 /// The code a lettered value was published for (`f) U6: Foster …` → `U6`), else the value.
 fn code_of(domain: &str, value: &str) -> String {
-    for line in LETTERED.lines().skip(1) {
-        let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
-        if let Some(Ok(rec)) = r.records().next() {
-            if &rec[0] == domain && &rec[2] == value {
-                return rec[1].to_string();
+    // Read once: this is called for every row of list 8, and reading the file each time took
+    // most of the model stage's last 20 s in a debug build.
+    static CODES: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
+    let codes = CODES.get_or_init(|| {
+        let mut map = HashMap::new();
+        for line in LETTERED.lines().skip(1) {
+            let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+            if let Some(Ok(rec)) = r.records().next() {
+                // The first row of a (domain, value) wins, as the search did.
+                map.entry((rec[0].to_string(), rec[2].to_string())).or_insert_with(|| rec[1].to_string());
             }
         }
-    }
-    value.to_string()
+        map
+    });
+    codes.get(&(domain.to_string(), value.to_string())).cloned().unwrap_or_else(|| value.to_string())
 }
 
 /// What the run knew about its input.
