@@ -415,8 +415,12 @@ impl RunConfig {
             )?,
             report,
             limits,
+            // One CIN visit timescale for the action list and the measure that bands at it.
+            measure_settings: crate::model::settings::MeasureSettings {
+                cin_visit_working_days: file.action_lists.cin_visit_working_days,
+                ..file.measure_settings
+            },
             action_lists: file.action_lists,
-            measure_settings: file.measure_settings,
             annex_a: file.annex_a,
         })
     }
@@ -471,6 +475,20 @@ mod tests {
             let err = RunConfig::resolve(&flags(bad), today()).unwrap_err().to_string();
             assert!(err.contains("CSC_PSEUDONYM_KEY") && err.contains("hex or base64"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_cin_visit_timescale_of_the_action_lists_is_the_one_the_measures_band_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        let base = "[la]\ncode = \"852\"\n[input]\nlocation = \"in\"\n";
+        std::fs::write(&file, base).unwrap();
+        let flags = Overrides { pipeline: Some(file.clone()), pseudonym_key: Some(KEY.to_vec()), ..Default::default() };
+        let cfg = RunConfig::resolve(&flags, today()).unwrap();
+        assert_eq!((cfg.action_lists.cin_visit_working_days, cfg.measure_settings.cin_visit_working_days), (20, 20));
+        std::fs::write(&file, format!("{base}[action_lists]\ncin_visit_working_days = 15\n")).unwrap();
+        let cfg = RunConfig::resolve(&flags, today()).unwrap();
+        assert_eq!((cfg.action_lists.cin_visit_working_days, cfg.measure_settings.cin_visit_working_days), (15, 15));
     }
 
     #[test]

@@ -62,6 +62,13 @@ pub struct ColumnSpec {
     /// Published format the value must have (`upn`, `postcode`, `nhs_number`); a value that fails
     /// it is kept and reported ([`crate::quality::formats`]).
     pub format: Option<String>,
+    /// For a code column whose DfE list changed between collection years: that list,
+    /// `cin:<list>` (`reference/formats/cin/codes.csv`) or `ssda903:<list>`
+    /// (`reference/formats/ssda903/codes.csv`); the SSD reader reports a code outside the list of
+    /// its record's collection year ([`crate::normalise::code_years`]).
+    pub year_codes: Option<String>,
+    /// The date column that places the record in a collection year, for `year_codes`.
+    pub year_of: Option<String>,
 }
 
 /// One canonical core table.

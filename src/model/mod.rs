@@ -319,9 +319,10 @@ async fn register_periods(ctx: &SessionContext, rows: &[PeriodRow]) -> Result<()
 }
 
 /// Registers the shared views ([`VIEWS`]). In an in-process session each is computed once and
-/// kept as an in-memory table with one part per partition, so the measures and Annex A lists
-/// that share it (two to eight each) do not compute it again.
-async fn register_views(ctx: &SessionContext) -> Result<()> {
+/// kept as an in-memory table with one part per partition, so the measures, Annex A lists and
+/// relational quality rules that share it (two to eight each) do not compute it again.
+/// [`run_measures`] registers them; call it only for a session that runs no measures.
+pub async fn register_views(ctx: &SessionContext) -> Result<()> {
     let materialise = engine::in_process(ctx);
     for (name, sql) in VIEWS {
         let file = format!("sql/views/{name}.sql");

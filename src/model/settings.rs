@@ -1,6 +1,6 @@
 //! Local definitions a council sets for its measures: `[measure_settings]` of the pipeline file,
 //! registered for the measure SQL as `ref_cwd_service` (one row per service name, trimmed and
-//! lower-case) and `measure_settings` (one row: `caseload_limit`).
+//! lower-case) and `measure_settings` (one row: `caseload_limit`, `cin_visit_wd`).
 
 use std::sync::Arc;
 
@@ -24,6 +24,11 @@ pub struct MeasureSettings {
     /// Children a worker may hold before `caseload_workers_over_limit` counts them as over the
     /// council's limit (local; DfE sets none).
     pub caseload_limit: u32,
+    /// The LA's CIN visit timescale in working days, at which `cin_visit_recency_bands` bands.
+    /// Set once for the action list and the measure, in `[action_lists] cin_visit_working_days`,
+    /// not in this section.
+    #[serde(skip)]
+    pub cin_visit_working_days: u32,
 }
 
 impl Default for MeasureSettings {
@@ -31,6 +36,7 @@ impl Default for MeasureSettings {
         MeasureSettings {
             disabled_children_services: vec!["Disabled Children".into(), "Children with Disabilities".into()],
             caseload_limit: DEFAULT_CASELOAD_LIMIT,
+            cin_visit_working_days: crate::model::action_lists::DEFAULT_CIN_VISIT_WORKING_DAYS,
         }
     }
 }
@@ -44,10 +50,14 @@ impl MeasureSettings {
         Ok(())
     }
 
-    /// `measure_settings(caseload_limit)`: one row.
+    /// `measure_settings(caseload_limit, cin_visit_wd)`: one row.
     pub fn settings_batch(&self) -> Result<RecordBatch> {
-        let schema = Arc::new(Schema::new(vec![Field::new("caseload_limit", DataType::Int64, false)]));
-        Ok(RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![i64::from(self.caseload_limit)]))])?)
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("caseload_limit", DataType::Int64, false),
+            Field::new("cin_visit_wd", DataType::Int64, false),
+        ]));
+        let column = |v: u32| Arc::new(Int64Array::from(vec![i64::from(v)])) as _;
+        Ok(RecordBatch::try_new(schema, vec![column(self.caseload_limit), column(self.cin_visit_working_days)])?)
     }
 
     /// `ref_cwd_service(service)`: the disabled children's service names, trimmed and lower-case.
@@ -75,5 +85,8 @@ mod tests {
         let s: MeasureSettings = toml::from_str("caseload_limit = 18").unwrap();
         assert_eq!((s.caseload_limit, s.disabled_children_services.len()), (18, 2));
         assert_eq!(s.settings_batch().unwrap().num_rows(), 1);
+        // The CIN visit timescale is the action lists' setting, not one of this section.
+        assert_eq!(s.cin_visit_working_days, 20);
+        assert!(toml::from_str::<MeasureSettings>("cin_visit_working_days = 15").is_err());
     }
 }

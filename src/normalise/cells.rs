@@ -270,7 +270,17 @@ mod tests {
     use super::*;
 
     fn col(kind: ColumnType, codes: Option<&str>) -> ColumnSpec {
-        ColumnSpec { name: "c".into(), kind, codes: codes.map(str::to_string), required: false, pii: None, item_ref: None, format: None }
+        ColumnSpec {
+            name: "c".into(),
+            kind,
+            codes: codes.map(str::to_string),
+            required: false,
+            pii: None,
+            item_ref: None,
+            format: None,
+            year_codes: None,
+            year_of: None,
+        }
     }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -11,6 +11,7 @@ pub mod annex_a;
 pub mod builder;
 pub mod cells;
 pub mod cin_xml;
+pub mod code_years;
 mod decode;
 pub mod delimited;
 mod id_zeros;

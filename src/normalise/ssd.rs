@@ -1,5 +1,7 @@
 //! Standard Safeguarding Dataset extract CSVs: one file per `ssd_*` table, columns named as the
-//! SSD names them (matched without regard to case, spacing or a byte-order mark).
+//! SSD names them (matched without regard to case, spacing or a byte-order mark). Codes whose DfE
+//! list changed between collection years are checked against the list of their record's year
+//! ([`super::code_years`]).
 
 use super::builder::{Origin, SourceCell};
 use super::delimited::read_rows;
@@ -57,7 +59,9 @@ pub fn read(file: &InputFile, table: &str, sink: &mut Sink, codes: &CodeLists, i
             let cells: Vec<Option<SourceCell>> =
                 positions.iter().map(|p| p.map(|p| SourceCell { raw: &record[p], header: &header[p], position: Some(p) })).collect();
             let at = Origin { file: &file.path, sheet: None, row };
-            builder.push_row(&at, &cells, codes, issues);
+            if builder.push_row(&at, &cells, codes, issues) {
+                super::code_years::check(&spec, &cells, &at, codes, issues);
+            }
         },
     );
 }

@@ -663,8 +663,10 @@ const PLAN_KEYS: [&str; 10] =
     ["REMAINSUP", "RETURN1M", "RETURN6M", "RETURNEV", "LTRELFR", "LTFOST18", "RESPLMT", "SUPPLIV", "ADOPTION", "OTHERPLN"];
 
 /// The care plan of each period of care (short breaks excluded) that lasted to its second
-/// statutory review, about four months after the child entered care, when the permanence plan
-/// is set. Half the plans record no permanence plan (every key empty): the seeds' 2022 paper
+/// statutory review, when the permanence plan is set: 90 to 119 days after the child entered
+/// care, so by the time the review is due (first within 20 working days, second within 3 months
+/// of it: reg 33) and before the 4 months after which `permanence_plan_missing` looks for the
+/// plan. Half the plans record no permanence plan (every key empty): the seeds' 2022 paper
 /// says permanence plans were "either not in place or not recorded for 50% CiC". The plan
 /// follows how the period ended (adoption, special guardianship or a child arrangements order,
 /// a return home, independence), else the child's age and the usual mix of long-term plans;
@@ -673,7 +675,7 @@ fn care_plans(ssd: &mut Ssd, periods: &[Period], window: Window, seed: u64, born
     let mut rows = Vec::new();
     for p in periods.iter().filter(|p| !p.short_break) {
         let mut rng = keyed(seed, "care_plan", &p.cla_id);
-        let start = p.entered + rng.random_range(110..=135);
+        let start = p.entered + rng.random_range(90..=119);
         if start > p.end.unwrap_or(window.to).min(window.to) {
             continue;
         }

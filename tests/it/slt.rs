@@ -182,7 +182,9 @@ impl Case {
             "la_name" => self.params.la_name = value,
             "cin_visit_working_days" => {
                 self.action_lists.cin_visit_working_days =
-                    value.parse().map_err(|e| err(format!("csc.cin_visit_working_days {value:?}: {e}")))?
+                    value.parse().map_err(|e| err(format!("csc.cin_visit_working_days {value:?}: {e}")))?;
+                // As the pipeline file: one timescale for the list and the measure banded at it.
+                self.params.settings.cin_visit_working_days = self.action_lists.cin_visit_working_days;
             }
             "disabled_children_services" => {
                 self.params.settings.disabled_children_services = value.split('|').map(str::to_string).collect()
@@ -267,12 +269,15 @@ impl Case {
     }
 
     /// `RUN QUALITY`: every plausibility and linkage rule (`csc_pipeline::quality::plausibility`)
-    /// over a copy of the case's tables, future events checked against the case's date; each
+    /// over a copy of the case's tables and the shared views over them, future events checked
+    /// against the case's date; each
     /// record flagged is a row of table `quality` (`code`, `table_name`, `file`, `row_number`,
     /// `column_name`).
     async fn run_quality(&mut self) -> Result<DBOutput<Column>, SltError> {
         use csc_pipeline::quality::plausibility::{check, Checks};
         let run = self.snapshot(true).await?;
+        // In a run the measures have registered the shared views the relational rules read.
+        csc_pipeline::model::register_views(&run).await.map_err(err)?;
         let mut issues = Vec::new();
         check(&run, Checks { future_events: true }, &mut issues).await.map_err(err)?;
         let text = |f: &dyn Fn(&csc_pipeline::quality::Issue) -> Option<String>| {
