@@ -63,6 +63,19 @@ pub struct PipelineFile {
     /// How the Annex A lists show workers (`[annex_a] worker_names = false` for ids).
     #[serde(default)]
     pub annex_a: crate::model::annex_a::AnnexASettings,
+    /// What `csc hub` does beyond the LAs' own runs (`[hub] regional_warehouse`); `csc run` ignores it.
+    #[serde(default)]
+    pub hub: HubSection,
+}
+
+/// `[hub]`: settings of `csc hub` as a whole.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubSection {
+    /// Local folder (relative to the pipeline file) or object-store URL of the regional
+    /// warehouse: every LA's analyst tables stacked, under the regional pseudonymisation key
+    /// (`--regional-warehouse` overrides it).
+    pub regional_warehouse: Option<String>,
 }
 
 /// `[benchmarks]`: how the LA is compared with others (`marts/benchmarks`).
@@ -303,6 +316,13 @@ pub fn report_settings(path: &Path) -> Result<(PackSettings, String)> {
     let settings = PackSettings::resolve(&file.report.clone().unwrap_or_default(), path, &text, &computed)?;
     let warehouse = file.warehouse.location.map(|l| relative_to(base.as_deref(), l)).unwrap_or_else(|| "warehouse".into());
     Ok((settings, warehouse))
+}
+
+/// The regional warehouse a hub's pipeline file names (`[hub] regional_warehouse`), local paths
+/// relative to the file.
+pub fn regional_warehouse_of(path: &Path) -> Result<Option<String>> {
+    let (file, _, base) = read_pipeline_file(path)?;
+    Ok(file.hub.regional_warehouse.map(|l| relative_to(base.as_deref(), l)))
 }
 
 /// The warehouse location a pipeline file names (default `./warehouse`).

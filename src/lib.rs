@@ -29,6 +29,7 @@ pub mod pseudonymise;
 pub mod publish;
 pub mod quality;
 pub mod reference;
+pub mod regional;
 pub mod report;
 pub mod run;
 pub mod schema;

@@ -72,6 +72,11 @@ enum Command {
         /// LAs run at once (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// After the LAs, publish their analyst tables stacked (and a regional comparison) to
+        /// this warehouse, under the key in CSC_REGIONAL_PSEUDONYM_KEY (overrides the pipeline
+        /// file's `[hub] regional_warehouse`).
+        #[arg(long, value_name = "WAREHOUSE")]
+        regional_warehouse: Option<String>,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -331,9 +336,9 @@ fn main() -> ExitCode {
                 let (flags, opts) = run.resolve(la, input, warehouse);
                 cmd_run(flags, opts).await
             }
-            Command::Hub { la, input, warehouse, jobs, run } => {
+            Command::Hub { la, input, warehouse, jobs, regional_warehouse, run } => {
                 let (flags, opts) = run.resolve(None, Some(input), Some(warehouse));
-                cmd_hub(&la, jobs, flags, opts).await
+                cmd_hub(&la, jobs, regional_warehouse, flags, opts).await
             }
             Command::Synth { la, from, to, seed, out, formats, messiness, report, annex_a_as_at } => {
                 cmd_synth(synth::SynthConfig { la, from, to, seed, out, formats, messiness, annex_a_as_at }, report)
@@ -383,18 +388,35 @@ async fn cmd_run(flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode>
     Ok(status.into())
 }
 
-async fn cmd_hub(la: &str, jobs: Option<usize>, flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode> {
-    use csc_pipeline::hub;
+async fn cmd_hub(la: &str, jobs: Option<usize>, regional: Option<String>, flags: Overrides, opts: RunOptions) -> anyhow::Result<ExitCode> {
+    use csc_pipeline::{hub, regional};
     let las: Vec<String> = match la {
         "all" => hub::discover(flags.input.as_deref().unwrap_or_default()).await?,
         list => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect(),
     };
     anyhow::ensure!(!las.is_empty(), "--la names no local authority: give DfE codes separated by commas, or all");
+    // The regional warehouse's key and location are checked before any LA runs.
+    let regional = match regional
+        .map(Ok::<_, csc_pipeline::Error>)
+        .or_else(|| flags.pipeline.as_deref().and_then(|p| csc_pipeline::config::regional_warehouse_of(p).transpose()))
+    {
+        Some(location) => {
+            let template = flags.warehouse.as_deref().unwrap_or("warehouse");
+            let la_warehouses: Vec<String> = las.iter().map(|la| hub::la_location(template, la)).collect();
+            let key = std::env::var_os(csc_pipeline::pseudonymise::REGIONAL_KEY_VAR).map(|v| v.into_encoded_bytes());
+            Some(regional::RegionalConfig::resolve(&location?, key.as_deref(), flags.pseudonym_key.as_deref(), &la_warehouses)?)
+        }
+        None => None,
+    };
     // Several runs at once would interleave their progress bars: the log says how each ends.
     csc_pipeline::progress::enable(false);
     let results = hub::run_all(&flags, &las, jobs, &opts, chrono::Local::now().date_naive()).await;
     let _ = hub::summary(&mut std::io::stdout().lock(), &results);
-    Ok(hub::exit_status(&results).into())
+    let status = hub::exit_status(&results);
+    let Some(regional) = regional else { return Ok(status.into()) };
+    let outcome = regional::publish(&regional, &results, &opts).await;
+    let _ = regional::summary(&mut std::io::stdout().lock(), &outcome);
+    Ok(regional::exit_status(status, &outcome).into())
 }
 
 async fn cmd_demo(out: PathBuf, hand_made: bool) -> anyhow::Result<()> {

@@ -33,6 +33,10 @@ use crate::{Error, Result};
 /// Environment variable holding the pseudonymisation key.
 pub const KEY_VAR: &str = "CSC_PSEUDONYM_KEY";
 
+/// Environment variable holding the regional warehouse's own key (`csc hub --regional-warehouse`):
+/// a different secret, so regional pseudonyms cannot be joined to any LA's analyst tables.
+pub const REGIONAL_KEY_VAR: &str = "CSC_REGIONAL_PSEUDONYM_KEY";
+
 /// Shortest key accepted, in bytes once decoded: 256 bits, so no guessing can find it.
 pub const MIN_KEY_BYTES: usize = 32;
 
@@ -44,9 +48,14 @@ const HKDF_SALT: &[u8] = b"csc-pipeline pseudonymisation v1";
 /// base64 (standard or URL-safe alphabet, padded or not). Plain text is refused, and so is a key
 /// of fewer than [`MIN_KEY_BYTES`] bytes once decoded. Generate one with `openssl rand -hex 32`.
 pub fn decode_key(raw: &[u8]) -> Result<Vec<u8>> {
+    decode_key_of(KEY_VAR, raw)
+}
+
+/// As [`decode_key`], for the key in environment variable `var` (named in the errors).
+pub fn decode_key_of(var: &str, raw: &[u8]) -> Result<Vec<u8>> {
     let text = std::str::from_utf8(raw).map(str::trim).unwrap_or_default();
     let refuse = |why: &str| {
-        Error::Config(format!("{KEY_VAR} {why}: give at least {MIN_KEY_BYTES} random bytes as hex or base64 (e.g. `openssl rand -hex 32`)"))
+        Error::Config(format!("{var} {why}: give at least {MIN_KEY_BYTES} random bytes as hex or base64 (e.g. `openssl rand -hex 32`)"))
     };
     if text.is_empty() {
         return Err(refuse("is empty"));

@@ -3,6 +3,8 @@
 
 mod stages;
 
+pub(crate) use stages::Ended;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -192,7 +194,12 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Records how the run ended: the manifest, the log line and the outcome.
-async fn finish(result: Result<stages::Ended>, mut manifest: Manifest, warehouse: &Location, key_check: String) -> Result<RunOutcome> {
+pub(crate) async fn finish(
+    result: Result<stages::Ended>,
+    mut manifest: Manifest,
+    warehouse: &Location,
+    key_check: String,
+) -> Result<RunOutcome> {
     match result {
         Ok(stages::Ended::Skipped) => {
             manifest.status = RunStatus::Skipped;
@@ -302,7 +309,15 @@ fn record_movement(manifest: &mut Manifest, fact: &RecordBatch, published: Optio
 }
 
 /// Records a stage's figures in the manifest and logs them.
-fn stage_done(manifest: &mut Manifest, stage: &str, started: Instant, rows_in: usize, rows_out: usize, issues: &[Issue], bytes: u64) {
+pub(crate) fn stage_done(
+    manifest: &mut Manifest,
+    stage: &str,
+    started: Instant,
+    rows_in: usize,
+    rows_out: usize,
+    issues: &[Issue],
+    bytes: u64,
+) {
     let elapsed_ms = started.elapsed().as_millis();
     let counts = IssueCounts::of(issues);
     let peak_rss_mib = crate::manifest::peak_rss_mib();
@@ -380,7 +395,7 @@ async fn published_as_at(warehouse: &Location) -> Result<Option<String>> {
 /// The id and manifest of the published run (`published`), when its run key is `key` and its
 /// analyst tables were made with the key whose check is `check` (recorded in `restricted/`; a
 /// missing or unreadable check means the key may have changed, so the run goes ahead).
-async fn last_success_with_key<'a>(
+pub(crate) async fn last_success_with_key<'a>(
     warehouse: &Location,
     published: Option<&'a Manifest>,
     key: &str,

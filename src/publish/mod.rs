@@ -138,19 +138,34 @@ impl Staging {
     /// Stages a table split into hive partitions on a string column (`<column>=<value>/`); the
     /// column itself is left out of the files, as hive readers expect. Replaces the whole table.
     pub async fn partitioned(&mut self, warehouse: &Location, dir: &str, batch: &RecordBatch, column: &str) -> Result<()> {
-        let idx = batch.schema().index_of(column)?;
-        let keys = batch
-            .column(idx)
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .ok_or_else(|| Error::Internal(format!("partition column {column} must be text")))?;
-        self.declare(dir, partition_last(&batch.schema(), column), vec![column.to_string()], None)?;
-        let values: BTreeSet<&str> = (0..keys.len()).filter(|&i| keys.is_valid(i)).map(|i| keys.value(i)).collect();
+        self.partitioned_by(warehouse, dir, batch, &[column]).await
+    }
+
+    /// As [`Staging::partitioned`], nested on several string columns in order
+    /// (`la_code=852/financial_year=2022-23/`). Rows with a null in any of them are left out.
+    pub async fn partitioned_by(&mut self, warehouse: &Location, dir: &str, batch: &RecordBatch, columns: &[&str]) -> Result<()> {
+        let mut idx = Vec::with_capacity(columns.len());
+        let mut keys = Vec::with_capacity(columns.len());
+        for column in columns {
+            let i = batch.schema().index_of(column)?;
+            let array = batch
+                .column(i)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| Error::Internal(format!("partition column {column} must be text")))?
+                .clone();
+            idx.push(i);
+            keys.push(array);
+        }
+        self.declare(dir, partition_last(&batch.schema(), columns), columns.iter().map(|c| c.to_string()).collect(), None)?;
+        let key_of = |row: usize| -> Option<Vec<&str>> { keys.iter().map(|k| k.is_valid(row).then(|| k.value(row))).collect() };
+        let values: BTreeSet<Vec<&str>> = (0..batch.num_rows()).filter_map(key_of).collect();
         for value in values {
-            let mask = BooleanArray::from((0..keys.len()).map(|i| keys.is_valid(i) && keys.value(i) == value).collect::<Vec<bool>>());
+            let mask = BooleanArray::from((0..batch.num_rows()).map(|i| key_of(i).as_ref() == Some(&value)).collect::<Vec<bool>>());
             let part = filter_record_batch(batch, &mask)?;
-            let part = part.project(&(0..part.num_columns()).filter(|&i| i != idx).collect::<Vec<_>>())?;
-            self.file(warehouse, dir, &part, BTreeMap::from([(column.to_string(), value.to_string())])).await?;
+            let part = part.project(&(0..part.num_columns()).filter(|i| !idx.contains(i)).collect::<Vec<_>>())?;
+            let partition_values = columns.iter().zip(&value).map(|(c, v)| (c.to_string(), v.to_string())).collect();
+            self.file(warehouse, dir, &part, partition_values).await?;
         }
         Ok(())
     }
@@ -193,7 +208,9 @@ impl Staging {
         partition_values: BTreeMap<String, String>,
     ) -> Result<()> {
         let bytes = parquet_bytes(batch)?;
-        let folder: String = partition_values.iter().map(|(k, v)| format!("{k}={v}/")).collect();
+        // Nested in the declared order of the partition columns.
+        let declared = &self.tables.get(dir).expect("declared before its files").partition_by;
+        let folder: String = declared.iter().filter_map(|k| partition_values.get(k).map(|v| format!("{k}={v}/"))).collect();
         let path = format!("{folder}{}", data_file_name(&bytes));
         let size = bytes.len() as u64;
         warehouse.put(&warehouse.child(&format!("{}/{path}", self.folder(dir))), bytes).await?;
@@ -204,11 +221,15 @@ impl Staging {
     }
 }
 
-/// The schema with a partition column moved to the end, as Delta and hive readers present it.
-fn partition_last(schema: &Schema, column: &str) -> SchemaRef {
-    let mut fields: Vec<Field> = schema.fields().iter().filter(|f| f.name() != column).map(|f| f.as_ref().clone()).collect();
-    if let Ok(f) = schema.field_with_name(column) {
-        fields.push(f.clone());
+/// The schema with the partition columns moved to the end, in order, as Delta and hive readers
+/// present it.
+fn partition_last(schema: &Schema, columns: &[&str]) -> SchemaRef {
+    let mut fields: Vec<Field> =
+        schema.fields().iter().filter(|f| !columns.contains(&f.name().as_str())).map(|f| f.as_ref().clone()).collect();
+    for column in columns {
+        if let Ok(f) = schema.field_with_name(column) {
+            fields.push(f.clone());
+        }
     }
     std::sync::Arc::new(Schema::new(fields))
 }

@@ -5,8 +5,11 @@
 //! grace period are not read twice; a folder that is not a Delta table is read whole, passing over
 //! anything whose name starts with `_` or `.`, as hive readers do.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::storage::Location;
@@ -44,22 +47,51 @@ fn table_root(dir: &str) -> (&str, Option<&str>) {
 /// As [`read_table`], at Delta `version` of the table (its latest when `None`): what a given
 /// run published, whatever ran since (a run that failed part-way, a run still publishing).
 pub async fn read_table_at(warehouse: &Location, dir: &str, version: Option<u64>) -> Result<Option<RecordBatch>> {
+    read_files(warehouse, dir, version, false).await
+}
+
+/// As [`read_table_at`], with the hive partition columns the data files leave out
+/// (`financial_year=2022-23/`) appended as text, in the order the folders nest: the rows as
+/// Delta readers show them.
+pub async fn read_table_with_partitions_at(warehouse: &Location, dir: &str, version: Option<u64>) -> Result<Option<RecordBatch>> {
+    read_files(warehouse, dir, version, true).await
+}
+
+async fn read_files(warehouse: &Location, dir: &str, version: Option<u64>, partitions: bool) -> Result<Option<RecordBatch>> {
     let files = current_files(warehouse, dir, version).await?;
     let mut batches = Vec::new();
     let mut schema = None;
     for f in files {
         let bytes: Bytes = warehouse.get(&warehouse.child(&f)).await?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)?;
-        schema.get_or_insert_with(|| builder.schema().clone());
-        let reader = builder.build()?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()?;
+        let hive: Vec<(&str, &str)> = match partitions {
+            true => f.strip_prefix(dir.trim_end_matches('/')).unwrap_or(&f).split('/').filter_map(|part| part.split_once('=')).collect(),
+            false => Vec::new(),
+        };
         for b in reader {
-            batches.push(b?);
+            let b = with_partition_columns(b?, &hive)?;
+            schema.get_or_insert_with(|| b.schema());
+            batches.push(b);
         }
     }
     match schema {
         Some(schema) => Ok(Some(datafusion::arrow::compute::concat_batches(&schema, &batches)?)),
         None => Ok(None),
     }
+}
+
+/// A batch with a text column appended for each hive partition (`column`, `value`) of its file.
+fn with_partition_columns(batch: RecordBatch, hive: &[(&str, &str)]) -> Result<RecordBatch> {
+    if hive.is_empty() {
+        return Ok(batch);
+    }
+    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    for (column, value) in hive {
+        fields.push(Field::new(*column, DataType::Utf8, false));
+        columns.push(Arc::new(StringArray::from(vec![*value; batch.num_rows()])));
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
 }
 
 /// The data files (relative to the warehouse) of the current version of the table in `dir`. A

@@ -40,7 +40,7 @@ pub(super) struct Run<'a> {
 }
 
 /// How the stages ended.
-pub(super) enum Ended {
+pub(crate) enum Ended {
     /// Nothing changed since the published run: nothing was done.
     Skipped,
     /// Published; the fact table as published.

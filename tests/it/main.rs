@@ -16,6 +16,7 @@ mod memory;
 mod operations;
 mod personal_data;
 mod publish;
+mod regional;
 mod report;
 mod slt;
 mod ssda903;

@@ -31,7 +31,7 @@ fn versions(manifest: &serde_json::Value) -> BTreeMap<String, u64> {
 }
 
 /// Every row of the batches as text, sorted: equal for equal table contents.
-fn rows(batches: &[RecordBatch]) -> Vec<String> {
+pub(super) fn rows(batches: &[RecordBatch]) -> Vec<String> {
     let opts = FormatOptions::default().with_null("<null>");
     let mut out = Vec::new();
     for b in batches {
