@@ -335,6 +335,17 @@ pub fn data_dictionary() -> String {
             comparators_section(&mut md);
         }
     }
+    let regional = &crate::regional::COMPARISON;
+    let _ = writeln!(md, "\n## `marts/{}/la_code=…/financial_year=YYYY-YY/` (regional warehouse only)\n", regional.name);
+    let _ = writeln!(
+        md,
+        "A Delta table of the regional warehouse (`csc hub --regional-warehouse`, see [the warehouse](warehouse.md#the-regional-warehouse-of-a-hub)): {}. Built by `sql/regional/{}.sql`.\n",
+        regional.about, regional.name
+    );
+    let _ = writeln!(md, "| column | type | meaning |\n|---|---|---|");
+    for (name, ty, meaning) in regional.columns {
+        let _ = writeln!(md, "| `{name}` | {} | {meaning} |", ty.data_type());
+    }
     let _ = writeln!(md, "\n## `quality/issues/` (analysts: raw values of personal data removed) and `restricted/quality/issues/`\n");
     let _ = writeln!(md, "| column | type |\n|---|---|");
     for f in issues_schema().fields() {

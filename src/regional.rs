@@ -54,7 +54,7 @@ pub const TABLES: [(&str, &[&str]); 4] = [
 /// The regional comparison mart.
 pub const COMPARISON: MartSpec = MartSpec {
     name: "regional_comparison",
-    about: "regional warehouse only: every hub LA's value of every measure and period beside the region's mean, median and standard deviation, with its rank and z-score",
+    about: "every hub LA's value of every measure and period beside the region's mean, median and standard deviation, with its rank and z-score",
     sql: Some(include_str!("../sql/regional/regional_comparison.sql")),
     columns: &[
         ("measure_id", Ty::Text, "measure id"),
