@@ -598,4 +598,26 @@ mod tests {
         let flags = Overrides { pipeline: Some(file), ..Default::default() };
         assert!(matches!(RunConfig::resolve(&flags, today()), Err(Error::PipelineToml { .. })));
     }
+
+    #[test]
+    fn a_hub_file_names_its_regional_warehouse_relative_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hub.toml");
+        std::fs::write(&file, "[hub]\nregional_warehouse = \"regional\"\n").unwrap();
+        assert_eq!(regional_warehouse_of(&file).unwrap(), Some(dir.path().join("regional").display().to_string()));
+        let flags = Overrides {
+            pipeline: Some(file.clone()),
+            la: Some("852".into()),
+            input: Some("in".into()),
+            pseudonym_key: Some(KEY.to_vec()),
+            ..Default::default()
+        };
+        assert!(RunConfig::resolve(&flags, today()).is_ok(), "each LA's run reads the same file");
+        std::fs::write(&file, "[hub]\nregional_warehouse = \"az://hub/regional\"\n").unwrap();
+        assert_eq!(regional_warehouse_of(&file).unwrap().as_deref(), Some("az://hub/regional"));
+        std::fs::write(&file, "[hub]\nregional = \"x\"\n").unwrap();
+        assert!(regional_warehouse_of(&file).is_err(), "a misspelt key is an error");
+        std::fs::write(&file, "[run]\nhistory_years = 2\n").unwrap();
+        assert_eq!(regional_warehouse_of(&file).unwrap(), None);
+    }
 }
