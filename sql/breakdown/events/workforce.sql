@@ -15,11 +15,19 @@ WITH open_cases AS (
      AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > p.period_end)
     WHERE p.period_type <> 'rolling_12_months' AND i.invo_professional_id IS NOT NULL
 ),
-workers AS (
-    SELECT period_type, period_start, period_end, invo_professional_id,
-           count(DISTINCT invo_person_id) AS children,
+cases AS (
+    -- One row per (period, worker, child), then counted: the same as count(DISTINCT child) per
+    -- (period, worker), which keeps a set of strings per group (400 MB for six years here).
+    SELECT period_type, period_start, period_end, invo_professional_id, invo_person_id,
            max(CASE WHEN latest = 1 THEN invo_professional_team END) AS team
     FROM open_cases
+    GROUP BY period_type, period_start, period_end, invo_professional_id, invo_person_id
+),
+workers AS (
+    SELECT period_type, period_start, period_end, invo_professional_id,
+           count(invo_person_id) AS children,
+           max(team) AS team
+    FROM cases
     GROUP BY period_type, period_start, period_end, invo_professional_id
 ),
 judged AS (
