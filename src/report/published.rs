@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::storage::Location;
@@ -63,15 +63,15 @@ async fn read_files(warehouse: &Location, dir: &str, version: Option<u64>, parti
     let mut schema = None;
     for f in files {
         let bytes: Bytes = warehouse.get(&warehouse.child(&f)).await?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)?;
         let hive: Vec<(&str, &str)> = match partitions {
             true => f.strip_prefix(dir.trim_end_matches('/')).unwrap_or(&f).split('/').filter_map(|part| part.split_once('=')).collect(),
             false => Vec::new(),
         };
-        for b in reader {
-            let b = with_partition_columns(b?, &hive)?;
-            schema.get_or_insert_with(|| b.schema());
-            batches.push(b);
+        // From the file's schema, not its first batch: a file with no rows is still the table.
+        schema.get_or_insert_with(|| with_partition_fields(builder.schema(), &hive));
+        for b in builder.build()? {
+            batches.push(with_partition_columns(b?, &hive)?);
         }
     }
     match schema {
@@ -80,18 +80,24 @@ async fn read_files(warehouse: &Location, dir: &str, version: Option<u64>, parti
     }
 }
 
+/// A schema with a text field appended for each hive partition (`column`, `value`) of a file.
+fn with_partition_fields(schema: &SchemaRef, hive: &[(&str, &str)]) -> SchemaRef {
+    if hive.is_empty() {
+        return schema.clone();
+    }
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.extend(hive.iter().map(|(column, _)| Field::new(*column, DataType::Utf8, false)));
+    Arc::new(Schema::new(fields))
+}
+
 /// A batch with a text column appended for each hive partition (`column`, `value`) of its file.
 fn with_partition_columns(batch: RecordBatch, hive: &[(&str, &str)]) -> Result<RecordBatch> {
     if hive.is_empty() {
         return Ok(batch);
     }
-    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    for (column, value) in hive {
-        fields.push(Field::new(*column, DataType::Utf8, false));
-        columns.push(Arc::new(StringArray::from(vec![*value; batch.num_rows()])));
-    }
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    columns.extend(hive.iter().map(|(_, value)| Arc::new(StringArray::from(vec![*value; batch.num_rows()])) as ArrayRef));
+    Ok(RecordBatch::try_new(with_partition_fields(&batch.schema(), hive), columns)?)
 }
 
 /// The data files (relative to the warehouse) of the current version of the table in `dir`. A
@@ -120,4 +126,36 @@ async fn current_files(warehouse: &Location, dir: &str, version: Option<u64>) ->
         .collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_without_rows_is_an_empty_table_and_partitions_come_back_as_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let wh = Location::parse(dir.path().to_str().unwrap(), false).unwrap();
+        let ids = |v: Vec<&str>| RecordBatch::try_from_iter([("id", Arc::new(StringArray::from(v)) as ArrayRef)]).unwrap();
+        let put = |path: &str, batch: RecordBatch| {
+            let wh = wh.clone();
+            let path = path.to_string();
+            async move { wh.put(&wh.child(&path), crate::publish::parquet_bytes(&batch).unwrap()).await.unwrap() }
+        };
+        put("empty/as_at=2023-03-31/part-a.parquet", ids(vec![])).await;
+        let empty = read_table_at(&wh, "empty/as_at=2023-03-31", None).await.unwrap().expect("a table with no rows");
+        assert_eq!((empty.num_rows(), empty.num_columns()), (0, 1));
+        put("t/la_code=852/financial_year=2022-23/part-b.parquet", ids(vec!["x", "y"])).await;
+        put("t/la_code=330/financial_year=2023-24/part-c.parquet", ids(vec!["z"])).await;
+        let t = read_table_with_partitions_at(&wh, "t", None).await.unwrap().unwrap();
+        let names: Vec<String> = t.schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(names, ["id", "la_code", "financial_year"]);
+        let col = |i: usize| {
+            (0..t.num_rows()).map(|r| t.column(i).as_any().downcast_ref::<StringArray>().unwrap().value(r).to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(col(0), ["z", "x", "y"], "files in path order");
+        assert_eq!(col(1), ["330", "852", "852"]);
+        assert_eq!(col(2), ["2023-24", "2022-23", "2022-23"]);
+        assert_eq!(read_table_at(&wh, "t", None).await.unwrap().unwrap().num_columns(), 1, "without partitions, as the files hold it");
+    }
 }
