@@ -8,6 +8,7 @@ use super::records::{
     Assessment, CareLeaver, CinPlan, ClaEpisode, ClaPlacement, ClaReview, Contact, CpPlan, Icpc, Immigration, LegalStatus, Person,
     Referral, Ssd, S47,
 };
+use super::returns::Codes;
 use super::simulate::{people, World};
 use crate::synth::dates::{add_years, age, fy_end, fy_of};
 
@@ -38,6 +39,9 @@ fn worker(i: usize) -> String {
 /// Builds the extract from the simulation; `seed` keys the details drawn here (CLA reviews).
 pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
     let cut = |d: Option<i32>| d.filter(|&d| d <= window.to);
+    // A code is recorded as the DfE list stood in the collection year of the record's date (5D
+    // and RC9 from 2022/23, K3 from 2024/25): the SSD reader checks them so.
+    let codes_on = |day: i32| Codes { year: fy_of(day) };
     let touches = |s: i32, e: Option<i32>| window.touches(s, e);
     let mut ssd = Ssd::default();
     let mut person_used = vec![false; w.children.len()];
@@ -57,11 +61,11 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
             person: person_id(child_of(e)),
             date: Some(ep.referral),
             need: ep.need,
-            source: ep.source,
-            source_desc: people::source_label(ep.source),
+            source: codes_on(ep.referral).referral_source(ep.source),
+            source_desc: people::source_label(codes_on(ep.referral).referral_source(ep.source)),
             outcome: if ep.nfa { "No further action" } else { "Single assessment" },
             nfa: if ep.nfa { "Y" } else { "N" },
-            close_reason: if close.is_some() { ep.close_reason } else { "" },
+            close_reason: close.map_or("", |d| codes_on(d).closure_reason(ep.close_reason)),
             close_date: close,
             team: "Front Door",
             worker: worker(e),
@@ -232,7 +236,7 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
         ssd.cla_placements.push(ClaPlacement {
             id: placement_id,
             start: Some(s.start),
-            placement_type: s.placement_type,
+            placement_type: codes_on(s.start).placement(s.placement_type),
             urn: if matches!(s.placement_type, "K1" | "K2" | "H5" | "K3") {
                 format!("SC{:06}", (n * 104_729) % 1_000_000)
             } else {
@@ -310,8 +314,8 @@ pub fn extract(w: &World, window: Window, seed: u64) -> Ssd {
             id: id(20_000_000, n),
             person: person_id(c.child),
             date: Some(c.date),
-            source: c.source,
-            source_desc: people::source_label(c.source),
+            source: codes_on(c.date).referral_source(c.source),
+            source_desc: people::source_label(codes_on(c.date).referral_source(c.source)),
             outcome: c.outcome,
         });
     }
