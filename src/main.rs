@@ -204,11 +204,54 @@ enum Command {
         #[arg(long)]
         issues: Option<PathBuf>,
     },
+    /// Run a node of an Apache Ballista cluster for `--engine ballista://HOST:PORT`: a scheduler,
+    /// or an executor, that knows csc's SQL functions. Each runs until SIGTERM or Ctrl-C. The
+    /// cluster's gRPC is plaintext and unauthenticated: keep it on a private network (see
+    /// docs/operating.md).
+    #[cfg(feature = "ballista")]
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// Write the data dictionary (every measure and published column) as Markdown.
     Docs {
         /// Folder to write data_dictionary.md to.
         #[arg(long, default_value = "docs")]
         out: PathBuf,
+    },
+}
+
+/// The two kinds of Ballista cluster node.
+#[cfg(feature = "ballista")]
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// The scheduler: plans each query into stages and hands their tasks to the executors.
+    Scheduler {
+        /// Address and port to listen on, e.g. 10.0.0.5:50050 (0.0.0.0 for every interface).
+        #[arg(long, value_name = "IP:PORT")]
+        bind: std::net::SocketAddr,
+    },
+    /// An executor: runs the scheduler's tasks, reading the core tables from the warehouse's
+    /// store, and serves shuffle data and results to the other executors and the client.
+    Executor {
+        /// The scheduler's HOST:PORT.
+        #[arg(long)]
+        scheduler: String,
+        /// Address and port its Arrow Flight service (shuffle data, results) listens on.
+        #[arg(long, value_name = "IP:PORT", default_value = "0.0.0.0:50051")]
+        bind: std::net::SocketAddr,
+        /// Host name or address the client and other executors reach it by (default: the
+        /// address the scheduler sees it connect from).
+        #[arg(long, value_name = "HOST")]
+        advertise_host: Option<String>,
+        /// Folder for shuffle files, which hold intermediate rows, child-level included (made
+        /// readable by its owner only; default: a new folder in the system temporary directory).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Tasks run at once (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        vcores: usize,
+        /// Memory its tasks may hold before they spill (e.g. 4GiB; default 70 % of the machine's).
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
     },
 }
 
@@ -351,6 +394,8 @@ fn main() -> ExitCode {
             Command::Issues { out, from, restricted, by, team } => {
                 cmd_issues(out, from, restricted, by.is_some(), team).await.map(|()| ExitCode::SUCCESS)
             }
+            #[cfg(feature = "ballista")]
+            Command::Cluster(node) => cmd_cluster(node).await.map(|()| ExitCode::SUCCESS),
             Command::Docs { out } => cmd_docs(out).map(|()| ExitCode::SUCCESS),
             Command::Check { input, pipeline, issues } => cmd_check(input, pipeline, issues).await,
             Command::ActionLists { from, out, team, as_at } => cmd_action_lists(from, out, team, as_at).await.map(|()| ExitCode::SUCCESS),
@@ -594,6 +639,31 @@ async fn cmd_check(input: String, pipeline: Option<PathBuf>, issues_csv: Option<
         println!("issues written to {}", path.display());
     }
     Ok(if counts.error > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// Runs a Ballista scheduler or executor until SIGTERM or Ctrl-C, saying when it is ready.
+#[cfg(feature = "ballista")]
+async fn cmd_cluster(node: ClusterCommand) -> anyhow::Result<()> {
+    use csc_pipeline::model::engine::cluster::{cluster_state, Executor, ExecutorOptions, Scheduler};
+    let state = cluster_state(&csc_pipeline::model::SessionOptions::default())?;
+    match node {
+        ClusterCommand::Scheduler { bind } => {
+            let scheduler = Scheduler::start(&state, bind).await?;
+            tracing::info!(addr = %scheduler.addr, "Ballista scheduler ready: run executors with --scheduler HOST:{}", scheduler.addr.port());
+            scheduler.run_until_stopped().await?;
+        }
+        ClusterCommand::Executor { scheduler, bind, advertise_host, work_dir, vcores, memory_limit } => {
+            let memory_limit = memory_limit.as_deref().map(csc_pipeline::model::engine::parse_bytes).transpose()?;
+            let opts = ExecutorOptions { scheduler: scheduler.clone(), bind, advertise_host, work_dir, vcores, memory_limit };
+            let mut executor = Executor::start(&state, &opts)?;
+            // Until the scheduler answers, the executor retries (and says so in the log).
+            executor.registered(std::time::Duration::MAX).await?;
+            tracing::info!(%scheduler, %bind, "Ballista executor registered with the scheduler");
+            executor.run_until_stopped().await?;
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 fn cmd_docs(out: PathBuf) -> anyhow::Result<()> {

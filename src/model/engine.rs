@@ -46,12 +46,16 @@ impl FromStr for Engine {
         }
         let bad = || Error::Config(format!("engine {s:?}: give `local` or `ballista://HOST:PORT` (the Ballista scheduler)"));
         let rest = s.strip_prefix("ballista://").ok_or_else(bad)?.trim_end_matches('/');
-        let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
-        if host.is_empty() || port.parse::<u16>().is_err() {
-            return Err(bad());
-        }
+        host_port(rest).ok_or_else(bad)?;
         Ok(Engine::Ballista { scheduler: rest.to_string() })
     }
+}
+
+/// The host and port of `HOST:PORT` (an IPv6 host in brackets), or `None` if either is missing.
+pub fn host_port(s: &str) -> Option<(String, u16)> {
+    let (host, port) = s.rsplit_once(':')?;
+    let port = port.parse::<u16>().ok()?;
+    (!host.is_empty()).then(|| (host.to_string(), port))
 }
 
 impl fmt::Display for Engine {

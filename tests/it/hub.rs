@@ -5,7 +5,7 @@ use std::path::Path;
 use super::{copy_demo, csc, files_on_disk, manifest, temp};
 
 /// The demo extract as each of `las`' export folder below `root`; returns the hub's `--input`.
-fn demo_exports(root: &Path, las: &[&str]) -> String {
+pub(super) fn demo_exports(root: &Path, las: &[&str]) -> String {
     for la in las {
         copy_demo(&root.join(la).join("ssd"));
     }

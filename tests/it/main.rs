@@ -8,6 +8,8 @@ mod azurite;
 mod ballista;
 mod breakdown;
 mod cin_xml;
+#[cfg(all(feature = "ballista", unix))]
+mod cluster;
 mod fuzz_corpus;
 mod hostile;
 mod hub;
