@@ -183,7 +183,8 @@ fn type_number(value: &str) -> (Typed, Option<Problem>) {
     }
 }
 
-fn is_placeholder(d: NaiveDate) -> bool {
+/// Whether a date is one systems write for "unknown" (1900-01-01, Excel's day 0, …).
+pub fn is_placeholder(d: NaiveDate) -> bool {
     PLACEHOLDER_DATES.iter().any(|&(y, m, day)| NaiveDate::from_ymd_opt(y, m, day) == Some(d))
 }
 

@@ -37,6 +37,10 @@ pub struct TableEvents {
     /// `[start, end]` pairs.
     #[serde(default)]
     pub spans: Vec<[String; 2]>,
+    /// The events may rightly fall before the child's birth (pre-birth pre-proceedings), so
+    /// `event_before_birth` does not check them.
+    #[serde(default)]
+    pub before_birth: bool,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +82,9 @@ fn generic_sql(t: &TableEvents, checks: Checks) -> String {
     let (table, person) = (t.name.as_str(), t.person.as_str());
     let mut parts = Vec::new();
     for e in &t.events {
-        parts.push(rule_row("event_before_birth", table, person, e, &format!("x.{e} < p.pers_dob AND p.pers_expected_dob IS NULL")));
+        if !t.before_birth {
+            parts.push(rule_row("event_before_birth", table, person, e, &format!("x.{e} < p.pers_dob AND p.pers_expected_dob IS NULL")));
+        }
         parts.push(rule_row("age_over_25_at_event", table, person, e, &format!("x.{e} > p.pers_dob + INTERVAL '25 years'")));
         parts.push(rule_row("date_before_1900", table, person, e, &format!("x.{e} < DATE '1900-01-01'")));
         if checks.future_events {

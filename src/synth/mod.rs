@@ -146,9 +146,9 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     let in_dir =
         |dir: &'static str, written: Vec<(String, u64)>| written.into_iter().map(move |(name, size)| (format!("{dir}/{name}"), size));
     if cfg.formats.contains(&Format::Ssd) {
-        let written = write_ssd::write(&ssd, &out.join("ssd"), cfg.messiness, &mut rng)?;
+        let written = write_ssd::write_with_previous(&ssd, out, cfg.messiness, cfg.to, &mut rng)?;
         faults = written.faults;
-        files.extend(in_dir("ssd", written.files));
+        files.extend(written.files);
     }
     let index = returns::Index::new(&ssd);
     let years = returns::collection_years(window);

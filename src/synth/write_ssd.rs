@@ -1,11 +1,14 @@
 //! Writes the SSD extract: one CSV per table in `DIR/ssd/`, named after the SSD table, streamed
 //! through buffered writers, plus `_faults.csv` (the pipeline's extract skips `_`-prefixed files)
-//! when faults were injected.
+//! when faults were injected. With high messiness, whole tables are faulted too, some against
+//! the night before: that extract is written clean beside it, in `DIR/ssd_previous/`, for a
+//! first run.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use chrono::NaiveDate;
 use rand_chacha::ChaCha8Rng;
 
 use super::faults::{Injector, RowFate};
@@ -30,8 +33,11 @@ fn io_error(path: &Path, e: impl Into<std::io::Error>) -> Error {
     Error::Io { context: format!("writing {}", path.display()), source: e.into() }
 }
 
-/// Writes every table of the extract into `dir`.
-pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) -> Result<Written> {
+/// Folder, beside the extract's, of the night before's extract (high messiness only).
+pub const PREVIOUS_DIR: &str = "ssd_previous";
+
+/// Writes every table of the extract, as exported on `export`, into `dir`.
+pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, export: NaiveDate, rng: &mut ChaCha8Rng) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     // A previous run's manifest must not describe this run's files.
     let manifest = dir.join(FAULTS_FILE);
@@ -39,43 +45,45 @@ pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) 
         std::fs::remove_file(&manifest).map_err(|e| io_error(&manifest, e))?;
     }
     let mut injector = Injector::new(messiness, rng);
+    injector.births(ssd.persons.iter().filter(|p| p.expected_dob.is_none()).filter_map(|p| Some((p.id.clone(), p.dob?))));
     let mut written = Written::default();
-    table(dir, &ssd.persons, &mut injector, &mut written)?;
-    table(dir, &ssd.contacts, &mut injector, &mut written)?;
-    table(dir, &ssd.referrals, &mut injector, &mut written)?;
-    table(dir, &ssd.assessments, &mut injector, &mut written)?;
-    table(dir, &ssd.s47s, &mut injector, &mut written)?;
-    table(dir, &ssd.icpcs, &mut injector, &mut written)?;
-    table(dir, &ssd.cp_plans, &mut injector, &mut written)?;
-    table(dir, &ssd.cin_plans, &mut injector, &mut written)?;
-    table(dir, &ssd.cla_episodes, &mut injector, &mut written)?;
-    table(dir, &ssd.cla_placements, &mut injector, &mut written)?;
-    table(dir, &ssd.legal_statuses, &mut injector, &mut written)?;
-    table(dir, &ssd.immigration, &mut injector, &mut written)?;
-    table(dir, &ssd.care_leavers, &mut injector, &mut written)?;
-    table(dir, &ssd.cla_reviews, &mut injector, &mut written)?;
-    table(dir, &ssd.cp_visits, &mut injector, &mut written)?;
-    table(dir, &ssd.cp_reviews, &mut injector, &mut written)?;
-    table(dir, &ssd.missing, &mut injector, &mut written)?;
-    table(dir, &ssd.cin_visits, &mut injector, &mut written)?;
-    table(dir, &ssd.cla_visits, &mut injector, &mut written)?;
-    table(dir, &ssd.cla_health, &mut injector, &mut written)?;
-    table(dir, &ssd.permanence, &mut injector, &mut written)?;
-    table(dir, &ssd.involvements, &mut injector, &mut written)?;
-    table(dir, &ssd.professionals, &mut injector, &mut written)?;
-    table(dir, &ssd.disabilities, &mut injector, &mut written)?;
-    table(dir, &ssd.early_help, &mut injector, &mut written)?;
-    table(dir, &ssd.assessment_factors, &mut injector, &mut written)?;
-    table(dir, &ssd.pre_proceedings, &mut injector, &mut written)?;
-    table(dir, &ssd.mothers, &mut injector, &mut written)?;
-    table(dir, &ssd.cla_care_plans, &mut injector, &mut written)?;
+    table(dir, &ssd.persons, export, &mut injector, &mut written)?;
+    table(dir, &ssd.contacts, export, &mut injector, &mut written)?;
+    table(dir, &ssd.referrals, export, &mut injector, &mut written)?;
+    table(dir, &ssd.assessments, export, &mut injector, &mut written)?;
+    table(dir, &ssd.s47s, export, &mut injector, &mut written)?;
+    table(dir, &ssd.icpcs, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cp_plans, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cin_plans, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_episodes, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_placements, export, &mut injector, &mut written)?;
+    table(dir, &ssd.legal_statuses, export, &mut injector, &mut written)?;
+    table(dir, &ssd.immigration, export, &mut injector, &mut written)?;
+    table(dir, &ssd.care_leavers, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_reviews, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cp_visits, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cp_reviews, export, &mut injector, &mut written)?;
+    table(dir, &ssd.missing, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cin_visits, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_visits, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_health, export, &mut injector, &mut written)?;
+    table(dir, &ssd.permanence, export, &mut injector, &mut written)?;
+    table(dir, &ssd.involvements, export, &mut injector, &mut written)?;
+    table(dir, &ssd.professionals, export, &mut injector, &mut written)?;
+    table(dir, &ssd.disabilities, export, &mut injector, &mut written)?;
+    table(dir, &ssd.early_help, export, &mut injector, &mut written)?;
+    table(dir, &ssd.assessment_factors, export, &mut injector, &mut written)?;
+    table(dir, &ssd.pre_proceedings, export, &mut injector, &mut written)?;
+    table(dir, &ssd.mothers, export, &mut injector, &mut written)?;
+    table(dir, &ssd.cla_care_plans, export, &mut injector, &mut written)?;
     written.faults = injector.faults.len();
     if !injector.faults.is_empty() {
         let file = File::create(&manifest).map_err(|e| io_error(&manifest, e))?;
         let mut out = csv::Writer::from_writer(BufWriter::new(file));
         out.write_record(["file", "row", "column", "kind", "expected_issue"]).map_err(|e| io_error(&manifest, e))?;
         for f in &injector.faults {
-            out.write_record([f.file.as_str(), f.row.to_string().as_str(), f.column.as_str(), f.kind, f.expected_issue])
+            let row = f.row.map(|r| r.to_string()).unwrap_or_default();
+            out.write_record([f.file.as_str(), row.as_str(), f.column.as_str(), f.kind, f.expected_issue])
                 .map_err(|e| io_error(&manifest, e))?;
         }
         out.flush().map_err(|e| io_error(&manifest, e))?;
@@ -85,7 +93,22 @@ pub fn write(ssd: &Ssd, dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) 
     Ok(written)
 }
 
-fn table<R: Row>(dir: &Path, rows: &[R], injector: &mut Injector, written: &mut Written) -> Result<()> {
+/// Writes the extract twice with high messiness: clean, as the night before's, into
+/// `<out>/ssd_previous/`, then faulted into `<out>/ssd/`; otherwise only `<out>/ssd/`. Returns
+/// the files (relative to `out`) and the faults of `<out>/ssd/`.
+pub fn write_with_previous(ssd: &Ssd, out: &Path, messiness: Messiness, export: NaiveDate, rng: &mut ChaCha8Rng) -> Result<Written> {
+    let in_dir = |dir: &'static str, w: Written| w.files.into_iter().map(move |(name, size)| (format!("{dir}/{name}"), size));
+    let mut files = Vec::new();
+    if messiness == Messiness::High {
+        files.extend(in_dir(PREVIOUS_DIR, write(ssd, &out.join(PREVIOUS_DIR), Messiness::None, export, rng)?));
+    }
+    let written = write(ssd, &out.join("ssd"), messiness, export, rng)?;
+    let faults = written.faults;
+    files.extend(in_dir("ssd", written));
+    Ok(Written { files, faults })
+}
+
+fn table<R: Row>(dir: &Path, rows: &[R], export: NaiveDate, injector: &mut Injector, written: &mut Written) -> Result<()> {
     let name = format!("{}.csv", R::TABLE);
     let path = dir.join(&name);
     let spec = ssd_tables().iter().find(|t| t.source == R::TABLE);
@@ -95,9 +118,10 @@ fn table<R: Row>(dir: &Path, rows: &[R], injector: &mut Injector, written: &mut 
     }
     let mut out = csv::Writer::from_writer(buffer);
     out.write_record(R::COLUMNS).map_err(|e| io_error(&path, e))?;
+    let mut rows: Vec<Vec<String>> = rows.iter().map(Row::cells).collect();
+    injector.table(&name, R::TABLE, R::COLUMNS, &mut rows, export);
     let mut line = 2;
-    for row in rows {
-        let mut cells = row.cells();
+    for mut cells in rows {
         let fate = injector.row(&name, line, spec, R::COLUMNS, &mut cells);
         out.write_record(&cells).map_err(|e| io_error(&path, e))?;
         line += 1;

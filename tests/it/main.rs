@@ -18,6 +18,7 @@ mod memory;
 mod operations;
 mod personal_data;
 mod publish;
+mod recall;
 mod regional;
 mod report;
 mod slt;

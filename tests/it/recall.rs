@@ -1,0 +1,206 @@
+//! Recall and precision of the data-quality rules (issue 16 §6), measured on synthetic LAs with
+//! faults put in by `csc synth --messiness high`, each listed in the fault manifest with the issue
+//! the pipeline should raise. A test per input format checks that
+//! - every injected fault with an expected issue is reported with that code where it was put: its
+//!   file, row (as Excel numbers it) and column, or for a fault in a whole table, its table and
+//!   column (recall 100 %), and
+//! - every error or warning the run raised is at an injected fault (precision 100 %),
+//!
+//! and prints, per fault kind, how many were injected and reported where they are, and the false
+//! alarms (the figures in BENCHMARKS.md, "Data-quality recall and precision").
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::{csc, temp};
+
+/// One fault of a manifest.
+#[derive(Debug)]
+struct Fault {
+    file: String,
+    /// None for a fault in a whole table.
+    row: Option<String>,
+    column: String,
+    kind: String,
+    expected: String,
+}
+
+/// One issue a run or check raised.
+#[derive(Debug)]
+struct Reported {
+    severity: String,
+    table: String,
+    file: String,
+    row: String,
+    column: String,
+    code: String,
+}
+
+fn records(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes()).deserialize().map(Result::unwrap).collect()
+}
+
+/// The SSD fault manifest (`file,row,column,kind,expected_issue`).
+fn ssd_faults(path: &Path) -> Vec<Fault> {
+    records(path)
+        .into_iter()
+        .map(|r| Fault {
+            file: r["file"].clone(),
+            row: Some(r["row"].clone()).filter(|s| !s.is_empty()),
+            column: r["column"].clone(),
+            kind: r["kind"].clone(),
+            expected: r["expected_issue"].clone(),
+        })
+        .collect()
+}
+
+/// The issues of a `csc issues --out` or `csc check --issues` CSV.
+fn reported(path: &Path) -> Vec<Reported> {
+    records(path)
+        .into_iter()
+        .map(|r| Reported {
+            severity: r["severity"].clone(),
+            table: r.get("table_name").cloned().unwrap_or_default(),
+            file: r["file"].clone(),
+            row: r["row_number"].clone(),
+            column: r["column_name"].clone(),
+            code: r["issue_code"].clone(),
+        })
+        .collect()
+}
+
+/// Where a fault or issue is: `(file, row, column)` for a cell, `(table, "", column)` for a
+/// whole table.
+type At = (String, String, String);
+
+/// Compares the faults with the issues, prints the table of figures and asserts recall and
+/// precision of 100 %. `table_of` names the core table a file's rows go to (for faults in a whole
+/// table); `not_faults` are `(code, table)` warnings every run over this input format raises that
+/// concern no record (a table the format never carries).
+fn score(format: &str, faults: &[Fault], issues: &[Reported], table_of: impl Fn(&str) -> String, not_faults: &[(&str, &str)]) {
+    let issue_at = |i: &Reported| -> At {
+        if i.row.is_empty() && i.file.is_empty() {
+            (i.table.clone(), String::new(), i.column.clone())
+        } else {
+            (i.file.clone(), i.row.clone(), i.column.clone())
+        }
+    };
+    let fault_at = |f: &Fault| -> At {
+        match &f.row {
+            Some(row) => (f.file.clone(), row.clone(), f.column.clone()),
+            None => (table_of(&f.file), String::new(), f.column.clone()),
+        }
+    };
+    let mut found: BTreeMap<At, BTreeSet<&str>> = BTreeMap::new();
+    for i in issues {
+        found.entry(issue_at(i)).or_default().insert(i.code.as_str());
+    }
+    // Per kind: (expected issue, injected, reported where it is).
+    let mut kinds: BTreeMap<&str, (&str, usize, usize)> = BTreeMap::new();
+    let mut missed = Vec::new();
+    for f in faults {
+        let k = kinds.entry(f.kind.as_str()).or_insert((f.expected.as_str(), 0, 0));
+        k.1 += 1;
+        if f.expected.is_empty() || found.get(&fault_at(f)).is_some_and(|codes| codes.contains(f.expected.as_str())) {
+            k.2 += 1;
+        } else {
+            missed.push(f);
+        }
+    }
+    let faulted: BTreeSet<At> = faults.iter().map(fault_at).collect();
+    let false_alarms: Vec<&Reported> = issues
+        .iter()
+        .filter(|i| i.severity == "error" || i.severity == "warning")
+        .filter(|i| !faulted.contains(&issue_at(i)))
+        .filter(|i| !not_faults.iter().any(|(code, table)| i.code == *code && i.table == *table))
+        .collect();
+    let mut alarms: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in &false_alarms {
+        *alarms.entry(i.code.as_str()).or_default() += 1;
+    }
+    println!("\n{format}: fault kind | expected issue | injected | reported at the right place");
+    for (kind, (expected, injected, hit)) in &kinds {
+        let expected = if expected.is_empty() { "(none: read as meant)" } else { expected };
+        println!("{format} | {kind} | {expected} | {injected} | {hit}");
+    }
+    let expected_faults = faults.iter().filter(|f| !f.expected.is_empty()).count();
+    let checked_issues = issues.iter().filter(|i| i.severity == "error" || i.severity == "warning").count();
+    println!(
+        "{format}: recall {}/{expected_faults}, false alarms {} of {checked_issues} errors and warnings {alarms:?}",
+        expected_faults - missed.len(),
+        false_alarms.len()
+    );
+    assert!(missed.is_empty(), "{format}: faults not reported where they are: {missed:#?}");
+    assert!(false_alarms.is_empty(), "{format}: issues at no injected fault: {false_alarms:#?}");
+    assert!(expected_faults > 0, "{format}: no fault with an expected issue was injected");
+}
+
+/// The core table an SSD file's rows go to.
+fn ssd_table(file: &str) -> String {
+    let source = file.trim_end_matches(".csv");
+    csc_pipeline::schema::ssd_tables().iter().find(|t| t.source == source).map(|t| t.name.clone()).unwrap_or_default()
+}
+
+/// An SSD extract of a small LA (Rutland, one year) with high messiness, run as the night
+/// before's clean extract and then tonight's, which has cell, row, plausibility and linkage faults
+/// and whole tables stale, cut short or with a key column blank.
+#[test]
+fn ssd_faults_are_all_reported_where_they_are_and_nothing_clean_is_flagged() {
+    let dir = temp();
+    let out = dir.path().join("synth");
+    let o = csc(&["synth", "--la", "857", "--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "high", "--seed", "3", "--out"]
+        .into_iter()
+        .chain([out.to_str().unwrap()])
+        .collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let faults = ssd_faults(&out.join("ssd/_faults.csv"));
+    let kinds: BTreeSet<&str> = faults.iter().map(|f| f.kind.as_str()).collect();
+    for k in [
+        "padded_id",
+        "uk_date",
+        "impossible_date",
+        "placeholder_date",
+        "unknown_code",
+        "duplicate_row",
+        "blank_person_id",
+        "year_before_1900",
+        "event_before_birth",
+        "end_before_start",
+        "unknown_person",
+        "stale_table",
+        "blank_column",
+        "blank_share",
+        "dropped_rows",
+    ] {
+        assert!(kinds.contains(k), "no {k} fault in {kinds:?}");
+    }
+
+    let wh = dir.path().join("warehouse");
+    let run = |input: &str, extra: &[&str]| {
+        let input = out.join(input);
+        let mut args = vec!["run", "--la", "857", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap()];
+        args.extend_from_slice(&["--as-at", "2024-03-31"]);
+        args.extend_from_slice(extra);
+        csc(&args)
+    };
+    let o = run("ssd_previous", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Tonight's extract lost half the CIN visits: the publish stops until the drop is accepted.
+    let o = run("ssd", &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cin_visit has"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run("ssd", &["--accept-drop"]);
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 2), "{}", String::from_utf8_lossy(&o.stderr));
+    let issues = dir.path().join("issues.csv");
+    let o = csc(&["issues", "--warehouse", wh.to_str().unwrap(), "--out", issues.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The deprivation of liberty table comes only from SSDA903 DoLo files, which no SSD extract has.
+    score("SSD", &faults, &reported(&issues), ssd_table, &[("missing_table", "deprivation_of_liberty")]);
+
+    // No messiness, no faults, no manifest and no night-before extract.
+    let clean = dir.path().join("clean");
+    let o = csc(&["synth", "--la", "857", "--from", "2023-04-01", "--to", "2024-03-31", "--out", clean.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!clean.join("ssd/_faults.csv").exists() && !clean.join("ssd_previous").exists());
+}
