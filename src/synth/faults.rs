@@ -43,7 +43,18 @@ const LINKED: &[(&str, &[&str])] = &[
     ("cp_plan", &["cppl_cp_plan_id", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"]),
     (
         "cla_episode",
-        &["clae_cla_episode_id", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date", "clae_entered_care_date"],
+        &[
+            "clae_cla_episode_id",
+            "clae_person_id",
+            "clae_cla_episode_start_date",
+            "clae_cla_episode_start_reason",
+            "clae_cla_episode_ceased_date",
+            "clae_entered_care_date",
+        ],
+    ),
+    (
+        "cla_care_plan",
+        &["lacp_table_id", "lacp_person_id", "lacp_cla_care_plan_start_date", "lacp_cla_care_plan_end_date", "lacp_cla_care_plan_json"],
     ),
     ("legal_status", &["lega_person_id", "lega_legal_status_start_date", "lega_legal_status_end_date"]),
     ("cla_placement", &["clap_person_id", "clap_cla_placement_start_date", "clap_cla_placement_end_date"]),
@@ -59,7 +70,7 @@ const LINKED: &[(&str, &[&str])] = &[
 /// (its required person id blanked) could leave another record without its plan, conference,
 /// enquiry, legal status, placement or assessment.
 const LINKED_TO: &[&str] =
-    &["assessment", "s47_enquiry", "icpc", "cp_plan", "cla_episode", "legal_status", "cla_placement", "professional"];
+    &["assessment", "s47_enquiry", "icpc", "cp_plan", "cla_episode", "legal_status", "cla_placement", "professional", "cla_care_plan"];
 
 /// Days before the export date from which a stale table has no records (the rule allows 7).
 pub const STALE_DAYS: i64 = 14;
@@ -212,7 +223,7 @@ impl<'r> Injector<'r> {
                 }
                 ColumnType::Date if kept => options.push((i, "placeholder_date")),
                 // Only columns checked against a code list report an unknown code.
-                ColumnType::Code if filled && col.codes.as_deref().is_some_and(|l| CodeLists::builtin().has_list(l)) => {
+                ColumnType::Code if filled && kept && col.codes.as_deref().is_some_and(|l| CodeLists::builtin().has_list(l)) => {
                     options.push((i, "unknown_code"))
                 }
                 _ => {}
