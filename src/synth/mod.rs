@@ -139,7 +139,6 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     let world = simulate::simulate(targets, window, &mut rng);
     let mut ssd = extract::extract(&world, window, cfg.seed);
     casework::add(&mut ssd, window, cfg.seed, &targets.la_code);
-    returns::date_codes(&mut ssd);
     drop(world);
     let report = report::measure(&ssd, targets, window);
     let mut files: Vec<(String, u64)> = Vec::new();

@@ -16,7 +16,6 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dates::{age, fy_end, fy_of, fy_start, Window};
 use super::records::{Person, Ssd};
-use super::simulate::people::source_label;
 
 /// Collection years (named by the calendar year they end in) whose 31 March lies inside the
 /// window: each gets its own CIN census file and SSDA903 folder.
@@ -284,34 +283,6 @@ impl Codes {
             code
         } else {
             "N8"
-        }
-    }
-}
-
-/// Records each code of the SSD extract whose DfE list changed between years as the list of its
-/// record's collection year has it (the year of the date `schemas/ssd.toml` names in `year_of`):
-/// an early-help referral before 2022/23 came from another LA service (5B), supported
-/// accommodation before 2024/25 was H5. The returns map the same way, so they agree.
-pub fn date_codes(ssd: &mut Ssd) {
-    let codes = |day: Option<i32>| day.map(|d| Codes { year: fy_of(d) });
-    for c in &mut ssd.contacts {
-        if let Some(k) = codes(c.date) {
-            c.source = k.referral_source(c.source);
-            c.source_desc = source_label(c.source);
-        }
-    }
-    for r in &mut ssd.referrals {
-        if let Some(k) = codes(r.date) {
-            r.source = k.referral_source(r.source);
-            r.source_desc = source_label(r.source);
-        }
-        if let Some(k) = codes(r.close_date) {
-            r.close_reason = k.closure_reason(r.close_reason);
-        }
-    }
-    for p in &mut ssd.cla_placements {
-        if let Some(k) = codes(p.start) {
-            p.placement_type = k.placement(p.placement_type);
         }
     }
 }
