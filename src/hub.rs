@@ -4,9 +4,6 @@
 //! waits on a query or a commit. The reference data every run needs (DfE published figures,
 //! populations) is built once for the whole process.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use tracing::{info, info_span, Instrument};
 
 use crate::config::{Overrides, RunConfig};
@@ -62,38 +59,28 @@ pub async fn run_all(
     opts: &RunOptions,
     today: chrono::NaiveDate,
 ) -> Vec<LaOutcome> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = crate::work_queue::cores(1);
     let jobs = jobs.unwrap_or(cores).max(1);
     let partitions = (cores / jobs).max(1);
     // One thread per job, each taking the next LA in order and driving its run on the shared
     // runtime, so the runs really proceed side by side (their queries' own tasks go to the
     // runtime's workers) rather than taking turns on one task.
     let runtime = tokio::runtime::Handle::current();
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<LaOutcome>>> = Mutex::new(las.iter().map(|_| None).collect());
     crate::run::cpu_bound(|| {
-        std::thread::scope(|scope| {
-            for _ in 0..jobs.min(las.len()) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(la_code) = las.get(i) else { break };
-                    let started = std::time::Instant::now();
-                    // A panic in one LA's run is that LA's failure; the others go on.
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions))
-                    }))
-                    .unwrap_or_else(|panic| LaOutcome {
-                        la_code: la_code.clone(),
-                        config: None,
-                        outcome: Err(Error::Internal(crate::run::panic_message(&*panic))),
-                        elapsed: started.elapsed(),
-                    });
-                    results.lock().expect("no run panics while holding the lock")[i] = Some(outcome);
-                });
-            }
+        crate::work_queue::map_ordered(las, jobs, |la_code| {
+            let started = std::time::Instant::now();
+            // A panic in one LA's run is that LA's failure; the others go on.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(run_one(flags, la_code.clone(), opts, today, partitions))
+            }))
+            .unwrap_or_else(|panic| LaOutcome {
+                la_code: la_code.clone(),
+                config: None,
+                outcome: Err(Error::Internal(crate::run::panic_message(&*panic))),
+                elapsed: started.elapsed(),
+            })
         })
-    });
-    results.into_inner().expect("every run finished").into_iter().map(|r| r.expect("every LA was run")).collect()
+    })
 }
 
 /// One LA's run, as `csc run --la CODE` with the hub's flags would make it, its queries split

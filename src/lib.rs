@@ -35,6 +35,7 @@ pub mod run;
 pub mod schema;
 pub mod storage;
 pub mod synth;
+pub mod work_queue;
 
 pub use error::{Error, Result};
 

@@ -19,9 +19,6 @@ pub mod ssd;
 pub mod ssda903;
 pub mod vendor;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use datafusion::arrow::array::RecordBatch;
 
 use crate::extract::{FileKind, InputFile};
@@ -165,7 +162,7 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
     let bar = crate::progress::stage("normalise", files.len() as u64, "files");
     // Files extract did not keep are read again here, each by the thread that types it.
     let runtime = tokio::runtime::Handle::try_current().ok();
-    let outputs = read_in_parallel(files, |f| {
+    let outputs = crate::work_queue::map_ordered(files, crate::work_queue::cores(1), |f| {
         let output = match &f.kind {
             Some(_) => f.loaded(runtime.as_ref()).and_then(|f| read_file_caught(&f, tables, codes)),
             None => read_file_caught(f, tables, codes),
@@ -227,24 +224,6 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
     }
     id_zeros::report(&out, &headers, issues);
     Ok(Normalised { tables: out, rows_by_file })
-}
-
-/// Applies `read` to every file on all available cores, returning the results in file order.
-fn read_in_parallel<T: Send>(files: &[InputFile], read: impl Fn(&InputFile) -> T + Sync) -> Vec<T> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..files.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                let result = read(file);
-                results.lock().expect("no reader panics while holding the lock")[i] = Some(result);
-            });
-        }
-    });
-    results.into_inner().expect("readers finished").into_iter().map(|r| r.expect("every file was read")).collect()
 }
 
 /// Decodes the start of a file for recognition, replacing what cannot be decoded.

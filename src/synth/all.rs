@@ -8,8 +8,6 @@
 //! stopping the run.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use super::report::{self, Report, Skipped};
@@ -31,21 +29,11 @@ pub fn generate(cfg: &SynthConfig, tables: &Tables, started: Instant) -> Result<
     let size = |t: &Targets| -t.years.values().map(|y| y.referrals.value + y.cin_at31.value).sum::<f64>();
     work.sort_by(|a, b| size(a).total_cmp(&size(b)).then_with(|| a.la_code.cmp(&b.la_code)));
 
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(work.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, std::thread::Result<Result<SynthOutcome>>)>> = Mutex::new(Vec::with_capacity(work.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(t) = work.get(i) else { break };
-                let out = cfg.out.join(&t.la_code);
-                let result = catch_unwind(AssertUnwindSafe(|| generate_la(cfg, t, &out, Instant::now())));
-                done.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((i, result));
-            });
-        }
+    let threads = crate::work_queue::cores(2);
+    let results = crate::work_queue::map_ordered(&work, threads, |t| {
+        catch_unwind(AssertUnwindSafe(|| generate_la(cfg, t, &cfg.out.join(&t.la_code), Instant::now())))
     });
-    let mut done = done.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut done: Vec<_> = results.into_iter().enumerate().collect();
     done.sort_by(|a, b| work[a.0].la_code.cmp(&work[b.0].la_code));
 
     let mut reports: Vec<Report> = Vec::new();
