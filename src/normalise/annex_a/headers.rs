@@ -53,7 +53,7 @@ pub fn normalise(header: &str) -> String {
 }
 
 /// The field of `list` a header names, if any.
-fn field_of(list: &List, header: &str) -> Option<usize> {
+pub(super) fn field_of(list: &List, header: &str) -> Option<usize> {
     let key = normalise(header);
     if key.is_empty() {
         return None;

@@ -1,6 +1,7 @@
 //! The eleven Annex A lists as the reader knows them: each list's fields, which of them identify
 //! the list in a header row, which hold dates, and which are not loaded (and why). The header
-//! spellings accepted for each field are data: `reference/formats/annex_a/headers.csv`.
+//! spellings accepted for each field are data: `reference/formats/annex_a/headers.csv`; the core
+//! column each field goes to is `reference/annex_a/mapping.csv` ([`super::mapping`]).
 
 /// One column of an Annex A list.
 #[derive(Debug, Clone, Copy)]
