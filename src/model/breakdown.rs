@@ -118,6 +118,12 @@ pub async fn run(ctx: &SessionContext, published: &[String]) -> Result<RecordBat
         ctx.register_table("breakdown_events", events.into_view())?;
     }
     let rows = super::query(ctx, PIVOT_SQL).await?;
+    // Nothing after the pivot reads the events: free them (millions of rows for a large LA)
+    // before the lists, rules and marts run in the same session.
+    ctx.deregister_table("breakdown_events")?;
+    for (name, _) in EVENTS {
+        ctx.deregister_table(format!("breakdown_events_{name}").as_str())?;
+    }
     let rows: Vec<RecordBatch> = rows
         .iter()
         .map(|b| super::conform(b, &schema))
