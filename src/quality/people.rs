@@ -67,13 +67,25 @@ pub async fn attach(ctx: &SessionContext, issues: &mut [Issue]) -> Result<()> {
     if !issues.iter().any(|i| i.person_id.is_some() || (i.file.is_some() && i.row.is_some())) {
         return Ok(());
     }
-    let mut person: HashMap<(String, i64), String> = HashMap::new();
+    // `None` marks a file and row that names more than one child: the rows of an Annex A
+    // workbook's sheets share one file, and the core tables keep no sheet, so list 1's row 5 and
+    // list 2's row 5 are one key. Such an issue is left unattributed rather than given to either
+    // child (and either child's team) by whichever row happened to be read last.
+    let mut person: HashMap<(String, i64), Option<String>> = HashMap::new();
     if let Some(sql) = located_sql(ctx) {
         for b in rows(ctx, &sql).await? {
             let (file, row, id) = (cast(b.column(0), &DataType::Utf8)?, b.column(1).clone(), cast(b.column(2), &DataType::Utf8)?);
             let (file, row, id) = (file.as_string::<i32>(), row.as_primitive::<Int64Type>(), id.as_string::<i32>());
             for i in 0..b.num_rows() {
-                person.insert((file.value(i).to_string(), row.value(i)), id.value(i).to_string());
+                let id = id.value(i);
+                person
+                    .entry((file.value(i).to_string(), row.value(i)))
+                    .and_modify(|known| {
+                        if known.as_deref() != Some(id) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert_with(|| Some(id.to_string()));
             }
         }
     }
@@ -90,7 +102,7 @@ pub async fn attach(ctx: &SessionContext, issues: &mut [Issue]) -> Result<()> {
     for issue in issues.iter_mut() {
         if issue.person_id.is_none() {
             if let (Some(file), Some(row)) = (&issue.file, issue.row) {
-                issue.person_id = person.get(&(file.clone(), row)).cloned();
+                issue.person_id = person.get(&(file.clone(), row)).cloned().flatten();
             }
         }
         if let Some(id) = &issue.person_id {
@@ -103,6 +115,31 @@ pub async fn attach(ctx: &SessionContext, issues: &mut [Issue]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_issue_at_a_file_and_row_two_children_share_is_given_to_neither() {
+        // An Annex A workbook: list 1's row 5 and list 2's row 5 are both `lists.xlsx` row 5 in
+        // the core tables, which keep no sheet; row 6 names one child only.
+        let ctx = SessionContext::new();
+        for (table, person, rows) in [
+            ("contact", "cont_person_id", "('lists.xlsx', 5, 'A'), ('lists.xlsx', 6, 'B')"),
+            ("referral", "cine_person_id", "('lists.xlsx', 5, 'C'), ('lists.xlsx', 6, 'B')"),
+        ] {
+            let sql = format!("CREATE TABLE {table} AS SELECT column1 AS {SOURCE_FILE}, column2 AS {SOURCE_ROW}, column3 AS {person} FROM (VALUES {rows})");
+            ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+        }
+        let at = |row| {
+            let mut i = Issue::new(super::super::Severity::Warning, "model", "event_before_birth", "m", super::super::Action::Kept);
+            i.file = Some("lists.xlsx".into());
+            i.row = Some(row);
+            i
+        };
+        let mut issues = vec![at(5), at(6)];
+        attach(&ctx, &mut issues).await.unwrap();
+        assert_eq!((issues[0].person_id.as_deref(), issues[0].team.as_deref()), (None, None), "row 5 names two children");
+        assert_eq!(issues[1].person_id.as_deref(), Some("B"), "row 6 names one child, in two tables");
+        assert_eq!(issues[1].team.as_deref(), Some(NOT_ALLOCATED));
+    }
 
     #[test]
     fn the_person_column_is_the_one_the_rules_join_on() {
