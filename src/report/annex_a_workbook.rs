@@ -153,6 +153,12 @@ pub fn write_workbook_with(
                 match column.data_type() {
                     DataType::Date32 => {
                         let d = from_date32(column.as_primitive::<Date32Type>().value(r));
+                        if !(1900..=9999).contains(&d.year()) {
+                            // Outside Excel's dates (a year before 1900, flagged date_before_1900):
+                            // written as text, so the record is there to correct.
+                            sheet.write_string(row, col, d.format("%d/%m/%Y").to_string()).map_err(xlsx)?;
+                            continue;
+                        }
                         let when = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(xlsx)?;
                         sheet.write_date_with_format(row, col, &when, &date).map_err(xlsx)?;
                     }
