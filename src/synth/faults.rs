@@ -291,6 +291,33 @@ impl<'r> Injector<'r> {
         RowFate::Write
     }
 
+    /// Perhaps puts one fault into a row of a file no core table spec describes (a DfE return):
+    /// `options` are the `(column index, kind)` pairs the caller knows to be safe for its format,
+    /// of the kinds `impossible_date` (a 30 or 31 February, `invalid_date`), `unknown_code` (a code
+    /// with `?` appended) and `blank_required` (a required cell emptied). Only filled cells are
+    /// altered.
+    pub fn return_row(&mut self, file: &str, row: usize, columns: &[&str], cells: &mut [String], options: &[(usize, &'static str)]) {
+        if self.rate == 0.0 || !self.rng.random_bool(self.rate) {
+            return;
+        }
+        let options: Vec<(usize, &'static str)> = options.iter().copied().filter(|&(i, _)| !cells[i].is_empty()).collect();
+        if options.is_empty() {
+            return;
+        }
+        let (i, kind) = options[self.rng.random_range(0..options.len())];
+        let raw = std::mem::take(&mut cells[i]);
+        let (value, expected) = match kind {
+            "impossible_date" => {
+                let year = parse_date(&raw).map(|d| d.year()).unwrap_or(2022);
+                (format!("{}/02/{year}", self.rng.random_range(30..=31)), "invalid_date")
+            }
+            "blank_required" => (String::new(), "blank_required"),
+            _ => (format!("{raw}?"), "unknown_code"),
+        };
+        cells[i] = value;
+        self.faults.push(Fault { file: file.into(), row: Some(row), column: columns[i].into(), kind, expected_issue: expected });
+    }
+
     /// The column naming the child in `table`, when the plausibility and linkage faults may go
     /// in it (a table no relational rule reads, with its events in `plausibility.toml`).
     fn person_column(&self, table: &str, columns: &[&str]) -> Option<usize> {
@@ -397,6 +424,40 @@ mod tests {
         }
         assert!(inj.faults.iter().filter(|f| f.kind == "impossible_date").all(|f| f.expected_issue == "invalid_date"));
         assert!(inj.faults.iter().filter(|f| f.kind == "end_before_start").all(|f| f.expected_issue == "dates_out_of_order"));
+    }
+
+    #[test]
+    fn a_return_row_takes_only_the_faults_offered_at_filled_cells() {
+        let cols = ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"];
+        let options = [(2, "impossible_date"), (3, "blank_required"), (3, "unknown_code")];
+        let clean = || vec!["7".to_string(), "01/02/2015".to_string(), "04/03/2022".to_string(), "PN1".to_string()];
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut none = Injector::new(Messiness::None, &mut rng);
+        let mut cells = clean();
+        none.return_row("2022/reviews.csv", 2, &cols, &mut cells, &options);
+        assert!(none.faults.is_empty() && cells == clean());
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut inj = Injector::new(Messiness::High, &mut rng);
+        for r in 2..2000 {
+            let mut cells = clean();
+            cells[3] = if r % 2 == 0 { "PN1".into() } else { String::new() };
+            let before = cells.clone();
+            inj.return_row("2022/reviews.csv", r, &cols, &mut cells, &options);
+            let Some(f) = inj.faults.last().filter(|f| f.row == Some(r)) else {
+                assert_eq!(cells, before);
+                continue;
+            };
+            let at = cols.iter().position(|c| *c == f.column).unwrap();
+            assert!(!before[at].is_empty(), "a blank cell was faulted");
+            assert_eq!((0..4).filter(|&i| cells[i] != before[i]).collect::<Vec<_>>(), [at]);
+            match f.kind {
+                "impossible_date" => assert!(parse_date(&cells[at]).is_err() && f.expected_issue == "invalid_date"),
+                "blank_required" => assert!(cells[at].is_empty() && f.expected_issue == "blank_required"),
+                _ => assert!(cells[at] == "PN1?" && f.expected_issue == "unknown_code"),
+            }
+        }
+        let kinds: std::collections::BTreeSet<&str> = inj.faults.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds.len(), 3, "{kinds:?}");
     }
 
     #[test]

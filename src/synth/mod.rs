@@ -86,7 +86,7 @@ pub struct SynthConfig {
     pub out: PathBuf,
     /// Formats to write.
     pub formats: Vec<Format>,
-    /// Faults injected into the SSD files and the Annex A workbook.
+    /// Faults injected into the SSD files, the SSDA903 CSVs and the Annex A workbook.
     pub messiness: Messiness,
     /// As-at date of the Annex A workbook; the window's last day when `None`.
     pub annex_a_as_at: Option<NaiveDate>,
@@ -157,7 +157,11 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
         files.extend(in_dir("cin", write_cin::write(&source, &years, &out.join("cin"))?));
     }
     if cfg.formats.contains(&Format::Ssda903) {
-        files.extend(in_dir("ssda903", write_903::write(&source, &years, &out.join("ssda903"))?));
+        // A generator of its own, so that the other formats' faults do not depend on this one.
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 903);
+        let (written, injected) = write_903::write(&source, &years, &out.join("ssda903"), cfg.messiness, &mut rng)?;
+        faults += injected;
+        files.extend(in_dir("ssda903", written));
     }
     if cfg.formats.contains(&Format::Ssda903Xml) {
         files.extend(in_dir("ssda903_xml", write_903_xml::write(&source, &years, &out.join("ssda903_xml"))?));

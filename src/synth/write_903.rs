@@ -8,8 +8,9 @@
 //! Reviews are the extract's
 //! CLA reviews and care leavers (OC3) its care-leaver table as it stood on 31 March. Missing
 //! episodes, health outcomes (OC2), adoptions (AD1, PlacedAdoption) and previous permanence come
-//! from [`details`]. Every file is streamed through
-//! a buffered writer, children in id order.
+//! from [`details`]. Each year's rows are built in memory, children in id order, and written
+//! through buffered writers. With messiness, cells of files no other record is judged by are
+//! faulted (see [`FAULTS`]) and listed in `DIR/ssda903/_faults.csv`.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -17,11 +18,15 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::dates::age;
 use super::details;
+use super::faults::Injector;
 use super::records::{ClaEpisode, Person, SHORT_BREAK_STATUSES};
 use super::returns::{ddmmyyyy, keyed, ChildAt, Codes, Index, Source, Upn, Year};
+use super::write_ssd::FAULTS_FILE;
+use super::Messiness;
 use crate::{Error, Result};
 
 /// The files of a year's return and their columns, in DfE's order.
@@ -132,38 +137,74 @@ fn periods<'a>(src: &Source<'a>, person: &'a Person) -> Vec<Period<'a>> {
         .collect()
 }
 
-type Writers = Vec<csv::Writer<BufWriter<File>>>;
+/// Cell faults a return may carry, `(file, column, kind)` (see [`Injector::return_row`]): in
+/// files and columns no other record is judged by, so each raises only its own issue. Only
+/// columns the reader checks against a code list take an unknown code (REVIEW_CODE, ACTIV and
+/// MISSING are loaded as text). Header rows are faulted in the latest year only: an earlier
+/// return's header row of a child is superseded by the latest (noted at its CHILD, not typed).
+const FAULTS: &[(&str, &str, &str)] = &[
+    ("header", "ETHNIC", "unknown_code"),
+    ("reviews", "REVIEW", "impossible_date"),
+    ("reviews", "REVIEW_CODE", "blank_required"),
+    ("uasc", "DUC", "impossible_date"),
+    ("oc3", "IN_TOUCH", "blank_required"),
+    ("missing", "MIS_START", "impossible_date"),
+];
 
-/// Writes one folder per collection year into `dir`; returns the files (relative to `dir`) and
-/// sizes.
-pub fn write(src: &Source, years: &[i32], dir: &Path) -> Result<Vec<(String, u64)>> {
+/// Writes one folder per collection year into `dir`, with cell faults as `messiness` asks and
+/// their manifest, `_faults.csv` (file as `<year>/<name>.csv`, row as a spreadsheet numbers it,
+/// column header, kind, expected issue); returns the files (relative to `dir`), sizes and the
+/// number of faults.
+pub fn write(src: &Source, years: &[i32], dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) -> Result<(Vec<(String, u64)>, usize)> {
     let mut files = Vec::new();
+    let mut injector = Injector::new(messiness, rng);
     for &y in years {
         let folder = dir.join(y.to_string());
         std::fs::create_dir_all(&folder).map_err(|e| io_error(&folder, e))?;
-        let mut writers: Writers = Vec::with_capacity(FILES.len());
-        for (name, columns) in FILES {
+        let rows = year_rows(src, y).map_err(|e| csv_error(&folder, e))?;
+        for ((name, columns), rows) in FILES.iter().zip(rows) {
             let path = folder.join(format!("{name}.csv"));
             let file = File::create(&path).map_err(|e| io_error(&path, e))?;
             let mut w = csv::Writer::from_writer(BufWriter::new(file));
-            w.write_record(columns).map_err(|e| csv_error(&path, e))?;
-            writers.push(w);
-        }
-        let year = Year::new(y);
-        for person in &src.ssd.persons {
-            child(src, year, person, &mut writers).map_err(|e| csv_error(&folder, e))?;
-        }
-        for (w, (name, _)) in writers.iter_mut().zip(FILES) {
-            let path = folder.join(format!("{name}.csv"));
+            w.write_record(*columns).map_err(|e| csv_error(&path, e))?;
+            let relative = format!("{y}/{name}.csv");
+            let options: Vec<(usize, &'static str)> = FAULTS
+                .iter()
+                .filter(|(f, _, _)| f == name && (*f != "header" || Some(&y) == years.last()))
+                .filter_map(|&(_, c, kind)| Some((columns.iter().position(|n| *n == c)?, kind)))
+                .collect();
+            for (n, record) in rows.iter().enumerate() {
+                let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
+                injector.return_row(&relative, n + 2, columns, &mut cells, &options);
+                w.write_record(&cells).map_err(|e| csv_error(&path, e))?;
+            }
             w.flush().map_err(|e| io_error(&path, e))?;
-            files.push((format!("{y}/{name}.csv"), 0));
-        }
-        drop(writers);
-        for (name, size) in files.iter_mut().filter(|(n, _)| n.starts_with(&format!("{y}/"))) {
-            *size = std::fs::metadata(dir.join(name.as_str())).map(|m| m.len()).unwrap_or(0);
+            drop(w);
+            files.push((relative, file_size(&path)));
         }
     }
-    Ok(files)
+    let manifest = dir.join(FAULTS_FILE);
+    if manifest.exists() {
+        std::fs::remove_file(&manifest).map_err(|e| io_error(&manifest, e))?;
+    }
+    let faults = injector.faults.len();
+    if faults > 0 {
+        let mut out = csv::Writer::from_path(&manifest).map_err(|e| csv_error(&manifest, e))?;
+        out.write_record(["file", "row", "column", "kind", "expected_issue"]).map_err(|e| csv_error(&manifest, e))?;
+        for f in &injector.faults {
+            let row = f.row.map(|r| r.to_string()).unwrap_or_default();
+            out.write_record([f.file.as_str(), row.as_str(), f.column.as_str(), f.kind, f.expected_issue])
+                .map_err(|e| csv_error(&manifest, e))?;
+        }
+        out.flush().map_err(|e| io_error(&manifest, e))?;
+        drop(out);
+        files.push((FAULTS_FILE.to_string(), file_size(&manifest)));
+    }
+    Ok((files, faults))
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
