@@ -154,7 +154,11 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
     let years = returns::collection_years(window);
     let source = returns::Source { ssd: &ssd, index: &index, seed: cfg.seed, la_code: &targets.la_code };
     if cfg.formats.contains(&Format::Cin) {
-        files.extend(in_dir("cin", write_cin::write(&source, &years, &out.join("cin"))?));
+        // A generator of its own, so that the other formats' faults do not depend on this one.
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xC1);
+        let (written, injected) = write_cin::write(&source, &years, &out.join("cin"), cfg.messiness, &mut rng)?;
+        faults += injected;
+        files.extend(in_dir("cin", written));
     }
     if cfg.formats.contains(&Format::Ssda903) {
         // A generator of its own, so that the other formats' faults do not depend on this one.

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dates::age;
 use super::details;
-use super::faults::Injector;
+use super::faults::{Fault, Injector};
 use super::records::{ClaEpisode, Person, SHORT_BREAK_STATUSES};
 use super::returns::{ddmmyyyy, keyed, ChildAt, Codes, Index, Source, Upn, Year};
 use super::write_ssd::FAULTS_FILE;
@@ -183,24 +183,31 @@ pub fn write(src: &Source, years: &[i32], dir: &Path, messiness: Messiness, rng:
             files.push((relative, file_size(&path)));
         }
     }
+    let faults = injector.faults.len();
+    files.extend(write_manifest(dir, &injector.faults)?);
+    Ok((files, faults))
+}
+
+/// Writes a return's fault manifest, `DIR/_faults.csv` (file, row, column, kind, expected
+/// issue), when there are faults, removing a stale one otherwise; returns its name and size.
+pub fn write_manifest(dir: &Path, faults: &[Fault]) -> Result<Option<(String, u64)>> {
     let manifest = dir.join(FAULTS_FILE);
     if manifest.exists() {
         std::fs::remove_file(&manifest).map_err(|e| io_error(&manifest, e))?;
     }
-    let faults = injector.faults.len();
-    if faults > 0 {
-        let mut out = csv::Writer::from_path(&manifest).map_err(|e| csv_error(&manifest, e))?;
-        out.write_record(["file", "row", "column", "kind", "expected_issue"]).map_err(|e| csv_error(&manifest, e))?;
-        for f in &injector.faults {
-            let row = f.row.map(|r| r.to_string()).unwrap_or_default();
-            out.write_record([f.file.as_str(), row.as_str(), f.column.as_str(), f.kind, f.expected_issue])
-                .map_err(|e| csv_error(&manifest, e))?;
-        }
-        out.flush().map_err(|e| io_error(&manifest, e))?;
-        drop(out);
-        files.push((FAULTS_FILE.to_string(), file_size(&manifest)));
+    if faults.is_empty() {
+        return Ok(None);
     }
-    Ok((files, faults))
+    let mut out = csv::Writer::from_path(&manifest).map_err(|e| csv_error(&manifest, e))?;
+    out.write_record(["file", "row", "column", "kind", "expected_issue"]).map_err(|e| csv_error(&manifest, e))?;
+    for f in faults {
+        let row = f.row.map(|r| r.to_string()).unwrap_or_default();
+        out.write_record([f.file.as_str(), row.as_str(), f.column.as_str(), f.kind, f.expected_issue])
+            .map_err(|e| csv_error(&manifest, e))?;
+    }
+    out.flush().map_err(|e| io_error(&manifest, e))?;
+    drop(out);
+    Ok(Some((FAULTS_FILE.to_string(), file_size(&manifest))))
 }
 
 fn file_size(path: &Path) -> u64 {

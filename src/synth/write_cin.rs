@@ -7,16 +7,23 @@
 //! each episode the assessments, plans and enquiries that fall in the year. Dates after the
 //! reference date (31 March) are not known yet and left out. An ICPC is recorded in the S47
 //! module of the enquiry that led to it (DfE rule 2884: once only). The XML is streamed through
-//! a buffered writer, children in id order, so the same seed gives the same bytes.
+//! a buffered writer, children in id order, so the same seed gives the same bytes. With
+//! messiness, element values of the latest year's file are faulted (see [`FAULTS`]) and listed in
+//! `DIR/cin/_faults.csv`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use rand_chacha::ChaCha8Rng;
+
 use super::details;
+use super::faults::Injector;
 use super::records::{Person, Referral};
 use super::returns::{ChildAt, Codes, Index, Source, Upn, Year};
 use super::simulate::people::working_days_after;
+use super::write_903::write_manifest;
+use super::Messiness;
 use crate::normalise::cells::from_date32;
 use crate::{Error, Result};
 
@@ -29,16 +36,39 @@ pub fn file_name(y: i32) -> String {
     format!("cin_{y}.xml")
 }
 
-/// A minimal streaming XML writer: nested elements with two-space indentation and escaped text.
-struct Xml<W: Write> {
-    out: W,
-    open: Vec<&'static str>,
+/// Element values a child's record may carry faulted, `(element, kind)` (see
+/// [`Injector::return_row`]): elements no rule between records reads and no record is keyed by,
+/// so each raises only its own issue. Only the latest year's file is faulted: a record in several
+/// returns is kept as the latest return has it.
+const FAULTS: &[(&str, &str)] = &[
+    ("ReferralSource", "unknown_code"),
+    ("ReferralSource", "blank_required"),
+    ("LatestCategoryOfAbuse", "unknown_code"),
+    ("CINPlanEndDate", "impossible_date"),
+];
+
+/// Where faults go while a file is written: the injector and the file's name.
+struct Faulting<'i, 'r> {
+    injector: &'i mut Injector<'r>,
+    file: String,
 }
 
-impl<W: Write> Xml<W> {
-    fn new(mut out: W) -> std::io::Result<Self> {
+/// A minimal streaming XML writer: nested elements with two-space indentation and escaped text.
+/// It counts lines so a faulted element is listed at the line the reader reports.
+struct Xml<'i, 'r, W: Write> {
+    out: W,
+    open: Vec<&'static str>,
+    /// Line each open element starts on.
+    starts: Vec<usize>,
+    /// Line the next element goes on (1-based).
+    line: usize,
+    faulting: Option<Faulting<'i, 'r>>,
+}
+
+impl<'i, 'r, W: Write> Xml<'i, 'r, W> {
+    fn new(mut out: W, faulting: Option<Faulting<'i, 'r>>) -> std::io::Result<Self> {
         out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
-        Ok(Xml { out, open: Vec::new() })
+        Ok(Xml { out, open: Vec::new(), starts: Vec::new(), line: 2, faulting })
     }
 
     fn indent(&mut self) -> std::io::Result<()> {
@@ -51,19 +81,28 @@ impl<W: Write> Xml<W> {
     fn start(&mut self, tag: &'static str) -> std::io::Result<()> {
         self.indent()?;
         writeln!(self.out, "<{tag}>")?;
+        self.starts.push(self.line);
+        self.line += 1;
         self.open.push(tag);
         Ok(())
     }
 
     fn end(&mut self) -> std::io::Result<()> {
         if let Some(tag) = self.open.pop() {
+            self.starts.pop();
             self.indent()?;
             writeln!(self.out, "</{tag}>")?;
+            self.line += 1;
         }
         Ok(())
     }
 
     fn leaf(&mut self, tag: &'static str, text: &str) -> std::io::Result<()> {
+        let faulted = self.fault(tag, text);
+        if faulted.as_deref() == Some("") {
+            return Ok(());
+        }
+        let text = faulted.as_deref().unwrap_or(text);
         self.indent()?;
         write!(self.out, "<{tag}>")?;
         for c in text.chars() {
@@ -74,7 +113,34 @@ impl<W: Write> Xml<W> {
                 _ => write!(self.out, "{c}")?,
             }
         }
-        writeln!(self.out, "</{tag}>")
+        writeln!(self.out, "</{tag}>")?;
+        self.line += 1;
+        Ok(())
+    }
+
+    /// The value a leaf of a child's record is written with when the injector faults it, listed
+    /// at its line and its path within `Child` (as the reader names it). The census has no blank
+    /// value, so a required element blanked is left out: the reader reports it missing
+    /// (`missing_element`) at its parent's line.
+    fn fault(&mut self, tag: &'static str, text: &str) -> Option<String> {
+        let f = self.faulting.as_mut()?;
+        if self.open.get(2) != Some(&"Child") {
+            return None;
+        }
+        let options: Vec<(usize, &'static str)> = FAULTS.iter().filter(|(t, _)| *t == tag).map(|&(_, kind)| (0, kind)).collect();
+        if options.is_empty() {
+            return None;
+        }
+        let path = self.open[3..].iter().chain([&tag]).copied().collect::<Vec<_>>().join("/");
+        let mut cells = [text.to_string()];
+        let before = f.injector.faults.len();
+        f.injector.return_row(&f.file, self.line, &[path.as_str()], &mut cells, &options);
+        let fault = f.injector.faults.get_mut(before)?;
+        if cells[0].is_empty() {
+            fault.row = self.starts.last().copied();
+            fault.expected_issue = "missing_element";
+        }
+        Some(std::mem::take(&mut cells[0]))
     }
 
     /// A leaf for a date (`YYYY-MM-DD`), nothing when there is none.
@@ -94,27 +160,33 @@ impl<W: Write> Xml<W> {
     }
 }
 
-/// Writes one file per collection year into `dir`; returns the file names and sizes.
-pub fn write(src: &Source, years: &[i32], dir: &Path) -> Result<Vec<(String, u64)>> {
+/// Writes one file per collection year into `dir`, with element faults in the latest as
+/// `messiness` asks and their manifest, `_faults.csv` (file name, line, element path within
+/// `Child`, kind, expected issue); returns the files, sizes and the number of faults.
+pub fn write(src: &Source, years: &[i32], dir: &Path, messiness: Messiness, rng: &mut ChaCha8Rng) -> Result<(Vec<(String, u64)>, usize)> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let mut files = Vec::new();
+    let mut injector = Injector::new(messiness, rng);
     for &y in years {
         let name = file_name(y);
         let path = dir.join(&name);
         let file = File::create(&path).map_err(|e| io_error(&path, e))?;
-        write_year(src, Year::new(y), BufWriter::new(file)).map_err(|e| io_error(&path, e))?;
+        let faulting = (Some(&y) == years.last()).then(|| Faulting { injector: &mut injector, file: name.clone() });
+        write_year(src, Year::new(y), BufWriter::new(file), faulting).map_err(|e| io_error(&path, e))?;
         files.push((name, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)));
     }
-    Ok(files)
+    let faults = injector.faults.len();
+    files.extend(write_manifest(dir, &injector.faults)?);
+    Ok((files, faults))
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::Io { context: format!("writing {}", path.display()), source: e }
 }
 
-fn write_year<W: Write>(src: &Source, year: Year, out: W) -> std::io::Result<()> {
+fn write_year<W: Write>(src: &Source, year: Year, out: W, faulting: Option<Faulting>) -> std::io::Result<()> {
     let codes = Codes { year: year.year };
-    let mut x = Xml::new(out)?;
+    let mut x = Xml::new(out, faulting)?;
     x.start("Message")?;
     x.start("Header")?;
     x.start("CollectionDetails")?;
@@ -148,7 +220,14 @@ fn write_year<W: Write>(src: &Source, year: Year, out: W) -> std::io::Result<()>
     x.finish().map(drop)
 }
 
-fn child<W: Write>(x: &mut Xml<W>, src: &Source, year: Year, codes: Codes, person: &Person, episodes: &[&Referral]) -> std::io::Result<()> {
+fn child<W: Write>(
+    x: &mut Xml<'_, '_, W>,
+    src: &Source,
+    year: Year,
+    codes: Codes,
+    person: &Person,
+    episodes: &[&Referral],
+) -> std::io::Result<()> {
     let at = ChildAt::new(person, year.end);
     x.start("Child")?;
     x.start("ChildIdentifiers")?;
@@ -177,7 +256,7 @@ fn child<W: Write>(x: &mut Xml<W>, src: &Source, year: Year, codes: Codes, perso
     x.end()
 }
 
-fn cin_details<W: Write>(x: &mut Xml<W>, src: &Source, year: Year, codes: Codes, r: &Referral, uasc: bool) -> std::io::Result<()> {
+fn cin_details<W: Write>(x: &mut Xml<'_, '_, W>, src: &Source, year: Year, codes: Codes, r: &Referral, uasc: bool) -> std::io::Result<()> {
     let (ssd, index) = (src.ssd, src.index);
     let rid = r.id.as_str();
     let s47s: Vec<usize> = Index::rows(&index.s47s, rid)
