@@ -1,61 +1,35 @@
-//! The regional warehouse of a hub (`csc hub --regional-warehouse W`, or `[hub]
-//! regional_warehouse`): after the LAs' own runs, the analyst tables of every LA that has a
-//! published run ([`TABLES`]) are read at the versions its `_runs/published.json` names, stacked,
-//! partitioned by `la_code` and `financial_year`, and published beside a comparison mart
-//! ([`COMPARISON`]: each LA's value, rank, the regional mean, median and standard deviation and
-//! its z-score). Nothing of any LA's `restricted/` area is read.
-//!
-//! **Its own key.** Every pseudonym in the stacked tables (the worker dimension of
-//! `fact_measure_breakdown`, the only pseudonymised column of these tables) is re-keyed under
-//! the regional key from [`REGIONAL_KEY_VAR`]: HMAC of the LA code and the LA's pseudonym, so a
-//! regional pseudonym cannot be joined to any LA's analyst tables, and the same text in two LAs
-//! gives two pseudonyms. The hub refuses to run without that key, or with the LAs' key.
-//!
-//! **Publishing** is a run of its own over the regional warehouse, with the same machinery as an
-//! LA's: the run lock, recovery of a run that died, staging, one Delta commit per table, the
-//! manifest switch (`_runs/published.json`), vacuum and retention. Its run key is made of the
-//! LAs' published runs and table versions, so a hub night on which no LA published anything new
-//! skips the regional publish too.
+//! The regional publish: a run of its own over the regional warehouse, with an LA's machinery
+//! (run lock, recovery, staging, one Delta commit per table, the manifest switch, vacuum and
+//! retention), publishing the stacked tables ([`super::stack`]) beside the comparison mart
+//! ([`COMPARISON`]); and the hub summary's lines and exit status for it.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
-use datafusion::arrow::compute::{concat_batches, filter_record_batch};
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use sha2::{Digest, Sha256};
 use tracing::{info, info_span, warn, Instrument};
 
+use super::stack::{la_input, stacked, LaInput, TABLES};
+use super::RegionalConfig;
 use crate::config::RunConfig;
 use crate::hub::LaOutcome;
 use crate::lock::RunLock;
 use crate::manifest::{InputEntry, Manifest, MeasureSummary, RunStatus, TableEntry};
 use crate::marts::{MartSpec, Ty};
-use crate::model::breakdown::NOT_ALLOCATED;
-use crate::pseudonymise::{decode_key_of, IdKind, Pseudonymiser, KEY_VAR, REGIONAL_KEY_VAR};
 use crate::publish::vacuum::{grace_runs, published_manifest, recover, retained_runs};
 use crate::publish::{commit, CommitInfo, Staging};
-use crate::report::published::read_table_with_partitions_at;
 use crate::run::{finish, last_success_with_key, stage_done, Ended, ExitStatus, RunOptions, RunOutcome};
 use crate::storage::Location;
 use crate::{Error, Result};
-
-/// The LA analyst tables the regional warehouse stacks, each with the columns it is partitioned
-/// by. `dim_la` keeps each LA's own row (`is_this_la`), with its neighbours and judgements.
-pub const TABLES: [(&str, &[&str]); 4] = [
-    ("marts/fact_measure", &["la_code", "financial_year"]),
-    ("marts/fact_measure_breakdown", &["la_code", "financial_year"]),
-    ("marts/benchmarks", &["la_code", "financial_year"]),
-    ("marts/dim_la", &["la_code"]),
-];
 
 /// The regional comparison mart.
 pub const COMPARISON: MartSpec = MartSpec {
     name: "regional_comparison",
     about: "every hub LA's value of every measure and period beside the region's mean, median and standard deviation, with its rank and z-score",
-    sql: Some(include_str!("../sql/regional/regional_comparison.sql")),
+    sql: Some(include_str!("../../sql/regional/regional_comparison.sql")),
     columns: &[
         ("measure_id", Ty::Text, "measure id"),
         ("period_type", Ty::Text, "period type"),
@@ -79,57 +53,6 @@ pub const COMPARISON: MartSpec = MartSpec {
     ],
 };
 
-/// Where the regional warehouse is and the key its pseudonyms are made with.
-#[derive(Debug, Clone)]
-pub struct RegionalConfig {
-    pub warehouse: String,
-    pub pseudonymiser: Pseudonymiser,
-}
-
-impl RegionalConfig {
-    /// The regional warehouse at `location`, with the key given in [`REGIONAL_KEY_VAR`]
-    /// (`regional_key`). Refused without that key, when it is the LAs' key (`la_key`, from
-    /// [`KEY_VAR`]), and when the regional warehouse is an LA's warehouse or inside or around one
-    /// (`la_warehouses`): its lock, recovery and vacuum must not touch an LA's files.
-    pub fn resolve(location: &str, regional_key: Option<&[u8]>, la_key: Option<&[u8]>, la_warehouses: &[String]) -> Result<RegionalConfig> {
-        let raw = regional_key.filter(|k| !k.iter().all(u8::is_ascii_whitespace)).ok_or_else(|| {
-            Error::Config(format!(
-                "a regional warehouse needs its own key in {REGIONAL_KEY_VAR} (at least 32 random bytes as hex or base64, e.g. \
-                 `openssl rand -hex 32`, different from {KEY_VAR} and the same every night), so its pseudonyms cannot be joined to \
-                 any LA's analyst tables"
-            ))
-        })?;
-        let key = decode_key_of(REGIONAL_KEY_VAR, raw)?;
-        if la_key.and_then(|k| decode_key_of(KEY_VAR, k).ok()).is_some_and(|la| la == key) {
-            return Err(Error::Config(format!(
-                "{REGIONAL_KEY_VAR} is the same key as {KEY_VAR}: the regional warehouse needs a key of its own, or its pseudonyms \
-                 could be recomputed by every LA"
-            )));
-        }
-        crate::storage::refuse_secrets_in_location(location)?;
-        let mine = comparable(location);
-        if let Some(la) = la_warehouses.iter().find(|la| {
-            let la = comparable(la);
-            la == mine || la.starts_with(&format!("{mine}/")) || mine.starts_with(&format!("{la}/"))
-        }) {
-            return Err(Error::Config(format!(
-                "the regional warehouse {location} and the LA warehouse {la} overlap: give the regional warehouse a folder of its own"
-            )));
-        }
-        Ok(RegionalConfig { warehouse: location.to_string(), pseudonymiser: Pseudonymiser::new(&key, false)? })
-    }
-}
-
-/// A location as text that two spellings of one folder share: local paths made absolute.
-fn comparable(location: &str) -> String {
-    let text = location.trim_end_matches('/');
-    if text.contains("://") && !text.starts_with("file://") {
-        return text.to_string();
-    }
-    let path = std::path::Path::new(text.strip_prefix("file://").unwrap_or(text));
-    std::path::absolute(path).map(|p| p.display().to_string()).unwrap_or_else(|_| text.to_string())
-}
-
 /// How the regional pass ended: the LAs it stacked, those it left out and why, and its run.
 #[derive(Debug)]
 pub struct RegionalOutcome {
@@ -138,16 +61,6 @@ pub struct RegionalOutcome {
     /// LA code and why it is not in the regional warehouse.
     pub left_out: Vec<(String, String)>,
     pub outcome: Result<RunOutcome>,
-}
-
-/// One LA's published run, as the regional pass reads it.
-struct LaInput {
-    la_code: String,
-    warehouse: Location,
-    published: Manifest,
-    /// SHA-256 of its `_runs/published.json`.
-    sha256: String,
-    size: u64,
 }
 
 /// Stacks the published analyst tables of every LA in `las` whose run did not fail and publishes
@@ -179,27 +92,6 @@ pub async fn publish(cfg: &RegionalConfig, las: &[LaOutcome], opts: &RunOptions)
         _ => Err(Error::Input("no local authority has a published run to stack: the regional warehouse is left as it was".into())),
     };
     RegionalOutcome { warehouse: cfg.warehouse.clone(), included, left_out, outcome }
-}
-
-/// An LA's published run, or why it cannot be stacked.
-async fn la_input(la_code: &str, cfg: &RunConfig) -> std::result::Result<LaInput, String> {
-    let warehouse = Location::open(&cfg.warehouse, false, &cfg.storage).map_err(|e| e.to_string())?;
-    let bytes = match warehouse.get(&warehouse.child("_runs/published.json")).await {
-        Ok(b) => b,
-        Err(Error::Store { source: object_store::Error::NotFound { .. }, .. }) => return Err("it has no published run".into()),
-        Err(e) => return Err(e.to_string()),
-    };
-    let published: Manifest = serde_json::from_slice(&bytes).map_err(|_| "its _runs/published.json is not a run manifest".to_string())?;
-    if let Some((missing, _)) = TABLES.iter().find(|(t, _)| !published.delta_versions.contains_key(*t)) {
-        return Err(format!("its published run has no {missing}"));
-    }
-    Ok(LaInput {
-        la_code: la_code.to_string(),
-        warehouse,
-        published,
-        sha256: hex::encode(Sha256::digest(&bytes)),
-        size: bytes.len() as u64,
-    })
 }
 
 /// The regional run, as [`crate::run::run`] is an LA's: lock, stages, manifest, release.
@@ -327,93 +219,6 @@ fn run_key(inputs: &[LaInput]) -> String {
     hex::encode(h.finalize())
 }
 
-/// Table `dir` of every LA, at the version its published run names, stacked in LA order; each
-/// LA's rows made regional by [`regional_rows`].
-async fn stacked(cfg: &RegionalConfig, inputs: &[LaInput], dir: &str) -> Result<RecordBatch> {
-    let mut batches = Vec::new();
-    for i in inputs {
-        let version = i.published.delta_versions[dir];
-        if let Some(b) = read_table_with_partitions_at(&i.warehouse, dir, Some(version)).await? {
-            batches.push(regional_rows(cfg, &i.la_code, dir, b)?);
-        }
-    }
-    let schema: SchemaRef = match batches.first() {
-        Some(b) => b.schema(),
-        None => empty_schema(dir)?,
-    };
-    if let Some(b) = batches.iter().find(|b| b.schema().fields() != schema.fields()) {
-        return Err(Error::Internal(format!(
-            "{dir} has other columns in one LA's warehouse ({} columns) than in another's ({}): run every LA with the same csc",
-            b.num_columns(),
-            schema.fields().len()
-        )));
-    }
-    Ok(concat_batches(&schema, &batches)?)
-}
-
-/// The columns of a stacked table when no LA has a row of it.
-fn empty_schema(dir: &str) -> Result<SchemaRef> {
-    let name = dir.trim_start_matches("marts/");
-    match name {
-        "fact_measure" => Ok(crate::model::fact_schema()),
-        "fact_measure_breakdown" => Ok(crate::model::breakdown::breakdown_schema()),
-        _ => crate::marts::MARTS
-            .iter()
-            .find(|m| m.name == name)
-            .map(|m| m.schema())
-            .ok_or_else(|| Error::Internal(format!("{dir} is not a mart"))),
-    }
-}
-
-/// One LA's rows of a table as the regional warehouse holds them: `dim_la` keeps the LA's own
-/// row; in `fact_measure_breakdown` each worker is re-keyed ([`regional_worker`]); every row must
-/// be the LA's own (`la_code`), so each LA's partition holds exactly its rows.
-fn regional_rows(cfg: &RegionalConfig, la_code: &str, dir: &str, batch: RecordBatch) -> Result<RecordBatch> {
-    let batch = match dir {
-        "marts/dim_la" => {
-            let own = batch.column_by_name("is_this_la").map(|c| c.as_boolean().clone());
-            let own = own.ok_or_else(|| Error::Internal("dim_la has no is_this_la column".into()))?;
-            filter_record_batch(&batch, &BooleanArray::from((0..own.len()).map(|i| own.is_valid(i) && own.value(i)).collect::<Vec<_>>()))?
-        }
-        "marts/fact_measure_breakdown" => rekey_workers(&cfg.pseudonymiser, la_code, &batch)?,
-        _ => batch,
-    };
-    let codes = batch.column_by_name("la_code").map(|c| c.as_string::<i32>().clone());
-    let codes = codes.ok_or_else(|| Error::Internal(format!("{dir} has no la_code column")))?;
-    if (0..codes.len()).any(|i| !codes.is_valid(i) || codes.value(i) != la_code) {
-        return Err(Error::Input(format!("{dir} of LA {la_code} holds rows of another LA: it cannot be stacked")));
-    }
-    Ok(batch)
-}
-
-/// The breakdown with each worker (`dimension = 'worker'`, other than `not allocated`) replaced by
-/// its regional pseudonym.
-fn rekey_workers(regional: &Pseudonymiser, la_code: &str, batch: &RecordBatch) -> Result<RecordBatch> {
-    let (Some(dims), Some(values)) = (batch.column_by_name("dimension"), batch.column_by_name("dimension_value")) else {
-        return Err(Error::Internal("fact_measure_breakdown has no dimension columns".into()));
-    };
-    let (dims, values) = (dims.as_string::<i32>(), values.as_string::<i32>());
-    let out: StringArray = (0..batch.num_rows())
-        .map(|i| {
-            let v = values.is_valid(i).then(|| values.value(i))?;
-            Some(match dims.value(i) == "worker" && v != NOT_ALLOCATED {
-                true => regional_worker(regional, la_code, v),
-                false => v.to_string(),
-            })
-        })
-        .collect();
-    let idx = batch.schema().index_of("dimension_value")?;
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[idx] = Arc::new(out);
-    Ok(RecordBatch::try_new(batch.schema(), columns)?)
-}
-
-/// A worker's regional pseudonym: HMAC under the regional key's worker sub-key of the LA code and
-/// the worker as the LA's analyst tables show them (pseudonym, or name where the LA keeps names).
-pub fn regional_worker(regional: &Pseudonymiser, la_code: &str, la_value: &str) -> String {
-    regional.pseudonym_of(IdKind::Worker, &format!("{la_code}\u{1f}{la_value}"))
-}
-
 /// The comparison mart over the stacked fact table, in one partition so that its averages sum
 /// in the same order every run.
 pub async fn comparison(fact: &RecordBatch) -> Result<RecordBatch> {
@@ -464,45 +269,10 @@ pub fn exit_status(las: ExitStatus, r: &RegionalOutcome) -> ExitStatus {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use datafusion::arrow::array::{Float64Array, Int64Array};
-
-    const LA_KEY: &[u8] = b"756e69742d74657374206b65792c206c6f6e6720656e6f7567682c2079657321";
-    const REGIONAL_KEY: &[u8] = b"726567696f6e616c2074657374206b65792c206c6f6e6720656e6f7567682121";
-
-    #[test]
-    fn the_regional_key_is_required_and_must_not_be_the_las() {
-        let las = vec!["/data/wh/852".to_string()];
-        let err = RegionalConfig::resolve("/data/regional", None, Some(LA_KEY), &las).unwrap_err().to_string();
-        assert!(err.contains(REGIONAL_KEY_VAR), "{err}");
-        let err = RegionalConfig::resolve("/data/regional", Some(LA_KEY), Some(LA_KEY), &las).unwrap_err().to_string();
-        assert!(err.contains("same key") && !err.contains("756e69"), "{err}");
-        assert!(RegionalConfig::resolve("/data/regional", Some(REGIONAL_KEY), Some(LA_KEY), &las).is_ok());
-        for overlapping in ["/data/wh/852", "/data/wh", "/data/wh/852/regional/"] {
-            let err = RegionalConfig::resolve(overlapping, Some(REGIONAL_KEY), Some(LA_KEY), &las).unwrap_err().to_string();
-            assert!(err.contains("overlap"), "{overlapping}: {err}");
-        }
-    }
-
-    #[test]
-    fn workers_are_rekeyed_per_la_and_nothing_else_changes() {
-        let regional = Pseudonymiser::new(&crate::pseudonymise::decode_key(REGIONAL_KEY).unwrap(), false).unwrap();
-        let la = Pseudonymiser::new(&crate::pseudonymise::decode_key(LA_KEY).unwrap(), false).unwrap();
-        let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
-        let worker = la.pseudonym("W1");
-        let batch = RecordBatch::try_from_iter([
-            ("dimension", text(&["worker", "worker", "team"])),
-            ("dimension_value", text(&[&worker, NOT_ALLOCATED, "Team A"])),
-        ])
-        .unwrap();
-        let out = rekey_workers(&regional, "852", &batch).unwrap();
-        let values = out.column(1).as_string::<i32>();
-        assert_eq!(values.value(0), regional_worker(&regional, "852", &worker));
-        assert_ne!(values.value(0), worker);
-        assert_ne!(values.value(0), regional_worker(&regional, "330", &worker), "the same text in two LAs is two workers");
-        assert_ne!(values.value(0), la.pseudonym_of(IdKind::Worker, &worker), "not the LA key");
-        assert_eq!((values.value(1), values.value(2)), (NOT_ALLOCATED, "Team A"));
-    }
+    use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
 
     /// Three LAs' values 10, 20 and 60 of one measure and period, and one LA without a value:
     /// mean 30, median 20, population sd sqrt(((10-30)² + (20-30)² + (60-30)²) / 3) = sqrt(1400/3)
