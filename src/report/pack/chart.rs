@@ -1,6 +1,7 @@
 //! Trend charts, drawn with plotters' SVG backend into the page itself: nothing is fetched when
 //! the pack is opened (council networks block CDNs, and packs are opened from file shares).
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Colours: the LA's line, the target, England and the statistical neighbours.
@@ -8,6 +9,9 @@ const LA: RGBColor = RGBColor(0, 94, 165);
 const TARGET: RGBColor = RGBColor(212, 53, 28);
 const ENGLAND: RGBColor = RGBColor(80, 90, 95);
 const NEIGHBOURS: RGBColor = RGBColor(0, 112, 60);
+
+/// How many labelled ticks the y axis has at most.
+const Y_TICKS: usize = 5;
 
 /// What one chart shows.
 #[derive(Debug, Clone, Default)]
@@ -55,6 +59,7 @@ fn draw_on<'a>(t: &Trend, svg: &'a mut String, width: u32, height: u32, lo: f64,
         .build_cartesian_2d(-0.3..x_max + 0.3, lo..hi)?;
     let labels = t.labels.clone();
     let every = n.div_ceil(7).max(1);
+    let decimals = tick_decimals(lo, hi);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -69,8 +74,8 @@ fn draw_on<'a>(t: &Trend, svg: &'a mut String, width: u32, height: u32, lo: f64,
                 String::new()
             }
         })
-        .y_labels(5)
-        .y_label_formatter(&|y| if t.unit == "percent" { format!("{y:.0}%") } else { format!("{y:.0}") })
+        .y_labels(Y_TICKS)
+        .y_label_formatter(&|y| tick_label(*y, decimals, &t.unit))
         .label_style(("sans-serif", 11))
         .draw()?;
     let reference = |value: Option<f64>, colour: RGBColor, name: &str| (value, colour, name.to_string());
@@ -116,6 +121,29 @@ fn draw_on<'a>(t: &Trend, svg: &'a mut String, width: u32, height: u32, lo: f64,
     Ok(())
 }
 
+/// Decimal places the y axis labels of `lo..hi` need so that neighbouring ticks read differently:
+/// as many as the tick step plotters chooses (1, 2 or 5 times a power of ten) has, so a 0-2.5 %
+/// axis reads 0.0%, 0.5%, 1.0% ... instead of 0%, 1%, 1%, 2%.
+fn tick_decimals(lo: f64, hi: f64) -> usize {
+    let ticks = RangedCoordf64::from(lo..hi).key_points(Y_TICKS);
+    let step = ticks.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
+    if !step.is_finite() || step <= 0.0 {
+        return 0;
+    }
+    (0..6)
+        .find(|&d| {
+            let scaled = step * 10f64.powi(d);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled
+        })
+        .unwrap_or(6) as usize
+}
+
+/// A y axis label: the value to `decimals` places, with `%` for a percent.
+fn tick_label(y: f64, decimals: usize, unit: &str) -> String {
+    let suffix = if unit == "percent" { "%" } else { "" };
+    format!("{y:.decimals$}{suffix}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +163,36 @@ mod tests {
         assert!(svg.contains("Target") && svg.contains("England") && svg.contains("This LA"));
         assert!(!svg.contains("Stat. neighbours"), "no neighbour line without a value");
         assert!(trend_svg(&Trend { values: vec![None, None], labels: vec!["a".into(), "b".into()], ..t }, 420, 200).is_none());
+    }
+
+    /// The labels plotters would write on an axis from `lo` to `hi`.
+    fn axis(lo: f64, hi: f64, unit: &str) -> Vec<String> {
+        let d = tick_decimals(lo, hi);
+        RangedCoordf64::from(lo..hi).key_points(Y_TICKS).into_iter().map(|y| tick_label(y, d, unit)).collect()
+    }
+
+    #[test]
+    fn tick_labels_follow_the_tick_step() {
+        // Values up to 2 % (axis to 2.16, as trend_svg scales it): ticks every 0.5, once read 0%, 0%, 1%, 2%, 2%.
+        assert_eq!(axis(0.0, 2.16, "percent"), ["0.0%", "0.5%", "1.0%", "1.5%", "2.0%"]);
+        assert_eq!(axis(0.0, 108.0, "percent"), ["0%", "50%", "100%"]);
+        assert_eq!(axis(0.0, 0.27, "days"), ["0.0", "0.1", "0.2"]);
+        assert_eq!(axis(0.0, 0.1, "days"), ["0.00", "0.05", "0.10"]);
+        for (lo, hi) in [(0.0, 1.08), (0.0, 2.7), (0.0, 5.4), (-3.0, 12.0), (0.0, 0.3), (0.0, 1234.0)] {
+            let labels = axis(lo, hi, "percent");
+            let mut distinct = labels.clone();
+            distinct.dedup();
+            assert_eq!(labels, distinct, "{lo}..{hi}: every tick reads differently");
+        }
+        // The drawn chart carries them.
+        let t = Trend {
+            labels: vec!["Jan".into(), "Feb".into()],
+            values: vec![Some(1.0), Some(2.0)],
+            unit: "percent".into(),
+            ..Default::default()
+        };
+        let svg = trend_svg(&t, 420, 200).unwrap();
+        let texts: Vec<&str> = svg.lines().map(str::trim).filter(|l| l.ends_with('%')).collect();
+        assert_eq!(texts, ["0.0%", "0.5%", "1.0%", "1.5%", "2.0%"], "{svg}");
     }
 }
