@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{fact_schema, MEASURES, VIEWS};
+use crate::model::{fact_schema, MEASURES, PERIOD_VIEWS, VIEWS};
 use crate::quality::issues_schema;
 use crate::schema::{ssd_tables, SOURCE_FILE, SOURCE_ROW};
 
@@ -280,7 +280,7 @@ pub fn data_dictionary() -> String {
         let _ = writeln!(md, "{}", d.definition);
     }
     let _ = writeln!(md, "\n## Shared views (`sql/views/`)\n");
-    for (name, sql) in VIEWS {
+    for (name, sql) in VIEWS.iter().chain(PERIOD_VIEWS) {
         let first = sql.lines().next().unwrap_or("").trim_start_matches("--").trim();
         let _ = writeln!(md, "- `{name}`: {}", first.split_once(':').map(|(_, t)| t.trim()).unwrap_or(first));
     }

@@ -10,38 +10,21 @@
 --   working days, `[action_lists] cin_visit_working_days` in the pipeline file (default 20, about
 --   4 weeks; the same N as the action list cin_visit_overdue). For each child with a CIN plan open
 --   at D (start <= D, end null or > D), their latest CIN visit on or before D with the child seen
---   (cinv_cin_visit_seen not 'N'): within the timescale (N or fewer elapsed working days before
---   D, England and Wales bank holidays excluded); beyond it but no more than 6 weeks (42 days)
---   before D; more than 6 weeks, up to 12 weeks (84 days); more than 12 weeks; or never seen. A
---   timescale of 6 weeks or longer leaves the second band empty.
+--   (cinv_cin_visit_seen not 'N'; view cin_plan_last_seen): within the timescale (N or fewer
+--   elapsed working days before D, England and Wales bank holidays excluded); beyond it but no
+--   more than 6 weeks (42 days) before D; more than 6 weeks, up to 12 weeks (84 days); more than
+--   12 weeks; or never seen. A timescale of 6 weeks or longer leaves the second band empty.
 -- Numerator: children on a CIN plan at D in the band. Denominator: children on a CIN plan at D.
 -- Time basis: snapshot at each month end and financial year end. value: percent; the five bands
 --   add up to 100.
-WITH on_plan AS (
-    SELECT DISTINCT p.period_type, p.period_start, p.period_end, c.cinp_person_id
-    FROM dim_period p
-    JOIN cin_plan c
-      ON c.cinp_cin_plan_start_date <= p.period_end
-     AND (c.cinp_cin_plan_end_date IS NULL OR c.cinp_cin_plan_end_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-),
-last_seen AS (
-    SELECT o.period_type, o.period_start, o.period_end, o.cinp_person_id, max(v.cinv_cin_visit_date) AS visited
-    FROM on_plan o
-    LEFT JOIN cin_visit v
-           ON v.cinv_person_id = o.cinp_person_id
-          AND v.cinv_cin_visit_date <= o.period_end
-          AND coalesce(v.cinv_cin_visit_seen, 'Y') <> 'N'
-    GROUP BY o.period_type, o.period_start, o.period_end, o.cinp_person_id
-),
-banded AS (
+WITH banded AS (
     SELECT l.period_type, l.period_start, l.cinp_person_id,
            CASE WHEN l.visited IS NULL THEN 5
                 WHEN working_days(l.visited, l.period_end) <= s.cin_visit_wd THEN 1
                 WHEN l.visited >= l.period_end - INTERVAL '42 days' THEN 2
                 WHEN l.visited >= l.period_end - INTERVAL '84 days' THEN 3
                 ELSE 4 END AS band
-    FROM last_seen l
+    FROM cin_plan_last_seen l
     CROSS JOIN measure_settings s
 ),
 bands (band, measure_id) AS (

@@ -62,6 +62,12 @@ pub const VIEWS: &[(&str, &str)] = &[
     ("annex_a_involvement", include_str!("../../sql/views/annex_a_involvement.sql")),
 ];
 
+/// Views over the core tables at each period end (`dim_period`) that several snapshot measures
+/// share (`sql/views/<name>.sql`), registered after [`VIEWS`] with the run's periods. The
+/// year-to-date pass ([`run_ytd`]) swaps the periods but keeps these, so only files it does not
+/// rerun may read them (a unit test checks).
+pub const PERIOD_VIEWS: &[(&str, &str)] = &[("cin_plan_last_seen", include_str!("../../sql/views/cin_plan_last_seen.sql"))];
+
 /// Every measure file, by id: its id and SQL (`sql/measures/<id>.sql`; build.rs lists the
 /// folder). Each file's header says what it publishes (`-- publishes:`), what it needs
 /// (`-- sources:`, `-- depends:`) and how it is defined: see `sql/measures/README.md`.
@@ -170,6 +176,7 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
     register_periods(ctx, &periods.rows()).await?;
     record_population_gaps(ctx, &p.la_code, issues).await?;
     register_views(ctx).await?;
+    register(ctx, PERIOD_VIEWS).await?;
 
     let fact = fact_schema();
     let schema = Arc::new(Schema::new(fact.fields()[..8].iter().filter(|f| f.name() != "la_code").cloned().collect::<Vec<_>>()));
@@ -323,8 +330,13 @@ async fn register_periods(ctx: &SessionContext, rows: &[PeriodRow]) -> Result<()
 /// relational quality rules that share it (two to eight each) do not compute it again.
 /// [`run_measures`] registers them; call it only for a session that runs no measures.
 pub async fn register_views(ctx: &SessionContext) -> Result<()> {
+    register(ctx, VIEWS).await
+}
+
+/// Registers `views` in order, each computed once and kept in memory in an in-process session.
+async fn register(ctx: &SessionContext, views: &[(&str, &str)]) -> Result<()> {
     let materialise = engine::in_process(ctx);
-    for (name, sql) in VIEWS {
+    for (name, sql) in views {
         let file = format!("sql/views/{name}.sql");
         let view = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
         if materialise {
@@ -731,6 +743,23 @@ mod tests {
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// The year-to-date pass reruns the flow files (and what they depend on) over other periods
+    /// while [`PERIOD_VIEWS`] keep the run's: none of those files may read one.
+    #[test]
+    fn no_file_the_year_to_date_pass_reruns_reads_a_period_view() {
+        let all: Vec<String> = MEASURES.iter().map(|(id, _)| id.to_string()).collect();
+        let order = execution_order(&all).unwrap();
+        let ytd: Vec<String> = ytd_measures(&order, &all).into_iter().map(|(f, _)| f.to_string()).collect();
+        let rerun = execution_order(&ytd).unwrap();
+        assert!(!rerun.is_empty());
+        for (view, _) in PERIOD_VIEWS {
+            assert!(MEASURES.iter().any(|(_, sql)| sql.contains(view)), "no measure reads {view}");
+            for file in &rerun {
+                assert!(!measure_sql(file).contains(view), "{file} is rerun year to date but reads the period view {view}");
+            }
+        }
     }
 
     #[test]
