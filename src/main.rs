@@ -97,10 +97,10 @@ enum Command {
         /// Output folder (the SSD extract goes to <out>/ssd/).
         #[arg(long)]
         out: PathBuf,
-        /// Output formats, comma-separated: ssd, cin, ssda903, annex-a.
+        /// Output formats, comma-separated: ssd, cin, ssda903, ssda903-xml, annex-a.
         #[arg(long, value_enum, value_delimiter = ',', default_value = "ssd")]
         formats: Vec<synth::Format>,
-        /// Faults real exports have, injected into the files (listed in ssd/_faults.csv, cin/_faults.csv, ssda903/_faults.csv and annex_a/_faults.csv).
+        /// Faults real exports have, injected into the files (listed in ssd/_faults.csv, cin/_faults.csv, ssda903/_faults.csv, ssda903_xml/_faults.csv and annex_a/_faults.csv).
         #[arg(long, value_enum, default_value = "none")]
         messiness: synth::Messiness,
         /// Print target against generated for every calibrated measure; exit 1 if any check fails.

@@ -86,7 +86,7 @@ pub struct SynthConfig {
     pub out: PathBuf,
     /// Formats to write.
     pub formats: Vec<Format>,
-    /// Faults injected into the SSD files, the SSDA903 CSVs and the Annex A workbook.
+    /// Faults injected into the SSD files, the CIN census XML, the SSDA903 CSVs and XML and the Annex A workbook.
     pub messiness: Messiness,
     /// As-at date of the Annex A workbook; the window's last day when `None`.
     pub annex_a_as_at: Option<NaiveDate>,
@@ -168,7 +168,11 @@ fn generate_la(cfg: &SynthConfig, targets: &targets::Targets, out: &Path, starte
         files.extend(in_dir("ssda903", written));
     }
     if cfg.formats.contains(&Format::Ssda903Xml) {
-        files.extend(in_dir("ssda903_xml", write_903_xml::write(&source, &years, &out.join("ssda903_xml"))?));
+        // A generator of its own, so that the other formats' faults do not depend on this one.
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x903);
+        let (written, injected) = write_903_xml::write(&source, &years, &out.join("ssda903_xml"), cfg.messiness, &mut rng)?;
+        faults += injected;
+        files.extend(in_dir("ssda903_xml", written));
     }
     if cfg.formats.contains(&Format::AnnexA) {
         let as_at = cfg.annex_a_as_at.unwrap_or(cfg.to);

@@ -151,6 +151,18 @@ const FAULTS: &[(&str, &str, &str)] = &[
     ("missing", "MIS_START", "impossible_date"),
 ];
 
+/// The cell faults a row of `file` may take, `(column index in [`FILES`], kind)` from
+/// [`FAULTS`]; `latest` says whether the return is the latest year's (the only one whose header
+/// rows are faulted). Shared by the CSV and XML forms.
+pub fn fault_options(file: &str, latest: bool) -> Vec<(usize, &'static str)> {
+    let Some((_, columns)) = FILES.iter().find(|(n, _)| *n == file) else { return Vec::new() };
+    FAULTS
+        .iter()
+        .filter(|(f, _, _)| *f == file && (file != "header" || latest))
+        .filter_map(|&(_, c, kind)| Some((columns.iter().position(|n| *n == c)?, kind)))
+        .collect()
+}
+
 /// Writes one folder per collection year into `dir`, with cell faults as `messiness` asks and
 /// their manifest, `_faults.csv` (file as `<year>/<name>.csv`, row as a spreadsheet numbers it,
 /// column header, kind, expected issue); returns the files (relative to `dir`), sizes and the
@@ -168,11 +180,7 @@ pub fn write(src: &Source, years: &[i32], dir: &Path, messiness: Messiness, rng:
             let mut w = csv::Writer::from_writer(BufWriter::new(file));
             w.write_record(*columns).map_err(|e| csv_error(&path, e))?;
             let relative = format!("{y}/{name}.csv");
-            let options: Vec<(usize, &'static str)> = FAULTS
-                .iter()
-                .filter(|(f, _, _)| f == name && (*f != "header" || Some(&y) == years.last()))
-                .filter_map(|&(_, c, kind)| Some((columns.iter().position(|n| *n == c)?, kind)))
-                .collect();
+            let options = fault_options(name, Some(&y) == years.last());
             for (n, record) in rows.iter().enumerate() {
                 let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
                 injector.return_row(&relative, n + 2, columns, &mut cells, &options);

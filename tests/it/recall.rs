@@ -289,17 +289,30 @@ fn annex_a_faults_are_all_reported_where_they_are_and_nothing_clean_is_flagged()
 /// file, row and column header, and no error or warning is at a record without one.
 #[test]
 fn ssda903_faults_are_all_reported_where_they_are_and_nothing_clean_is_flagged() {
+    ssda903_recall("SSDA903", "ssda903", "ssda903");
+}
+
+/// The same in the XML form (`csc synth --formats ssda903-xml`, the same fault kinds through the
+/// same injector): every fault is reported at its file, the line its record starts on and the
+/// element's path (`HEADER/AREVIEW/REVIEW`), and nothing else is.
+#[test]
+fn ssda903_xml_faults_are_all_reported_where_they_are_and_nothing_clean_is_flagged() {
+    ssda903_recall("SSDA903 XML", "ssda903-xml", "ssda903_xml");
+}
+
+/// Synthesises the SSDA903 returns in `format` into `folder`, runs them and scores the issues.
+fn ssda903_recall(name: &str, format: &str, folder: &str) {
     let dir = temp();
     let out = dir.path().join("synth");
-    let synth = ["synth", "--la", "852", "--from", "2022-04-01", "--to", "2024-03-31", "--formats", "ssda903", "--seed", "3"];
+    let synth = ["synth", "--la", "852", "--from", "2022-04-01", "--to", "2024-03-31", "--formats", format, "--seed", "3"];
     let o = csc(&synth.into_iter().chain(["--messiness", "high", "--out", out.to_str().unwrap()]).collect::<Vec<_>>());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let faults = manifest_faults(&out.join("ssda903/_faults.csv"));
+    let faults = manifest_faults(&out.join(folder).join("_faults.csv"));
     let kinds: BTreeSet<&str> = faults.iter().map(|f| f.kind.as_str()).collect();
     assert_eq!(kinds, BTreeSet::from(["blank_required", "impossible_date", "unknown_code"]));
 
     let wh = dir.path().join("warehouse");
-    let input = out.join("ssda903");
+    let input = out.join(folder);
     let o = csc(&["run", "--la", "852", "--input", input.to_str().unwrap(), "--warehouse", wh.to_str().unwrap(), "--as-at", "2024-03-31"]);
     assert!(o.status.code().is_some_and(|c| c == 0 || c == 2), "{}", String::from_utf8_lossy(&o.stderr));
     let issues = dir.path().join("issues.csv");
@@ -331,13 +344,13 @@ fn ssda903_faults_are_all_reported_where_they_are_and_nothing_clean_is_flagged()
     ];
     let tables: Vec<(&str, &str)> = not_in_903.iter().flat_map(|t| [("missing_table", *t), ("action_list_source_missing", *t)]).collect();
     let allowed = Allowed { tables: &tables, casework: &|_| false };
-    score("SSDA903", &faults, &reported(&issues), |_| String::new(), allowed);
+    score(name, &faults, &reported(&issues), |_| String::new(), allowed);
 
     // No messiness, no faults and no manifest.
     let clean = dir.path().join("clean");
     let o = csc(&synth.into_iter().chain(["--out", clean.to_str().unwrap()]).collect::<Vec<_>>());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(!clean.join("ssda903/_faults.csv").exists());
+    assert!(!clean.join(folder).join("_faults.csv").exists());
 }
 
 /// CIN census XML of Southampton for two collection years with high messiness (`csc synth

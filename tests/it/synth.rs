@@ -35,7 +35,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_same_seed_gives_the_same_bytes() {
     let dir = temp();
-    let year = ["--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "low", "--formats", "ssd,cin,ssda903,annex-a"];
+    let year = ["--from", "2023-04-01", "--to", "2024-03-31", "--messiness", "low", "--formats", "ssd,cin,ssda903,ssda903-xml,annex-a"];
     let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
     synth(&a, &[&year[..], &["--seed", "7"]].concat());
     synth(&b, &[&year[..], &["--seed", "7"]].concat());
@@ -53,6 +53,7 @@ fn the_same_seed_gives_the_same_bytes() {
         "ssda903/2024/header.csv",
         "ssda903/2024/episodes.csv",
         "ssda903/2024/missing.csv",
+        "ssda903_xml/ssda903_2024.xml",
         "ssd/ssd_care_leavers.csv",
         "annex_a/annex_a_2024-03-31.xlsx",
         "annex_a/_faults.csv",

@@ -163,6 +163,19 @@ pub fn flag_for(file: &str) -> Option<&'static str> {
     xml_layout().elements.iter().find(|e| e.file == file && e.trigger == Some(Trigger::Flag) && e.column.is_none()).map(|e| e.name.as_str())
 }
 
+/// The element whose presence makes a row of `file` when its fields are flat in `HEADER`: the
+/// flag (`UASC`) or the value (`IN_TOUCH`, `DATE_INT`); a row is reported at its line.
+pub fn row_trigger(file: &str) -> Option<&'static str> {
+    xml_layout().elements.iter().find(|e| e.file == file && e.trigger.is_some()).map(|e| e.name.as_str())
+}
+
+/// Where the element holding `column` of `file` sits, from the child (`HEADER/AREVIEW/REVIEW`,
+/// `HEADER/DUC`): how issues about the cell name its column.
+pub fn column_path(file: &str, column: &str) -> Option<String> {
+    let l = xml_layout();
+    l.source(file, column).map(|e| format!("{}/{}", l.block_path(&e.block), e.name))
+}
+
 /// Whether `bytes` hold an SSDA903 return in XML: the first element is `EXPSSDA903`.
 pub fn recognise(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
@@ -361,14 +374,7 @@ fn return_files(path: &str, path_year: Option<i32>) -> Vec<ReturnFile> {
         .into_iter()
         .map(|name| {
             let spec: &'static FileSpec = layout().file(name);
-            let header = spec
-                .columns
-                .iter()
-                .map(|c| match l.source(name, &c.name) {
-                    Some(e) => format!("{}/{}", l.block_path(&e.block), e.name),
-                    None => c.name.clone(),
-                })
-                .collect();
+            let header = spec.columns.iter().map(|c| column_path(name, &c.name).unwrap_or_else(|| c.name.clone())).collect();
             ReturnFile {
                 path: path.to_string(),
                 order: 0,
