@@ -28,6 +28,9 @@ pub struct MeasureDoc {
     /// Core tables the measure cannot be computed without (`-- sources:`): when one of them has
     /// no rows in the export, the measure is published as no data (`source_table_missing`).
     pub sources: Vec<String>,
+    /// The cohort of a distribution file (`-- distribution:`): the file returns each member's band
+    /// (the id it publishes for it) and the model computes every band's share.
+    pub distribution: Option<String>,
     /// The rest of the header: definition, numerator, denominator, time basis, source.
     pub definition: String,
 }
@@ -61,6 +64,7 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
         depends: Vec::new(),
         snapshots: Vec::new(),
         sources: Vec::new(),
+        distribution: None,
         definition: String::new(),
     };
     let list = |s: &str| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
@@ -79,6 +83,8 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
             doc.snapshots = list(rest);
         } else if let Some(rest) = text.strip_prefix("sources:") {
             doc.sources = list(rest);
+        } else if let Some(rest) = text.strip_prefix("distribution:") {
+            doc.distribution = Some(rest.trim().to_string());
         } else if !text.is_empty() {
             body.push(text.to_string());
         }
@@ -103,7 +109,8 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
 
 /// Every problem with the measure headers: a file that publishes nothing, a `-- publishes:`
 /// line without its four fields or with an unknown unit or direction, an id published twice,
-/// a source that is not a core table, a dependency that is not a measure file.
+/// a source that is not a core table, a dependency that is not a measure file, a distribution
+/// with a band that is not a percent or that its SQL never names.
 pub fn check_measure_docs() -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -140,6 +147,18 @@ pub fn check_measure_docs() -> Vec<String> {
         for id in &d.snapshots {
             if !d.emits.contains(id) {
                 problems.push(format!("{file}: `-- snapshot:` names {id}, which the file does not publish"));
+            }
+        }
+        if d.distribution.is_some() {
+            let sql = MEASURES.iter().find(|(m, _)| *m == d.id).map(|(_, s)| *s).unwrap_or_default();
+            let body: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+            for p in &d.publishes {
+                if p.unit != "percent" {
+                    problems.push(format!("{file}: a distribution publishes shares, but {} is a {}", p.id, p.unit));
+                }
+                if !body.contains(&format!("'{}'", p.id)) {
+                    problems.push(format!("{file}: the distribution's SQL never puts a child in band {}", p.id));
+                }
             }
         }
         for dep in &d.depends {
@@ -276,6 +295,9 @@ pub fn data_dictionary() -> String {
                 "Needs the core tables: {} (without rows in one of them, the measure is published as no data, `source_table_missing`)\n",
                 d.sources.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
             );
+        }
+        if let Some(cohort) = &d.distribution {
+            let _ = writeln!(md, "A distribution: each of the {cohort} is in exactly one band, so the bands of a period add up to 100.\n");
         }
         let _ = writeln!(md, "{}", d.definition);
     }

@@ -1,5 +1,6 @@
 -- measure: cin_visit_recency_bands — Children on a CIN plan by time since they were last seen on a visit (%)
 -- sources: cin_plan, cin_visit
+-- distribution: children on a CIN plan at D
 -- publishes: cin_last_seen_timescale_pct | percent | high | Children on a CIN plan last seen on a visit within the local timescale (%)
 -- publishes: cin_last_seen_timescale_6w_pct | percent | low | Children on a CIN plan last seen on a visit beyond the local timescale, up to 6 weeks ago (%)
 -- publishes: cin_last_seen_6w_12w_pct | percent | low | Children on a CIN plan last seen on a visit 6 to 12 weeks ago (%)
@@ -19,27 +20,15 @@
 --   add up to 100.
 WITH banded AS (
     SELECT l.period_type, l.period_start, l.cinp_person_id,
-           CASE WHEN l.visited IS NULL THEN 5
-                WHEN working_days(l.visited, l.period_end) <= s.cin_visit_wd THEN 1
-                WHEN l.visited >= l.period_end - INTERVAL '42 days' THEN 2
-                WHEN l.visited >= l.period_end - INTERVAL '84 days' THEN 3
-                ELSE 4 END AS band
+           CASE WHEN l.visited IS NULL THEN 'cin_last_seen_never_pct'
+                WHEN working_days(l.visited, l.period_end) <= s.cin_visit_wd THEN 'cin_last_seen_timescale_pct'
+                WHEN l.visited >= l.period_end - INTERVAL '42 days' THEN 'cin_last_seen_timescale_6w_pct'
+                WHEN l.visited >= l.period_end - INTERVAL '84 days' THEN 'cin_last_seen_6w_12w_pct'
+                ELSE 'cin_last_seen_12w_plus_pct' END AS band
     FROM cin_plan_last_seen l
     CROSS JOIN measure_settings s
-),
-bands (band, measure_id) AS (
-    VALUES (1, 'cin_last_seen_timescale_pct'), (2, 'cin_last_seen_timescale_6w_pct'), (3, 'cin_last_seen_6w_12w_pct'),
-           (4, 'cin_last_seen_12w_plus_pct'), (5, 'cin_last_seen_never_pct')
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.cinp_person_id) AS denominator,
-       CASE WHEN count(x.cinp_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.cinp_person_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

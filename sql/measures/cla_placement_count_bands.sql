@@ -1,5 +1,6 @@
 -- measure: cla_placement_count_bands — Children looked after by number of placements in the year (%)
 -- sources: cla_episode, cla_placement
+-- distribution: children looked after at the period end
 -- publishes: cla_placements_none_pct | percent | low | Children looked after with no placement recorded in the year (%)
 -- publishes: cla_placements_1_pct | percent | high | Children looked after with 1 placement in the year (%)
 -- publishes: cla_placements_2_pct | percent | neutral | Children looked after with 2 placements in the year (%)
@@ -13,10 +14,7 @@
 --   never dropped.
 -- Numerator: cohort children in the band. Denominator: cohort children. value: percent; the four
 --   bands add up to 100. Periods: financial years and rolling 12 months (a 12-month window).
-WITH bands (band, measure_id) AS (
-    VALUES (0, 'cla_placements_none_pct'), (1, 'cla_placements_1_pct'), (2, 'cla_placements_2_pct'), (3, 'cla_3plus_placements_pct')
-),
-cohort AS (
+WITH cohort AS (
     SELECT DISTINCT q.period_type, q.period_start, e.clae_person_id
     FROM dim_period q
     JOIN cla_episode_in_care e
@@ -34,19 +32,16 @@ placements AS (
     GROUP BY q.period_type, q.period_start, pl.clap_person_id
 ),
 banded AS (
-    SELECT c.period_type, c.period_start, c.clae_person_id, least(coalesce(pl.placements, 0), 3) AS band
+    SELECT c.period_type, c.period_start, c.clae_person_id,
+           CASE coalesce(pl.placements, 0)
+                WHEN 0 THEN 'cla_placements_none_pct'
+                WHEN 1 THEN 'cla_placements_1_pct'
+                WHEN 2 THEN 'cla_placements_2_pct'
+                ELSE 'cla_3plus_placements_pct' END AS band
     FROM cohort c
     LEFT JOIN placements pl ON pl.period_type = c.period_type AND pl.period_start = c.period_start AND pl.clap_person_id = c.clae_person_id
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.clae_person_id) AS denominator,
-       CASE WHEN count(x.clae_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.clae_person_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type IN ('financial_year', 'rolling_12_months')
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

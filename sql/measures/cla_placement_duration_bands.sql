@@ -1,5 +1,6 @@
 -- measure: cla_placement_duration_bands — Children looked after by how long they have been in their current placement (%)
 -- sources: cla_episode, cla_placement
+-- distribution: children looked after at D
 -- publishes: cla_placement_length_under_6m_pct | percent | neutral | Children looked after in their current placement under 6 months (%)
 -- publishes: cla_placement_length_6m_1y_pct | percent | neutral | Children looked after in their current placement 6 months to 1 year (%)
 -- publishes: cla_placement_length_1y_2y_pct | percent | neutral | Children looked after in their current placement 1 to 2 years (%)
@@ -14,11 +15,7 @@
 --   years or more. A child in care with no placement open at D is its own band (a recording gap).
 -- Numerator: cohort children in the band. Denominator: cohort children. value: percent; the five
 --   bands add up to 100. Time basis: snapshot at month and financial year ends.
-WITH bands (band, measure_id) AS (
-    VALUES (1, 'cla_placement_length_under_6m_pct'), (2, 'cla_placement_length_6m_1y_pct'), (3, 'cla_placement_length_1y_2y_pct'),
-           (4, 'cla_placement_length_2y_plus_pct'), (5, 'cla_placement_length_none_pct')
-),
-in_care AS (
+WITH in_care AS (
     SELECT DISTINCT p.period_type, p.period_start, p.period_end, e.clae_person_id
     FROM dim_period p
     JOIN cla_episode_in_care e
@@ -37,22 +34,14 @@ current_start AS (
 ),
 banded AS (
     SELECT period_type, period_start, clae_person_id,
-           CASE WHEN placed IS NULL THEN 5
-                WHEN placed > period_end - INTERVAL '6 months' THEN 1
-                WHEN placed > period_end - INTERVAL '12 months' THEN 2
-                WHEN placed > period_end - INTERVAL '24 months' THEN 3
-                ELSE 4 END AS band
+           CASE WHEN placed IS NULL THEN 'cla_placement_length_none_pct'
+                WHEN placed > period_end - INTERVAL '6 months' THEN 'cla_placement_length_under_6m_pct'
+                WHEN placed > period_end - INTERVAL '12 months' THEN 'cla_placement_length_6m_1y_pct'
+                WHEN placed > period_end - INTERVAL '24 months' THEN 'cla_placement_length_1y_2y_pct'
+                ELSE 'cla_placement_length_2y_plus_pct' END AS band
     FROM current_start
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.clae_person_id) AS denominator,
-       CASE WHEN count(x.clae_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.clae_person_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

@@ -1,5 +1,6 @@
 -- measure: cla_review_recency_bands — Children looked after by time since their last review (%)
 -- sources: cla_episode, cla_review
+-- distribution: children looked after at D
 -- publishes: cla_last_review_3m_pct | percent | high | Children looked after last reviewed within 3 months (%)
 -- publishes: cla_last_review_3m_6m_pct | percent | neutral | Children looked after last reviewed 3 to 6 months ago (%)
 -- publishes: cla_last_review_over_6m_pct | percent | low | Children looked after last reviewed more than 6 months ago (%)
@@ -44,26 +45,14 @@ last_review AS (
 ),
 banded AS (
     SELECT period_type, period_start, clae_person_id,
-           CASE WHEN reviewed >= period_end - INTERVAL '3 months' THEN 1
-                WHEN reviewed >= period_end - INTERVAL '6 months' THEN 2
-                WHEN reviewed IS NOT NULL THEN 3
-                WHEN working_days(entered, period_end) <= 20 THEN 4
-                ELSE 5 END AS band
+           CASE WHEN reviewed >= period_end - INTERVAL '3 months' THEN 'cla_last_review_3m_pct'
+                WHEN reviewed >= period_end - INTERVAL '6 months' THEN 'cla_last_review_3m_6m_pct'
+                WHEN reviewed IS NOT NULL THEN 'cla_last_review_over_6m_pct'
+                WHEN working_days(entered, period_end) <= 20 THEN 'cla_no_review_under_20wd_pct'
+                ELSE 'cla_no_review_20wd_plus_pct' END AS band
     FROM last_review
-),
-bands (band, measure_id) AS (
-    VALUES (1, 'cla_last_review_3m_pct'), (2, 'cla_last_review_3m_6m_pct'), (3, 'cla_last_review_over_6m_pct'),
-           (4, 'cla_no_review_under_20wd_pct'), (5, 'cla_no_review_20wd_plus_pct')
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.clae_person_id) AS denominator,
-       CASE WHEN count(x.clae_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.clae_person_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

@@ -1,5 +1,6 @@
 -- measure: cla_visit_recency_bands — Children looked after by time since they were last seen on a visit (%)
 -- sources: cla_episode, cla_visit
+-- distribution: children looked after at D
 -- publishes: cla_last_seen_6w_pct | percent | high | Children looked after last seen on a visit within 6 weeks (%)
 -- publishes: cla_last_seen_6w_3m_pct | percent | neutral | Children looked after last seen on a visit 6 weeks to 3 months ago (%)
 -- publishes: cla_last_seen_3m_plus_pct | percent | low | Children looked after last seen on a visit more than 3 months ago (%)
@@ -31,24 +32,13 @@ last_seen AS (
 ),
 banded AS (
     SELECT period_type, period_start, clae_person_id,
-           CASE WHEN visited IS NULL THEN 4
-                WHEN visited >= period_end - INTERVAL '42 days' THEN 1
-                WHEN visited >= period_end - INTERVAL '91 days' THEN 2
-                ELSE 3 END AS band
+           CASE WHEN visited IS NULL THEN 'cla_last_seen_never_pct'
+                WHEN visited >= period_end - INTERVAL '42 days' THEN 'cla_last_seen_6w_pct'
+                WHEN visited >= period_end - INTERVAL '91 days' THEN 'cla_last_seen_6w_3m_pct'
+                ELSE 'cla_last_seen_3m_plus_pct' END AS band
     FROM last_seen
-),
-bands (band, measure_id) AS (
-    VALUES (1, 'cla_last_seen_6w_pct'), (2, 'cla_last_seen_6w_3m_pct'), (3, 'cla_last_seen_3m_plus_pct'), (4, 'cla_last_seen_never_pct')
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.clae_person_id) AS denominator,
-       CASE WHEN count(x.clae_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.clae_person_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

@@ -45,6 +45,8 @@ const DATA_COVERAGE_SQL: (&str, &str) = ("sql/model/data_coverage.sql", include_
 const PERIOD_POPULATION_SQL: (&str, &str) = ("sql/model/period_population.sql", include_str!("../../sql/model/period_population.sql"));
 const POPULATION_GAPS_SQL: (&str, &str) = ("sql/model/population_gaps.sql", include_str!("../../sql/model/population_gaps.sql"));
 const FACT_MEASURE_SQL: (&str, &str) = ("sql/model/fact_measure.sql", include_str!("../../sql/model/fact_measure.sql"));
+/// How a distribution file's rows become the shares of its bands ([`measure_query`]).
+const DISTRIBUTION_SQL: &str = include_str!("../../sql/model/distribution.sql");
 
 /// Views over the core tables that several measures share (`sql/views/<name>.sql`), registered
 /// in this order before the measures run.
@@ -486,8 +488,21 @@ fn measure_sql(id: &str) -> &'static str {
 /// Runs one measure file and conforms its rows to the measure-result schema.
 async fn run_measure(ctx: &SessionContext, id: &str, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
     let file = format!("sql/measures/{id}.sql");
-    let batches = query(ctx, (&file, measure_sql(id))).await?;
+    let batches = query(ctx, (&file, &measure_query(id))).await?;
     batches.iter().map(|b| conform(b, schema).map_err(|m| Error::Internal(format!("{file}: {m}")))).collect()
+}
+
+/// The query a measure file runs as: its SQL; for a distribution file (`-- distribution:`), its
+/// rows (each member of the cohort with the id of their band) counted into the share of every
+/// band it publishes by `sql/model/distribution.sql`.
+pub fn measure_query(id: &str) -> String {
+    let sql = measure_sql(id);
+    let doc = crate::docs::measure_doc(id, sql);
+    if doc.distribution.is_none() {
+        return sql.to_string();
+    }
+    let bands = doc.emits.iter().map(|m| format!("('{m}')")).collect::<Vec<_>>().join(", ");
+    format!("WITH members AS (\n{sql}\n),\nbands (measure_id) AS (VALUES {bands})\n{DISTRIBUTION_SQL}")
 }
 
 /// Orders the requested measures so that each runs after the measures it depends on
