@@ -1,5 +1,6 @@
 -- measure: cin_plan_duration_bands — Child in need plans open at the period end by how long they have been open (%)
 -- sources: cin_plan
+-- distribution: CIN plans open at D
 -- publishes: cin_plan_duration_3m_or_less_pct | percent | neutral | Open CIN plans open 3 months or less (%)
 -- publishes: cin_plan_duration_3m_6m_pct | percent | neutral | Open CIN plans open 3 to 6 months (%)
 -- publishes: cin_plan_duration_6m_1y_pct | percent | neutral | Open CIN plans open 6 months to 1 year (%)
@@ -14,36 +15,20 @@
 --   cumulative "open more than 12 / 24 months" shares.
 -- Numerator: CIN plans open at D in the band. Denominator: CIN plans open at D. value: percent
 --   (0-100); the five bands add up to 100. Time basis: snapshot at month and financial year ends.
-WITH bands (band, measure_id) AS (
-    VALUES (1, 'cin_plan_duration_3m_or_less_pct'), (2, 'cin_plan_duration_3m_6m_pct'), (3, 'cin_plan_duration_6m_1y_pct'),
-           (4, 'cin_plan_duration_1y_2y_pct'), (5, 'cin_plan_duration_2y_plus_pct')
-),
-open_plans AS (
-    SELECT p.period_type,
-           p.period_start,
-           p.period_end,
-           c.cinp_cin_plan_id,
-           CASE
-               WHEN c.cinp_cin_plan_id IS NULL THEN NULL
-               WHEN c.cinp_cin_plan_start_date >= p.period_end - INTERVAL '3 months' THEN 1
-               WHEN c.cinp_cin_plan_start_date >= p.period_end - INTERVAL '6 months' THEN 2
-               WHEN c.cinp_cin_plan_start_date > p.period_end - INTERVAL '12 months' THEN 3
-               WHEN c.cinp_cin_plan_start_date > p.period_end - INTERVAL '24 months' THEN 4
-               ELSE 5
-           END AS band
-    FROM dim_period p
-    LEFT JOIN cin_plan c
-           ON c.cinp_cin_plan_start_date <= p.period_end
-          AND (c.cinp_cin_plan_end_date IS NULL OR c.cinp_cin_plan_end_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-)
-SELECT b.measure_id,
-       o.period_type,
-       o.period_start,
-       o.period_end,
-       count(CASE WHEN o.band = b.band THEN 1 END) AS numerator,
-       count(o.cinp_cin_plan_id) AS denominator,
-       CASE WHEN count(o.cinp_cin_plan_id) > 0 THEN 100.0 * count(CASE WHEN o.band = b.band THEN 1 END) / count(o.cinp_cin_plan_id) END AS value
-FROM open_plans o
-CROSS JOIN bands b
-GROUP BY b.measure_id, o.period_type, o.period_start, o.period_end
+SELECT p.period_type,
+       p.period_start,
+       p.period_end,
+       c.cinp_cin_plan_id,
+       CASE
+           WHEN c.cinp_cin_plan_id IS NULL THEN NULL
+           WHEN c.cinp_cin_plan_start_date >= p.period_end - INTERVAL '3 months' THEN 'cin_plan_duration_3m_or_less_pct'
+           WHEN c.cinp_cin_plan_start_date >= p.period_end - INTERVAL '6 months' THEN 'cin_plan_duration_3m_6m_pct'
+           WHEN c.cinp_cin_plan_start_date > p.period_end - INTERVAL '12 months' THEN 'cin_plan_duration_6m_1y_pct'
+           WHEN c.cinp_cin_plan_start_date > p.period_end - INTERVAL '24 months' THEN 'cin_plan_duration_1y_2y_pct'
+           ELSE 'cin_plan_duration_2y_plus_pct'
+       END AS band
+FROM dim_period p
+LEFT JOIN cin_plan c
+       ON c.cinp_cin_plan_start_date <= p.period_end
+      AND (c.cinp_cin_plan_end_date IS NULL OR c.cinp_cin_plan_end_date > p.period_end)
+WHERE p.period_type <> 'rolling_12_months'

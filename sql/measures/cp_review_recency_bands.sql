@@ -1,5 +1,6 @@
 -- measure: cp_review_recency_bands — Children on a CP plan by time since their last review conference (%)
 -- sources: cp_plan, cp_review
+-- distribution: CP plans open at D
 -- publishes: cp_last_review_6m_pct | percent | high | CP plans open at the period end reviewed within the last 6 months (%)
 -- publishes: cp_last_review_over_6m_pct | percent | low | CP plans open at the period end last reviewed more than 6 months ago (%)
 -- publishes: cp_no_review_under_3m_pct | percent | neutral | CP plans open at the period end under 3 months old and not yet reviewed (%)
@@ -31,24 +32,13 @@ last_review AS (
 ),
 banded AS (
     SELECT period_type, period_start, cppl_cp_plan_id,
-           CASE WHEN reviewed >= period_end - INTERVAL '6 months' THEN 1
-                WHEN reviewed IS NOT NULL THEN 2
-                WHEN cppl_cp_plan_start_date > period_end - INTERVAL '3 months' THEN 3
-                ELSE 4 END AS band
+           CASE WHEN reviewed >= period_end - INTERVAL '6 months' THEN 'cp_last_review_6m_pct'
+                WHEN reviewed IS NOT NULL THEN 'cp_last_review_over_6m_pct'
+                WHEN cppl_cp_plan_start_date > period_end - INTERVAL '3 months' THEN 'cp_no_review_under_3m_pct'
+                ELSE 'cp_no_review_3m_plus_pct' END AS band
     FROM last_review
-),
-bands (band, measure_id) AS (
-    VALUES (1, 'cp_last_review_6m_pct'), (2, 'cp_last_review_over_6m_pct'), (3, 'cp_no_review_under_3m_pct'), (4, 'cp_no_review_3m_plus_pct')
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.cppl_cp_plan_id) AS denominator,
-       CASE WHEN count(x.cppl_cp_plan_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.cppl_cp_plan_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

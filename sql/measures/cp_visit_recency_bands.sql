@@ -1,5 +1,6 @@
 -- measure: cp_visit_recency_bands — Children on a CP plan by working days since they were last seen on a visit (%)
 -- sources: cp_plan, cp_visit
+-- distribution: children on a CP plan at D
 -- publishes: cp_last_seen_0_10wd_pct | percent | high | Children on a CP plan last seen on a visit 0-10 working days ago (%)
 -- publishes: cp_last_seen_11_20wd_pct | percent | neutral | Children on a CP plan last seen on a visit 11-20 working days ago (%)
 -- publishes: cp_last_seen_21wd_plus_pct | percent | low | Children on a CP plan last seen on a visit more than 20 working days ago (%)
@@ -30,24 +31,13 @@ last_seen AS (
 ),
 banded AS (
     SELECT period_type, period_start, cppl_person_id,
-           CASE WHEN visited IS NULL THEN 4
-                WHEN working_days(visited, period_end) <= 10 THEN 1
-                WHEN working_days(visited, period_end) <= 20 THEN 2
-                ELSE 3 END AS band
+           CASE WHEN visited IS NULL THEN 'cp_last_seen_never_pct'
+                WHEN working_days(visited, period_end) <= 10 THEN 'cp_last_seen_0_10wd_pct'
+                WHEN working_days(visited, period_end) <= 20 THEN 'cp_last_seen_11_20wd_pct'
+                ELSE 'cp_last_seen_21wd_plus_pct' END AS band
     FROM last_seen
-),
-bands (band, measure_id) AS (
-    VALUES (1, 'cp_last_seen_0_10wd_pct'), (2, 'cp_last_seen_11_20wd_pct'), (3, 'cp_last_seen_21wd_plus_pct'), (4, 'cp_last_seen_never_pct')
 )
-SELECT b.measure_id,
-       p.period_type,
-       p.period_start,
-       p.period_end,
-       count(CASE WHEN x.band = b.band THEN 1 END) AS numerator,
-       count(x.cppl_person_id) AS denominator,
-       CASE WHEN count(x.cppl_person_id) > 0 THEN 100.0 * count(CASE WHEN x.band = b.band THEN 1 END) / count(x.cppl_person_id) END AS value
+SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p
-CROSS JOIN bands b
 LEFT JOIN banded x ON x.period_type = p.period_type AND x.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end

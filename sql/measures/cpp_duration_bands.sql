@@ -1,5 +1,6 @@
 -- measure: cpp_duration_bands — Child protection plans open at the period end by duration (%)
 -- sources: cp_plan
+-- distribution: CP plans open at D
 -- publishes: cpp_duration_3m_or_less_pct | percent | neutral | Open CP plans open 3 months or less (%)
 -- publishes: cpp_duration_3m_6m_pct | percent | neutral | Open CP plans open 3 to 6 months (%)
 -- publishes: cpp_duration_6m_1y_pct | percent | neutral | Open CP plans open 6 months to 1 year (%)
@@ -13,36 +14,20 @@
 --   ended lasting 2+ years, is cpp_ended_2y_plus_pct).
 -- Numerator: plans open at D in the band. Denominator: plans open at D. value: percent (0-100).
 -- Time basis: snapshot at each month end and financial year end.
-WITH bands (band, measure_id) AS (
-    VALUES (1, 'cpp_duration_3m_or_less_pct'), (2, 'cpp_duration_3m_6m_pct'), (3, 'cpp_duration_6m_1y_pct'),
-           (4, 'cpp_duration_1y_2y_pct'), (5, 'cpp_duration_2y_plus_pct')
-),
-open_plans AS (
-    SELECT p.period_type,
-           p.period_start,
-           p.period_end,
-           c.cppl_cp_plan_id,
-           CASE
-               WHEN c.cppl_cp_plan_id IS NULL THEN NULL
-               WHEN c.cppl_cp_plan_start_date >= p.period_end - INTERVAL '3 months' THEN 1
-               WHEN c.cppl_cp_plan_start_date >= p.period_end - INTERVAL '6 months' THEN 2
-               WHEN c.cppl_cp_plan_start_date > p.period_end - INTERVAL '12 months' THEN 3
-               WHEN c.cppl_cp_plan_start_date > p.period_end - INTERVAL '24 months' THEN 4
-               ELSE 5
-           END AS band
-    FROM dim_period p
-    LEFT JOIN cp_plan c
-           ON c.cppl_cp_plan_start_date <= p.period_end
-          AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-)
-SELECT b.measure_id,
-       o.period_type,
-       o.period_start,
-       o.period_end,
-       count(CASE WHEN o.band = b.band THEN 1 END) AS numerator,
-       count(o.cppl_cp_plan_id) AS denominator,
-       CASE WHEN count(o.cppl_cp_plan_id) > 0 THEN 100.0 * count(CASE WHEN o.band = b.band THEN 1 END) / count(o.cppl_cp_plan_id) END AS value
-FROM open_plans o
-CROSS JOIN bands b
-GROUP BY b.measure_id, o.period_type, o.period_start, o.period_end
+SELECT p.period_type,
+       p.period_start,
+       p.period_end,
+       c.cppl_cp_plan_id,
+       CASE
+           WHEN c.cppl_cp_plan_id IS NULL THEN NULL
+           WHEN c.cppl_cp_plan_start_date >= p.period_end - INTERVAL '3 months' THEN 'cpp_duration_3m_or_less_pct'
+           WHEN c.cppl_cp_plan_start_date >= p.period_end - INTERVAL '6 months' THEN 'cpp_duration_3m_6m_pct'
+           WHEN c.cppl_cp_plan_start_date > p.period_end - INTERVAL '12 months' THEN 'cpp_duration_6m_1y_pct'
+           WHEN c.cppl_cp_plan_start_date > p.period_end - INTERVAL '24 months' THEN 'cpp_duration_1y_2y_pct'
+           ELSE 'cpp_duration_2y_plus_pct'
+       END AS band
+FROM dim_period p
+LEFT JOIN cp_plan c
+       ON c.cppl_cp_plan_start_date <= p.period_end
+      AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > p.period_end)
+WHERE p.period_type <> 'rolling_12_months'

@@ -1,5 +1,6 @@
 -- measure: cpp_ended_duration_bands — Child protection plans ended in the period by how long they lasted (%)
 -- sources: cp_plan
+-- distribution: CP plans ended in the period
 -- publishes: cpp_ended_3m_or_less_pct | percent | neutral | CP plans ended that lasted 3 months or less (%)
 -- publishes: cpp_ended_3m_6m_pct | percent | neutral | CP plans ended that lasted 3 to 6 months (%)
 -- publishes: cpp_ended_6m_1y_pct | percent | neutral | CP plans ended that lasted 6 months to 1 year (%)
@@ -14,34 +15,18 @@
 --   cpp_duration_bands.
 -- Numerator: plans ended in the period in the band. Denominator: plans ended in the period.
 -- Time basis: flow by plan end date. value: percent (0-100); the five bands add up to 100.
-WITH bands (band, measure_id) AS (
-    VALUES (1, 'cpp_ended_3m_or_less_pct'), (2, 'cpp_ended_3m_6m_pct'), (3, 'cpp_ended_6m_1y_pct'),
-           (4, 'cpp_ended_1y_2y_pct'), (5, 'cpp_ended_2y_plus_pct')
-),
-ended AS (
-    SELECT p.period_type,
-           p.period_start,
-           p.period_end,
-           c.cppl_cp_plan_id,
-           CASE
-               WHEN c.cppl_cp_plan_id IS NULL THEN NULL
-               WHEN c.cppl_cp_plan_end_date <= c.cppl_cp_plan_start_date + INTERVAL '3 months' THEN 1
-               WHEN c.cppl_cp_plan_end_date <= c.cppl_cp_plan_start_date + INTERVAL '6 months' THEN 2
-               WHEN c.cppl_cp_plan_end_date < c.cppl_cp_plan_start_date + INTERVAL '12 months' THEN 3
-               WHEN c.cppl_cp_plan_end_date < c.cppl_cp_plan_start_date + INTERVAL '24 months' THEN 4
-               ELSE 5
-           END AS band
-    FROM dim_period p
-    LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
-    LEFT JOIN cp_plan c ON c.cppl_cp_plan_end_date = d.day
-)
-SELECT b.measure_id,
-       e.period_type,
-       e.period_start,
-       e.period_end,
-       count(CASE WHEN e.band = b.band THEN 1 END) AS numerator,
-       count(e.cppl_cp_plan_id) AS denominator,
-       CASE WHEN count(e.cppl_cp_plan_id) > 0 THEN 100.0 * count(CASE WHEN e.band = b.band THEN 1 END) / count(e.cppl_cp_plan_id) END AS value
-FROM ended e
-CROSS JOIN bands b
-GROUP BY b.measure_id, e.period_type, e.period_start, e.period_end
+SELECT p.period_type,
+       p.period_start,
+       p.period_end,
+       c.cppl_cp_plan_id,
+       CASE
+           WHEN c.cppl_cp_plan_id IS NULL THEN NULL
+           WHEN c.cppl_cp_plan_end_date <= c.cppl_cp_plan_start_date + INTERVAL '3 months' THEN 'cpp_ended_3m_or_less_pct'
+           WHEN c.cppl_cp_plan_end_date <= c.cppl_cp_plan_start_date + INTERVAL '6 months' THEN 'cpp_ended_3m_6m_pct'
+           WHEN c.cppl_cp_plan_end_date < c.cppl_cp_plan_start_date + INTERVAL '12 months' THEN 'cpp_ended_6m_1y_pct'
+           WHEN c.cppl_cp_plan_end_date < c.cppl_cp_plan_start_date + INTERVAL '24 months' THEN 'cpp_ended_1y_2y_pct'
+           ELSE 'cpp_ended_2y_plus_pct'
+       END AS band
+FROM dim_period p
+LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+LEFT JOIN cp_plan c ON c.cppl_cp_plan_end_date = d.day
