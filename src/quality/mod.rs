@@ -98,6 +98,11 @@ pub struct Issue {
     /// `PersonBirthDate`); decides whether the raw value is personal data. Not published.
     #[serde(skip)]
     pub core_column: Option<String>,
+    /// The row the record starts on, when the issue is at one of its values and `row` is that
+    /// value's own (a CIN census element's line); with `core_column` it names the core cell
+    /// (`_source_file`, `_source_row`, column) the value was read for. Not published.
+    #[serde(skip)]
+    pub record_row: Option<i64>,
     /// Short machine-readable reason (`invalid_date`, `unknown_code`, ...): a code of the rule
     /// catalogue ([`rule`] explains it).
     pub code: &'static str,
@@ -130,6 +135,7 @@ impl Issue {
             column: None,
             column_letter: None,
             core_column: None,
+            record_row: None,
             value: None,
             code,
             message: message.into(),

@@ -9,6 +9,7 @@
 //! child); relational rules are one SQL file each in `sql/quality/`. Every code is in the
 //! catalogue, which gives its severity and message.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -58,12 +59,22 @@ pub fn event_tables() -> &'static [TableEvents] {
 }
 
 /// How the rules are run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Checks {
     /// Flag events dated after the run's as-at date. Only for a nightly run (as at today): an
     /// as-at rerun ignores later events by design.
     pub future_events: bool,
+    /// Input files that cannot record a born child as once unborn: CIN census returns, where a
+    /// born child has a PersonBirthDate and no ExpectedPersonBirthDate (DfE rule 8525Q). A child
+    /// whose person record came from one is not flagged for events less than
+    /// [`PRE_BIRTH_DAYS`] before birth.
+    pub census_files: Vec<String>,
 }
+
+/// How long before a child's birth pre-birth work can start: DfE CIN census rule 8606 (a
+/// CINreferralDate at most 280 days, 40 weeks, before PersonBirthDate or
+/// ExpectedPersonBirthDate).
+pub const PRE_BIRTH_DAYS: u32 = 280;
 
 /// The stage the rules run in.
 const STAGE: &str = "model";
@@ -77,13 +88,28 @@ fn rule_row(code: &'static str, table: &str, person: &str, column: &str, conditi
     )
 }
 
+/// The condition for `event_before_birth` on event column `e`: before the date of birth of a
+/// child not recorded as unborn, and for a child from a CIN census return, before pre-birth work
+/// could start.
+fn before_birth_condition(e: &str, checks: &Checks) -> String {
+    let mut condition = format!("x.{e} < p.pers_dob AND p.pers_expected_dob IS NULL");
+    if !checks.census_files.is_empty() {
+        let files: Vec<String> = checks.census_files.iter().map(|f| format!("'{}'", f.replace('\'', "''"))).collect();
+        condition.push_str(&format!(
+            " AND NOT (p.{SOURCE_FILE} IN ({}) AND x.{e} >= p.pers_dob - INTERVAL '{PRE_BIRTH_DAYS} days')",
+            files.join(", ")
+        ));
+    }
+    condition
+}
+
 /// One generated query: every generic rule over one table, as one `UNION ALL`.
-fn generic_sql(t: &TableEvents, checks: Checks) -> String {
+fn generic_sql(t: &TableEvents, checks: &Checks) -> String {
     let (table, person) = (t.name.as_str(), t.person.as_str());
     let mut parts = Vec::new();
     for e in &t.events {
         if !t.before_birth {
-            parts.push(rule_row("event_before_birth", table, person, e, &format!("x.{e} < p.pers_dob AND p.pers_expected_dob IS NULL")));
+            parts.push(rule_row("event_before_birth", table, person, e, &before_birth_condition(e, checks)));
         }
         parts.push(rule_row("age_over_25_at_event", table, person, e, &format!("x.{e} > p.pers_dob + INTERVAL '25 years'")));
         parts.push(rule_row("date_before_1900", table, person, e, &format!("x.{e} < DATE '1900-01-01'")));
@@ -100,7 +126,7 @@ fn generic_sql(t: &TableEvents, checks: Checks) -> String {
 }
 
 /// The person table's own rules: a date of birth before 1900, or (nightly) in the future.
-fn person_sql(checks: Checks) -> String {
+fn person_sql(checks: &Checks) -> String {
     let mut parts = vec![rule_row("date_before_1900", "person", "pers_person_id", "pers_dob", "x.pers_dob < DATE '1900-01-01'")];
     if checks.future_events {
         parts.push(rule_row("dob_in_future", "person", "pers_person_id", "pers_dob", "x.pers_dob > params.as_at"));
@@ -125,7 +151,7 @@ pub fn required_tables(sql: &str) -> Vec<&str> {
 }
 
 /// Every rule query, `(name for messages, SQL)`, each selecting `code` with the other columns.
-fn queries(ctx: &SessionContext, checks: Checks) -> Result<Vec<(String, String)>> {
+fn queries(ctx: &SessionContext, checks: &Checks) -> Result<Vec<(String, String)>> {
     let mut out = vec![("plausibility: person".to_string(), person_sql(checks))];
     for t in event_tables() {
         out.push((format!("plausibility: {}", t.name), generic_sql(t, checks)));
@@ -144,9 +170,50 @@ fn queries(ctx: &SessionContext, checks: Checks) -> Result<Vec<(String, String)>
     Ok(out)
 }
 
+/// A core cell: `_source_file`, `_source_row` and core column.
+type Cell = (String, i64, String);
+
+/// The core cells whose value could not be read and was emptied, each reported by its own issue.
+fn unreadable_cells(issues: &[Issue]) -> HashSet<Cell> {
+    issues
+        .iter()
+        .filter(|i| i.action == Action::SetNull)
+        .filter_map(|i| Some((i.file.clone()?, i.record_row.or(i.row)?, i.core_column.clone()?)))
+        .collect()
+}
+
+/// The cells of other records a relational rule's flags rest on (its optional `via_file`,
+/// `via_row` and `via_column`), one per flagged row.
+struct Via {
+    file: datafusion::arrow::array::ArrayRef,
+    row: datafusion::arrow::array::ArrayRef,
+    column: datafusion::arrow::array::ArrayRef,
+}
+
+impl Via {
+    fn get(&self, i: usize) -> Option<Cell> {
+        let (file, row, column) = (
+            self.file.as_string::<i32>(),
+            self.row.as_primitive::<datafusion::arrow::datatypes::Int64Type>(),
+            self.column.as_string::<i32>(),
+        );
+        (file.is_valid(i) && row.is_valid(i) && column.is_valid(i))
+            .then(|| (file.value(i).to_string(), row.value(i), column.value(i).to_string()))
+    }
+}
+
+fn via_cells(b: &RecordBatch) -> Result<Option<Via>> {
+    let (Some(file), Some(row), Some(column)) = (b.column_by_name("via_file"), b.column_by_name("via_row"), b.column_by_name("via_column"))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Via { file: cast(file, &DataType::Utf8)?, row: cast(row, &DataType::Int64)?, column: cast(column, &DataType::Utf8)? }))
+}
+
 /// Runs every plausibility and linkage rule over the core tables registered in `ctx` and records
-/// one issue per record that breaks one. Returns how many it recorded.
-pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>) -> Result<usize> {
+/// one issue per record that breaks one, except where the flag rests on another record's value
+/// that could not be read (reported at that value instead). Returns how many it recorded.
+pub async fn check(ctx: &SessionContext, checks: &Checks, issues: &mut Vec<Issue>) -> Result<usize> {
     let results: Vec<Vec<RecordBatch>> = futures::stream::iter(queries(ctx, checks)?.into_iter().map(|(name, sql)| async move {
         let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
         df.collect().await.map_err(|source| Error::Sql { file: name, source })
@@ -156,10 +223,14 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
     .await?;
     let before = issues.len();
     // A CIN census return's reader already reports dates out of order (as end_before_start).
-    let already: std::collections::HashSet<(String, i64)> =
+    let already: HashSet<(String, i64)> =
         issues.iter().filter(|i| i.code == "end_before_start").filter_map(|i| Some((i.file.clone()?, i.row?))).collect();
+    let unread = unreadable_cells(issues);
+    // A record flagged through several others is flagged once.
+    let mut flagged: HashSet<(&'static str, String, Option<i64>, String)> = HashSet::new();
     for batches in results {
         for b in batches {
+            let via = via_cells(&b)?;
             let text = |name: &str| -> Result<_> {
                 Ok(cast(
                     b.column_by_name(name).ok_or_else(|| Error::Internal(format!("a rule query has no {name} column")))?,
@@ -186,6 +257,15 @@ pub async fn check(ctx: &SessionContext, checks: Checks, issues: &mut Vec<Issue>
                     && already.contains(&(file.value(i).to_string(), rows.value(i)))
                 {
                     continue;
+                }
+                if let Some(via) = &via {
+                    if via.get(i).is_some_and(|cell| unread.contains(&cell)) {
+                        continue;
+                    }
+                    let at = (code, file.value(i).to_string(), rows.is_valid(i).then(|| rows.value(i)), column.value(i).to_string());
+                    if !flagged.insert(at) {
+                        continue;
+                    }
                 }
                 let mut issue = Issue::new(rule.severity(), STAGE, code, rule.message.clone(), Action::Kept).table(table.value(i));
                 issue.column = Some(column.value(i).to_string());

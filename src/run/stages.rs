@@ -241,8 +241,11 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         let step = Instant::now();
         // Records that typed cleanly but cannot be right. Events after the as-at date are only
         // implausible on a nightly run: an as-at rerun ignores them by design.
-        let checks = crate::quality::plausibility::Checks { future_events: cfg.as_at >= chrono::Local::now().date_naive() };
-        let flagged = crate::quality::plausibility::check(&ctx, checks, issues).await?;
+        // A child in a CIN census return may have pre-birth work and no expected date of birth.
+        let census = crate::extract::FileKind::CinCensus.describe();
+        let census_files = manifest.inputs.iter().filter(|f| f.table.as_ref() == Some(&census)).map(|f| f.path.clone()).collect();
+        let checks = crate::quality::plausibility::Checks { future_events: cfg.as_at >= chrono::Local::now().date_naive(), census_files };
+        let flagged = crate::quality::plausibility::check(&ctx, &checks, issues).await?;
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, flagged, "plausibility and linkage rules checked");
         for table in crate::quality::freshness::stale_tables(&ctx, &cfg.gates, cfg.as_at, issues).await? {
             warn!(table = %table, "the table's newest record is older than [run] freshness_lag_days allows: the export may have stopped updating it");

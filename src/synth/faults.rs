@@ -294,8 +294,8 @@ impl<'r> Injector<'r> {
     /// Perhaps puts one fault into a row of a file no core table spec describes (a DfE return):
     /// `options` are the `(column index, kind)` pairs the caller knows to be safe for its format,
     /// of the kinds `impossible_date` (a 30 or 31 February, `invalid_date`), `unknown_code` (a code
-    /// with `?` appended) and `blank_required` (a required cell emptied). Only filled cells are
-    /// altered.
+    /// with `?` appended) and `blank_required` or `empty_required` (a required cell emptied; the
+    /// caller decides how its format writes each). Only filled cells are altered.
     pub fn return_row(&mut self, file: &str, row: usize, columns: &[&str], cells: &mut [String], options: &[(usize, &'static str)]) {
         if self.rate == 0.0 || !self.rng.random_bool(self.rate) {
             return;
@@ -311,7 +311,7 @@ impl<'r> Injector<'r> {
                 let year = parse_date(&raw).map(|d| d.year()).unwrap_or(2022);
                 (format!("{}/02/{year}", self.rng.random_range(30..=31)), "invalid_date")
             }
-            "blank_required" => (String::new(), "blank_required"),
+            "blank_required" | "empty_required" => (String::new(), "blank_required"),
             _ => (format!("{raw}?"), "unknown_code"),
         };
         cells[i] = value;

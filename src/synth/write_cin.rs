@@ -37,15 +37,31 @@ pub fn file_name(y: i32) -> String {
 }
 
 /// Element values a child's record may carry faulted, `(element, kind)` (see
-/// [`Injector::return_row`]): elements no rule between records reads and no record is keyed by,
-/// so each raises only its own issue. Only the latest year's file is faulted: a record in several
-/// returns is kept as the latest return has it.
+/// [`Injector::return_row`]): a required element left out (`blank_required`) or written empty
+/// (`empty_required`), a code outside its list, an impossible date. They go in elements no record
+/// is keyed by and no rule between records reads, except CPPendDate: the overlap rule does not
+/// judge a plan by an end date that could not be read, so each fault raises only its own issue.
+/// Only the latest year's file is faulted: a record in several returns is kept as the latest
+/// return has it.
 const FAULTS: &[(&str, &str)] = &[
     ("ReferralSource", "unknown_code"),
     ("ReferralSource", "blank_required"),
+    ("ReferralSource", "empty_required"),
     ("LatestCategoryOfAbuse", "unknown_code"),
+    ("LatestCategoryOfAbuse", "empty_required"),
     ("CINPlanEndDate", "impossible_date"),
+    ("CPPendDate", "impossible_date"),
 ];
+
+/// How a faulted leaf is written.
+enum Faulted {
+    /// With this text.
+    Text(String),
+    /// Not at all.
+    LeftOut,
+    /// Present but empty: `<X/>`, or `<X></X>` when not `self_closing`.
+    Empty { self_closing: bool },
+}
 
 /// Where faults go while a file is written: the injector and the file's name.
 struct Faulting<'i, 'r> {
@@ -99,10 +115,21 @@ impl<'i, 'r, W: Write> Xml<'i, 'r, W> {
 
     fn leaf(&mut self, tag: &'static str, text: &str) -> std::io::Result<()> {
         let faulted = self.fault(tag, text);
-        if faulted.as_deref() == Some("") {
-            return Ok(());
-        }
-        let text = faulted.as_deref().unwrap_or(text);
+        let text = match &faulted {
+            None => text,
+            Some(Faulted::Text(t)) => t.as_str(),
+            Some(Faulted::LeftOut) => return Ok(()),
+            Some(Faulted::Empty { self_closing }) => {
+                self.indent()?;
+                if *self_closing {
+                    writeln!(self.out, "<{tag}/>")?;
+                } else {
+                    writeln!(self.out, "<{tag}></{tag}>")?;
+                }
+                self.line += 1;
+                return Ok(());
+            }
+        };
         self.indent()?;
         write!(self.out, "<{tag}>")?;
         for c in text.chars() {
@@ -118,11 +145,12 @@ impl<'i, 'r, W: Write> Xml<'i, 'r, W> {
         Ok(())
     }
 
-    /// The value a leaf of a child's record is written with when the injector faults it, listed
-    /// at its line and its path within `Child` (as the reader names it). The census has no blank
-    /// value, so a required element blanked is left out: the reader reports it missing
-    /// (`missing_element`) at its parent's line.
-    fn fault(&mut self, tag: &'static str, text: &str) -> Option<String> {
+    /// How a leaf of a child's record is written when the injector faults it, listed at its line
+    /// and its path within `Child` (as the reader names it). A required element blanked is left
+    /// out (`blank_required`: the reader reports it missing, `missing_element`, at its parent's
+    /// line) or written empty (`empty_required`: reported `blank_required` at its own line, as
+    /// `<X/>` and `<X></X>` by turns).
+    fn fault(&mut self, tag: &'static str, text: &str) -> Option<Faulted> {
         let f = self.faulting.as_mut()?;
         if self.open.get(2) != Some(&"Child") {
             return None;
@@ -136,11 +164,15 @@ impl<'i, 'r, W: Write> Xml<'i, 'r, W> {
         let before = f.injector.faults.len();
         f.injector.return_row(&f.file, self.line, &[path.as_str()], &mut cells, &options);
         let fault = f.injector.faults.get_mut(before)?;
-        if cells[0].is_empty() {
-            fault.row = self.starts.last().copied();
-            fault.expected_issue = "missing_element";
-        }
-        Some(std::mem::take(&mut cells[0]))
+        Some(match fault.kind {
+            "blank_required" => {
+                fault.row = self.starts.last().copied();
+                fault.expected_issue = "missing_element";
+                Faulted::LeftOut
+            }
+            "empty_required" => Faulted::Empty { self_closing: before % 2 == 0 },
+            _ => Faulted::Text(std::mem::take(&mut cells[0])),
+        })
     }
 
     /// A leaf for a date (`YYYY-MM-DD`), nothing when there is none.

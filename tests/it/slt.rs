@@ -107,6 +107,8 @@ struct Case {
     ctx: Option<SessionContext>,
     /// `[action_lists]` of the pipeline file (`SET csc.cin_visit_working_days = 15`).
     action_lists: csc_pipeline::model::action_lists::ActionListSettings,
+    /// Files `RUN QUALITY` treats as CIN census returns (`SET csc.census_files = 'a.xml|b.xml'`).
+    census_files: Vec<String>,
 }
 
 impl Case {
@@ -120,7 +122,7 @@ impl Case {
             settings: Default::default(),
             annex_a_worker_names: true,
         };
-        Case { params, ctx: None, action_lists: Default::default() }
+        Case { params, ctx: None, action_lists: Default::default(), census_files: Vec::new() }
     }
 
     fn ctx(&self) -> Result<&SessionContext, SltError> {
@@ -174,6 +176,7 @@ impl Case {
                 self.params.as_at = NaiveDate::parse_from_str(&value, "%Y-%m-%d").map_err(|e| err(format!("csc.as_at {value:?}: {e}")))?;
                 self.ctx = Some(self.empty_session()?);
                 self.action_lists = Default::default();
+                self.census_files.clear();
                 self.params.settings = Default::default();
                 self.params.annex_a_worker_names = true;
                 return Ok(DBOutput::StatementComplete(0));
@@ -192,13 +195,14 @@ impl Case {
             "caseload_limit" => {
                 self.params.settings.caseload_limit = value.parse().map_err(|e| err(format!("csc.caseload_limit {value:?}: {e}")))?
             }
+            "census_files" => self.census_files = value.split('|').map(str::to_string).collect(),
             "history_years" => self.params.history_years = value.parse().map_err(|e| err(format!("csc.history_years {value:?}: {e}")))?,
             "annex_a_worker_names" => {
                 self.params.annex_a_worker_names = value.parse().map_err(|e| err(format!("csc.annex_a_worker_names {value:?}: {e}")))?
             }
             other => {
                 return Err(err(format!(
-                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B'), caseload_limit, annex_a_worker_names"
+                    "unknown parameter csc.{other}; known: as_at, la_code, la_name, history_years, cin_visit_working_days, disabled_children_services ('A|B'), caseload_limit, annex_a_worker_names, census_files ('a.xml|b.xml')"
                 )))
             }
         }
@@ -270,7 +274,7 @@ impl Case {
 
     /// `RUN QUALITY`: every plausibility and linkage rule (`csc_pipeline::quality::plausibility`)
     /// over a copy of the case's tables and the shared views over them, future events checked
-    /// against the case's date; each
+    /// against the case's date and `csc.census_files` read as CIN census returns; each
     /// record flagged is a row of table `quality` (`code`, `table_name`, `file`, `row_number`,
     /// `column_name`).
     async fn run_quality(&mut self) -> Result<DBOutput<Column>, SltError> {
@@ -279,7 +283,8 @@ impl Case {
         // In a run the measures have registered the shared views the relational rules read.
         csc_pipeline::model::register_views(&run).await.map_err(err)?;
         let mut issues = Vec::new();
-        check(&run, Checks { future_events: true }, &mut issues).await.map_err(err)?;
+        let checks = Checks { future_events: true, census_files: self.census_files.clone() };
+        check(&run, &checks, &mut issues).await.map_err(err)?;
         let text = |f: &dyn Fn(&csc_pipeline::quality::Issue) -> Option<String>| {
             Arc::new(StringArray::from(issues.iter().map(f).collect::<Vec<_>>())) as ArrayRef
         };

@@ -1,7 +1,7 @@
 //! Checks of a return's elements against its collection year's schema: elements no schema
 //! declares (reported, not loaded), elements or codes of another year (reported, read), repeated
-//! single elements, missing required elements, stray text, codes outside the year's lists, and
-//! elements the core tables have no column for (reported once per file).
+//! single elements, missing or empty required elements, stray text, codes outside the year's
+//! lists, and elements the core tables have no column for (reported once per file).
 
 use super::flatten::{table_of_group, target};
 use super::parse::Node;
@@ -26,6 +26,12 @@ pub fn check_element(ctx: &mut Ctx, parent: &str, node: &Node, codes: Option<&Co
         let year = ctx.year.map_or_else(String::new, |y| y.to_string());
         let message = format!("{} belongs to the {from}-{to} schemas, not the {year} collection's; it is read anyway", node.name);
         ctx.at(table, node, false, issue(Severity::Warning, "element_not_in_year", message, Action::Kept));
+    }
+    if def.kind != Kind::Group && def.min_occurs > 0 && node.text.trim().is_empty() {
+        // Present but empty (`<X></X>` or `<X/>`): reported at the element itself, as the CSV
+        // readers report a blank required cell.
+        let message = format!("{} is required and may not be empty; it is left empty", node.name);
+        ctx.at(table, node, false, issue(Severity::Warning, "blank_required", message, Action::Kept));
     }
     match &def.kind {
         Kind::Group => check_group(ctx, node, table, codes),

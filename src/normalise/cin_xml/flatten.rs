@@ -133,6 +133,7 @@ impl<'n> Row<'n> {
         builder.push_row(&Origin { file: ctx.file, sheet: None, row: self.line }, &cells, codes, &mut found);
         for mut issue in found {
             if let Some(c) = issue.column.as_deref().and_then(|col| self.cells.iter().find(|c| c.header == col)) {
+                issue.record_row = issue.row;
                 issue.row = Some(c.line);
             }
             ctx.issues.push(issue);
