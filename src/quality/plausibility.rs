@@ -315,6 +315,45 @@ mod tests {
         assert!(RULE_SQL.len() >= 10);
     }
 
+    #[tokio::test]
+    async fn an_overlap_resting_on_an_end_date_that_could_not_be_read_is_not_flagged() {
+        // Child C's plan P1 (line 10) has no end, P2 (line 20) starts inside it: flagged, unless
+        // P1's CPPendDate (line 12) was reported unreadable and emptied.
+        let params = crate::model::ModelParams {
+            la_code: "852".into(),
+            la_name: "Southampton".into(),
+            as_at: chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
+            history_years: 1,
+            settings: Default::default(),
+            annex_a_worker_names: true,
+        };
+        let ctx = crate::model::memory_session(crate::schema::ssd_tables(), &params).unwrap();
+        let insert = "INSERT INTO cp_plan (cppl_cp_plan_id, cppl_person_id, cppl_cp_plan_start_date, cppl_cp_plan_end_date, _source_file, _source_row) \
+                      VALUES ('P1', 'C', DATE '2023-01-01', NULL, 'cin_2024.xml', 10), ('P2', 'C', DATE '2023-06-01', NULL, 'cin_2024.xml', 20)";
+        ctx.sql(insert).await.unwrap().collect().await.unwrap();
+        let overlaps = |issues: &[Issue]| issues.iter().filter(|i| i.code == "overlapping_episodes").map(|i| i.row).collect::<Vec<_>>();
+        let checks = Checks::default();
+
+        let mut issues = Vec::new();
+        check(&ctx, &checks, &mut issues).await.unwrap();
+        assert_eq!(overlaps(&issues), [Some(20)]);
+
+        let mut unread = Issue::new(super::super::Severity::Error, "normalise", "invalid_date", "m", Action::SetNull)
+            .file("cin_2024.xml")
+            .row(12)
+            .core_column("cppl_cp_plan_end_date");
+        unread.record_row = Some(10);
+        let mut issues = vec![unread.clone()];
+        check(&ctx, &checks, &mut issues).await.unwrap();
+        assert_eq!(overlaps(&issues), [], "the flag rests on P1's unreadable end");
+
+        // An unreadable value of another record does not excuse P2.
+        unread.record_row = Some(11);
+        let mut issues = vec![unread];
+        check(&ctx, &checks, &mut issues).await.unwrap();
+        assert_eq!(overlaps(&issues), [Some(20)]);
+    }
+
     #[test]
     fn a_rule_names_the_tables_it_needs_in_its_header() {
         let sql = "-- rule: x\n-- requires: cla_care_plan, cla_permanence_plan\n-- text\nSELECT 1 -- requires: not_this";
