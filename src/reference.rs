@@ -34,6 +34,11 @@ const CODE_LISTS: &[(&str, &str)] = &[
     ("placement_provider", include_str!("../reference/codes/placement_provider.csv")),
     ("placement_change_reason", include_str!("../reference/codes/placement_change_reason.csv")),
     ("legal_status", include_str!("../reference/codes/legal_status.csv")),
+    ("review_participation", include_str!("../reference/codes/review_participation.csv")),
+    ("missing_episode_type", include_str!("../reference/codes/missing_episode_type.csv")),
+    ("care_leaver_in_touch", include_str!("../reference/codes/care_leaver_in_touch.csv")),
+    ("care_leaver_activity", include_str!("../reference/codes/care_leaver_activity.csv")),
+    ("care_leaver_accommodation", include_str!("../reference/codes/care_leaver_accommodation.csv")),
 ];
 
 /// Code lists by name; each maps an upper-cased code to its canonical spelling.

@@ -159,13 +159,18 @@ fn type_code(spec: &ColumnSpec, value: &str, codes: &CodeLists) -> (Typed, Optio
     let Some(list) = spec.codes.as_deref() else {
         return (Typed::Text(value.to_string()), None);
     };
-    match codes.lookup(list, value) {
-        Some(code) => (Typed::Text(code.to_string()), None),
-        None => (
-            Typed::Text(value.to_string()),
-            Some(Problem::new(Severity::Warning, "unknown_code", format!("not a code in the {list} list"), Action::Kept)),
-        ),
+    match lookup_code(list, value, codes) {
+        Ok(code) => (Typed::Text(code.to_string()), None),
+        Err(problem) => (Typed::Text(value.to_string()), Some(problem)),
     }
+}
+
+/// `value` as code list `list` spells it, or the problem of a value not in the list (kept as
+/// received).
+pub fn lookup_code<'c>(list: &str, value: &str, codes: &'c CodeLists) -> Result<&'c str, Problem> {
+    codes
+        .lookup(list, value)
+        .ok_or_else(|| Problem::new(Severity::Warning, "unknown_code", format!("not a code in the {list} list"), Action::Kept))
 }
 
 fn type_flag(value: &str) -> (Typed, Option<Problem>) {

@@ -298,6 +298,7 @@ const FORWARDERS: &[(&str, &str, &str, Feed)] = &[
     ("src/normalise/ssda903/mod.rs", "Issue::new", "p.code", Feed::Problem),
     ("src/normalise/ssda903/history.rs", "Issue::new", "code", Feed::SeverityTuples),
     ("src/normalise/ssda903/returns.rs", "Issue::new", "code", Feed::CodeMessagePairs),
+    ("src/normalise/ssda903/returns.rs", "Issue::new", "problem.code", Feed::Problem),
 ];
 
 /// One place a code is raised.

@@ -139,15 +139,22 @@ fn periods<'a>(src: &Source<'a>, person: &'a Person) -> Vec<Period<'a>> {
 
 /// Cell faults a return may carry, `(file, column, kind)` (see [`Injector::return_row`]): in
 /// files and columns no other record is judged by, so each raises only its own issue. Only
-/// columns the reader checks against a code list take an unknown code (REVIEW_CODE, ACTIV and
-/// MISSING are loaded as text). Header rows are faulted in the latest year only: an earlier
-/// return's header row of a child is superseded by the latest (noted at its CHILD, not typed).
+/// columns the reader checks against a code list take an unknown code: ETHNIC when loaded, and
+/// REVIEW_CODE, MISSING, IN_TOUCH, ACTIV and ACCOM as read (`code_list` in
+/// `reference/formats/ssda903/files.csv`). Header rows are faulted in the latest year only: an
+/// earlier return's header row of a child is superseded by the latest (noted at its CHILD, not
+/// typed).
 const FAULTS: &[(&str, &str, &str)] = &[
     ("header", "ETHNIC", "unknown_code"),
     ("reviews", "REVIEW", "impossible_date"),
     ("reviews", "REVIEW_CODE", "blank_required"),
+    ("reviews", "REVIEW_CODE", "unknown_code"),
     ("uasc", "DUC", "impossible_date"),
     ("oc3", "IN_TOUCH", "blank_required"),
+    ("oc3", "IN_TOUCH", "unknown_code"),
+    ("oc3", "ACTIV", "unknown_code"),
+    ("oc3", "ACCOM", "unknown_code"),
+    ("missing", "MISSING", "unknown_code"),
     ("missing", "MIS_START", "impossible_date"),
 ];
 

@@ -102,7 +102,7 @@ impl<'i, 'r> Faulting<'i, 'r> {
                 let trigger = row_trigger(name);
                 let options = fault_options(name, latest)
                     .into_iter()
-                    .filter(|&(i, _)| trigger.is_none() || element_for(name, columns[i]) != trigger)
+                    .filter(|&(i, kind)| kind != "blank_required" || trigger.is_none() || element_for(name, columns[i]) != trigger)
                     .collect();
                 let paths = columns.iter().map(|c| column_path(name, c).unwrap_or_else(|| c.to_string())).collect();
                 FileFaults { options, paths }

@@ -24,6 +24,9 @@ pub struct Column {
     /// Whether a file may lack the column without remark (fields the DfE validator derives,
     /// which some exports carry).
     pub optional: bool,
+    /// The list in `reference/codes/` a value must be in, for columns loaded into a free-text core
+    /// column (REVIEW_CODE, MISSING, IN_TOUCH, ACTIV, ACCOM), checked as the file is read.
+    pub code_list: Option<String>,
 }
 
 /// One SSDA903 file (`episodes`, `header`, …) and its columns in DfE's order.
@@ -92,6 +95,7 @@ impl Layout {
                 required: field(3) == "1",
                 codes: Some(field(4)).filter(|c| !c.is_empty()),
                 optional: field(5) == "1",
+                code_list: Some(field(6)).filter(|c| !c.is_empty()),
             };
             match specs.iter_mut().find(|f| f.name == field(0)) {
                 Some(f) => f.columns.push(column),
@@ -195,6 +199,12 @@ mod tests {
             ]
         );
         assert!(l.files.iter().all(|f| f.columns.iter().any(|c| c.recognise && c.name == "CHILD")));
+        let lists: Vec<(&str, &str)> =
+            l.files.iter().flat_map(|f| f.columns.iter().filter_map(|c| Some((c.name.as_str(), c.code_list.as_deref()?)))).collect();
+        assert_eq!(lists.len(), 5, "{lists:?}");
+        for (column, list) in lists {
+            assert!(crate::reference::CodeLists::builtin().has_list(list), "{column}: no list {list} in reference/codes/");
+        }
     }
 
     #[test]

@@ -31,7 +31,9 @@
 //! `prev_perm` (permanence before care) has no core table and is recorded as not loaded.
 //! Codes whose spelling or validity changed by year (SEX `1`/`2` → `M`/`F`, placement types,
 //! reasons ceased, OC3 activity) are translated with `reference/formats/ssda903/codes.csv`; a
-//! code outside the years its list allows is kept and noted.
+//! code outside the years its list allows is kept and noted. Codes loaded into free-text core
+//! columns (REVIEW_CODE, MISSING, IN_TOUCH, ACTIV, ACCOM) are checked against their DfE lists as
+//! each file is read (`code_list` in `files.csv`); the others when loaded, as for every input.
 
 pub mod layout;
 pub mod repair;

@@ -7,10 +7,11 @@ use super::layout::{layout, FileSpec};
 use super::year;
 use crate::extract::InputFile;
 use crate::normalise::builder::{Origin, SourceCell};
-use crate::normalise::cells::is_null_token;
+use crate::normalise::cells::{is_null_token, lookup_code};
 use crate::normalise::delimited::read_rows;
 use crate::quality::formats::is_postcode;
 use crate::quality::{Action, Issue, Severity};
+use crate::reference::CodeLists;
 
 const STAGE: &str = "normalise";
 
@@ -216,6 +217,10 @@ pub(super) fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: 
         if let Some((code, message)) = problem {
             issues.push(at(p, Issue::new(Severity::Warning, STAGE, code, message, Action::Kept)));
         }
+        // Codes loaded into a free-text core column are checked against their list here.
+        if let Some(Err(problem)) = c.code_list.as_deref().map(|list| lookup_code(list, raw, CodeLists::builtin())) {
+            issues.push(at(p, Issue::new(problem.severity, STAGE, problem.code, problem.message, problem.action)));
+        }
     }
     if let Some(p) = f.year_column {
         if year::parse(record.get(p).unwrap_or("")).is_none() {
@@ -232,5 +237,36 @@ pub(super) fn check_row(f: &ReturnFile, row: i64, record: &StringRecord, table: 
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_loaded_as_text_are_checked_against_their_list() {
+        let spec = layout().file("reviews");
+        let header: Vec<String> = spec.columns.iter().map(|c| c.name.clone()).collect();
+        let f = ReturnFile {
+            path: "2024/reviews.csv".into(),
+            order: 0,
+            spec,
+            positions: (0..header.len()).map(Some).collect(),
+            header,
+            year_column: None,
+            la_column: None,
+            path_year: Some(2024),
+            rows: Vec::new(),
+            xml: false,
+        };
+        let mut issues = Vec::new();
+        for (row, code) in [(2, "PN1"), (3, "pn7"), (4, "PN8"), (5, "PN1?")] {
+            check_row(&f, row, &StringRecord::from(vec!["7", "01/02/2015", "04/03/2023", code]), Some("cla_review"), &mut issues);
+        }
+        let unknown: Vec<(Option<i64>, Option<&str>)> =
+            issues.iter().filter(|i| i.code == "unknown_code").map(|i| (i.row, i.column.as_deref())).collect();
+        assert_eq!(unknown, [(Some(4), Some("REVIEW_CODE")), (Some(5), Some("REVIEW_CODE"))], "{issues:?}");
+        assert_eq!(issues.len(), 2, "{issues:?}");
     }
 }
