@@ -31,6 +31,9 @@ pub struct MeasureDoc {
     /// The cohort of a distribution file (`-- distribution:`): the file returns each member's band
     /// (the id it publishes for it) and the model computes every band's share.
     pub distribution: Option<String>,
+    /// The whole of a count-and-percent file (`-- percent of:`): the file returns each period's
+    /// numerator and denominator, and publishes the count and the count as a percent of the whole.
+    pub percent_of: Option<String>,
     /// The rest of the header: definition, numerator, denominator, time basis, source.
     pub definition: String,
 }
@@ -65,6 +68,7 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
         snapshots: Vec::new(),
         sources: Vec::new(),
         distribution: None,
+        percent_of: None,
         definition: String::new(),
     };
     let list = |s: &str| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
@@ -85,6 +89,8 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
             doc.sources = list(rest);
         } else if let Some(rest) = text.strip_prefix("distribution:") {
             doc.distribution = Some(rest.trim().to_string());
+        } else if let Some(rest) = text.strip_prefix("percent of:") {
+            doc.percent_of = Some(rest.trim().to_string());
         } else if !text.is_empty() {
             body.push(text.to_string());
         }
@@ -110,7 +116,8 @@ pub fn measure_doc(id: &str, sql: &str) -> MeasureDoc {
 /// Every problem with the measure headers: a file that publishes nothing, a `-- publishes:`
 /// line without its four fields or with an unknown unit or direction, an id published twice,
 /// a source that is not a core table, a dependency that is not a measure file, a distribution
-/// with a band that is not a percent or that its SQL never names.
+/// with a band that is not a percent or that its SQL never names, a count-and-percent file that
+/// does not publish one count and one percent.
 pub fn check_measure_docs() -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -159,6 +166,13 @@ pub fn check_measure_docs() -> Vec<String> {
                 if !body.contains(&format!("'{}'", p.id)) {
                     problems.push(format!("{file}: the distribution's SQL never puts a child in band {}", p.id));
                 }
+            }
+        }
+        if d.percent_of.is_some() {
+            let mut units: Vec<&str> = d.publishes.iter().map(|p| p.unit.as_str()).collect();
+            units.sort();
+            if units != ["count", "percent"] {
+                problems.push(format!("{file}: `-- percent of:` publishes one count and one percent, not {}", units.join(", ")));
             }
         }
         for dep in &d.depends {
@@ -298,6 +312,9 @@ pub fn data_dictionary() -> String {
         }
         if let Some(cohort) = &d.distribution {
             let _ = writeln!(md, "A distribution: each of the {cohort} is in exactly one band, so the bands of a period add up to 100.\n");
+        }
+        if let Some(whole) = &d.percent_of {
+            let _ = writeln!(md, "A count, and the same count as a percent of the {whole}.\n");
         }
         let _ = writeln!(md, "{}", d.definition);
     }

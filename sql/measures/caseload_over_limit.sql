@@ -1,5 +1,6 @@
 -- measure: caseload_over_limit — Workers with a caseload above the council's limit
 -- sources: involvement
+-- percent of: workers holding cases at the period end
 -- publishes: caseload_workers_over_limit | count | low | Workers holding more cases than the council's caseload limit
 -- publishes: caseload_workers_over_limit_pct | percent | low | Workers holding more cases than the council's caseload limit (%)
 -- Definition: docs/definitions.md §1.4 P10 and §1.2 S39 (SEED-002 L1777 average caseload;
@@ -10,10 +11,7 @@
 --   `[measure_settings] caseload_limit` (local; DfE sets no limit).
 -- Numerator: workers whose caseload is above the limit. Denominator (percent): workers with at
 --   least one child. Time basis: snapshot at each month end and financial year end.
-WITH variants (variant, measure_id) AS (
-    VALUES ('count', 'caseload_workers_over_limit'), ('pct', 'caseload_workers_over_limit_pct')
-),
-caseloads AS (
+WITH caseloads AS (
     SELECT p.period_type, p.period_start, i.invo_professional_id, count(DISTINCT i.invo_person_id) AS children
     FROM dim_period p
     JOIN involvement i
@@ -21,24 +19,12 @@ caseloads AS (
      AND (i.invo_involvement_end_date IS NULL OR i.invo_involvement_end_date > p.period_end)
     WHERE p.period_type <> 'rolling_12_months' AND i.invo_professional_id IS NOT NULL
     GROUP BY p.period_type, p.period_start, i.invo_professional_id
-),
-counted AS (
-    SELECT p.period_type, p.period_start, p.period_end,
-           count(CASE WHEN c.children > s.caseload_limit THEN 1 END) AS over_limit,
-           count(c.invo_professional_id) AS workers
-    FROM dim_period p
-    CROSS JOIN measure_settings s
-    LEFT JOIN caseloads c ON c.period_type = p.period_type AND c.period_start = p.period_start
-    WHERE p.period_type <> 'rolling_12_months'
-    GROUP BY p.period_type, p.period_start, p.period_end
 )
-SELECT v.measure_id,
-       c.period_type,
-       c.period_start,
-       c.period_end,
-       c.over_limit AS numerator,
-       CASE WHEN v.variant = 'pct' THEN c.workers END AS denominator,
-       CASE WHEN v.variant = 'count' THEN CAST(c.over_limit AS DOUBLE)
-            WHEN c.workers > 0 THEN 100.0 * c.over_limit / c.workers END AS value
-FROM counted c
-CROSS JOIN variants v
+SELECT p.period_type, p.period_start, p.period_end,
+       count(CASE WHEN c.children > s.caseload_limit THEN 1 END) AS numerator,
+       count(c.invo_professional_id) AS denominator
+FROM dim_period p
+CROSS JOIN measure_settings s
+LEFT JOIN caseloads c ON c.period_type = p.period_type AND c.period_start = p.period_start
+WHERE p.period_type <> 'rolling_12_months'
+GROUP BY p.period_type, p.period_start, p.period_end

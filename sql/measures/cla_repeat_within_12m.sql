@@ -1,5 +1,6 @@
 -- measure: cla_repeat_within_12m — Children returning to care within 12 months of leaving
 -- sources: cla_episode
+-- percent of: children starting to be looked after in the period
 -- publishes: cla_repeat_within_12m | count | low | Children starting to be looked after again within 12 months of leaving care
 -- publishes: cla_repeat_within_12m_pct | percent | low | Children starting to be looked after who had left care in the previous 12 months (%)
 -- Definition: docs/definitions.md §1.4 P12 (local: a second period in care within 12 months;
@@ -10,10 +11,7 @@
 -- Numerator: distinct children with such a start in the period. Denominator (percent): distinct
 --   children starting to be looked after in the period (measure cla_started). Time basis: flow
 --   by the new episode's start date.
-WITH variants (variant, measure_id) AS (
-    VALUES ('count', 'cla_repeat_within_12m'), ('pct', 'cla_repeat_within_12m_pct')
-),
-starts AS (
+WITH starts AS (
     SELECT p.period_type, p.period_start, p.period_end, s.clae_person_id,
            max(CASE WHEN prior.clae_cla_episode_id IS NULL THEN 0 ELSE 1 END) AS repeat_start
     FROM dim_period p
@@ -25,22 +23,10 @@ starts AS (
           AND prior.clae_cla_episode_ceased_date <= s.clae_cla_episode_start_date
           AND prior.clae_cla_episode_ceased_date >= CAST(s.clae_cla_episode_start_date - INTERVAL '12 months' AS DATE)
     GROUP BY p.period_type, p.period_start, p.period_end, s.clae_person_id
-),
-counted AS (
-    SELECT p.period_type, p.period_start, p.period_end,
-           count(CASE WHEN s.repeat_start = 1 THEN 1 END) AS repeats,
-           count(s.clae_person_id) AS started
-    FROM dim_period p
-    LEFT JOIN starts s ON s.period_type = p.period_type AND s.period_start = p.period_start
-    GROUP BY p.period_type, p.period_start, p.period_end
 )
-SELECT v.measure_id,
-       c.period_type,
-       c.period_start,
-       c.period_end,
-       c.repeats AS numerator,
-       CASE WHEN v.variant = 'pct' THEN c.started END AS denominator,
-       CASE WHEN v.variant = 'count' THEN CAST(c.repeats AS DOUBLE)
-            WHEN c.started > 0 THEN 100.0 * c.repeats / c.started END AS value
-FROM counted c
-CROSS JOIN variants v
+SELECT p.period_type, p.period_start, p.period_end,
+       count(CASE WHEN s.repeat_start = 1 THEN 1 END) AS numerator,
+       count(s.clae_person_id) AS denominator
+FROM dim_period p
+LEFT JOIN starts s ON s.period_type = p.period_type AND s.period_start = p.period_start
+GROUP BY p.period_type, p.period_start, p.period_end

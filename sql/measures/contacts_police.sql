@@ -1,5 +1,6 @@
 -- measure: contacts_police — Contacts from the police
 -- sources: contact
+-- percent of: contacts in the period
 -- publishes: contacts_police | count | neutral | Contacts from the police
 -- publishes: contacts_police_pct | percent | neutral | Contacts from the police (% of contacts)
 -- Definition: docs/definitions.md §1.4 P1 (council: "The level of contacts from the police
@@ -9,25 +10,10 @@
 -- Numerator: contacts in the period with cont_contact_source_code 6. Denominator (percent):
 --   contacts in the period, whatever their source (a contact with no source recorded counts in
 --   the denominator only). Time basis: flow by contact date. value: count; percent (0-100).
-WITH variants (variant, measure_id) AS (
-    VALUES ('count', 'contacts_police'), ('pct', 'contacts_police_pct')
-),
-counts AS (
-    SELECT p.period_type, p.period_start, p.period_end,
-           count(CASE WHEN c.cont_contact_source_code = '6' THEN 1 END) AS police,
-           count(c.cont_contact_id) AS contacts
-    FROM dim_period p
-    LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
-    LEFT JOIN contact c ON c.cont_contact_date = d.day
-    GROUP BY p.period_type, p.period_start, p.period_end
-)
-SELECT v.measure_id,
-       c.period_type,
-       c.period_start,
-       c.period_end,
-       c.police AS numerator,
-       CASE WHEN v.variant = 'pct' THEN c.contacts END AS denominator,
-       CASE WHEN v.variant = 'count' THEN CAST(c.police AS DOUBLE)
-            WHEN c.contacts > 0 THEN 100.0 * c.police / c.contacts END AS value
-FROM counts c
-CROSS JOIN variants v
+SELECT p.period_type, p.period_start, p.period_end,
+       count(CASE WHEN c.cont_contact_source_code = '6' THEN 1 END) AS numerator,
+       count(c.cont_contact_id) AS denominator
+FROM dim_period p
+LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+LEFT JOIN contact c ON c.cont_contact_date = d.day
+GROUP BY p.period_type, p.period_start, p.period_end

@@ -1,5 +1,6 @@
 -- measure: early_help_step_up — Referrals stepping up from early help
 -- sources: referral, early_help_episode
+-- percent of: referrals in the period
 -- publishes: referrals_step_up_eh | count | neutral | Referrals of children open to early help on the referral date
 -- publishes: referrals_step_up_eh_pct | percent | neutral | Referrals of children open to early help on the referral date (%)
 -- Definition: docs/definitions.md §1.4 P3, local linkage reading of a step-up from early help: a
@@ -10,10 +11,7 @@
 --   recorded with another source.
 -- Numerator: such referrals in the period (episodes, as DfE counts referrals). Denominator
 --   (percent): referrals in the period. Time basis: flow by referral date.
-WITH variants (variant, measure_id) AS (
-    VALUES ('count', 'referrals_step_up_eh'), ('pct', 'referrals_step_up_eh_pct')
-),
-referrals AS (
+WITH referrals AS (
     SELECT p.period_type, p.period_start, p.period_end, r.cine_referral_id,
            max(CASE WHEN e.earl_episode_id IS NULL THEN 0 ELSE 1 END) AS from_eh
     FROM dim_period p
@@ -24,22 +22,10 @@ referrals AS (
           AND e.earl_episode_start_date <= r.cine_referral_date
           AND (e.earl_episode_end_date IS NULL OR e.earl_episode_end_date >= r.cine_referral_date)
     GROUP BY p.period_type, p.period_start, p.period_end, r.cine_referral_id
-),
-counted AS (
-    SELECT p.period_type, p.period_start, p.period_end,
-           count(CASE WHEN r.from_eh = 1 THEN 1 END) AS stepped_up,
-           count(r.cine_referral_id) AS referrals
-    FROM dim_period p
-    LEFT JOIN referrals r ON r.period_type = p.period_type AND r.period_start = p.period_start
-    GROUP BY p.period_type, p.period_start, p.period_end
 )
-SELECT v.measure_id,
-       c.period_type,
-       c.period_start,
-       c.period_end,
-       c.stepped_up AS numerator,
-       CASE WHEN v.variant = 'pct' THEN c.referrals END AS denominator,
-       CASE WHEN v.variant = 'count' THEN CAST(c.stepped_up AS DOUBLE)
-            WHEN c.referrals > 0 THEN 100.0 * c.stepped_up / c.referrals END AS value
-FROM counted c
-CROSS JOIN variants v
+SELECT p.period_type, p.period_start, p.period_end,
+       count(CASE WHEN r.from_eh = 1 THEN 1 END) AS numerator,
+       count(r.cine_referral_id) AS denominator
+FROM dim_period p
+LEFT JOIN referrals r ON r.period_type = p.period_type AND r.period_start = p.period_start
+GROUP BY p.period_type, p.period_start, p.period_end

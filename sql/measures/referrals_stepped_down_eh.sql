@@ -1,5 +1,6 @@
 -- measure: referrals_stepped_down_eh — Referrals closed and stepped down to early help
 -- sources: referral
+-- percent of: referrals closed in the period
 -- publishes: referrals_stepped_down_eh | count | neutral | Referrals closed after assessment and referred to early help
 -- publishes: referrals_stepped_down_eh_pct | percent | neutral | Referrals closed after assessment and referred to early help (% of closures)
 -- Definition: docs/definitions.md §1.4 P2. DfE CIN census reason for closure RC9 "Case closed
@@ -9,25 +10,10 @@
 -- Numerator: CIN episodes (referrals) closed in the period with reason RC9. Denominator
 --   (percent): CIN episodes closed in the period, whatever the reason. Time basis: flow by
 --   closure date (cine_close_date).
-WITH variants (variant, measure_id) AS (
-    VALUES ('count', 'referrals_stepped_down_eh'), ('pct', 'referrals_stepped_down_eh_pct')
-),
-closed AS (
-    SELECT p.period_type, p.period_start, p.period_end,
-           count(CASE WHEN r.cine_close_reason = 'RC9' THEN 1 END) AS stepped_down,
-           count(r.cine_referral_id) AS closed
-    FROM dim_period p
-    LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
-    LEFT JOIN referral r ON r.cine_close_date = d.day
-    GROUP BY p.period_type, p.period_start, p.period_end
-)
-SELECT v.measure_id,
-       c.period_type,
-       c.period_start,
-       c.period_end,
-       c.stepped_down AS numerator,
-       CASE WHEN v.variant = 'pct' THEN c.closed END AS denominator,
-       CASE WHEN v.variant = 'count' THEN CAST(c.stepped_down AS DOUBLE)
-            WHEN c.closed > 0 THEN 100.0 * c.stepped_down / c.closed END AS value
-FROM closed c
-CROSS JOIN variants v
+SELECT p.period_type, p.period_start, p.period_end,
+       count(CASE WHEN r.cine_close_reason = 'RC9' THEN 1 END) AS numerator,
+       count(r.cine_referral_id) AS denominator
+FROM dim_period p
+LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+LEFT JOIN referral r ON r.cine_close_date = d.day
+GROUP BY p.period_type, p.period_start, p.period_end

@@ -47,6 +47,8 @@ const POPULATION_GAPS_SQL: (&str, &str) = ("sql/model/population_gaps.sql", incl
 const FACT_MEASURE_SQL: (&str, &str) = ("sql/model/fact_measure.sql", include_str!("../../sql/model/fact_measure.sql"));
 /// How a distribution file's rows become the shares of its bands ([`measure_query`]).
 const DISTRIBUTION_SQL: &str = include_str!("../../sql/model/distribution.sql");
+/// How a count-and-percent file's rows become its count and its percent ([`measure_query`]).
+const COUNT_AND_PERCENT_SQL: &str = include_str!("../../sql/model/count_and_percent.sql");
 
 /// Views over the core tables that several measures share (`sql/views/<name>.sql`), registered
 /// in this order before the measures run.
@@ -494,15 +496,22 @@ async fn run_measure(ctx: &SessionContext, id: &str, schema: &SchemaRef) -> Resu
 
 /// The query a measure file runs as: its SQL; for a distribution file (`-- distribution:`), its
 /// rows (each member of the cohort with the id of their band) counted into the share of every
-/// band it publishes by `sql/model/distribution.sql`.
+/// band it publishes by `sql/model/distribution.sql`; for a count-and-percent file (`-- percent
+/// of:`), its rows (numerator and denominator of each period) published as its count and its
+/// percent by `sql/model/count_and_percent.sql`.
 pub fn measure_query(id: &str) -> String {
     let sql = measure_sql(id);
     let doc = crate::docs::measure_doc(id, sql);
-    if doc.distribution.is_none() {
-        return sql.to_string();
+    let values = |row: &dyn Fn(&crate::docs::Published) -> String| doc.publishes.iter().map(row).collect::<Vec<_>>().join(", ");
+    if doc.distribution.is_some() {
+        let bands = values(&|p| format!("('{}')", p.id));
+        format!("WITH members AS (\n{sql}\n),\nbands (measure_id) AS (VALUES {bands})\n{DISTRIBUTION_SQL}")
+    } else if doc.percent_of.is_some() {
+        let ids = values(&|p| format!("('{}', '{}')", p.id, p.unit));
+        format!("WITH counts AS (\n{sql}\n),\nids (measure_id, unit) AS (VALUES {ids})\n{COUNT_AND_PERCENT_SQL}")
+    } else {
+        sql.to_string()
     }
-    let bands = doc.emits.iter().map(|m| format!("('{m}')")).collect::<Vec<_>>().join(", ");
-    format!("WITH members AS (\n{sql}\n),\nbands (measure_id) AS (VALUES {bands})\n{DISTRIBUTION_SQL}")
 }
 
 /// Orders the requested measures so that each runs after the measures it depends on
