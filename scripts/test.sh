@@ -43,7 +43,7 @@ export CSC_AZURITE_BIN="$azurite_dir/node_modules/.bin/azurite-blob"
 export CSC_FEATURES="failpoints"
 # Habits first, so a formatting slip fails in seconds: rustfmt (rustfmt.toml).
 step cargo fmt --check
-# Clippy lints this crate while it compiles, warnings as errors, over every target and feature:
+# Clippy lints the workspace's three crates while they compile, warnings as errors, over every target:
 # clippy-driver is the compiler for the workspace's own crates only, so the dependencies are built
 # once, for the tests, instead of a second time in check mode for a separate `cargo clippy` (the
 # same lints as `cargo clippy --all-targets --all-features -- -D warnings`, without a cold check

@@ -2,9 +2,9 @@
 //!
 //! By default the demo generates a synthetic Southampton (LA 852) with `csc synth` — financial
 //! years 2023-24 and 2024-25, calibrated to DfE's published figures, with the few faults real
-//! exports have — runs the pipeline over it and writes the Ofsted Annex A workbook as at the end
-//! of the data. `--hand-made` runs the small hand-made extract in `demo/ssd/`
-//! instead (36 invented children, April 2021 to March 2023, six deliberate faults), whose
+//! exports have (`csc_synth::demo` prepares it) — runs the pipeline over it and writes the Ofsted
+//! Annex A workbook as at the end of the data. `--hand-made` runs the small hand-made extract in
+//! `demo/ssd/` instead (36 invented children, April 2021 to March 2023, six deliberate faults), whose
 //! measures `demo/EXPECTED.md` works out by hand and the tests check.
 
 use std::path::Path;
@@ -41,15 +41,6 @@ pub fn demo_as_at() -> NaiveDate {
     NaiveDate::from_ymd_opt(2023, 3, 31).expect("valid date")
 }
 
-/// The synthetic demo's window: financial years 2023-24 and 2024-25, enough for every rolling
-/// measure and Annex A look-back and quick in a debug build (`csc synth` defaults to six years).
-pub fn synthetic_window() -> (NaiveDate, NaiveDate) {
-    (NaiveDate::from_ymd_opt(2023, 4, 1).expect("valid date"), NaiveDate::from_ymd_opt(2025, 3, 31).expect("valid date"))
-}
-
-/// Seed of the synthetic demo, fixed so it gives the same children on every machine.
-pub const SYNTHETIC_SEED: u64 = 1;
-
 /// Writes the hand-made demo extract to `<out>/input/ssd/` and returns the configuration of a run
 /// over it publishing to `<out>/warehouse/`.
 pub fn prepare(out: &Path) -> Result<RunConfig> {
@@ -68,27 +59,6 @@ pub fn prepare(out: &Path) -> Result<RunConfig> {
     Ok(cfg)
 }
 
-/// Generates the synthetic demo LA into `<out>/input/` (the SSD extract in `<out>/input/ssd/`)
-/// and returns the configuration of a run over it publishing to `<out>/warehouse/`, with what
-/// the generation produced.
-pub fn prepare_synthetic(out: &Path) -> Result<(RunConfig, crate::synth::SynthOutcome)> {
-    let (from, to) = synthetic_window();
-    let input = out.join("input");
-    clear_csv_files(&input.join("ssd"))?;
-    let synth = crate::synth::SynthConfig {
-        la: "852".into(),
-        from,
-        to,
-        seed: SYNTHETIC_SEED,
-        out: input.clone(),
-        formats: vec![crate::synth::Format::Ssd],
-        messiness: crate::synth::Messiness::Low,
-        annex_a_as_at: None,
-    };
-    let outcome = crate::synth::generate(&synth)?;
-    Ok((run_config(&input.join("ssd"), out, to)?, outcome))
-}
-
 /// Where the demo writes the performance pack.
 pub fn report_dir(out: &Path) -> std::path::PathBuf {
     out.join("reports")
@@ -101,7 +71,7 @@ pub fn annex_a_path(out: &Path, as_at: NaiveDate) -> std::path::PathBuf {
 
 /// Removes the CSV files an earlier demo left in `dir` (the hand-made and synthetic extracts
 /// share the folder).
-fn clear_csv_files(dir: &Path) -> Result<()> {
+pub fn clear_csv_files(dir: &Path) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
     for entry in entries.flatten() {
         let path = entry.path();
@@ -112,8 +82,8 @@ fn clear_csv_files(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A run of the demo extract in `input` publishing to `<out>/warehouse/` as at `as_at`.
-fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
+/// A run of the demo extract in `input` (hand-made or synthetic) publishing to `<out>/warehouse/` as at `as_at`.
+pub fn run_config(input: &Path, out: &Path, as_at: NaiveDate) -> Result<RunConfig> {
     Ok(RunConfig {
         la_code: "852".into(),
         la_name: "Southampton".into(),

@@ -1,5 +1,5 @@
 //! Entry points for the fuzz targets in `fuzz/` (one per input reader) and for the stable test
-//! that replays their committed seed corpora (`tests/it/fuzz_corpus.rs`). Each takes arbitrary
+//! that replays their committed seed corpora (`crates/csc/tests/it/fuzz_corpus.rs`). Each takes arbitrary
 //! bytes, reads them as a file of its format through the same path a run takes
 //! ([`crate::normalise::normalise`]) and returns the issues raised. Any panic, hang or
 //! unbounded allocation here is a bug: a run must turn every input into issues.

@@ -34,7 +34,6 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod storage;
-pub mod synth;
 pub mod work_queue;
 
 pub use error::{Error, Result};

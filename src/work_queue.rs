@@ -1,7 +1,7 @@
 //! One work queue for "do this to every item, a few at a time": a fixed number of scoped threads
 //! each take the next item in order until none is left, and the results come back in the items'
 //! order whatever order they finished in. Used to read input files ([`crate::normalise`]), run
-//! many LAs ([`crate::hub`]) and generate every LA ([`crate::synth`]).
+//! many LAs ([`crate::hub`]) and generate every LA (the `csc-synth` crate).
 //!
 //! Errors are results like any other: `work` returns them and they come back in their item's
 //! place. A panic in `work` is not caught here; it reaches the caller once every thread has
