@@ -15,7 +15,6 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 
 use crate::config::Privacy;
@@ -108,15 +107,8 @@ pub async fn run(ctx: &SessionContext, published: &[String]) -> Result<RecordBat
     }
     let union = parts.join(" UNION ALL ");
     let events = ctx.sql(&union).await.map_err(|source| Error::Sql { file: "sql/breakdown/events (stacked)".into(), source })?;
-    if super::engine::in_process(ctx) {
-        // Read twice by the pivot (allocation dates and the events): computed once.
-        let arrow: SchemaRef = Arc::new(events.schema().as_arrow().clone());
-        let batches =
-            events.collect_partitioned().await.map_err(|source| Error::Sql { file: "sql/breakdown/events (stacked)".into(), source })?;
-        ctx.register_table("breakdown_events", Arc::new(MemTable::try_new(arrow, batches)?))?;
-    } else {
-        ctx.register_table("breakdown_events", events.into_view())?;
-    }
+    // Read twice by the pivot (allocation dates and the events): computed once.
+    super::scratch::materialise(ctx, "breakdown_events", events, "sql/breakdown/events (stacked)").await?;
     let rows = super::query(ctx, PIVOT_SQL).await?;
     // Nothing after the pivot reads the events: free them (millions of rows for a large LA)
     // before the lists, rules and marts run in the same session.

@@ -33,6 +33,7 @@ pub mod action_lists;
 pub mod annex_a;
 pub mod breakdown;
 pub mod engine;
+pub mod scratch;
 pub mod settings;
 pub mod udf;
 
@@ -330,26 +331,20 @@ async fn register_periods(ctx: &SessionContext, rows: &[PeriodRow]) -> Result<()
 }
 
 /// Registers the shared views ([`VIEWS`]). In an in-process session each is computed once and
-/// kept as an in-memory table with one part per partition, so the measures, Annex A lists and
-/// relational quality rules that share it (two to eight each) do not compute it again.
-/// [`run_measures`] registers them; call it only for a session that runs no measures.
+/// kept ([`scratch::materialise`]: in the run's staging area, or in memory), so the measures,
+/// Annex A lists and relational quality rules that share it (two to eight each) do not compute it
+/// again. [`run_measures`] registers them; call it only for a session that runs no measures.
 pub async fn register_views(ctx: &SessionContext) -> Result<()> {
     register(ctx, VIEWS).await
 }
 
-/// Registers `views` in order, each computed once and kept in memory in an in-process session.
+/// Registers `views` in order, each computed once and kept ([`scratch::materialise`]) in an
+/// in-process session.
 async fn register(ctx: &SessionContext, views: &[(&str, &str)]) -> Result<()> {
-    let materialise = engine::in_process(ctx);
     for (name, sql) in views {
         let file = format!("sql/views/{name}.sql");
         let view = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
-        if materialise {
-            let schema: SchemaRef = Arc::new(view.schema().as_arrow().clone());
-            let parts = view.collect_partitioned().await.map_err(|source| Error::Sql { file, source })?;
-            ctx.register_table(*name, Arc::new(MemTable::try_new(schema, parts)?))?;
-        } else {
-            ctx.register_table(*name, view.into_view())?;
-        }
+        scratch::materialise(ctx, name, view, &file).await?;
     }
     Ok(())
 }

@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::array::AsArray;
+use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
 
 use super::Issue;
 use crate::schema::{ssd_tables, TableSpec, SOURCE_FILE, SOURCE_ROW};
@@ -56,60 +57,102 @@ fn located_sql(ctx: &SessionContext) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\nUNION ALL\n"))
 }
 
-async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<datafusion::arrow::array::RecordBatch>> {
+/// Runs `sql` and hands each result batch to `each` as it comes, so no query result is held whole
+/// (the located rows of a large LA are millions).
+async fn each_batch(ctx: &SessionContext, sql: &str, mut each: impl FnMut(&RecordBatch) -> Result<()>) -> Result<()> {
     let sql_error = |source| Error::Sql { file: "quality: people".into(), source };
-    ctx.sql(sql).await.map_err(sql_error)?.collect().await.map_err(sql_error)
+    let mut stream = ctx.sql(sql).await.map_err(sql_error)?.execute_stream().await.map_err(sql_error)?;
+    while let Some(b) = stream.try_next().await.map_err(sql_error)? {
+        each(&b)?;
+    }
+    Ok(())
 }
 
 /// Fills in the person id (where a record names a child) and the team of every issue that has a
-/// file and row, from the core tables and involvements registered in `ctx`.
+/// file and row, from the core tables and involvements registered in `ctx`. Only the rows and
+/// children the issues name are kept while the core tables are read.
 pub async fn attach(ctx: &SessionContext, issues: &mut [Issue]) -> Result<()> {
-    if !issues.iter().any(|i| i.person_id.is_some() || (i.file.is_some() && i.row.is_some())) {
+    // The file and row of each issue that does not name its child yet.
+    let mut person: HashMap<(String, i64), Located> =
+        issues.iter().filter(|i| i.person_id.is_none()).filter_map(|i| Some(((i.file.clone()?, i.row?), Located::Nobody))).collect();
+    if person.is_empty() && !issues.iter().any(|i| i.person_id.is_some()) {
         return Ok(());
     }
-    // `None` marks a file and row that names more than one child: the rows of an Annex A
+    // A file and row that names more than one child is left unattributed: the rows of an Annex A
     // workbook's sheets share one file, and the core tables keep no sheet, so list 1's row 5 and
-    // list 2's row 5 are one key. Such an issue is left unattributed rather than given to either
-    // child (and either child's team) by whichever row happened to be read last.
-    let mut person: HashMap<(String, i64), Option<String>> = HashMap::new();
-    if let Some(sql) = located_sql(ctx) {
-        for b in rows(ctx, &sql).await? {
+    // list 2's row 5 are one key. Such an issue is not given to either child (and either child's
+    // team) by whichever row happened to be read last.
+    if let Some(sql) = located_sql(ctx).filter(|_| !person.is_empty()) {
+        let mut key = (String::new(), 0);
+        each_batch(ctx, &sql, |b| {
             let (file, row, id) = (cast(b.column(0), &DataType::Utf8)?, b.column(1).clone(), cast(b.column(2), &DataType::Utf8)?);
             let (file, row, id) = (file.as_string::<i32>(), row.as_primitive::<Int64Type>(), id.as_string::<i32>());
             for i in 0..b.num_rows() {
-                let id = id.value(i);
-                person
-                    .entry((file.value(i).to_string(), row.value(i)))
-                    .and_modify(|known| {
-                        if known.as_deref() != Some(id) {
-                            *known = None;
-                        }
-                    })
-                    .or_insert_with(|| Some(id.to_string()));
+                key.0.clear();
+                key.0.push_str(file.value(i));
+                key.1 = row.value(i);
+                if let Some(known) = person.get_mut(&key) {
+                    known.add(id.value(i));
+                }
             }
-        }
-    }
-    let mut team: HashMap<String, String> = HashMap::new();
-    if ctx.table_exist("involvement").unwrap_or(false) {
-        for b in rows(ctx, TEAM_SQL).await? {
-            let (id, name) = (cast(b.column(0), &DataType::Utf8)?, cast(b.column(1), &DataType::Utf8)?);
-            let (id, name) = (id.as_string::<i32>(), name.as_string::<i32>());
-            for i in 0..b.num_rows() {
-                team.insert(id.value(i).to_string(), name.value(i).to_string());
-            }
-        }
+            Ok(())
+        })
+        .await?;
     }
     for issue in issues.iter_mut() {
         if issue.person_id.is_none() {
             if let (Some(file), Some(row)) = (&issue.file, issue.row) {
-                issue.person_id = person.get(&(file.clone(), row)).cloned().flatten();
+                issue.person_id = person.get(&(file.clone(), row)).and_then(Located::child);
             }
         }
+    }
+    let mut team: HashMap<String, String> = issues.iter().filter_map(|i| Some((i.person_id.clone()?, NOT_ALLOCATED.to_string()))).collect();
+    if ctx.table_exist("involvement").unwrap_or(false) && !team.is_empty() {
+        each_batch(ctx, TEAM_SQL, |b| {
+            let (id, name) = (cast(b.column(0), &DataType::Utf8)?, cast(b.column(1), &DataType::Utf8)?);
+            let (id, name) = (id.as_string::<i32>(), name.as_string::<i32>());
+            for i in 0..b.num_rows() {
+                if let Some(t) = team.get_mut(id.value(i)) {
+                    *t = name.value(i).to_string();
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    for issue in issues.iter_mut() {
         if let Some(id) = &issue.person_id {
-            issue.team = Some(team.get(id).cloned().unwrap_or_else(|| NOT_ALLOCATED.to_string()));
+            issue.team = team.get(id).cloned();
         }
     }
     Ok(())
+}
+
+/// The children the core rows at one file and row name.
+enum Located {
+    /// None read yet.
+    Nobody,
+    /// One child.
+    Child(String),
+    /// More than one: the issue is given to none of them.
+    Several,
+}
+
+impl Located {
+    fn add(&mut self, id: &str) {
+        *self = match std::mem::replace(self, Located::Nobody) {
+            Located::Nobody => Located::Child(id.to_string()),
+            Located::Child(known) if known == id => Located::Child(known),
+            _ => Located::Several,
+        };
+    }
+
+    fn child(&self) -> Option<String> {
+        match self {
+            Located::Child(id) => Some(id.clone()),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

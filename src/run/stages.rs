@@ -185,9 +185,9 @@ pub(super) async fn normalise(run: &Run<'_>, files: Vec<InputFile>, manifest: &m
         }
     }
     // The identifiable core goes to the restricted area (the model reads it from there); analysts
-    // get the pseudonymised copy in core/.
+    // get the pseudonymised copy in core/. Each table is freed once both copies are staged.
     let mut staging = Staging::begin(warehouse, &manifest.run_id).await?;
-    for c in &core {
+    for c in core {
         staging.table(warehouse, &format!("{RESTRICTED}/core/{}", c.spec.name), &c.batch).await?;
         let batch = match &cfg.privacy {
             Privacy::Pseudonymised(p) => p.table(&c.spec, &c.batch)?,
@@ -196,7 +196,6 @@ pub(super) async fn normalise(run: &Run<'_>, files: Vec<InputFile>, manifest: &m
         staging.table(warehouse, &format!("core/{}", c.spec.name), &batch).await?;
         crate::failpoint::hit("normalise.table");
     }
-    drop(core);
     stage_done(manifest, "normalise", t, rows_in, rows_out, &issues[before..], 0);
     Ok(staging)
 }
@@ -221,6 +220,8 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
     let (model, breakdown, lists, actions, marts, blank_shares) = async {
         let step = Instant::now();
         let ctx = session_on(&cfg.session, warehouse, &staging.folder(&format!("{RESTRICTED}/core")), tables, &params).await?;
+        // The shared views and breakdown events go to the (restricted) staging area, not memory.
+        crate::model::scratch::use_folder(&ctx, warehouse, &staging.folder(&format!("{RESTRICTED}/work")));
         debug!(elapsed_ms = step.elapsed().as_millis() as u64, "model session ready");
         let step = Instant::now();
         let model = run_measures(&ctx, &params, &cfg.measures, issues).await?;
