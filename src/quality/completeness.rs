@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::freshness::{Gates, MIN_ROWS_FOR_DROP};
 use super::{catalogue, Action, Issue, Severity};
+use crate::schema::SOURCE_FILE;
 use crate::{Error, Result};
 
 /// One key column's blank cells in one run.
@@ -51,13 +52,30 @@ pub fn key_columns() -> &'static BTreeMap<String, Vec<String>> {
 }
 
 /// The blank share of every key column of every core table registered in `ctx` that has rows.
-pub async fn measure(ctx: &SessionContext) -> Result<Vec<BlankShare>> {
+/// A column a CIN census return does not carry (a team) is measured over the rows from the run's
+/// other files only (`census_files` are the returns), and not at all when every row came from a
+/// return: the census never fills it, so its blanks say nothing about the export.
+pub async fn measure(ctx: &SessionContext, census_files: &[String]) -> Result<Vec<BlankShare>> {
+    let census = (!census_files.is_empty()).then(|| {
+        let files: Vec<String> = census_files.iter().map(|f| format!("'{}'", f.replace('\'', "''"))).collect();
+        format!("{SOURCE_FILE} IN ({})", files.join(", "))
+    });
     let mut out = Vec::new();
     for (table, columns) in key_columns() {
         if !ctx.table_exist(table.as_str()).unwrap_or(false) {
             continue;
         }
-        let counts: Vec<String> = columns.iter().map(|c| format!("count({c})")).collect();
+        // Per column: the rows it is measured over and those it fills.
+        let counts: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match &census {
+                Some(census) if !crate::normalise::cin_xml::carries(table, c) => format!(
+                    "count(CASE WHEN {census} THEN NULL ELSE 1 END) AS rows_{i}, count(CASE WHEN {census} THEN NULL ELSE {c} END) AS filled_{i}"
+                ),
+                _ => format!("count(*) AS rows_{i}, count({c}) AS filled_{i}"),
+            })
+            .collect();
         let sql = format!("SELECT count(*), {} FROM {table}", counts.join(", "));
         let file = format!("completeness: {table}");
         let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
@@ -72,7 +90,10 @@ pub async fn measure(ctx: &SessionContext) -> Result<Vec<BlankShare>> {
             continue; // not in the export: missing_table says so
         }
         for (i, column) in columns.iter().enumerate() {
-            out.push(BlankShare { table: table.clone(), column: column.clone(), rows, blank: rows - value(i + 1)? });
+            let (rows, filled) = (value(2 * i + 1)?, value(2 * i + 2)?);
+            if rows > 0 {
+                out.push(BlankShare { table: table.clone(), column: column.clone(), rows, blank: rows - filled });
+            }
         }
     }
     Ok(out)
@@ -179,6 +200,44 @@ mod tests {
         let mut first = Vec::new();
         check(&now, &[], &Gates::default(), &mut first);
         assert_eq!(first.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_column_the_census_does_not_carry_is_measured_over_the_other_files_only() {
+        let params = crate::model::ModelParams {
+            la_code: "852".into(),
+            la_name: "Southampton".into(),
+            as_at: chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
+            history_years: 1,
+            settings: Default::default(),
+            annex_a_worker_names: true,
+        };
+        let ctx = crate::model::memory_session(crate::schema::ssd_tables(), &params).unwrap();
+        let of = |shares: &[BlankShare], column: &str| {
+            shares.iter().find(|s| s.table == "referral" && s.column == column).map(|s| (s.rows, s.blank))
+        };
+        let census = ["cin_2024.xml".to_string()];
+        // Three census referrals, no team and one with no source: the team is not measured, so
+        // not reported blank.
+        let insert = |rows: &str| {
+            format!(
+            "INSERT INTO referral (cine_referral_id, cine_person_id, cine_referral_date, cine_referral_source_code, cine_referral_team, _source_file) VALUES {rows}"
+        )
+        };
+        let rows =
+            "('R1', 'C1', DATE '2023-05-01', '1A', NULL, 'cin_2024.xml'), ('R2', 'C2', DATE '2023-05-02', NULL, NULL, 'cin_2024.xml'), \
+                    ('R3', 'C3', DATE '2023-05-03', '1A', NULL, 'cin_2024.xml')";
+        ctx.sql(&insert(rows)).await.unwrap().collect().await.unwrap();
+        let shares = measure(&ctx, &census).await.unwrap();
+        assert_eq!((of(&shares, "cine_referral_team"), of(&shares, "cine_referral_source_code")), (None, Some((3, 1))));
+        // And two from an SSD file, one with a team: the team is measured over those two.
+        let rows = "('R4', 'C4', DATE '2023-05-04', '1A', 'T1', 'ssd_cin_episodes.csv'), ('R5', 'C5', DATE '2023-05-05', '1A', NULL, 'ssd_cin_episodes.csv')";
+        ctx.sql(&insert(rows)).await.unwrap().collect().await.unwrap();
+        let shares = measure(&ctx, &census).await.unwrap();
+        assert_eq!(of(&shares, "cine_referral_team"), Some((2, 1)), "the SSD file's rows only");
+        assert_eq!(of(&shares, "cine_referral_source_code"), Some((5, 1)), "the census carries the source");
+        // Read as an SSD extract throughout, every row counts.
+        assert_eq!(of(&measure(&ctx, &[]).await.unwrap(), "cine_referral_team"), Some((5, 4)));
     }
 
     #[test]

@@ -251,7 +251,7 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         for table in crate::quality::freshness::stale_tables(&ctx, &cfg.gates, cfg.as_at, issues).await? {
             warn!(table = %table, "the table's newest record is older than [run] freshness_lag_days allows: the export may have stopped updating it");
         }
-        let blank_shares = crate::quality::completeness::measure(&ctx).await?;
+        let blank_shares = crate::quality::completeness::measure(&ctx, &checks.census_files).await?;
         let previous = run.published.map(|m| m.blank_shares.as_slice()).unwrap_or_default();
         crate::quality::completeness::check(&blank_shares, previous, &cfg.gates, issues);
         // Each issue on a child's record names the child and the team that must correct it.

@@ -95,6 +95,12 @@ pub fn recognise(bytes: &[u8]) -> bool {
     }
 }
 
+/// Whether a CIN census return can fill core column `column` of `table` (an element is loaded
+/// into it); the census carries no teams or workers, for one.
+pub fn carries(table: &str, column: &str) -> bool {
+    flatten::FIELDS.iter().any(|f| f.2 == table && f.3 == column)
+}
+
 /// One return as read: what its header says, for merging several years into one history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Return {
