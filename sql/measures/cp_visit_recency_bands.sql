@@ -8,34 +8,18 @@
 -- Definition: the distribution behind cp_visits_within_wd_pct (docs/definitions.md §1.2 S17): for
 --   each child on a CP plan at D (as cpp_at_date), the elapsed working days (England and Wales
 --   bank holidays excluded) from their latest CP visit on or before D with the child seen
---   (cppv_cp_visit_seen not 'N') to D, banded 0-10, 11-20, more than 20; or never seen.
+--   (cppv_cp_visit_seen not 'N'; view cp_plan_last_seen) to D, banded 0-10, 11-20, more than
+--   20; or never seen.
 -- Numerator: children on a plan at D in the band. Denominator: children on a plan at D.
 -- Time basis: snapshot at each month end and financial year end. value: percent; the four bands
 --   add up to 100.
-WITH on_plan AS (
-    SELECT DISTINCT p.period_type, p.period_start, p.period_end, c.cppl_person_id
-    FROM dim_period p
-    JOIN cp_plan c
-      ON c.cppl_cp_plan_start_date <= p.period_end
-     AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-),
-last_seen AS (
-    SELECT o.period_type, o.period_start, o.period_end, o.cppl_person_id, max(v.cppv_cp_visit_date) AS visited
-    FROM on_plan o
-    LEFT JOIN cp_visit v
-           ON v.cppv_person_id = o.cppl_person_id
-          AND v.cppv_cp_visit_date <= o.period_end
-          AND coalesce(v.cppv_cp_visit_seen, 'Y') <> 'N'
-    GROUP BY o.period_type, o.period_start, o.period_end, o.cppl_person_id
-),
-banded AS (
+WITH banded AS (
     SELECT period_type, period_start, cppl_person_id,
            CASE WHEN visited IS NULL THEN 'cp_last_seen_never_pct'
                 WHEN working_days(visited, period_end) <= 10 THEN 'cp_last_seen_0_10wd_pct'
                 WHEN working_days(visited, period_end) <= 20 THEN 'cp_last_seen_11_20wd_pct'
                 ELSE 'cp_last_seen_21wd_plus_pct' END AS band
-    FROM last_seen
+    FROM cp_plan_last_seen
 )
 SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p

@@ -6,26 +6,9 @@
 --   no national statutory CP visit frequency. A child counts when their latest visit on or
 --   before D, with the child seen (cppv_cp_visit_seen not 'N'), was no more than 10 (20)
 --   working days before D (elapsed working days, England and Wales bank holidays excluded).
--- Numerator: children on a plan at D so visited. Denominator: children on a plan at D (as
---   cpp_at_date). Time basis: snapshot at each month end and financial year end. value: percent.
-WITH on_plan AS (
-    SELECT DISTINCT p.period_type, p.period_start, p.period_end, c.cppl_person_id
-    FROM dim_period p
-    JOIN cp_plan c
-      ON c.cppl_cp_plan_start_date <= p.period_end
-     AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-),
-last_visit AS (
-    SELECT o.period_type, o.period_start, o.period_end, o.cppl_person_id, max(v.cppv_cp_visit_date) AS visited
-    FROM on_plan o
-    LEFT JOIN cp_visit v
-           ON v.cppv_person_id = o.cppl_person_id
-          AND v.cppv_cp_visit_date <= o.period_end
-          AND coalesce(v.cppv_cp_visit_seen, 'Y') <> 'N'
-    GROUP BY o.period_type, o.period_start, o.period_end, o.cppl_person_id
-),
-limits (wd, measure_id) AS (
+-- Numerator: children on a plan at D so visited (view cp_plan_last_seen). Denominator: children
+--   on a plan at D (as cpp_at_date). Time basis: snapshot at each month end and financial year end. value: percent.
+WITH limits (wd, measure_id) AS (
     VALUES (10, 'cp_visited_within_10wd_pct'), (20, 'cp_visited_within_20wd_pct')
 )
 SELECT l.measure_id,
@@ -38,6 +21,6 @@ SELECT l.measure_id,
             THEN 100.0 * count(CASE WHEN working_days(v.visited, v.period_end) <= l.wd THEN 1 END) / count(v.cppl_person_id) END AS value
 FROM dim_period p
 CROSS JOIN limits l
-LEFT JOIN last_visit v ON v.period_type = p.period_type AND v.period_start = p.period_start
+LEFT JOIN cp_plan_last_seen v ON v.period_type = p.period_type AND v.period_start = p.period_start
 WHERE p.period_type <> 'rolling_12_months'
 GROUP BY l.measure_id, p.period_type, p.period_start, p.period_end

@@ -71,7 +71,10 @@ pub const VIEWS: &[(&str, &str)] = &[
 /// share (`sql/views/<name>.sql`), registered after [`VIEWS`] with the run's periods. The
 /// year-to-date pass ([`run_ytd`]) swaps the periods but keeps these, so only files it does not
 /// rerun may read them (a unit test checks).
-pub const PERIOD_VIEWS: &[(&str, &str)] = &[("cin_plan_last_seen", include_str!("../../sql/views/cin_plan_last_seen.sql"))];
+pub const PERIOD_VIEWS: &[(&str, &str)] = &[
+    ("cin_plan_last_seen", include_str!("../../sql/views/cin_plan_last_seen.sql")),
+    ("cp_plan_last_seen", include_str!("../../sql/views/cp_plan_last_seen.sql")),
+];
 
 /// Every measure file, by id: its id and SQL (`sql/measures/<id>.sql`; build.rs lists the
 /// folder). Each file's header says what it publishes (`-- publishes:`), what it needs
