@@ -17,7 +17,7 @@ use datafusion::arrow::compute::{concat_batches, filter_record_batch};
 use super::cells::{type_cell, Typed};
 use crate::quality::{Action, Issue, Severity};
 use crate::reference::CodeLists;
-use crate::schema::{ColumnType, TableSpec};
+use crate::schema::{ColumnSpec, ColumnType, TableSpec};
 use crate::Result;
 
 const STAGE: &str = "normalise";
@@ -209,12 +209,7 @@ impl<'a> TableBuilder<'a> {
                 values.push(Typed::Null);
                 continue;
             };
-            let (value, problem) = type_cell(spec_col, cell.raw, codes);
-            if let Some(p) = problem {
-                issues.push(
-                    at.issue(table, Some(cell), Issue::new(p.severity, STAGE, p.code, p.message, p.action)).core_column(&spec_col.name),
-                );
-            }
+            let value = self.typed(at, spec_col, cell, codes, issues);
             if spec_col.required && value == Typed::Null {
                 rejected = true;
                 let why = format!("{} is required; the row cannot be used without it", spec_col.name);
@@ -225,12 +220,7 @@ impl<'a> TableBuilder<'a> {
             }
             values.push(value);
         }
-        // Every problem of this row names its child, when the row names one.
-        if let Some(Typed::Text(id)) = self.person.map(|i| &values[i]) {
-            for issue in &mut issues[first_issue..] {
-                issue.person_id.get_or_insert_with(|| id.clone());
-            }
-        }
+        self.name_child(&values, &mut issues[first_issue..]);
         if rejected {
             return false;
         }
@@ -241,6 +231,41 @@ impl<'a> TableBuilder<'a> {
         self.source_file.append_value(at.file);
         self.source_row.append_value(at.row);
         true
+    }
+
+    /// Types one row as [`Self::push_row`] would, reporting each cell's problem, without
+    /// appending it: for a row the reader sets aside (an SSDA903 row superseded by a later
+    /// return's) whose cells are still to be checked.
+    pub fn check_row(&self, at: &Origin, cells: &[Option<SourceCell>], codes: &CodeLists, issues: &mut Vec<Issue>) {
+        debug_assert_eq!(cells.len(), self.spec.columns.len());
+        let first_issue = issues.len();
+        let values: Vec<Typed> = self
+            .spec
+            .columns
+            .iter()
+            .zip(cells)
+            .map(|(spec_col, cell)| cell.as_ref().map_or(Typed::Null, |cell| self.typed(at, spec_col, cell, codes, issues)))
+            .collect();
+        self.name_child(&values, &mut issues[first_issue..]);
+    }
+
+    /// One cell typed as `spec_col`, its problem (if any) reported at it.
+    fn typed(&self, at: &Origin, spec_col: &ColumnSpec, cell: &SourceCell, codes: &CodeLists, issues: &mut Vec<Issue>) -> Typed {
+        let (value, problem) = type_cell(spec_col, cell.raw, codes);
+        if let Some(p) = problem {
+            let issue = Issue::new(p.severity, STAGE, p.code, p.message, p.action);
+            issues.push(at.issue(&self.spec.name, Some(cell), issue).core_column(&spec_col.name));
+        }
+        value
+    }
+
+    /// Every problem of a row names its child, when the row names one.
+    fn name_child(&self, values: &[Typed], issues: &mut [Issue]) {
+        if let Some(Typed::Text(id)) = self.person.map(|i| &values[i]) {
+            for issue in issues {
+                issue.person_id.get_or_insert_with(|| id.clone());
+            }
+        }
     }
 
     /// The rows built so far, in the core table's Arrow schema.

@@ -141,9 +141,8 @@ fn periods<'a>(src: &Source<'a>, person: &'a Person) -> Vec<Period<'a>> {
 /// files and columns no other record is judged by, so each raises only its own issue. Only
 /// columns the reader checks against a code list take an unknown code: ETHNIC when loaded, and
 /// REVIEW_CODE, MISSING, IN_TOUCH, ACTIV and ACCOM as read (`code_list` in
-/// `reference/formats/ssda903/files.csv`). Header rows are faulted in the latest year only: an
-/// earlier return's header row of a child is superseded by the latest (noted at its CHILD, not
-/// typed).
+/// `reference/formats/ssda903/files.csv`). Rows of every year are faulted: a row a later return
+/// supersedes is still typed and checked.
 const FAULTS: &[(&str, &str, &str)] = &[
     ("header", "ETHNIC", "unknown_code"),
     ("reviews", "REVIEW", "impossible_date"),
@@ -159,15 +158,10 @@ const FAULTS: &[(&str, &str, &str)] = &[
 ];
 
 /// The cell faults a row of `file` may take, `(column index in [`FILES`], kind)` from
-/// [`FAULTS`]; `latest` says whether the return is the latest year's (the only one whose header
-/// rows are faulted). Shared by the CSV and XML forms.
-pub fn fault_options(file: &str, latest: bool) -> Vec<(usize, &'static str)> {
+/// [`FAULTS`]. Shared by the CSV and XML forms.
+pub fn fault_options(file: &str) -> Vec<(usize, &'static str)> {
     let Some((_, columns)) = FILES.iter().find(|(n, _)| *n == file) else { return Vec::new() };
-    FAULTS
-        .iter()
-        .filter(|(f, _, _)| *f == file && (file != "header" || latest))
-        .filter_map(|&(_, c, kind)| Some((columns.iter().position(|n| *n == c)?, kind)))
-        .collect()
+    FAULTS.iter().filter(|(f, _, _)| *f == file).filter_map(|&(_, c, kind)| Some((columns.iter().position(|n| *n == c)?, kind))).collect()
 }
 
 /// Writes one folder per collection year into `dir`, with cell faults as `messiness` asks and
@@ -187,7 +181,7 @@ pub fn write(src: &Source, years: &[i32], dir: &Path, messiness: Messiness, rng:
             let mut w = csv::Writer::from_writer(BufWriter::new(file));
             w.write_record(*columns).map_err(|e| csv_error(&path, e))?;
             let relative = format!("{y}/{name}.csv");
-            let options = fault_options(name, Some(&y) == years.last());
+            let options = fault_options(name);
             for (n, record) in rows.iter().enumerate() {
                 let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
                 injector.return_row(&relative, n + 2, columns, &mut cells, &options);

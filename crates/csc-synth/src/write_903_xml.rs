@@ -48,7 +48,7 @@ pub fn write(src: &Source, years: &[i32], dir: &Path, messiness: Messiness, rng:
         let path = dir.join(&name);
         let file = File::create(&path).map_err(|e| io_error(&path, e))?;
         let mut out = Lines { out: BufWriter::new(file), line: 1 };
-        let mut faulting = Faulting::new(&mut injector, &name, Some(&y) == years.last());
+        let mut faulting = Faulting::new(&mut injector, &name);
         write_year(&rows, &mut out, &mut faulting).and_then(|_| out.out.flush()).map_err(|e| io_error(&path, e))?;
         files.push((name, std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)));
     }
@@ -93,14 +93,12 @@ struct Faulting<'i, 'r> {
 }
 
 impl<'i, 'r> Faulting<'i, 'r> {
-    /// `latest`: whether the file is the latest year's return (the only one whose header rows are
-    /// faulted, as for the CSV form).
-    fn new(injector: &'i mut Injector<'r>, file: &'i str, latest: bool) -> Self {
+    fn new(injector: &'i mut Injector<'r>, file: &'i str) -> Self {
         let files = FILES
             .iter()
             .map(|&(name, columns)| {
                 let trigger = row_trigger(name);
-                let options = fault_options(name, latest)
+                let options = fault_options(name)
                     .into_iter()
                     .filter(|&(i, kind)| kind != "blank_required" || trigger.is_none() || element_for(name, columns[i]) != trigger)
                     .collect();

@@ -212,6 +212,16 @@ impl<'a> Cells<'a> {
     fn push(&self, at: &Origin, sink: &mut Sink, codes: &CodeLists, issues: &mut Vec<Issue>) -> bool {
         sink.table(&self.spec.name).push_row(at, &self.cells, codes, issues)
     }
+
+    /// Pushes the row into its table when `load`, else only types it, reporting its cells'
+    /// problems (a row superseded by a later return's).
+    fn push_or_check(&self, load: bool, at: &Origin, sink: &mut Sink, codes: &CodeLists, issues: &mut Vec<Issue>) {
+        if load {
+            self.push(at, sink, codes, issues);
+        } else {
+            sink.table(&self.spec.name).check_row(at, &self.cells, codes, issues);
+        }
+    }
 }
 
 /// A value the reader worked out (a key, a repaired date), placed against the source column it

@@ -14,15 +14,19 @@ use crate::normalise::cells::{is_null_token, parse_date};
 use crate::normalise::Sink;
 use crate::quality::{Action, Issue, Severity};
 
-/// The rows to load: for each key, every row of the latest return holding it (several rows of
-/// one return are left for the merge to report as duplicates). Rows of earlier returns that
-/// say something else than the kept one are recorded; identical copies are simply dropped.
+/// The rows to load, each with `true`: for each key, every row of the latest return holding it
+/// (several rows of one return are left for the merge to report as duplicates). The rows of
+/// earlier returns are returned with `false`, to be typed and checked as the kept ones are but
+/// not loaded: each year's return is validated on its own (DfE's SSDA903 validation rules apply
+/// to every return), so a fault in an earlier return's row is reported at that row even though a
+/// later return replaces it. Those that say something else than the kept one are also recorded
+/// as superseded.
 fn latest<'a, K: Eq + Hash + Clone>(
     files: &[&'a ReturnFile],
     table: &str,
     issues: &mut Vec<Issue>,
     key: impl Fn(&Row<'a>) -> Option<K>,
-) -> Vec<Row<'a>> {
+) -> Vec<(Row<'a>, bool)> {
     let mut best: HashMap<K, Row<'a>> = HashMap::new();
     let rows: Vec<(Option<K>, Row<'a>)> = files.iter().flat_map(|f| f.rows()).map(|r| (key(&r), r)).collect();
     for (k, r) in &rows {
@@ -35,12 +39,15 @@ fn latest<'a, K: Eq + Hash + Clone>(
     let mut out = Vec::with_capacity(rows.len());
     for (k, r) in &rows {
         let Some(w) = k.as_ref().and_then(|k| best.get(k)) else {
-            out.push(*r);
+            out.push((*r, true));
             continue;
         };
         if w.rank() == r.rank() {
-            out.push(*r);
-        } else if !same_values(r, w) {
+            out.push((*r, true));
+            continue;
+        }
+        out.push((*r, false));
+        if !same_values(r, w) {
             let message = format!(
                 "superseded by {} row {} from the {} return, which is kept",
                 w.file.path,
@@ -55,6 +62,11 @@ fn latest<'a, K: Eq + Hash + Clone>(
         }
     }
     out
+}
+
+/// The rows of [`latest`] to load.
+fn loaded<'a>(rows: Vec<(Row<'a>, bool)>) -> Vec<Row<'a>> {
+    rows.into_iter().filter_map(|(r, load)| load.then_some(r)).collect()
 }
 
 /// Whether two rows of the same file kind hold the same values (codes compared after their
@@ -90,7 +102,7 @@ fn year_text(y: Option<i32>) -> String {
 /// header → person.
 pub fn person(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("person");
-    for row in latest(files, "person", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?))) {
+    for (row, load) in latest(files, "person", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?))) {
         let sex = ctx.translated(&row, "SEX", "person", issues);
         let upn = row.cell("UPN");
         let unknown = upn.filter(|c| c.raw.trim().to_ascii_uppercase().starts_with("UN"));
@@ -103,14 +115,16 @@ pub fn person(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Ve
             .set("pers_common_child_id", if unknown.is_some() { None } else { upn })
             .set("pers_upn_unknown", unknown)
             .set("pers_is_mother", row.cell("MOTHER"));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
 /// reviews → cla_review, each linked to the period of care it falls in.
 pub fn reviews(ctx: &Ctx, files: &[&ReturnFile], histories: &Histories, sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("cla_review");
-    for row in latest(files, "cla_review", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "REVIEW")))) {
+    for (row, load) in
+        latest(files, "cla_review", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "REVIEW"))))
+    {
         let Some(child) = ctx.child_id(row.value("CHILD")) else {
             let i = Issue::new(
                 Severity::Error,
@@ -124,7 +138,7 @@ pub fn reviews(ctx: &Ctx, files: &[&ReturnFile], histories: &Histories, sink: &m
         };
         let day = parse_date(row.value("REVIEW")).ok();
         let period = day.and_then(|d| histories.period_at(row.la(), &child, d));
-        if let (Some(_), None) = (day, period) {
+        if let (true, Some(_), None) = (load, day, period) {
             let i = Issue::new(
                 Severity::Warning,
                 STAGE,
@@ -142,14 +156,14 @@ pub fn reviews(ctx: &Ctx, files: &[&ReturnFile], histories: &Histories, sink: &m
             .set("clar_cla_id", period.map(|p| derived(&p.id, review, "REVIEW")))
             .set("clar_cla_review_date", review)
             .set("clar_cla_review_participation", row.cell("REVIEW_CODE"));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
 /// uasc → immigration_status: status UASC, ended on the date UASC ceased.
 pub fn uasc(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("immigration_status");
-    for row in latest(files, "immigration_status", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?))) {
+    for (row, load) in latest(files, "immigration_status", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?))) {
         let id = ctx.child_id(row.value("CHILD")).map(|c| super::key(&c, "uasc", &[])).unwrap_or_default();
         let child = row.cell("CHILD");
         let mut cells = Cells::new(spec);
@@ -158,7 +172,7 @@ pub fn uasc(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<
             .set("immi_immigration_status_id", Some(derived(&id, child, "CHILD")))
             .set("immi_immigration_status", Some(derived("UASC", None, "uasc")))
             .set("immi_immigration_status_end_date", row.cell("DUC"));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
@@ -176,8 +190,11 @@ const OC2_CHECKS: &[(&str, &str)] = &[
 /// says the check was up to date then).
 pub fn health(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("cla_health");
-    for row in latest(files, "cla_health", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, r.year()))) {
+    for (row, load) in latest(files, "cla_health", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, r.year()))) {
         let Some(year) = row.year() else {
+            if !load {
+                continue;
+            }
             let i = Issue::new(
                 Severity::Warning,
                 STAGE,
@@ -210,7 +227,7 @@ pub fn health(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Ve
                 .set("clah_health_check_type", Some(derived(label, Some(cell), column)))
                 .set("clah_health_check_date", Some(derived(&date, Some(cell), column)))
                 .set("clah_health_check_status", Some(derived("Up to date at 31 March", Some(cell), column)));
-            cells.push(&row.origin(), sink, ctx.codes, issues);
+            cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
         }
     }
 }
@@ -218,7 +235,7 @@ pub fn health(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Ve
 /// oc3 → care_leaver: each young person's position in the latest return that has them.
 pub fn care_leavers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("care_leaver");
-    for row in latest(files, "care_leaver", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?))) {
+    for (row, load) in latest(files, "care_leaver", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?))) {
         let child = row.cell("CHILD");
         let id = super::key(&ctx.child_id(row.value("CHILD")).unwrap_or_default(), "care_leaver", &[&year_text(row.year())]);
         let activity = ctx.translated(&row, "ACTIV", "care_leaver", issues);
@@ -236,7 +253,7 @@ pub fn care_leavers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &
             .set("clea_care_leaver_accommodation", accom)
             .set("clea_care_leaver_accom_suitable", suitable.map(|s| derived(s, accom, "ACCOM")))
             .set("clea_care_leaver_activity", replaced(row.cell("ACTIV"), activity.as_deref()));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
@@ -255,8 +272,9 @@ type AdoptionRows<'a> = (Option<Row<'a>>, Option<Row<'a>>);
 pub fn permanence(ctx: &Ctx, ad1: &[&ReturnFile], placed: &[&ReturnFile], histories: &Histories, sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("permanence");
     let key = |r: &Row, column: &str| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, column)));
-    let ad1_rows = latest(ad1, "permanence", issues, |r| key(r, "DATE_INT"));
-    let placed_rows = latest(placed, "permanence", issues, |r| key(r, "DATE_PLACED"));
+    // A decision's rows are merged before typing, so superseded ones are not checked.
+    let ad1_rows = loaded(latest(ad1, "permanence", issues, |r| key(r, "DATE_INT")));
+    let placed_rows = loaded(latest(placed, "permanence", issues, |r| key(r, "DATE_PLACED")));
     // Decisions in order of first appearance: AD1 rows first, then decisions only in placed_for_adoption.
     let mut decisions: Vec<(String, String, String)> = Vec::new();
     let mut by_decision: HashMap<(String, String, String), AdoptionRows<'_>> = HashMap::new();
@@ -335,7 +353,9 @@ pub fn permanence(ctx: &Ctx, ad1: &[&ReturnFile], placed: &[&ReturnFile], histor
 /// missing → missing.
 pub fn missing(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("missing");
-    for row in latest(files, "missing", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "MIS_START")))) {
+    for (row, load) in
+        latest(files, "missing", issues, |r| Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "MIS_START"))))
+    {
         let id = super::key(&ctx.child_id(row.value("CHILD")).unwrap_or_default(), "missing", &[&date_key(&row, "MIS_START")]);
         let start = row.cell("MIS_START");
         let mut cells = Cells::new(spec);
@@ -345,7 +365,7 @@ pub fn missing(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut V
             .set("miss_missing_episode_start_date", start)
             .set("miss_missing_episode_type", row.cell("MISSING"))
             .set("miss_missing_episode_end_date", row.cell("MIS_END"));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
@@ -355,7 +375,7 @@ pub fn social_workers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues:
     let key = |r: &Row| {
         Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, r.value("SW_ID").to_ascii_uppercase(), date_key(r, "SW_DECOM")))
     };
-    for row in latest(files, "involvement", issues, key) {
+    for (row, load) in latest(files, "involvement", issues, key) {
         let id = super::key(
             &ctx.child_id(row.value("CHILD")).unwrap_or_default(),
             "involvement",
@@ -370,7 +390,7 @@ pub fn social_workers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues:
             .set("invo_involvement_end_date", row.cell("SW_DEC"))
             .set("invo_worker_change_reason", row.cell("SW_REASON"))
             .set("invo_person_id", row.cell("CHILD"));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
@@ -378,7 +398,7 @@ pub fn social_workers(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues:
 /// their liberty.
 pub fn deprivation_of_liberty(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink, issues: &mut Vec<Issue>) {
     let spec = ctx.spec("deprivation_of_liberty");
-    for row in latest(files, "deprivation_of_liberty", issues, |r| {
+    for (row, load) in latest(files, "deprivation_of_liberty", issues, |r| {
         Some((r.la().to_string(), ctx.child_id(r.value("CHILD"))?, date_key(r, "DOLO_START")))
     }) {
         let id = super::key(&ctx.child_id(row.value("CHILD")).unwrap_or_default(), "dolo", &[&date_key(&row, "DOLO_START")]);
@@ -389,7 +409,7 @@ pub fn deprivation_of_liberty(ctx: &Ctx, files: &[&ReturnFile], sink: &mut Sink,
             .set("dolo_person_id", row.cell("CHILD"))
             .set("dolo_start_date", start)
             .set("dolo_end_date", row.cell("DOLO_END"));
-        cells.push(&row.origin(), sink, ctx.codes, issues);
+        cells.push_or_check(load, &row.origin(), sink, ctx.codes, issues);
     }
 }
 
