@@ -151,6 +151,21 @@ pub fn memory_session(tables: &[TableSpec], p: &ModelParams) -> Result<SessionCo
     memory_session_with(SessionConfig::new(), tables, p)
 }
 
+/// An empty in-memory session over the SSD tables for Southampton as at 31 March 2024, one year
+/// of history: what the unit tests of the rules insert their rows into.
+#[cfg(test)]
+pub(crate) fn test_session() -> SessionContext {
+    let params = ModelParams {
+        la_code: "852".into(),
+        la_name: "Southampton".into(),
+        as_at: NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
+        history_years: 1,
+        settings: Default::default(),
+        annex_a_worker_names: true,
+    };
+    memory_session(crate::schema::ssd_tables(), &params).unwrap()
+}
+
 /// [`memory_session`] with a session configuration of the caller's.
 pub fn memory_session_with(config: SessionConfig, tables: &[TableSpec], p: &ModelParams) -> Result<SessionContext> {
     let ctx = SessionContext::new_with_config(config);

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use super::freshness::{Gates, MIN_ROWS_FOR_DROP};
 use super::{catalogue, Action, Issue, Severity};
-use crate::schema::SOURCE_FILE;
 use crate::{Error, Result};
 
 /// One key column's blank cells in one run.
@@ -56,10 +55,7 @@ pub fn key_columns() -> &'static BTreeMap<String, Vec<String>> {
 /// other files only (`census_files` are the returns), and not at all when every row came from a
 /// return: the census never fills it, so its blanks say nothing about the export.
 pub async fn measure(ctx: &SessionContext, census_files: &[String]) -> Result<Vec<BlankShare>> {
-    let census = (!census_files.is_empty()).then(|| {
-        let files: Vec<String> = census_files.iter().map(|f| format!("'{}'", f.replace('\'', "''"))).collect();
-        format!("{SOURCE_FILE} IN ({})", files.join(", "))
-    });
+    let census = (!census_files.is_empty()).then(|| super::from_files("", census_files));
     let mut out = Vec::new();
     for (table, columns) in key_columns() {
         if !ctx.table_exist(table.as_str()).unwrap_or(false) {
@@ -204,15 +200,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_column_the_census_does_not_carry_is_measured_over_the_other_files_only() {
-        let params = crate::model::ModelParams {
-            la_code: "852".into(),
-            la_name: "Southampton".into(),
-            as_at: chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
-            history_years: 1,
-            settings: Default::default(),
-            annex_a_worker_names: true,
-        };
-        let ctx = crate::model::memory_session(crate::schema::ssd_tables(), &params).unwrap();
+        let ctx = crate::model::test_session();
         let of = |shares: &[BlankShare], column: &str| {
             shares.iter().find(|s| s.table == "referral" && s.column == column).map(|s| (s.rows, s.blank))
         };

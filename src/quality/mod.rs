@@ -208,6 +208,13 @@ impl Issue {
     }
 }
 
+/// The SQL condition that a row's `_source_file` (under `qualifier`, e.g. `p.`) is one of `files`,
+/// each written as a quoted SQL string.
+pub(crate) fn from_files(qualifier: &str, files: &[String]) -> String {
+    let files: Vec<String> = files.iter().map(|f| format!("'{}'", f.replace('\'', "''"))).collect();
+    format!("{qualifier}{} IN ({})", crate::schema::SOURCE_FILE, files.join(", "))
+}
+
 /// Schema of the published issues table.
 pub fn issues_schema() -> SchemaRef {
     let s = |n: &str, nullable: bool| Field::new(n, DataType::Utf8, nullable);

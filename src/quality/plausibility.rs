@@ -94,11 +94,8 @@ fn rule_row(code: &'static str, table: &str, person: &str, column: &str, conditi
 fn before_birth_condition(e: &str, checks: &Checks) -> String {
     let mut condition = format!("x.{e} < p.pers_dob AND p.pers_expected_dob IS NULL");
     if !checks.census_files.is_empty() {
-        let files: Vec<String> = checks.census_files.iter().map(|f| format!("'{}'", f.replace('\'', "''"))).collect();
-        condition.push_str(&format!(
-            " AND NOT (p.{SOURCE_FILE} IN ({}) AND x.{e} >= p.pers_dob - INTERVAL '{PRE_BIRTH_DAYS} days')",
-            files.join(", ")
-        ));
+        let census = super::from_files("p.", &checks.census_files);
+        condition.push_str(&format!(" AND NOT ({census} AND x.{e} >= p.pers_dob - INTERVAL '{PRE_BIRTH_DAYS} days')"));
     }
     condition
 }
@@ -319,15 +316,7 @@ mod tests {
     async fn an_overlap_resting_on_an_end_date_that_could_not_be_read_is_not_flagged() {
         // Child C's plan P1 (line 10) has no end, P2 (line 20) starts inside it: flagged, unless
         // P1's CPPendDate (line 12) was reported unreadable and emptied.
-        let params = crate::model::ModelParams {
-            la_code: "852".into(),
-            la_name: "Southampton".into(),
-            as_at: chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
-            history_years: 1,
-            settings: Default::default(),
-            annex_a_worker_names: true,
-        };
-        let ctx = crate::model::memory_session(crate::schema::ssd_tables(), &params).unwrap();
+        let ctx = crate::model::test_session();
         let insert = "INSERT INTO cp_plan (cppl_cp_plan_id, cppl_person_id, cppl_cp_plan_start_date, cppl_cp_plan_end_date, _source_file, _source_row) \
                       VALUES ('P1', 'C', DATE '2023-01-01', NULL, 'cin_2024.xml', 10), ('P2', 'C', DATE '2023-06-01', NULL, 'cin_2024.xml', 20)";
         ctx.sql(insert).await.unwrap().collect().await.unwrap();
