@@ -177,7 +177,9 @@ counted AS (
            ON c.kind = 'rate'
           AND p.year = c.time_period - 1
           AND p.geographic_level = c.geographic_level
-          AND (CASE WHEN c.geographic_level = 'Local authority' THEN p.la_code = c.la_code ELSE p.area_name = c.area_name END)
+          -- the area: an LA by its code, England and regions by name (an equality, so a hash join)
+          AND (CASE WHEN p.geographic_level = 'Local authority' THEN p.la_code ELSE p.area_name END)
+            = (CASE WHEN c.geographic_level = 'Local authority' THEN c.la_code ELSE c.area_name END)
     UNION ALL
     SELECT * FROM summed
 )

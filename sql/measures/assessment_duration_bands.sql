@@ -17,17 +17,29 @@ WITH bands (band, measure_id) AS (
     VALUES ('same_day', 'assessments_wd_same_day'), ('1_10', 'assessments_wd_1_10'), ('11_20', 'assessments_wd_11_20'),
            ('21_30', 'assessments_wd_21_30'), ('31_40', 'assessments_wd_31_40'), ('41_45', 'assessments_wd_41_45'),
            ('46_50', 'assessments_wd_46_50'), ('51_60', 'assessments_wd_51_60'), ('61_plus', 'assessments_wd_61_plus')
+),
+-- Each period's assessments counted by band once; the bands are joined to the counts, not to
+-- every assessment.
+counted AS (
+    SELECT p.period_type, p.period_start, a.duration_band, count(a.cina_assessment_id) AS assessments
+    FROM dim_period p
+    JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+    JOIN assessment_duration a ON a.cina_assessment_auth_date = d.day
+    GROUP BY p.period_type, p.period_start, a.duration_band
+),
+totals AS (
+    SELECT period_type, period_start, sum(assessments) AS assessments
+    FROM counted
+    GROUP BY period_type, period_start
 )
 SELECT b.measure_id,
        p.period_type,
        p.period_start,
        p.period_end,
-       count(CASE WHEN a.duration_band = b.band THEN 1 END) AS numerator,
-       count(a.cina_assessment_id) AS denominator,
-       CASE WHEN count(a.cina_assessment_id) > 0
-            THEN 100.0 * count(CASE WHEN a.duration_band = b.band THEN 1 END) / count(a.cina_assessment_id) END AS value
+       coalesce(c.assessments, 0) AS numerator,
+       coalesce(t.assessments, 0) AS denominator,
+       CASE WHEN t.assessments > 0 THEN 100.0 * coalesce(c.assessments, 0) / t.assessments END AS value
 FROM dim_period p
 CROSS JOIN bands b
-LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
-LEFT JOIN assessment_duration a ON a.cina_assessment_auth_date = d.day
-GROUP BY b.measure_id, p.period_type, p.period_start, p.period_end
+LEFT JOIN totals t ON t.period_type = p.period_type AND t.period_start = p.period_start
+LEFT JOIN counted c ON c.period_type = p.period_type AND c.period_start = p.period_start AND c.duration_band = b.band

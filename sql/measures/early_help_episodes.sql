@@ -8,20 +8,25 @@
 --   with two episodes starting in the period counts twice.
 -- Numerator: episodes whose earl_episode_start_date (started) or earl_episode_end_date (closed)
 --   falls in the period. Denominator: none. value = numerator. Time basis: flow.
-WITH variants (variant, measure_id) AS (
-    VALUES ('started', 'eh_episodes_started'), ('closed', 'eh_episodes_closed')
+-- Each episode is one event on its start date and one on its end date, joined to the days by
+-- equality (an OR of the two conditions in one join compares every episode with every day).
+WITH events (measure_id, day, episode_id) AS (
+    SELECT 'eh_episodes_started', earl_episode_start_date, earl_episode_id FROM early_help_episode
+    UNION ALL
+    SELECT 'eh_episodes_closed', earl_episode_end_date, earl_episode_id FROM early_help_episode
+),
+variants (measure_id) AS (
+    VALUES ('eh_episodes_started'), ('eh_episodes_closed')
 )
 SELECT v.measure_id,
        p.period_type,
        p.period_start,
        p.period_end,
-       count(e.earl_episode_id) AS numerator,
+       count(e.episode_id) AS numerator,
        CAST(NULL AS BIGINT) AS denominator,
-       CAST(count(e.earl_episode_id) AS DOUBLE) AS value
+       CAST(count(e.episode_id) AS DOUBLE) AS value
 FROM dim_period p
 CROSS JOIN variants v
 LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
-LEFT JOIN early_help_episode e
-       ON (v.variant = 'started' AND e.earl_episode_start_date = d.day)
-       OR (v.variant = 'closed' AND e.earl_episode_end_date = d.day)
+LEFT JOIN events e ON e.measure_id = v.measure_id AND e.day = d.day
 GROUP BY v.measure_id, p.period_type, p.period_start, p.period_end

@@ -177,7 +177,11 @@ pub fn in_process(ctx: &SessionContext) -> bool {
 /// [`cluster`]).
 pub async fn context(opts: &SessionOptions) -> Result<SessionContext> {
     match &opts.engine {
-        Engine::Local => Ok(SessionContext::new_with_state(base_state(opts, SessionConfig::new().with_extension(Arc::new(InProcess)))?)),
+        Engine::Local => {
+            // DataFusion's own settings may be tuned from the environment (`DATAFUSION_EXECUTION_BATCH_SIZE`, ...).
+            let config = SessionConfig::from_env().map_err(|e| Error::Config(format!("DATAFUSION_* environment settings: {e}")))?;
+            Ok(SessionContext::new_with_state(base_state(opts, config.with_extension(Arc::new(InProcess)))?))
+        }
         #[cfg(feature = "ballista")]
         Engine::Ballista { scheduler } => cluster::connect(scheduler, opts).await,
         #[cfg(not(feature = "ballista"))]

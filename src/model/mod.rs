@@ -378,10 +378,25 @@ pub(crate) async fn query_with_schema(ctx: &SessionContext, (file, sql): (&str, 
     let df = ctx.sql(sql).await.map_err(|source| Error::Sql { file: file.to_string(), source })?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let planned_ms = started.elapsed().as_millis() as u64;
+    if std::env::var("CSC_EXPLAIN_ANALYZE").is_ok_and(|f| !f.is_empty() && file.contains(f.as_str())) {
+        explain_analyze(file, df.clone()).await?;
+    }
     let batches = df.collect().await.map_err(|source| Error::Sql { file: file.to_string(), source })?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     tracing::debug!(file, planned_ms, elapsed_ms = started.elapsed().as_millis() as u64, rows, "query finished");
     Ok((schema, batches))
+}
+
+/// Runs `df` once more under `EXPLAIN ANALYZE` and prints its physical plan with each operator's
+/// rows and time to standard error: how a maintainer finds where one file's time goes
+/// (`CSC_EXPLAIN_ANALYZE=<part of the file's path>`). The plan names tables and columns, never
+/// cell values.
+async fn explain_analyze(file: &str, df: datafusion::dataframe::DataFrame) -> Result<()> {
+    let sql_error = |source| Error::Sql { file: file.to_string(), source };
+    let plan = df.explain(false, true).map_err(sql_error)?.collect().await.map_err(sql_error)?;
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan)?;
+    eprintln!("EXPLAIN ANALYZE {file}\n{text}");
+    Ok(())
 }
 
 /// Periods whose population had to come from an earlier mid-year (not yet published) or is

@@ -38,11 +38,19 @@ pub fn use_folder(ctx: &SessionContext, warehouse: &Location, folder: &str) {
 /// scratch folder when it has one, else in memory; on a cluster `df` stays a view, planned into
 /// each query that reads it. `file` names the SQL in errors.
 pub async fn materialise(ctx: &SessionContext, name: &str, df: DataFrame, file: &str) -> Result<()> {
-    let sql_error = |source| Error::Sql { file: file.to_string(), source };
     if !super::engine::in_process(ctx) {
         ctx.register_table(name, df.into_view())?;
         return Ok(());
     }
+    let started = std::time::Instant::now();
+    keep(ctx, name, df, file).await?;
+    tracing::debug!(file, elapsed_ms = started.elapsed().as_millis() as u64, "query finished");
+    Ok(())
+}
+
+/// [`materialise`] in this process: as Parquet in the scratch folder, else in memory.
+async fn keep(ctx: &SessionContext, name: &str, df: DataFrame, file: &str) -> Result<()> {
+    let sql_error = |source| Error::Sql { file: file.to_string(), source };
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let folder = ctx.state().config().get_extension::<Folder>();
     let Some(Folder(folder)) = folder.as_deref() else {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::freshness::{Gates, MIN_ROWS_FOR_DROP};
 use super::{catalogue, Action, Issue, Severity};
-use crate::{Error, Result};
+use crate::Result;
 
 /// One key column's blank cells in one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,8 +74,7 @@ pub async fn measure(ctx: &SessionContext, census_files: &[String]) -> Result<Ve
             .collect();
         let sql = format!("SELECT count(*), {} FROM {table}", counts.join(", "));
         let file = format!("completeness: {table}");
-        let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
-        let batches = df.collect().await.map_err(|source| Error::Sql { file, source })?;
+        let (_, batches) = crate::model::query_with_schema(ctx, (&file, &sql)).await?;
         let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else { continue };
         let value = |i: usize| -> Result<usize> {
             let v = cast(b.column(i), &DataType::Int64)?;

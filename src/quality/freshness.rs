@@ -92,8 +92,7 @@ pub async fn stale_tables(ctx: &SessionContext, gates: &Gates, as_at: NaiveDate,
             "SELECT (SELECT count(*) FROM {table}) AS n, max(d) AS newest FROM ({dates}) CROSS JOIN params WHERE d <= params.as_at"
         );
         let file = format!("freshness: {table}");
-        let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: file.clone(), source })?;
-        let batches = df.collect().await.map_err(|source| Error::Sql { file, source })?;
+        let (_, batches) = crate::model::query_with_schema(ctx, (&file, &sql)).await?;
         let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else { continue };
         let rows = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int64)?;
         if rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>().value(0) == 0 {

@@ -211,10 +211,11 @@ fn via_cells(b: &RecordBatch) -> Result<Option<Via>> {
 /// one issue per record that breaks one, except where the flag rests on another record's value
 /// that could not be read (reported at that value instead). Returns how many it recorded.
 pub async fn check(ctx: &SessionContext, checks: &Checks, issues: &mut Vec<Issue>) -> Result<usize> {
-    let results: Vec<Vec<RecordBatch>> = futures::stream::iter(queries(ctx, checks)?.into_iter().map(|(name, sql)| async move {
-        let df = ctx.sql(&sql).await.map_err(|source| Error::Sql { file: name.clone(), source })?;
-        df.collect().await.map_err(|source| Error::Sql { file: name, source })
-    }))
+    let results: Vec<Vec<RecordBatch>> = futures::stream::iter(
+        queries(ctx, checks)?
+            .into_iter()
+            .map(|(name, sql)| async move { Ok::<_, Error>(crate::model::query_with_schema(ctx, (&name, &sql)).await?.1) }),
+    )
     .buffered(crate::model::concurrent_queries(ctx))
     .try_collect()
     .await?;
