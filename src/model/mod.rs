@@ -533,7 +533,7 @@ pub fn measure_query(id: &str) -> String {
     let values = |row: &dyn Fn(&crate::docs::Published) -> String| doc.publishes.iter().map(row).collect::<Vec<_>>().join(", ");
     if doc.distribution.is_some() {
         let bands = values(&|p| format!("('{}')", p.id));
-        format!("WITH members AS (\n{sql}\n),\nbands (measure_id) AS (VALUES {bands})\n{DISTRIBUTION_SQL}")
+        format!("WITH members AS (\n{sql}\n),\nbands (measure_id) AS (VALUES {bands}),\n{DISTRIBUTION_SQL}")
     } else if doc.percent_of.is_some() {
         let ids = values(&|p| format!("('{}', '{}')", p.id, p.unit));
         format!("WITH counts AS (\n{sql}\n),\nids (measure_id, unit) AS (VALUES {ids})\n{COUNT_AND_PERCENT_SQL}")
