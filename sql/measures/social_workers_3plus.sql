@@ -38,32 +38,31 @@ in_care AS (
      AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
     WHERE p.period_type <> 'rolling_12_months'
 ),
-cla AS (
-    SELECT c.period_type, c.period_start,
-           count(CASE WHEN w.workers >= 3 THEN 1 END) AS numerator,
-           count(*) AS denominator
-    FROM in_care c
-    LEFT JOIN workers w ON w.period_type = c.period_type AND w.period_start = c.period_start AND w.invo_person_id = c.clae_person_id
-    GROUP BY c.period_type, c.period_start
+-- Both cohorts are counted in one pass over `workers` (a CTE read twice is computed twice):
+-- children in care at D (with or without an allocation), and children with an allocation open at D.
+counted AS (
+    SELECT coalesce(w.period_type, c.period_type) AS period_type,
+           coalesce(w.period_start, c.period_start) AS period_start,
+           count(CASE WHEN c.clae_person_id IS NOT NULL AND w.workers >= 3 THEN 1 END) AS cla_numerator,
+           count(c.clae_person_id) AS cla_denominator,
+           count(CASE WHEN w.open_at_end = 1 AND w.workers >= 3 THEN 1 END) AS open_numerator,
+           count(CASE WHEN w.open_at_end = 1 THEN 1 END) AS open_denominator
+    FROM workers w
+    FULL JOIN in_care c ON c.period_type = w.period_type AND c.period_start = w.period_start AND c.clae_person_id = w.invo_person_id
+    GROUP BY coalesce(w.period_type, c.period_type), coalesce(w.period_start, c.period_start)
 ),
-open_cases AS (
-    SELECT period_type, period_start,
-           count(CASE WHEN workers >= 3 THEN 1 END) AS numerator,
-           count(*) AS denominator
-    FROM workers
-    WHERE open_at_end = 1
-    GROUP BY period_type, period_start
+cohorts (cohort, measure_id) AS (
+    VALUES ('cla', 'cla_3plus_social_workers_pct'), ('open', 'children_3plus_social_workers_pct')
+),
+by_cohort AS (
+    SELECT k.measure_id, p.period_type, p.period_start, p.period_end,
+           coalesce(CASE k.cohort WHEN 'cla' THEN c.cla_numerator ELSE c.open_numerator END, 0) AS numerator,
+           coalesce(CASE k.cohort WHEN 'cla' THEN c.cla_denominator ELSE c.open_denominator END, 0) AS denominator
+    FROM dim_period p
+    CROSS JOIN cohorts k
+    LEFT JOIN counted c ON c.period_type = p.period_type AND c.period_start = p.period_start
+    WHERE p.period_type <> 'rolling_12_months'
 )
-SELECT 'cla_3plus_social_workers_pct' AS measure_id, p.period_type, p.period_start, p.period_end,
-       coalesce(c.numerator, 0) AS numerator, coalesce(c.denominator, 0) AS denominator,
-       CASE WHEN c.denominator > 0 THEN 100.0 * c.numerator / c.denominator END AS value
-FROM dim_period p
-LEFT JOIN cla c ON c.period_type = p.period_type AND c.period_start = p.period_start
-WHERE p.period_type <> 'rolling_12_months'
-UNION ALL
-SELECT 'children_3plus_social_workers_pct', p.period_type, p.period_start, p.period_end,
-       coalesce(o.numerator, 0), coalesce(o.denominator, 0),
-       CASE WHEN o.denominator > 0 THEN 100.0 * o.numerator / o.denominator END
-FROM dim_period p
-LEFT JOIN open_cases o ON o.period_type = p.period_type AND o.period_start = p.period_start
-WHERE p.period_type <> 'rolling_12_months'
+SELECT measure_id, period_type, period_start, period_end, numerator, denominator,
+       CASE WHEN denominator > 0 THEN 100.0 * numerator / denominator END AS value
+FROM by_cohort
