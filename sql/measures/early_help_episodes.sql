@@ -8,9 +8,9 @@
 --   with two episodes starting in the period counts twice.
 -- Numerator: episodes whose earl_episode_start_date (started) or earl_episode_end_date (closed)
 --   falls in the period. Denominator: none. value = numerator. Time basis: flow.
--- Each episode is one event on its start date and one on its end date, joined to the days by
--- equality (an OR of the two conditions in one join compares every episode with every day).
 WITH events (measure_id, day, episode_id) AS (
+    -- Each episode is one event on its start date and one on its end date, joined to the days by
+    -- equality (an OR of the two conditions in one join compares every episode with every day).
     SELECT 'eh_episodes_started', earl_episode_start_date, earl_episode_id FROM early_help_episode
     UNION ALL
     SELECT 'eh_episodes_closed', earl_episode_end_date, earl_episode_id FROM early_help_episode
