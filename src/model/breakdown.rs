@@ -4,9 +4,9 @@
 //!
 //! Aggregated once and pivoted (`sql/breakdown/README.md`): each `sql/breakdown/events/*.sql`
 //! file emits one row per counted event and period for a family of measures, the files are
-//! stacked into `breakdown_events`, `sql/breakdown/described.sql` joins the events to the child
-//! and the allocation once (`breakdown_described`), and `sql/breakdown/fact_measure_breakdown.sql`
-//! sums that per value of each dimension. Runs in the model's session after [`super::run_measures`] (it reads
+//! stacked into `breakdown_events`, and `sql/breakdown/fact_measure_breakdown.sql` joins the
+//! events to the child and the allocation once, unpivots them to one row per dimension and sums
+//! in one `GROUP BY`. Runs in the model's session after [`super::run_measures`] (it reads
 //! `dim_period`, `day_period`, the shared views and `measure_unit`), on either engine.
 
 use std::collections::HashMap;
@@ -29,9 +29,6 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("cla_flow", include_str!("../../sql/breakdown/events/cla_flow.sql")),
     ("workforce", include_str!("../../sql/breakdown/events/workforce.sql")),
 ];
-
-/// Each event with the value of every dimension, kept for the pivot.
-const DESCRIBED_SQL: (&str, &str) = ("sql/breakdown/described.sql", include_str!("../../sql/breakdown/described.sql"));
 
 const PIVOT_SQL: (&str, &str) =
     ("sql/breakdown/fact_measure_breakdown.sql", include_str!("../../sql/breakdown/fact_measure_breakdown.sql"));
@@ -110,16 +107,12 @@ pub async fn run(ctx: &SessionContext, published: &[String]) -> Result<RecordBat
     }
     let union = parts.join(" UNION ALL ");
     let events = ctx.sql(&union).await.map_err(|source| Error::Sql { file: "sql/breakdown/events (stacked)".into(), source })?;
-    // Read twice to describe them (allocation dates and the events): computed once.
+    // Read twice by the pivot (allocation dates and the events): computed once.
     super::scratch::materialise(ctx, "breakdown_events", events, "sql/breakdown/events (stacked)").await?;
-    // Read once per dimension by the pivot: described once.
-    let described = ctx.sql(DESCRIBED_SQL.1).await.map_err(|source| Error::Sql { file: DESCRIBED_SQL.0.into(), source })?;
-    super::scratch::materialise(ctx, "breakdown_described", described, DESCRIBED_SQL.0).await?;
-    ctx.deregister_table("breakdown_events")?;
     let rows = super::query(ctx, PIVOT_SQL).await?;
     // Nothing after the pivot reads the events: free them (millions of rows for a large LA)
     // before the lists, rules and marts run in the same session.
-    ctx.deregister_table("breakdown_described")?;
+    ctx.deregister_table("breakdown_events")?;
     for (name, _) in EVENTS {
         ctx.deregister_table(format!("breakdown_events_{name}").as_str())?;
     }
