@@ -22,7 +22,9 @@ use datafusion::arrow::array::{
     Array, ArrayBuilder, ArrayRef, BooleanArray, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray,
     StringBuilder,
 };
-use datafusion::arrow::compute::{concat_batches, filter_record_batch};
+use datafusion::arrow::array::{ArrayAccessor, AsArray, TypedDictionaryArray};
+use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
 use datafusion::arrow::ipc::reader::StreamReader;
 use datafusion::arrow::ipc::writer::StreamWriter;
 
@@ -127,6 +129,45 @@ pub fn key_columns(spec: &TableSpec) -> Vec<usize> {
     ids.chain([n, n + 1]).collect()
 }
 
+/// The [`key_columns`] of a table's rows, copied out of `batch` (so the rest of it can be freed)
+/// with the source file dictionary-encoded: one file name per file, not per row.
+pub fn keys_of(spec: &TableSpec, batch: &RecordBatch) -> Result<RecordBatch> {
+    let key_columns = key_columns(spec);
+    let schema = key_schema(spec)?;
+    let columns = key_columns
+        .iter()
+        .zip(schema.fields())
+        .map(|(&i, field)| cast(batch.column(i), field.data_type()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let keys = RecordBatch::try_new(schema.clone(), columns)?;
+    Ok(concat_batches(&schema, [&keys])?)
+}
+
+/// The schema of [`keys_of`].
+fn key_schema(spec: &TableSpec) -> Result<SchemaRef> {
+    let schema = spec.arrow_schema().project(&key_columns(spec))?;
+    let fields = schema.fields().iter().map(|f| match f.name() == SOURCE_FILE {
+        true => Arc::new(Field::new(SOURCE_FILE, DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true)),
+        false => f.clone(),
+    });
+    Ok(Arc::new(Schema::new(fields.collect::<Vec<_>>())))
+}
+
+/// The source file of each row of [`keys_of`]'s batch.
+pub struct SourceFiles<'a>(TypedDictionaryArray<'a, Int32Type, StringArray>);
+
+impl<'a> SourceFiles<'a> {
+    pub fn of(keys: &'a RecordBatch) -> Self {
+        let column = keys.column_by_name(SOURCE_FILE).expect("the key columns hold the source file");
+        let dict = column.as_dictionary::<Int32Type>().downcast_dict::<StringArray>().expect("source files are text");
+        SourceFiles(dict)
+    }
+
+    pub fn value(&self, row: usize) -> &'a str {
+        self.0.value(row)
+    }
+}
+
 /// A spilling builder's file, opened at its first batch, and the key columns of the rows written.
 struct Spilling {
     spill: Spill,
@@ -138,7 +179,7 @@ struct Spilling {
 }
 
 impl Spilling {
-    fn write(&mut self, batch: &RecordBatch, key_columns: &[usize]) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch, spec: &TableSpec) -> Result<()> {
         let io = |path: &Path| {
             let context = format!("writing typed rows to the spill file {}", path.display());
             move |source: std::io::Error| Error::Io { context, source }
@@ -151,7 +192,7 @@ impl Spilling {
             datafusion::arrow::error::ArrowError::IoError(_, source) => io(&self.path)(source),
             e => e.into(),
         })?;
-        self.keys.push(batch.project(key_columns)?);
+        self.keys.push(keys_of(spec, batch)?);
         Ok(())
     }
 }
@@ -332,10 +373,10 @@ impl<'a> TableBuilder<'a> {
     /// Writes the rows built so far to the spill file; an error is kept for [`Self::finish`].
     fn spill_batch(&mut self) {
         let batch = self.take_batch();
-        let key_columns = key_columns(self.spec);
+        let spec = self.spec;
         let spilling = self.spilling.as_mut().expect("only a spilling builder spills");
         if spilling.error.is_none() {
-            if let Err(e) = batch.and_then(|b| spilling.write(&b, &key_columns)) {
+            if let Err(e) = batch.and_then(|b| spilling.write(&b, spec)) {
                 spilling.error = Some(e);
             }
         }
@@ -390,16 +431,15 @@ impl<'a> TableBuilder<'a> {
         let mut batch = self.take_batch()?;
         let mut spilled = None;
         if let Some(mut s) = self.spilling.take() {
-            let key_columns = key_columns(self.spec);
             match s.error.take() {
                 Some(e) => return Err(e),
-                None => s.write(&batch, &key_columns)?,
+                None => s.write(&batch, self.spec)?,
             }
             let mut writer = s.writer.take().expect("opened by the write above");
             writer.finish()?;
             let context = format!("writing typed rows to the spill file {}", s.path.display());
             writer.into_inner()?.flush().map_err(|source| Error::Io { context, source })?;
-            batch = concat_batches(&Arc::new(self.spec.arrow_schema().project(&key_columns)?), &s.keys)?;
+            batch = concat_batches(&key_schema(self.spec)?, &s.keys)?;
             spilled = Some(Spilled { path: s.path, _spill: s.spill });
         }
         Ok(TablePart { table: self.spec.name.clone(), batch, rows_in: self.rows_in, headers: self.headers, spilled })
@@ -417,7 +457,7 @@ struct Spilled {
 #[derive(Debug)]
 pub struct TablePart {
     pub table: String,
-    /// The rows, or for a part whose rows were spilled, their [`key_columns`] alone.
+    /// The rows, or for a part whose rows were spilled, their [`keys_of`] alone.
     pub batch: RecordBatch,
     pub rows_in: usize,
     headers: Headers,
@@ -445,22 +485,25 @@ impl TablePart {
 pub enum Merged {
     /// Every part was in memory: the rows kept.
     Held(RecordBatch),
-    /// Some part was spilled: each part with the rows of it kept, and the [`key_columns`] of the
-    /// rows kept, in order.
+    /// Some part was spilled: each part with the rows of it kept, and the [`keys_of`] the rows
+    /// kept, in order.
     Spilled { parts: Vec<(TablePart, BooleanArray)>, keys: RecordBatch },
 }
 
 impl Merged {
-    /// The rows kept, or their [`key_columns`] when spilled (columns found by name either way).
-    pub fn keys(&self) -> &RecordBatch {
+    /// The [`keys_of`] the rows kept.
+    pub fn keys(&self, spec: &TableSpec) -> Result<RecordBatch> {
         match self {
-            Merged::Held(batch) => batch,
-            Merged::Spilled { keys, .. } => keys,
+            Merged::Held(batch) => keys_of(spec, batch),
+            Merged::Spilled { keys, .. } => Ok(keys.clone()),
         }
     }
 
     pub fn num_rows(&self) -> usize {
-        self.keys().num_rows()
+        match self {
+            Merged::Held(batch) => batch.num_rows(),
+            Merged::Spilled { keys, .. } => keys.num_rows(),
+        }
     }
 
     /// The rows kept, all columns, in order, a batch at a time (one batch when held).
@@ -511,19 +554,17 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
     }
     if !parts.iter().any(TablePart::is_spilled) {
         let batch = concat_batches(&spec.arrow_schema(), parts.iter().map(|p| &p.batch))?;
-        let keep = first_of_each_key(spec, &batch, &headers, issues);
+        let keep = first_of_each_key(spec, &keys_of(spec, &batch)?, &headers, issues);
         if keep.iter().all(|k| *k) {
             return Ok((Merged::Held(batch), rows_in, headers));
         }
         let batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
         return Ok((Merged::Held(batch), rows_in, headers));
     }
-    let key_columns = key_columns(spec);
-    let schema = Arc::new(spec.arrow_schema().project(&key_columns)?);
-    let part_keys = parts.iter().map(|p| if p.is_spilled() { Ok(p.batch.clone()) } else { p.batch.project(&key_columns) });
-    let keys = concat_batches(&schema, &part_keys.collect::<std::result::Result<Vec<_>, _>>()?)?;
+    let part_keys = parts.iter().map(|p| if p.is_spilled() { Ok(p.batch.clone()) } else { keys_of(spec, &p.batch) });
+    let keys = concat_batches(&key_schema(spec)?, &part_keys.collect::<Result<Vec<_>>>()?)?;
     let keep = BooleanArray::from(first_of_each_key(spec, &keys, &headers, issues));
-    let keys = filter_record_batch(&keys, &keep)?;
+    let keys = if keep.true_count() == keys.num_rows() { keys } else { filter_record_batch(&keys, &keep)? };
     let mut offset = 0;
     let mut kept = Vec::with_capacity(parts.len());
     for mut part in parts {
@@ -538,13 +579,13 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
     Ok((Merged::Spilled { parts: kept, keys }, rows_in, headers))
 }
 
-/// Which rows of `batch` (a table's rows in input order, or their key columns) hold the first
-/// occurrence of their primary key; each later one is recorded.
+/// Which rows of `batch` (the [`keys_of`] a table's rows in input order) hold the first occurrence
+/// of their primary key; each later one is recorded.
 fn first_of_each_key(spec: &TableSpec, batch: &RecordBatch, headers: &Headers, issues: &mut Vec<Issue>) -> Vec<bool> {
     let column = |name: &str| batch.column_by_name(name).expect("the key columns are kept");
     let key_idx = spec.column_index(&spec.primary_key).expect("checked when the schema loads");
     let keys = column(&spec.primary_key).as_any().downcast_ref::<StringArray>().expect("primary keys are text");
-    let files = column(SOURCE_FILE).as_any().downcast_ref::<StringArray>().expect("source_file is text");
+    let files = SourceFiles::of(batch);
     let rows = column(SOURCE_ROW).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
     let mut keep = Vec::with_capacity(keys.len());
@@ -621,7 +662,7 @@ mod tests {
         let held: Vec<usize> = parts.iter().map(|p| p.batch.num_columns()).collect();
         let (rows, rows_in, headers) = merge(spec, parts, &mut issues).unwrap();
         assert_eq!(rows_in, 12);
-        super::super::id_zeros::report(&[(spec, rows.keys())], &[headers], &mut issues);
+        super::super::id_zeros::report(&[(spec, &rows.keys(spec).unwrap())], &[headers], &mut issues);
         (rows.into_batch(spec).unwrap(), held, issues)
     }
 

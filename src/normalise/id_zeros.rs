@@ -15,9 +15,9 @@ use std::collections::{HashMap, HashSet};
 
 use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
 
-use super::builder::{Headers, Origin};
+use super::builder::{Headers, Origin, SourceFiles};
 use crate::quality::{Action, Issue, Severity};
-use crate::schema::{ColumnType, TableSpec, SOURCE_FILE, SOURCE_ROW};
+use crate::schema::{ColumnType, TableSpec, SOURCE_ROW};
 
 const STAGE: &str = "normalise";
 
@@ -45,11 +45,11 @@ struct At {
 }
 
 /// A core table's id columns (by spec position) and where each row came from, found by name in
-/// its rows (all columns, or the key columns alone).
+/// its [`super::builder::keys_of`].
 struct Table<'a> {
     spec: &'a TableSpec,
     ids: Vec<Option<&'a StringArray>>,
-    files: &'a StringArray,
+    files: SourceFiles<'a>,
     rows: &'a Int64Array,
 }
 
@@ -58,7 +58,7 @@ impl<'a> Table<'a> {
         let column = |name: &str| batch.column_by_name(name).expect("id and source columns are kept");
         let ids = spec.columns.iter().map(|c| (c.kind == ColumnType::Id).then(|| column(&c.name).as_string::<i32>())).collect();
         let rows = column(SOURCE_ROW).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
-        Table { spec, ids, files: column(SOURCE_FILE).as_string::<i32>(), rows }
+        Table { spec, ids, files: SourceFiles::of(batch), rows }
     }
 }
 
@@ -79,8 +79,8 @@ fn value<'a>(tables: &[Table<'a>], at: At) -> Option<&'a str> {
 }
 
 /// Reports every id that differs from another of its kind only by leading zeros. `tables` holds
-/// each core table's spec and rows (all columns, or the key columns alone: see
-/// [`super::builder::key_columns`]); `headers[i]` says how each file headed `tables[i]`'s columns.
+/// each core table's spec and the [`super::builder::keys_of`] its rows; `headers[i]` says how each
+/// file headed `tables[i]`'s columns.
 pub fn report(tables: &[(&TableSpec, &RecordBatch)], headers: &[Headers], issues: &mut Vec<Issue>) {
     let tables: Vec<Table> = tables.iter().map(|(spec, batch)| Table::new(spec, batch)).collect();
     let tables = &tables[..];
@@ -137,7 +137,7 @@ fn issue(tables: &[Table], headers: &[Headers], at: At, seen: At, id: &str) -> I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalise::builder::{merge, SourceCell, TableBuilder};
+    use crate::normalise::builder::{keys_of, merge, SourceCell, TableBuilder};
     use crate::normalise::CoreTable;
     use crate::reference::CodeLists;
     use crate::schema::ssd_tables;
@@ -163,7 +163,8 @@ mod tests {
     fn run(tables: Vec<(CoreTable, Headers)>) -> Vec<Issue> {
         let (tables, headers): (Vec<CoreTable>, Vec<Headers>) = tables.into_iter().unzip();
         let mut issues = Vec::new();
-        let tables: Vec<(&TableSpec, &RecordBatch)> = tables.iter().map(|t| (&t.spec, &t.batch)).collect();
+        let keys: Vec<RecordBatch> = tables.iter().map(|t| keys_of(&t.spec, &t.batch).unwrap()).collect();
+        let tables: Vec<(&TableSpec, &RecordBatch)> = tables.iter().zip(&keys).map(|(t, k)| (&t.spec, k)).collect();
         report(&tables, &headers, &mut issues);
         issues
     }
