@@ -649,9 +649,15 @@ mod tests {
                     .columns
                     .iter()
                     .map(|c| match c.name.as_str() {
-                        "cont_contact_id" => Some(SourceCell { raw: contact, header: "cont_contact_id", position: Some(header("cont_contact_id")) }),
-                        "cont_person_id" => Some(SourceCell { raw: person, header: "cont_person_id", position: Some(header("cont_person_id")) }),
-                        "cont_contact_date" => Some(SourceCell { raw: date, header: "cont_contact_date", position: Some(header("cont_contact_date")) }),
+                        "cont_contact_id" => {
+                            Some(SourceCell { raw: contact, header: "cont_contact_id", position: Some(header("cont_contact_id")) })
+                        }
+                        "cont_person_id" => {
+                            Some(SourceCell { raw: person, header: "cont_person_id", position: Some(header("cont_person_id")) })
+                        }
+                        "cont_contact_date" => {
+                            Some(SourceCell { raw: date, header: "cont_contact_date", position: Some(header("cont_contact_date")) })
+                        }
                         _ => None,
                     })
                     .collect();
@@ -675,7 +681,10 @@ mod tests {
         assert_eq!(held_rows.num_rows(), 8, "12 rows, one without a key, three repeating a key");
         assert_eq!(spilled_rows, held_rows, "the same rows in the same order");
         let codes: Vec<&str> = held_issues.iter().map(|i| i.code).collect();
-        assert!(codes.contains(&"duplicate_key") && codes.contains(&"id_leading_zeros") && codes.contains(&"missing_required"), "{codes:?}");
+        assert!(
+            codes.contains(&"duplicate_key") && codes.contains(&"id_leading_zeros") && codes.contains(&"missing_required"),
+            "{codes:?}"
+        );
         assert_eq!(spilled_issues, held_issues, "the same issues, in the same order");
         // What stays in memory of a spilled part: the two id columns, the source file and row.
         let spec = ssd_tables().iter().find(|t| t.name == "contact").unwrap();

@@ -30,8 +30,8 @@ use crate::quality::{Action, Issue, Severity};
 use crate::reference::CodeLists;
 use crate::schema::TableSpec;
 use crate::Result;
-use builder::{merge, Merged, TableBuilder, TablePart};
 pub use builder::Spill;
+use builder::{merge, Merged, TableBuilder, TablePart};
 
 const STAGE: &str = "normalise";
 
