@@ -624,10 +624,13 @@ mod tests {
     use super::*;
     use crate::schema::ssd_tables;
 
+    /// A contact row: contact id, person id, date.
+    type Row = (&'static str, &'static str, &'static str);
+
     /// Contact rows of three files as (contact id, person id, date): repeated keys within a file
     /// and across files, a row rejected for a missing key, a bad date, and ids padded with zeros.
-    fn files() -> Vec<(&'static str, Vec<(&'static str, &'static str, &'static str)>)> {
-        let mut first: Vec<(&str, &str, &str)> = vec![("1", "42", "2024-01-02"), ("2", "0042", "not a date"), ("", "7", "2024-01-03")];
+    fn files() -> Vec<(&'static str, Vec<Row>)> {
+        let mut first: Vec<Row> = vec![("1", "42", "2024-01-02"), ("2", "0042", "not a date"), ("", "7", "2024-01-03")];
         first.extend([("3", "7", "2024-02-01"), ("1", "43", "2024-02-02"), ("4", "007", "2024-02-03"), ("5", "8", "2024-02-04")]);
         let second = vec![("6", "8", "2024-03-01"), ("3", "9", "2024-03-02"), ("7", "0042", "2024-03-03")];
         let third = vec![("8", "10", "2024-04-01"), ("5", "11", "2024-04-02")];
