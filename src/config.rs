@@ -184,8 +184,9 @@ pub struct RunSection {
     /// Memory the model stage's queries may hold before spilling to temporary files, e.g.
     /// `"512MiB"`; unlimited when left out.
     pub memory_limit: Option<String>,
-    /// Folder (relative to the pipeline file) the model stage spills to under a memory limit;
-    /// the spill files hold identifiable rows. Default: the system temporary directory.
+    /// Folder (relative to the pipeline file) the model stage and normalise spill to under a
+    /// memory limit; the spill files hold identifiable rows. Default: the system temporary
+    /// directory.
     pub spill_dir: Option<String>,
     /// Stop the publish when a core table lost more than this share of its rows since the last
     /// published run (default 0.25); `csc run --accept-drop` publishes anyway.

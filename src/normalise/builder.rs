@@ -5,20 +5,34 @@
 //! from. The builder types every cell with [`type_cell`], records every problem as an issue
 //! naming file, sheet, row, column and raw value, and rejects rows missing a required value.
 //! Duplicate keys are resolved later, across files, by [`merge`].
+//!
+//! A builder given a [`Spill`] types its rows a record batch at a time: each full batch is
+//! written to a temporary file and only its key columns ([`key_columns`]: what [`merge`] and the
+//! leading-zeros check need) stay in memory; the rows are read back a batch at a time when the
+//! table is staged ([`Merged::batches`]).
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray, StringBuilder,
+    Array, ArrayBuilder, ArrayRef, BooleanArray, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray,
+    StringBuilder,
 };
-use datafusion::arrow::compute::{concat_batches, filter_record_batch};
+use datafusion::arrow::array::{ArrayAccessor, AsArray, TypedDictionaryArray};
+use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
+use datafusion::arrow::ipc::reader::StreamReader;
+use datafusion::arrow::ipc::writer::StreamWriter;
 
 use super::cells::{type_cell, Typed};
 use crate::quality::{Action, Issue, Severity};
 use crate::reference::CodeLists;
-use crate::schema::{ColumnSpec, ColumnType, TableSpec};
-use crate::Result;
+use crate::schema::{ColumnSpec, ColumnType, TableSpec, SOURCE_FILE, SOURCE_ROW};
+use crate::{Error, Result};
 
 const STAGE: &str = "normalise";
 
@@ -73,6 +87,116 @@ impl<'a> Origin<'a> {
     }
 }
 
+/// A folder of temporary Arrow IPC files, one per table part, that spilling builders write their
+/// typed rows to. The files hold identifiable rows; the folder is removed when the last handle
+/// to it (the parts keep one) is dropped.
+#[derive(Debug, Clone)]
+pub struct Spill {
+    dir: Arc<tempfile::TempDir>,
+    next: Arc<AtomicUsize>,
+    /// Rows a spilling builder types before writing them out as one record batch.
+    batch_rows: usize,
+}
+
+impl Spill {
+    /// A new folder in `parent` (the system temporary directory when `None`).
+    pub fn new(parent: Option<&Path>) -> Result<Spill> {
+        let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        let dir = tempfile::Builder::new()
+            .prefix("csc-normalise-")
+            .tempdir_in(&parent)
+            .map_err(|source| Error::Io { context: format!("creating a spill folder in {}", parent.display()), source })?;
+        Ok(Spill { dir: Arc::new(dir), next: Arc::new(AtomicUsize::new(0)), batch_rows: 64 * 1024 })
+    }
+
+    /// A spill folder writing batches of `rows` rows (tests: several batches from a few rows).
+    #[cfg(test)]
+    pub fn with_batch_rows(rows: usize) -> Spill {
+        Spill { batch_rows: rows, ..Spill::new(None).unwrap() }
+    }
+
+    fn new_file(&self) -> PathBuf {
+        self.dir.path().join(format!("part-{}.arrow", self.next.fetch_add(1, Ordering::Relaxed)))
+    }
+}
+
+/// The columns of a core table's Arrow schema that stay in memory when its rows are spilled:
+/// the primary key and every other id column (for [`merge`] and the leading-zeros check), and the
+/// source file and row (for the issues they raise).
+pub fn key_columns(spec: &TableSpec) -> Vec<usize> {
+    let n = spec.columns.len();
+    let ids = spec.columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnType::Id || c.name == spec.primary_key).map(|(i, _)| i);
+    ids.chain([n, n + 1]).collect()
+}
+
+/// The [`key_columns`] of a table's rows, copied out of `batch` (so the rest of it can be freed)
+/// with the source file dictionary-encoded: one file name per file, not per row.
+pub fn keys_of(spec: &TableSpec, batch: &RecordBatch) -> Result<RecordBatch> {
+    let key_columns = key_columns(spec);
+    let schema = key_schema(spec)?;
+    let columns = key_columns
+        .iter()
+        .zip(schema.fields())
+        .map(|(&i, field)| cast(batch.column(i), field.data_type()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let keys = RecordBatch::try_new(schema.clone(), columns)?;
+    Ok(concat_batches(&schema, [&keys])?)
+}
+
+/// The schema of [`keys_of`].
+fn key_schema(spec: &TableSpec) -> Result<SchemaRef> {
+    let schema = spec.arrow_schema().project(&key_columns(spec))?;
+    let fields = schema.fields().iter().map(|f| match f.name() == SOURCE_FILE {
+        true => Arc::new(Field::new(SOURCE_FILE, DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true)),
+        false => f.clone(),
+    });
+    Ok(Arc::new(Schema::new(fields.collect::<Vec<_>>())))
+}
+
+/// The source file of each row of [`keys_of`]'s batch.
+pub struct SourceFiles<'a>(TypedDictionaryArray<'a, Int32Type, StringArray>);
+
+impl<'a> SourceFiles<'a> {
+    pub fn of(keys: &'a RecordBatch) -> Self {
+        let column = keys.column_by_name(SOURCE_FILE).expect("the key columns hold the source file");
+        let dict = column.as_dictionary::<Int32Type>().downcast_dict::<StringArray>().expect("source files are text");
+        SourceFiles(dict)
+    }
+
+    pub fn value(&self, row: usize) -> &'a str {
+        self.0.value(row)
+    }
+}
+
+/// A spilling builder's file, opened at its first batch, and the key columns of the rows written.
+struct Spilling {
+    spill: Spill,
+    path: PathBuf,
+    writer: Option<StreamWriter<BufWriter<File>>>,
+    keys: Vec<RecordBatch>,
+    /// The first error writing the file: reported when the part is finished.
+    error: Option<Error>,
+}
+
+impl Spilling {
+    fn write(&mut self, batch: &RecordBatch, spec: &TableSpec) -> Result<()> {
+        let io = |path: &Path| {
+            let context = format!("writing typed rows to the spill file {}", path.display());
+            move |source: std::io::Error| Error::Io { context, source }
+        };
+        if self.writer.is_none() {
+            let file = File::create(&self.path).map_err(io(&self.path))?;
+            self.writer = Some(StreamWriter::try_new(BufWriter::new(file), &batch.schema())?);
+        }
+        self.writer.as_mut().expect("opened above").write(batch).map_err(|e| match e {
+            datafusion::arrow::error::ArrowError::IoError(_, source) => io(&self.path)(source),
+            e => e.into(),
+        })?;
+        self.keys.push(keys_of(spec, batch)?);
+        Ok(())
+    }
+}
+
 /// Column builders for one core table.
 pub struct TableBuilder<'a> {
     spec: &'a TableSpec,
@@ -83,6 +207,8 @@ pub struct TableBuilder<'a> {
     rows_in: usize,
     /// The column naming the child, whose value every issue of its row carries.
     person: Option<usize>,
+    /// Where full batches go, when the builder spills.
+    spilling: Option<Spilling>,
 }
 
 /// How each column was headed in each input file (its header and position), for the issues
@@ -169,7 +295,15 @@ impl<'a> TableBuilder<'a> {
             headers: Headers::default(),
             rows_in: 0,
             person: crate::quality::people::person_column(spec).and_then(|c| spec.column_index(c)),
+            spilling: None,
         }
+    }
+
+    /// A builder that writes each full batch of rows to a file in `spill`, keeping only their
+    /// [`key_columns`] in memory.
+    pub fn spilling(spec: &'a TableSpec, spill: &Spill) -> Self {
+        let spilling = Spilling { spill: spill.clone(), path: spill.new_file(), writer: None, keys: Vec::new(), error: None };
+        TableBuilder { spilling: Some(spilling), ..TableBuilder::new(spec) }
     }
 
     pub fn spec(&self) -> &TableSpec {
@@ -230,7 +364,30 @@ impl<'a> TableBuilder<'a> {
         }
         self.source_file.append_value(at.file);
         self.source_row.append_value(at.row);
+        if self.spilling.as_ref().is_some_and(|s| self.source_row.len() >= s.spill.batch_rows) {
+            self.spill_batch();
+        }
         true
+    }
+
+    /// Writes the rows built so far to the spill file; an error is kept for [`Self::finish`].
+    fn spill_batch(&mut self) {
+        let batch = self.take_batch();
+        let spec = self.spec;
+        let spilling = self.spilling.as_mut().expect("only a spilling builder spills");
+        if spilling.error.is_none() {
+            if let Err(e) = batch.and_then(|b| spilling.write(&b, spec)) {
+                spilling.error = Some(e);
+            }
+        }
+    }
+
+    /// The rows built so far, as a record batch; the builders start again empty.
+    fn take_batch(&mut self) -> Result<RecordBatch> {
+        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        arrays.push(Arc::new(self.source_file.finish()));
+        arrays.push(Arc::new(self.source_row.finish()));
+        Ok(RecordBatch::try_new(self.spec.arrow_schema(), arrays)?)
     }
 
     /// Types one row as [`Self::push_row`] would, reporting each cell's problem, without
@@ -268,40 +425,168 @@ impl<'a> TableBuilder<'a> {
         }
     }
 
-    /// The rows built so far, in the core table's Arrow schema.
+    /// The rows built, in the core table's Arrow schema (when spilling: the last batch is written
+    /// out, the file closed, and the part holds the key columns of all its rows).
     pub fn finish(mut self) -> Result<TablePart> {
-        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
-        arrays.push(Arc::new(self.source_file.finish()));
-        arrays.push(Arc::new(self.source_row.finish()));
-        let batch = RecordBatch::try_new(self.spec.arrow_schema(), arrays)?;
-        Ok(TablePart { table: self.spec.name.clone(), batch, rows_in: self.rows_in, headers: self.headers })
+        let mut batch = self.take_batch()?;
+        let mut spilled = None;
+        if let Some(mut s) = self.spilling.take() {
+            match s.error.take() {
+                Some(e) => return Err(e),
+                None => s.write(&batch, self.spec)?,
+            }
+            let mut writer = s.writer.take().expect("opened by the write above");
+            writer.finish()?;
+            let context = format!("writing typed rows to the spill file {}", s.path.display());
+            writer.into_inner()?.flush().map_err(|source| Error::Io { context, source })?;
+            batch = concat_batches(&key_schema(self.spec)?, &s.keys)?;
+            spilled = Some(Spilled { path: s.path, _spill: s.spill });
+        }
+        Ok(TablePart { table: self.spec.name.clone(), batch, rows_in: self.rows_in, headers: self.headers, spilled })
     }
+}
+
+/// A part's rows in a spill file (which lives as long as its folder's handle).
+#[derive(Debug)]
+struct Spilled {
+    path: PathBuf,
+    _spill: Spill,
 }
 
 /// The rows one input file contributed to one core table.
 #[derive(Debug)]
 pub struct TablePart {
     pub table: String,
+    /// The rows, or for a part whose rows were spilled, their [`keys_of`] alone.
     pub batch: RecordBatch,
     pub rows_in: usize,
     headers: Headers,
+    spilled: Option<Spilled>,
+}
+
+impl TablePart {
+    /// Whether the part's rows are in a spill file (its `batch` holds their key columns alone).
+    pub fn is_spilled(&self) -> bool {
+        self.spilled.is_some()
+    }
+
+    /// The part's rows, all columns, a batch at a time (one batch when held in memory).
+    fn batches(&self) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + '_>> {
+        let Some(s) = &self.spilled else { return Ok(Box::new(std::iter::once(Ok(self.batch.clone())))) };
+        let context = format!("reading typed rows back from the spill file {}", s.path.display());
+        let file = File::open(&s.path).map_err(|source| Error::Io { context, source })?;
+        let reader = StreamReader::try_new(BufReader::new(file), None)?;
+        Ok(Box::new(reader.map(|b| b.map_err(Error::from))))
+    }
+}
+
+/// One core table's rows once its parts are joined and repeated keys resolved ([`merge`]).
+#[derive(Debug)]
+pub enum Merged {
+    /// Every part was in memory: the rows kept.
+    Held(RecordBatch),
+    /// Some part was spilled: each part with the rows of it kept, and the [`keys_of`] the rows
+    /// kept, in order.
+    Spilled { parts: Vec<(TablePart, BooleanArray)>, keys: RecordBatch },
+}
+
+impl Merged {
+    /// The [`keys_of`] the rows kept.
+    pub fn keys(&self, spec: &TableSpec) -> Result<RecordBatch> {
+        match self {
+            Merged::Held(batch) => keys_of(spec, batch),
+            Merged::Spilled { keys, .. } => Ok(keys.clone()),
+        }
+    }
+
+    pub fn num_rows(&self) -> usize {
+        match self {
+            Merged::Held(batch) => batch.num_rows(),
+            Merged::Spilled { keys, .. } => keys.num_rows(),
+        }
+    }
+
+    /// The rows kept, all columns, in order, a batch at a time (one batch when held).
+    pub fn batches(&self) -> impl Iterator<Item = Result<RecordBatch>> + '_ {
+        let (held, parts) = match self {
+            Merged::Held(batch) => (Some(Ok(batch.clone())), &[][..]),
+            Merged::Spilled { parts, .. } => (None, &parts[..]),
+        };
+        let spilled = parts.iter().flat_map(|(part, keep)| {
+            let mut offset = 0;
+            let batches: Box<dyn Iterator<Item = Result<RecordBatch>> + '_> = match part.batches() {
+                Ok(b) => b,
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            };
+            batches.map(move |b| -> Result<RecordBatch> {
+                let b = b?;
+                let keep = keep.slice(offset, b.num_rows());
+                offset += b.num_rows();
+                if keep.true_count() == b.num_rows() {
+                    Ok(b)
+                } else {
+                    Ok(filter_record_batch(&b, &keep)?)
+                }
+            })
+        });
+        held.into_iter().chain(spilled)
+    }
+
+    /// The rows kept, all columns, in one batch.
+    pub fn into_batch(self, spec: &TableSpec) -> Result<RecordBatch> {
+        match self {
+            Merged::Held(batch) => Ok(batch),
+            spilled => Ok(concat_batches(&spec.arrow_schema(), &spilled.batches().collect::<Result<Vec<_>>>()?)?),
+        }
+    }
 }
 
 /// Joins the parts of one table in input order and resolves repeated primary keys: the first
 /// occurrence (by file, then row) is kept and every later one is recorded and left out. Returns
-/// the rows, how many rows the files held, and how each file headed each column.
-pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -> Result<(RecordBatch, usize, Headers)> {
-    let schema = spec.arrow_schema();
+/// the rows, how many rows the files held, and how each file headed each column. Parts in memory
+/// are joined into one batch; when any part was spilled, only the key columns are joined, and
+/// the rows are left where they are with which of them are kept.
+pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -> Result<(Merged, usize, Headers)> {
     let rows_in = parts.iter().map(|p| p.rows_in).sum();
     let mut headers = Headers::default();
     for p in &parts {
         headers.extend(&p.headers);
     }
-    let batch = concat_batches(&schema, parts.iter().map(|p| &p.batch))?;
+    if !parts.iter().any(TablePart::is_spilled) {
+        let batch = concat_batches(&spec.arrow_schema(), parts.iter().map(|p| &p.batch))?;
+        let keep = first_of_each_key(spec, &keys_of(spec, &batch)?, &headers, issues);
+        if keep.iter().all(|k| *k) {
+            return Ok((Merged::Held(batch), rows_in, headers));
+        }
+        let batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
+        return Ok((Merged::Held(batch), rows_in, headers));
+    }
+    let part_keys = parts.iter().map(|p| if p.is_spilled() { Ok(p.batch.clone()) } else { keys_of(spec, &p.batch) });
+    let keys = concat_batches(&key_schema(spec)?, &part_keys.collect::<Result<Vec<_>>>()?)?;
+    let keep = BooleanArray::from(first_of_each_key(spec, &keys, &headers, issues));
+    let keys = if keep.true_count() == keys.num_rows() { keys } else { filter_record_batch(&keys, &keep)? };
+    let mut offset = 0;
+    let mut kept = Vec::with_capacity(parts.len());
+    for mut part in parts {
+        let n = part.batch.num_rows();
+        if part.is_spilled() {
+            // Its key columns are in `keys` now.
+            part.batch = RecordBatch::new_empty(part.batch.schema());
+        }
+        kept.push((part, keep.slice(offset, n)));
+        offset += n;
+    }
+    Ok((Merged::Spilled { parts: kept, keys }, rows_in, headers))
+}
+
+/// Which rows of `batch` (the [`keys_of`] a table's rows in input order) hold the first occurrence
+/// of their primary key; each later one is recorded.
+fn first_of_each_key(spec: &TableSpec, batch: &RecordBatch, headers: &Headers, issues: &mut Vec<Issue>) -> Vec<bool> {
+    let column = |name: &str| batch.column_by_name(name).expect("the key columns are kept");
     let key_idx = spec.column_index(&spec.primary_key).expect("checked when the schema loads");
-    let keys = batch.column(key_idx).as_any().downcast_ref::<StringArray>().expect("primary keys are text");
-    let files = batch.column(spec.columns.len()).as_any().downcast_ref::<StringArray>().expect("source_file is text");
-    let rows = batch.column(spec.columns.len() + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
+    let keys = column(&spec.primary_key).as_any().downcast_ref::<StringArray>().expect("primary keys are text");
+    let files = SourceFiles::of(batch);
+    let rows = column(SOURCE_ROW).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
     let mut keep = Vec::with_capacity(keys.len());
     for i in 0..keys.len() {
@@ -331,9 +616,84 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
             }
         }
     }
-    if keep.iter().all(|k| *k) {
-        return Ok((batch, rows_in, headers));
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ssd_tables;
+
+    /// A contact row: contact id, person id, date.
+    type Row = (&'static str, &'static str, &'static str);
+
+    /// Contact rows of three files as (contact id, person id, date): repeated keys within a file
+    /// and across files, a row rejected for a missing key, a bad date, and ids padded with zeros.
+    fn files() -> Vec<(&'static str, Vec<Row>)> {
+        let mut first: Vec<Row> = vec![("1", "42", "2024-01-02"), ("2", "0042", "not a date"), ("", "7", "2024-01-03")];
+        first.extend([("3", "7", "2024-02-01"), ("1", "43", "2024-02-02"), ("4", "007", "2024-02-03"), ("5", "8", "2024-02-04")]);
+        let second = vec![("6", "8", "2024-03-01"), ("3", "9", "2024-03-02"), ("7", "0042", "2024-03-03")];
+        let third = vec![("8", "10", "2024-04-01"), ("5", "11", "2024-04-02")];
+        vec![("a.csv", first), ("b.csv", second), ("c.csv", third)]
     }
-    let batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
-    Ok((batch, rows_in, headers))
+
+    /// The parts of [`files`], typed by builders made with `new`, merged; then the leading-zeros
+    /// check. The rows kept (all columns), the part batches held, and every issue.
+    fn build(new: impl Fn(&'static TableSpec) -> TableBuilder<'static>) -> (RecordBatch, Vec<usize>, Vec<Issue>) {
+        let spec = ssd_tables().iter().find(|t| t.name == "contact").unwrap();
+        let codes = CodeLists::builtin();
+        let mut issues = Vec::new();
+        let mut parts = Vec::new();
+        for (file, rows) in files() {
+            let mut b = new(spec);
+            for (i, (contact, person, date)) in rows.iter().enumerate() {
+                let header = |name| spec.columns.iter().position(|c| c.name == name).unwrap();
+                let cells: Vec<Option<SourceCell>> = spec
+                    .columns
+                    .iter()
+                    .map(|c| match c.name.as_str() {
+                        "cont_contact_id" => {
+                            Some(SourceCell { raw: contact, header: "cont_contact_id", position: Some(header("cont_contact_id")) })
+                        }
+                        "cont_person_id" => {
+                            Some(SourceCell { raw: person, header: "cont_person_id", position: Some(header("cont_person_id")) })
+                        }
+                        "cont_contact_date" => {
+                            Some(SourceCell { raw: date, header: "cont_contact_date", position: Some(header("cont_contact_date")) })
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                b.push_row(&Origin { file, sheet: None, row: i as i64 + 2 }, &cells, codes, &mut issues);
+            }
+            parts.push(b.finish().unwrap());
+        }
+        let held: Vec<usize> = parts.iter().map(|p| p.batch.num_columns()).collect();
+        let (rows, rows_in, headers) = merge(spec, parts, &mut issues).unwrap();
+        assert_eq!(rows_in, 12);
+        super::super::id_zeros::report(&[(spec, &rows.keys(spec).unwrap())], &[headers], &mut issues);
+        (rows.into_batch(spec).unwrap(), held, issues)
+    }
+
+    #[test]
+    fn spilled_rows_merge_and_raise_the_same_issues_as_held_ones() {
+        let (held_rows, held_columns, held_issues) = build(TableBuilder::new);
+        // Two rows a batch: every file's rows go to its spill file in several batches.
+        let spill = Spill::with_batch_rows(2);
+        let (spilled_rows, spilled_columns, spilled_issues) = build(|spec| TableBuilder::spilling(spec, &spill));
+        assert_eq!(held_rows.num_rows(), 8, "12 rows, one without a key, three repeating a key");
+        assert_eq!(spilled_rows, held_rows, "the same rows in the same order");
+        let codes: Vec<&str> = held_issues.iter().map(|i| i.code).collect();
+        assert!(
+            codes.contains(&"duplicate_key") && codes.contains(&"id_leading_zeros") && codes.contains(&"missing_required"),
+            "{codes:?}"
+        );
+        assert_eq!(spilled_issues, held_issues, "the same issues, in the same order");
+        // What stays in memory of a spilled part: the two id columns, the source file and row.
+        let spec = ssd_tables().iter().find(|t| t.name == "contact").unwrap();
+        assert_eq!(held_columns, vec![spec.columns.len() + 2; 3]);
+        assert_eq!(spilled_columns, vec![4; 3]);
+        let files = std::fs::read_dir(spill.dir.path()).unwrap().count();
+        assert_eq!(files, 3, "one spill file per part");
+    }
 }

@@ -13,12 +13,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use datafusion::arrow::array::{Array, AsArray, Int64Array};
+use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
 
-use super::builder::{Headers, Origin};
-use super::CoreTable;
+use super::builder::{Headers, Origin, SourceFiles};
 use crate::quality::{Action, Issue, Severity};
-use crate::schema::{ColumnType, TableSpec};
+use crate::schema::{ColumnType, TableSpec, SOURCE_ROW};
 
 const STAGE: &str = "normalise";
 
@@ -36,7 +35,8 @@ fn number(id: &str) -> Option<&str> {
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then(|| id.trim_start_matches('0'))
 }
 
-/// One id cell: table, column and row (indexes into the core tables).
+/// One id cell: table, column and row (indexes into the core tables; the column by its
+/// position in the table's spec).
 #[derive(Clone, Copy)]
 struct At {
     table: usize,
@@ -44,27 +44,48 @@ struct At {
     row: usize,
 }
 
+/// A core table's id columns (by spec position) and where each row came from, found by name in
+/// its [`super::builder::keys_of`].
+struct Table<'a> {
+    spec: &'a TableSpec,
+    ids: Vec<Option<&'a StringArray>>,
+    files: SourceFiles<'a>,
+    rows: &'a Int64Array,
+}
+
+impl<'a> Table<'a> {
+    fn new(spec: &'a TableSpec, batch: &'a RecordBatch) -> Self {
+        let column = |name: &str| batch.column_by_name(name).expect("id and source columns are kept");
+        let ids = spec.columns.iter().map(|c| (c.kind == ColumnType::Id).then(|| column(&c.name).as_string::<i32>())).collect();
+        let rows = column(SOURCE_ROW).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
+        Table { spec, ids, files: SourceFiles::of(batch), rows }
+    }
+}
+
 /// The id columns of every table, with their kind.
-fn id_columns(tables: &[CoreTable]) -> Vec<(At, String)> {
+fn id_columns(tables: &[Table]) -> Vec<(At, String)> {
     let mut out = Vec::new();
     for (t, table) in tables.iter().enumerate() {
         for (c, col) in table.spec.columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnType::Id) {
-            out.push((At { table: t, column: c, row: 0 }, id_kind(&table.spec, &col.name)));
+            out.push((At { table: t, column: c, row: 0 }, id_kind(table.spec, &col.name)));
         }
     }
     out
 }
 
-fn value(tables: &[CoreTable], at: At) -> Option<&str> {
-    let array = tables[at.table].batch.column(at.column).as_string::<i32>();
+fn value<'a>(tables: &[Table<'a>], at: At) -> Option<&'a str> {
+    let array = tables[at.table].ids[at.column].expect("an id column");
     array.is_valid(at.row).then(|| array.value(at.row))
 }
 
-/// Reports every id that differs from another of its kind only by leading zeros.
-/// `headers[i]` says how each file headed `tables[i]`'s columns.
-pub fn report(tables: &[CoreTable], headers: &[Headers], issues: &mut Vec<Issue>) {
+/// Reports every id that differs from another of its kind only by leading zeros. `tables` holds
+/// each core table's spec and the [`super::builder::keys_of`] its rows; `headers[i]` says how each
+/// file headed `tables[i]`'s columns.
+pub fn report(tables: &[(&TableSpec, &RecordBatch)], headers: &[Headers], issues: &mut Vec<Issue>) {
+    let tables: Vec<Table> = tables.iter().map(|(spec, batch)| Table::new(spec, batch)).collect();
+    let tables = &tables[..];
     let columns = id_columns(tables);
-    let rows = |at: At| tables[at.table].batch.num_rows();
+    let rows = |at: At| tables[at.table].rows.len();
     // First pass: the numbers, per kind, that some id writes with a leading zero. Usually none,
     // so the second pass (which keeps every such id's first form) holds little.
     let mut zeroed: HashMap<&str, HashSet<&str>> = HashMap::new();
@@ -97,16 +118,10 @@ pub fn report(tables: &[CoreTable], headers: &[Headers], issues: &mut Vec<Issue>
 }
 
 /// The `id_leading_zeros` issue for the id at `at`, whose first form is at `seen`.
-fn issue(tables: &[CoreTable], headers: &[Headers], at: At, seen: At, id: &str) -> Issue {
-    let location = |at: At| {
-        let batch = &tables[at.table].batch;
-        let n = tables[at.table].spec.columns.len();
-        let files = batch.column(n).as_string::<i32>();
-        let rows = batch.column(n + 1).as_any().downcast_ref::<Int64Array>().expect("source_row is an integer");
-        (files.value(at.row), rows.value(at.row))
-    };
-    let spec = &tables[at.table].spec;
-    let (seen_spec, column) = (&tables[seen.table].spec, &spec.columns[at.column].name);
+fn issue(tables: &[Table], headers: &[Headers], at: At, seen: At, id: &str) -> Issue {
+    let location = |at: At| (tables[at.table].files.value(at.row), tables[at.table].rows.value(at.row));
+    let spec = tables[at.table].spec;
+    let (seen_spec, column) = (tables[seen.table].spec, &spec.columns[at.column].name);
     let (file, row) = location(at);
     let (seen_file, seen_row) = location(seen);
     let message = format!(
@@ -122,7 +137,8 @@ fn issue(tables: &[CoreTable], headers: &[Headers], at: At, seen: At, id: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalise::builder::{merge, SourceCell, TableBuilder};
+    use crate::normalise::builder::{keys_of, merge, SourceCell, TableBuilder};
+    use crate::normalise::CoreTable;
     use crate::reference::CodeLists;
     use crate::schema::ssd_tables;
 
@@ -140,13 +156,15 @@ mod tests {
             let at = Origin { file, sheet: None, row: i as i64 + 2 };
             assert!(b.push_row(&at, &cells, CodeLists::builtin(), &mut issues), "{issues:?}");
         }
-        let (batch, rows_in, headers) = merge(spec, vec![b.finish().unwrap()], &mut issues).unwrap();
-        (CoreTable { spec: spec.clone(), batch, rows_in }, headers)
+        let (rows, rows_in, headers) = merge(spec, vec![b.finish().unwrap()], &mut issues).unwrap();
+        (CoreTable { spec: spec.clone(), batch: rows.into_batch(spec).unwrap(), rows_in }, headers)
     }
 
     fn run(tables: Vec<(CoreTable, Headers)>) -> Vec<Issue> {
         let (tables, headers): (Vec<CoreTable>, Vec<Headers>) = tables.into_iter().unzip();
         let mut issues = Vec::new();
+        let keys: Vec<RecordBatch> = tables.iter().map(|t| keys_of(&t.spec, &t.batch).unwrap()).collect();
+        let tables: Vec<(&TableSpec, &RecordBatch)> = tables.iter().zip(&keys).map(|(t, k)| (&t.spec, k)).collect();
         report(&tables, &headers, &mut issues);
         issues
     }

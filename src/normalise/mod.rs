@@ -6,6 +6,10 @@
 //! becomes a quality issue naming the file, sheet, row, column and raw value. Rows without their
 //! key or person id are rejected (and recorded); a repeated primary key keeps its first
 //! occurrence; ids that differ only by leading zeros are reported ([`id_zeros`]).
+//!
+//! Given a [`Spill`] folder ([`normalise_spilling`]), files are typed a record batch at a time
+//! into temporary files, and only the key and id columns stay in memory: the core tables are
+//! read back a batch at a time when they are staged.
 
 pub mod annex_a;
 pub mod builder;
@@ -26,11 +30,12 @@ use crate::quality::{Action, Issue, Severity};
 use crate::reference::CodeLists;
 use crate::schema::TableSpec;
 use crate::Result;
-use builder::{merge, TableBuilder, TablePart};
+pub use builder::Spill;
+use builder::{merge, Merged, TableBuilder, TablePart};
 
 const STAGE: &str = "normalise";
 
-/// One core table after normalisation.
+/// One core table after normalisation, its rows in memory.
 #[derive(Debug)]
 pub struct CoreTable {
     pub spec: TableSpec,
@@ -45,22 +50,48 @@ impl CoreTable {
     }
 }
 
+/// One core table after normalisation, its rows in memory or in spill files.
+#[derive(Debug)]
+pub struct NormalisedTable {
+    pub spec: TableSpec,
+    pub rows: Merged,
+    /// Data rows read from the input files.
+    pub rows_in: usize,
+}
+
+impl NormalisedTable {
+    pub fn rows_out(&self) -> usize {
+        self.rows.num_rows()
+    }
+}
+
 /// The per-table builders one input file writes into; a reader asks for the tables it fills.
 pub struct Sink<'a> {
     tables: &'a [TableSpec],
     builders: Vec<Option<TableBuilder<'a>>>,
+    spill: Option<&'a Spill>,
 }
 
 impl<'a> Sink<'a> {
     pub fn new(tables: &'a [TableSpec]) -> Self {
-        Sink { tables, builders: tables.iter().map(|_| None).collect() }
+        Sink { tables, builders: tables.iter().map(|_| None).collect(), spill: None }
+    }
+
+    /// A sink whose builders spill their rows to `spill` as each batch fills.
+    pub fn spilling(tables: &'a [TableSpec], spill: &'a Spill) -> Self {
+        Sink { spill: Some(spill), ..Sink::new(tables) }
     }
 
     /// The builder of a core table. Panics on a table name the schema does not define: readers
     /// name their tables in code, so that is a programming error, not bad input.
     pub fn table(&mut self, name: &str) -> &mut TableBuilder<'a> {
         let i = self.tables.iter().position(|t| t.name == name).unwrap_or_else(|| panic!("no core table named {name}"));
-        self.builders[i].get_or_insert_with(|| TableBuilder::new(&self.tables[i]))
+        let (tables, spill): (&'a [TableSpec], _) = (self.tables, self.spill);
+        let spec = &tables[i];
+        self.builders[i].get_or_insert_with(|| match spill {
+            Some(spill) => TableBuilder::spilling(spec, spill),
+            None => TableBuilder::new(spec),
+        })
     }
 
     fn finish(self) -> Result<Vec<TablePart>> {
@@ -79,9 +110,13 @@ struct FileOutput {
     ssda903: Vec<ssda903::ReturnFile>,
 }
 
-/// Reads one file with the reader for its format.
-fn read_file(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Result<FileOutput> {
-    let mut sink = Sink::new(tables);
+/// Reads one file with the reader for its format. A CIN census return is never spilled: several
+/// years' returns are merged in memory ([`cin_xml::history`]).
+fn read_file(file: &InputFile, tables: &[TableSpec], codes: &CodeLists, spill: Option<&Spill>) -> Result<FileOutput> {
+    let mut sink = match spill {
+        Some(spill) if !matches!(file.kind, Some(FileKind::CinCensus)) => Sink::spilling(tables, spill),
+        _ => Sink::new(tables),
+    };
     let mut issues = Vec::new();
     let mut cin = None;
     let mut ssda903 = Vec::new();
@@ -102,8 +137,8 @@ fn read_file(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Resul
 /// Reads one file, turning a panic in its reader into that file's `unreadable_file` error: the
 /// run goes on with the other files. (A panic is a bug in csc or a library it uses; the message
 /// names no cell value, since the panic's own message might hold one.)
-fn read_file_caught(file: &InputFile, tables: &[TableSpec], codes: &CodeLists) -> Result<FileOutput> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(file, tables, codes))) {
+fn read_file_caught(file: &InputFile, tables: &[TableSpec], codes: &CodeLists, spill: Option<&Spill>) -> Result<FileOutput> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(file, tables, codes, spill))) {
         Ok(output) => output,
         Err(_) => {
             let message = "the reader stopped with an internal error on this file (a bug in csc: please report it with the file's format, not its content); none of its records were loaded";
@@ -159,13 +194,39 @@ pub struct Normalised {
 /// recorded), so the model always sees every core table. Issues come out in input order
 /// whatever order the files were read in.
 pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, issues: &mut Vec<Issue>) -> Result<Normalised> {
+    let normalised = normalise_spilling(tables, files, codes, issues, None)?;
+    let tables = normalised
+        .tables
+        .into_iter()
+        .map(|t| Ok(CoreTable { batch: t.rows.into_batch(&t.spec)?, spec: t.spec, rows_in: t.rows_in }))
+        .collect::<Result<_>>()?;
+    Ok(Normalised { tables, rows_by_file: normalised.rows_by_file })
+}
+
+/// The core tables, their rows in memory or spilled, and how many data rows each input file held.
+#[derive(Debug)]
+pub struct NormalisedSpilled {
+    pub tables: Vec<NormalisedTable>,
+    pub rows_by_file: Vec<usize>,
+}
+
+/// As [`normalise`], with the typed rows of every file but CIN census returns written to `spill`
+/// a batch at a time (when given) instead of held: what stays in memory is the key and id
+/// columns. The same issues are raised, in the same order.
+pub fn normalise_spilling(
+    tables: &[TableSpec],
+    files: &[InputFile],
+    codes: &CodeLists,
+    issues: &mut Vec<Issue>,
+    spill: Option<&Spill>,
+) -> Result<NormalisedSpilled> {
     let bar = crate::progress::stage("normalise", files.len() as u64, "files");
     // Files extract did not keep are read again here, each by the thread that types it.
     let runtime = tokio::runtime::Handle::try_current().ok();
     let outputs = crate::work_queue::map_ordered(files, crate::work_queue::cores(1), |f| {
         let output = match &f.kind {
-            Some(_) => f.loaded(runtime.as_ref()).and_then(|f| read_file_caught(&f, tables, codes)),
-            None => read_file_caught(f, tables, codes),
+            Some(_) => f.loaded(runtime.as_ref()).and_then(|f| read_file_caught(&f, tables, codes, spill)),
+            None => read_file_caught(f, tables, codes, spill),
         };
         bar.inc();
         output
@@ -218,12 +279,15 @@ pub fn normalise(tables: &[TableSpec], files: &[InputFile], codes: &CodeLists, i
                 .table(&spec.name),
             );
         }
-        let (batch, rows_in, table_headers) = merge(spec, parts, issues)?;
-        out.push(CoreTable { spec: spec.clone(), batch, rows_in });
+        let (rows, rows_in, table_headers) = merge(spec, parts, issues)?;
+        out.push(NormalisedTable { spec: spec.clone(), rows, rows_in });
         headers.push(table_headers);
     }
-    id_zeros::report(&out, &headers, issues);
-    Ok(Normalised { tables: out, rows_by_file })
+    let keys = out.iter().map(|t| t.rows.keys(&t.spec)).collect::<Result<Vec<_>>>()?;
+    let checked: Vec<(&TableSpec, &RecordBatch)> = out.iter().zip(&keys).map(|(t, k)| (&t.spec, k)).collect();
+    id_zeros::report(&checked, &headers, issues);
+    drop(keys);
+    Ok(NormalisedSpilled { tables: out, rows_by_file })
 }
 
 /// Decodes the start of a file for recognition, replacing what cannot be decoded.

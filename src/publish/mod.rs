@@ -52,17 +52,40 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Encodes a batch as a Parquet file: Snappy compression (read by Power BI, DuckDB, polars and
 /// pyarrow alike) and page-level statistics so filters on dates and ids can skip data.
 pub fn parquet_bytes(batch: &RecordBatch) -> Result<Bytes> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_created_by(format!("csc-pipeline {}", env!("CARGO_PKG_VERSION")))
-        .build();
-    let mut buf = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props))?;
-    writer.write(batch)?;
-    writer.close()?;
-    Ok(Bytes::from(buf))
+    let mut file = ParquetFile::new(batch.schema())?;
+    file.write(batch)?;
+    file.close()
+}
+
+/// A Parquet file being encoded in memory a record batch at a time, as [`parquet_bytes`] encodes
+/// one batch.
+pub struct ParquetFile {
+    writer: ArrowWriter<Vec<u8>>,
+    schema: SchemaRef,
+    rows: usize,
+}
+
+impl ParquetFile {
+    pub fn new(schema: SchemaRef) -> Result<ParquetFile> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_created_by(format!("csc-pipeline {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(ParquetFile { writer: ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))?, schema, rows: 0 })
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer.write(batch)?;
+        self.rows += batch.num_rows();
+        Ok(())
+    }
+
+    /// The file's bytes, footer written.
+    fn close(self) -> Result<Bytes> {
+        Ok(Bytes::from(self.writer.into_inner()?))
+    }
 }
 
 /// Name of a data file: a hash of its bytes, so identical data gives the identical name.
@@ -133,6 +156,13 @@ impl Staging {
     pub async fn table(&mut self, warehouse: &Location, dir: &str, batch: &RecordBatch) -> Result<()> {
         self.declare(dir, batch.schema(), Vec::new(), None)?;
         self.file(warehouse, dir, batch, BTreeMap::new()).await
+    }
+
+    /// As [`Staging::table`], for a table written a batch at a time into `file`.
+    pub async fn table_file(&mut self, warehouse: &Location, dir: &str, file: ParquetFile) -> Result<()> {
+        self.declare(dir, file.schema.clone(), Vec::new(), None)?;
+        let rows = file.rows;
+        self.put(warehouse, dir, file.close()?, rows, BTreeMap::new()).await
     }
 
     /// Stages a table split into hive partitions on a string column (`<column>=<value>/`); the
@@ -207,7 +237,18 @@ impl Staging {
         batch: &RecordBatch,
         partition_values: BTreeMap<String, String>,
     ) -> Result<()> {
-        let bytes = parquet_bytes(batch)?;
+        self.put(warehouse, dir, parquet_bytes(batch)?, batch.num_rows(), partition_values).await
+    }
+
+    /// Puts one encoded data file of a declared table into its staged folder.
+    async fn put(
+        &mut self,
+        warehouse: &Location,
+        dir: &str,
+        bytes: Bytes,
+        rows: usize,
+        partition_values: BTreeMap<String, String>,
+    ) -> Result<()> {
         // Nested in the declared order of the partition columns.
         let declared = &self.tables.get(dir).expect("declared before its files").partition_by;
         let folder: String = declared.iter().filter_map(|k| partition_values.get(k).map(|v| format!("{k}={v}/"))).collect();
@@ -216,7 +257,7 @@ impl Staging {
         warehouse.put(&warehouse.child(&format!("{}/{path}", self.folder(dir))), bytes).await?;
         failpoint::hit("publish.file");
         let table = self.tables.get_mut(dir).expect("declared before its files");
-        table.files.push(StagedFile { path, partition_values, size, rows: batch.num_rows() });
+        table.files.push(StagedFile { path, partition_values, size, rows });
         Ok(())
     }
 }

@@ -22,7 +22,7 @@ use crate::model::annex_a::{run_lists, AnnexAList};
 use crate::model::{run_measures, session_on, ModelOutput, ModelParams};
 use crate::pseudonymise::redact_issues;
 use crate::publish::vacuum::{grace_runs, retained_runs};
-use crate::publish::{commit, CommitInfo, Staging};
+use crate::publish::{commit, CommitInfo, ParquetFile, Staging};
 use crate::quality::{issues_batch, Issue, IssueCounts, Severity};
 use crate::reference::CodeLists;
 use crate::schema::ssd_tables;
@@ -122,15 +122,20 @@ pub(super) async fn unchanged(run: &Run<'_>, manifest: &mut Manifest) -> Result<
 
 /// Normalise: types every cell of every file into the core tables (issues for what cannot be
 /// used), stops on a table that lost too many rows, and stages the core tables: identifiable under
-/// `restricted/core/`, pseudonymised under `core/`.
+/// `restricted/core/`, pseudonymised under `core/`. Under a memory limit the typed rows are
+/// spilled a batch at a time (to the spill folder) and staged from there a batch at a time.
 pub(super) async fn normalise(run: &Run<'_>, files: Vec<InputFile>, manifest: &mut Manifest, issues: &mut Vec<Issue>) -> Result<Staging> {
     let (cfg, warehouse) = (run.cfg, run.warehouse);
     let (tables, codes) = (ssd_tables(), CodeLists::builtin());
     let t = Instant::now();
     let before = issues.len();
+    let spill = match cfg.session.memory_limit {
+        Some(_) => Some(crate::normalise::Spill::new(cfg.session.spill_dir.as_deref())?),
+        None => None,
+    };
     let core = {
         let _span = info_span!("normalise").entered();
-        let normalised = cpu_bound(|| crate::normalise::normalise(tables, &files, codes, issues))?;
+        let normalised = cpu_bound(|| crate::normalise::normalise_spilling(tables, &files, codes, issues, spill.as_ref()))?;
         let mut by_file: HashMap<&str, IssueCounts> = HashMap::new();
         for i in issues.iter() {
             if let Some(file) = &i.file {
@@ -188,14 +193,36 @@ pub(super) async fn normalise(run: &Run<'_>, files: Vec<InputFile>, manifest: &m
     // get the pseudonymised copy in core/. Each table is freed once both copies are staged.
     let mut staging = Staging::begin(warehouse, &manifest.run_id).await?;
     for c in core {
-        staging.table(warehouse, &format!("{RESTRICTED}/core/{}", c.spec.name), &c.batch).await?;
-        let batch = match &cfg.privacy {
-            Privacy::Pseudonymised(p) => p.table(&c.spec, &c.batch)?,
-            Privacy::Identifiable => c.batch.clone(),
-        };
-        staging.table(warehouse, &format!("core/{}", c.spec.name), &batch).await?;
+        let (restricted, analysts) = cpu_bound(|| -> Result<_> {
+            let (mut restricted, mut analysts) = (None, None);
+            let mut write = |batch: RecordBatch| -> Result<()> {
+                let pseudonymised = match &cfg.privacy {
+                    Privacy::Pseudonymised(p) => p.table(&c.spec, &batch)?,
+                    Privacy::Identifiable => batch.clone(),
+                };
+                for (file, batch) in [(&mut restricted, batch), (&mut analysts, pseudonymised)] {
+                    if file.is_none() {
+                        *file = Some(ParquetFile::new(batch.schema())?);
+                    }
+                    file.as_mut().expect("opened above").write(&batch)?;
+                }
+                Ok(())
+            };
+            let mut empty = true;
+            for batch in c.rows.batches() {
+                write(batch?)?;
+                empty = false;
+            }
+            if empty {
+                write(RecordBatch::new_empty(c.spec.arrow_schema()))?;
+            }
+            Ok((restricted.expect("written above"), analysts.expect("written above")))
+        })?;
+        staging.table_file(warehouse, &format!("{RESTRICTED}/core/{}", c.spec.name), restricted).await?;
+        staging.table_file(warehouse, &format!("core/{}", c.spec.name), analysts).await?;
         crate::failpoint::hit("normalise.table");
     }
+    drop(spill);
     stage_done(manifest, "normalise", t, rows_in, rows_out, &issues[before..], 0);
     Ok(staging)
 }

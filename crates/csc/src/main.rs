@@ -285,10 +285,11 @@ struct RunArgs {
     #[arg(long, value_name = "ENGINE")]
     engine: Option<csc_pipeline::model::Engine>,
     /// Memory the model stage's queries may hold before they spill to temporary files
-    /// (e.g. 512MiB, 2GiB); default unlimited.
+    /// (e.g. 512MiB, 2GiB); default unlimited. With a limit, normalise also spills the typed
+    /// core tables a batch at a time instead of holding them.
     #[arg(long, value_name = "SIZE")]
     memory_limit: Option<String>,
-    /// Folder the queries spill to under --memory-limit (default: the system temporary
+    /// Folder the queries (and normalise) spill to under --memory-limit (default: the system temporary
     /// directory). Spill files hold identifiable rows: choose a folder only csc's account can read.
     #[arg(long, value_name = "DIR")]
     spill_dir: Option<PathBuf>,
