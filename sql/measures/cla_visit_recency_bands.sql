@@ -13,30 +13,13 @@
 -- Numerator: children looked after at D in the band. Denominator: children looked after at D.
 -- Time basis: snapshot at each month end and financial year end. value: percent; the four bands
 --   add up to 100.
-WITH in_care AS (
-    SELECT DISTINCT p.period_type, p.period_start, p.period_end, e.clae_person_id
-    FROM dim_period p
-    JOIN cla_episode_in_care e
-      ON e.clae_cla_episode_start_date <= p.period_end
-     AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-),
-last_seen AS (
-    SELECT c.period_type, c.period_start, c.period_end, c.clae_person_id, max(v.clav_cla_visit_date) AS visited
-    FROM in_care c
-    LEFT JOIN cla_visit v
-           ON v.clav_person_id = c.clae_person_id
-          AND v.clav_cla_visit_date <= c.period_end
-          AND coalesce(v.clav_cla_visit_seen, 'Y') <> 'N'
-    GROUP BY c.period_type, c.period_start, c.period_end, c.clae_person_id
-),
-banded AS (
+WITH banded AS (
     SELECT period_type, period_start, clae_person_id,
            CASE WHEN visited IS NULL THEN 'cla_last_seen_never_pct'
                 WHEN visited >= period_end - INTERVAL '42 days' THEN 'cla_last_seen_6w_pct'
                 WHEN visited >= period_end - INTERVAL '91 days' THEN 'cla_last_seen_6w_3m_pct'
                 ELSE 'cla_last_seen_3m_plus_pct' END AS band
-    FROM last_seen
+    FROM cla_last_seen
 )
 SELECT p.period_type, p.period_start, p.period_end, x.band
 FROM dim_period p

@@ -10,39 +10,22 @@
 --   reg 19/24 placements are not modelled. No national publication.
 -- Numerator: children looked after at D (short breaks excluded) so visited. Denominator:
 --   children looked after at D. Time basis: snapshot at month and financial year ends.
-WITH in_care AS (
-    SELECT DISTINCT p.period_type, p.period_start, p.period_end, e.clae_person_id
-    FROM dim_period p
-    JOIN cla_episode_in_care e
-      ON e.clae_cla_episode_start_date <= p.period_end
-     AND (e.clae_cla_episode_ceased_date IS NULL OR e.clae_cla_episode_ceased_date > p.period_end)
-    WHERE p.period_type <> 'rolling_12_months'
-),
-current_placement AS (
+WITH current_placement AS (
     SELECT c.period_type, c.period_start, c.clae_person_id,
            max(CASE WHEN pl.clap_cla_placement_type IN ('U1', 'U4')
                      AND pl.clap_cla_placement_start_date <= c.period_end - INTERVAL '12 months' THEN 1 ELSE 0 END) AS long_term
-    FROM in_care c
+    FROM cla_last_seen c
     LEFT JOIN cla_placement pl
            ON pl.clap_person_id = c.clae_person_id
           AND pl.clap_cla_placement_start_date <= c.period_end
           AND (pl.clap_cla_placement_end_date IS NULL OR pl.clap_cla_placement_end_date > c.period_end)
     GROUP BY c.period_type, c.period_start, c.clae_person_id
 ),
-last_visit AS (
-    SELECT c.period_type, c.period_start, c.period_end, c.clae_person_id, max(v.clav_cla_visit_date) AS visited
-    FROM in_care c
-    LEFT JOIN cla_visit v
-           ON v.clav_person_id = c.clae_person_id
-          AND v.clav_cla_visit_date <= c.period_end
-          AND coalesce(v.clav_cla_visit_seen, 'Y') <> 'N'
-    GROUP BY c.period_type, c.period_start, c.period_end, c.clae_person_id
-),
 judged AS (
     SELECT v.period_type, v.period_start, v.clae_person_id,
            CASE WHEN v.visited >= v.period_end - CASE WHEN cp.long_term = 1 THEN INTERVAL '91 days' ELSE INTERVAL '42 days' END
                 THEN 1 ELSE 0 END AS on_time
-    FROM last_visit v
+    FROM cla_last_seen v
     JOIN current_placement cp ON cp.period_type = v.period_type AND cp.period_start = v.period_start AND cp.clae_person_id = v.clae_person_id
 )
 SELECT 'cla_visits_within_timescale_pct' AS measure_id,

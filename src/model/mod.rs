@@ -74,6 +74,7 @@ pub const VIEWS: &[(&str, &str)] = &[
 pub const PERIOD_VIEWS: &[(&str, &str)] = &[
     ("cin_plan_last_seen", include_str!("../../sql/views/cin_plan_last_seen.sql")),
     ("cp_plan_last_seen", include_str!("../../sql/views/cp_plan_last_seen.sql")),
+    ("cla_last_seen", include_str!("../../sql/views/cla_last_seen.sql")),
 ];
 
 /// Every measure file, by id: its id and SQL (`sql/measures/<id>.sql`; build.rs lists the
