@@ -483,8 +483,9 @@ impl TablePart {
 /// One core table's rows once its parts are joined and repeated keys resolved ([`merge`]).
 #[derive(Debug)]
 pub enum Merged {
-    /// Every part was in memory: the rows kept.
-    Held(RecordBatch),
+    /// Every part was in memory: the rows kept, and the [`keys_of`] them (built once, to resolve
+    /// repeated keys).
+    Held { batch: RecordBatch, keys: RecordBatch },
     /// Some part was spilled: each part with the rows of it kept, and the [`keys_of`] the rows
     /// kept, in order.
     Spilled { parts: Vec<(TablePart, BooleanArray)>, keys: RecordBatch },
@@ -492,16 +493,15 @@ pub enum Merged {
 
 impl Merged {
     /// The [`keys_of`] the rows kept.
-    pub fn keys(&self, spec: &TableSpec) -> Result<RecordBatch> {
+    pub fn keys(&self) -> &RecordBatch {
         match self {
-            Merged::Held(batch) => keys_of(spec, batch),
-            Merged::Spilled { keys, .. } => Ok(keys.clone()),
+            Merged::Held { keys, .. } | Merged::Spilled { keys, .. } => keys,
         }
     }
 
     pub fn num_rows(&self) -> usize {
         match self {
-            Merged::Held(batch) => batch.num_rows(),
+            Merged::Held { batch, .. } => batch.num_rows(),
             Merged::Spilled { keys, .. } => keys.num_rows(),
         }
     }
@@ -509,7 +509,7 @@ impl Merged {
     /// The rows kept, all columns, in order, a batch at a time (one batch when held).
     pub fn batches(&self) -> impl Iterator<Item = Result<RecordBatch>> + '_ {
         let (held, parts) = match self {
-            Merged::Held(batch) => (Some(Ok(batch.clone())), &[][..]),
+            Merged::Held { batch, .. } => (Some(Ok(batch.clone())), &[][..]),
             Merged::Spilled { parts, .. } => (None, &parts[..]),
         };
         let spilled = parts.iter().flat_map(|(part, keep)| {
@@ -535,7 +535,7 @@ impl Merged {
     /// The rows kept, all columns, in one batch.
     pub fn into_batch(self, spec: &TableSpec) -> Result<RecordBatch> {
         match self {
-            Merged::Held(batch) => Ok(batch),
+            Merged::Held { batch, .. } => Ok(batch),
             spilled => Ok(concat_batches(&spec.arrow_schema(), &spilled.batches().collect::<Result<Vec<_>>>()?)?),
         }
     }
@@ -554,12 +554,14 @@ pub fn merge(spec: &TableSpec, parts: Vec<TablePart>, issues: &mut Vec<Issue>) -
     }
     if !parts.iter().any(TablePart::is_spilled) {
         let batch = concat_batches(&spec.arrow_schema(), parts.iter().map(|p| &p.batch))?;
-        let keep = first_of_each_key(spec, &keys_of(spec, &batch)?, &headers, issues);
+        let keys = keys_of(spec, &batch)?;
+        let keep = first_of_each_key(spec, &keys, &headers, issues);
         if keep.iter().all(|k| *k) {
-            return Ok((Merged::Held(batch), rows_in, headers));
+            return Ok((Merged::Held { batch, keys }, rows_in, headers));
         }
-        let batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
-        return Ok((Merged::Held(batch), rows_in, headers));
+        let keep = BooleanArray::from(keep);
+        let (batch, keys) = (filter_record_batch(&batch, &keep)?, filter_record_batch(&keys, &keep)?);
+        return Ok((Merged::Held { batch, keys }, rows_in, headers));
     }
     let part_keys = parts.iter().map(|p| if p.is_spilled() { Ok(p.batch.clone()) } else { keys_of(spec, &p.batch) });
     let keys = concat_batches(&key_schema(spec)?, &part_keys.collect::<Result<Vec<_>>>()?)?;
@@ -671,7 +673,7 @@ mod tests {
         let held: Vec<usize> = parts.iter().map(|p| p.batch.num_columns()).collect();
         let (rows, rows_in, headers) = merge(spec, parts, &mut issues).unwrap();
         assert_eq!(rows_in, 12);
-        super::super::id_zeros::report(&[(spec, &rows.keys(spec).unwrap())], &[headers], &mut issues);
+        super::super::id_zeros::report(&[(spec, rows.keys())], &[headers], &mut issues);
         (rows.into_batch(spec).unwrap(), held, issues)
     }
 

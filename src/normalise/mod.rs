@@ -283,10 +283,8 @@ pub fn normalise_spilling(
         out.push(NormalisedTable { spec: spec.clone(), rows, rows_in });
         headers.push(table_headers);
     }
-    let keys = out.iter().map(|t| t.rows.keys(&t.spec)).collect::<Result<Vec<_>>>()?;
-    let checked: Vec<(&TableSpec, &RecordBatch)> = out.iter().zip(&keys).map(|(t, k)| (&t.spec, k)).collect();
+    let checked: Vec<(&TableSpec, &RecordBatch)> = out.iter().map(|t| (&t.spec, t.rows.keys())).collect();
     id_zeros::report(&checked, &headers, issues);
-    drop(keys);
     Ok(NormalisedSpilled { tables: out, rows_by_file })
 }
 
