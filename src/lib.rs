@@ -6,6 +6,7 @@
 //! runs the measure SQL in `sql/` with DataFusion, and [`publish`] writes the warehouse. [`run`]
 //! ties the stages together; [`config`], [`reference`], [`schema`] and [`storage`] support them.
 
+pub mod allocator;
 pub mod calendar;
 pub mod config;
 pub mod demo;

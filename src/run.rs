@@ -143,6 +143,9 @@ pub async fn run(cfg: &RunConfig, opts: &RunOptions) -> Result<RunOutcome> {
     if matches!(cfg.privacy, Privacy::Identifiable) {
         warn!("[warehouse] identifiable = true (confirmed): analyst tables carry children's names, dates of birth and ids; only case-level staff may open this warehouse");
     }
+    if cfg.session.memory_limit.is_some() {
+        crate::allocator::return_freed_memory();
+    }
     let root = Location::open(&cfg.warehouse, true, &cfg.storage)?;
     let lock = RunLock::acquire(&root, opts.wait_for_lock).await?;
     // Ad hoc reruns that died: undone while this run holds the lock, whatever date it runs as

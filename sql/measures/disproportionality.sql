@@ -139,13 +139,22 @@ rates AS (
     CROSS JOIN groups g
     LEFT JOIN events e ON e.event = k.event AND e.ethnic_group = g.ethnic_group AND e.period_start = y.period_start
     LEFT JOIN residents r ON r.ethnic_group = g.ethnic_group
+),
+-- Each rate and, for every group but White British, its ratio to the White British rate of the
+-- same event and year, in one pass over `rates` (a CTE read twice is computed twice).
+compared AS (
+    SELECT event, ethnic_group, period_type, period_start, period_end, n, population, rate,
+           max(CASE WHEN ethnic_group = 'white_british' THEN rate END) OVER (PARTITION BY event, period_start) AS white_british_rate
+    FROM rates
+),
+kinds (kind) AS (
+    VALUES ('rate'), ('ratio')
 )
-SELECT concat('disprop_', event, '_rate_', ethnic_group) AS measure_id, period_type, period_start, period_end,
-       n AS numerator, population AS denominator, rate AS value
-FROM rates
-UNION ALL
-SELECT concat('disprop_', r.event, '_ratio_', r.ethnic_group), r.period_type, r.period_start, r.period_end,
-       r.n, CAST(NULL AS BIGINT), CASE WHEN w.rate > 0 THEN r.rate / w.rate END
-FROM rates r
-JOIN rates w ON w.event = r.event AND w.ethnic_group = 'white_british' AND w.period_start = r.period_start
-WHERE r.ethnic_group <> 'white_british'
+SELECT concat('disprop_', c.event, '_', k.kind, '_', c.ethnic_group) AS measure_id, c.period_type, c.period_start, c.period_end,
+       c.n AS numerator,
+       CASE k.kind WHEN 'rate' THEN c.population END AS denominator,
+       CASE k.kind WHEN 'rate' THEN c.rate
+            ELSE CASE WHEN c.white_british_rate > 0 THEN c.rate / c.white_british_rate END END AS value
+FROM compared c
+CROSS JOIN kinds k
+WHERE k.kind = 'rate' OR c.ethnic_group <> 'white_british'
