@@ -11,21 +11,24 @@
 --   recorded with another source.
 -- Numerator: such referrals in the period (episodes, as DfE counts referrals). Denominator
 --   (percent): referrals in the period. Time basis: flow by referral date.
-WITH referrals AS (
-    SELECT p.period_type, p.period_start, p.period_end, r.cine_referral_id,
+WITH stepped AS (
+    -- Whether each referral came from early help is worked out once per referral, then the
+    -- referrals are counted in every period containing their date (not the early-help join
+    -- repeated for each of those periods).
+    SELECT r.cine_referral_id, r.cine_referral_date,
            max(CASE WHEN e.earl_episode_id IS NULL THEN 0 ELSE 1 END) AS from_eh
-    FROM dim_period p
-    JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
-    JOIN referral r ON r.cine_referral_date = d.day
+    FROM referral r
     LEFT JOIN early_help_episode e
            ON e.earl_person_id = r.cine_person_id
           AND e.earl_episode_start_date <= r.cine_referral_date
           AND (e.earl_episode_end_date IS NULL OR e.earl_episode_end_date >= r.cine_referral_date)
-    GROUP BY p.period_type, p.period_start, p.period_end, r.cine_referral_id
+    WHERE r.cine_referral_date IS NOT NULL AND r.cine_referral_id IS NOT NULL
+    GROUP BY r.cine_referral_id, r.cine_referral_date
 )
 SELECT p.period_type, p.period_start, p.period_end,
-       count(CASE WHEN r.from_eh = 1 THEN 1 END) AS numerator,
-       count(r.cine_referral_id) AS denominator
+       count(CASE WHEN s.from_eh = 1 THEN 1 END) AS numerator,
+       count(s.cine_referral_id) AS denominator
 FROM dim_period p
-LEFT JOIN referrals r ON r.period_type = p.period_type AND r.period_start = p.period_start
+LEFT JOIN day_period d ON d.period_type = p.period_type AND d.period_start = p.period_start
+LEFT JOIN stepped s ON s.cine_referral_date = d.day
 GROUP BY p.period_type, p.period_start, p.period_end
