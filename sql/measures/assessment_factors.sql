@@ -150,14 +150,14 @@ identified AS (
     JOIN assessment_factor_code c ON c.cinf_assessment_id = a.cina_assessment_id
     JOIN factor_column m ON m.factor_code = c.factor_code
 ),
+-- Each factor's episodes and all episodes with any factor in one aggregation over `identified`
+-- (a grouping set each; a CTE read twice is computed twice).
 counted AS (
-    SELECT period_type, period_start, measure_id, count(DISTINCT episode) AS episodes
+    SELECT period_type, period_start,
+           CASE WHEN grouping(measure_id) = 1 THEN 'af_episodes' ELSE measure_id END AS measure_id,
+           count(DISTINCT episode) AS episodes
     FROM identified
-    GROUP BY period_type, period_start, measure_id
-    UNION ALL
-    SELECT period_type, period_start, 'af_episodes' AS measure_id, count(DISTINCT episode) AS episodes
-    FROM identified
-    GROUP BY period_type, period_start
+    GROUP BY GROUPING SETS ((period_type, period_start, measure_id), (period_type, period_start))
 )
 SELECT i.measure_id,
        p.period_type,
