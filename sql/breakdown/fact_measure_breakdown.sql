@@ -103,17 +103,6 @@ described AS (
            sex, ethnicity, disability, source, abuse_category, placement_type, placement_provider, legal_status
     FROM joined
 ),
--- Events with the same description are summed first (one pass, every column a key), so the
--- grouping sets below run over the distinct descriptions, not every event.
-combos AS (
-    SELECT measure_id, period_type, period_start, team, worker, service, age_band, sex, ethnicity, disability,
-           source, abuse_category, placement_type, placement_provider, legal_status,
-           sum(num) AS num,
-           sum(den) AS den
-    FROM described
-    GROUP BY measure_id, period_type, period_start, team, worker, service, age_band, sex, ethnicity, disability,
-             source, abuse_category, placement_type, placement_provider, legal_status
-),
 -- Every dimension's totals in one aggregation: one grouping set per dimension, so each row is
 -- the total of one value of one dimension (the other dimensions' columns are null there).
 grouped AS (
@@ -127,7 +116,7 @@ grouped AS (
            grouping(placement_provider) AS g_placement_provider,
            sum(num) AS numerator,
            sum(den) AS denominator
-    FROM combos
+    FROM described
     GROUP BY GROUPING SETS (
         (measure_id, period_type, period_start, team),
         (measure_id, period_type, period_start, worker),
