@@ -150,14 +150,20 @@ identified AS (
     JOIN assessment_factor_code c ON c.cinf_assessment_id = a.cina_assessment_id
     JOIN factor_column m ON m.factor_code = c.factor_code
 ),
--- Each factor's episodes and all episodes with any factor in one aggregation over `identified`
--- (a grouping set each; a CTE read twice is computed twice).
+-- Each factor's episodes, and the episodes with any factor, in each period: first one row per
+-- distinct episode of each (a grouping set each; a CTE read twice is computed twice), then
+-- counted. Not count(DISTINCT ...): its sets of episodes cannot spill under a memory limit.
+episodes AS (
+    SELECT period_type, period_start, measure_id, episode, grouping(measure_id) AS any_factor
+    FROM identified
+    GROUP BY GROUPING SETS ((period_type, period_start, measure_id, episode), (period_type, period_start, episode))
+),
 counted AS (
     SELECT period_type, period_start,
-           CASE WHEN grouping(measure_id) = 1 THEN 'af_episodes' ELSE measure_id END AS measure_id,
-           count(DISTINCT episode) AS episodes
-    FROM identified
-    GROUP BY GROUPING SETS ((period_type, period_start, measure_id), (period_type, period_start))
+           CASE WHEN any_factor = 1 THEN 'af_episodes' ELSE measure_id END AS measure_id,
+           count(*) AS episodes
+    FROM episodes
+    GROUP BY period_type, period_start, any_factor, measure_id
 )
 SELECT i.measure_id,
        p.period_type,
