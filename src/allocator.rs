@@ -2,9 +2,9 @@
 //! for reuse (per-thread arenas, and a trim threshold that grows with the largest block freed),
 //! so a run's resident size stays near the highest it has been rather than what it holds. Under
 //! a memory limit that matters more than speed: there the allocator is told to hand freed memory
-//! back to the system. Measured on synthetic Hampshire (BENCHMARKS.md, "The largest LA alone"):
-//! with `--memory-limit 450MiB` the peak fell from 987 to 683 MiB; one LA without a limit ran
-//! about a fifth slower with the same settings, so they are not the default.
+//! back to the system. Measured on synthetic Hampshire (BENCHMARKS.md, "England, the South East
+//! and one LA ... (session 10)"): with `--memory-limit 450MiB` the peak fell from 987 to 697 MiB;
+//! one LA without a limit ran 17-30 % slower with the same settings, so they are not the default.
 
 /// Tells glibc's malloc to return freed memory to the system: trim the heap once 128 KiB at its
 /// top is free (instead of a threshold that grows to the largest block freed so far) and use at
