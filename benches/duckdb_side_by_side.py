@@ -5,16 +5,18 @@ core Parquet, run alternately so that machine noise falls on both engines alike.
 
 WH is a warehouse a `csc run` published (its restricted core tables are read by both engines).
 The DataFusion side is `cargo bench --bench model` (benches/model.rs), built once in the bench
-profile (= release); each run is a fresh process timing session set-up plus every measure. The
+profile (= release); each run is a fresh process timing session set-up plus every measure (the
+year-to-date pass, the same files again over other periods, left out on both sides). The
 DuckDB side is a fresh in-memory connection per run, timing the same set-up (views over the
 same Parquet files, and the shared views of sql/views/ computed once as tables, as the model
-stage computes them in process) plus the same measure SQL files, in the same dependency order.
+stage computes them in process) plus the same measure queries, in the same dependency order: the
+model bench exports them (queries.json) as the model runs them.
 
 csc's SQL calls Rust functions; here they are DuckDB macros with the same meaning:
-working_days (elapsed England and Wales working days, from reference/calendar/), age_at,
-financial_year, financial_year_start. The tables the model builds in Rust (params, dim_period,
-day_period, period_population) are exported once by the model bench and read by DuckDB, so both
-engines see identical periods. Measures whose SQL DuckDB cannot run are listed and left out of
+working_days (elapsed England and Wales working days, from reference/calendar/), days_between,
+regexp_match, age_at, financial_year, financial_year_start. The tables the model builds in Rust (params, the
+periods, the reference and settings tables: MODEL_INPUTS) are exported once by the model bench and
+read by DuckDB, so both engines see identical periods. Measures whose SQL DuckDB cannot run are listed and left out of
 the comparison, and every compared measure's numbers are checked against DataFusion's.
 
 Needs the `duckdb` Python package (tests/bi/requirements.txt installs it). Prints medians of
@@ -24,7 +26,6 @@ both engines' times and their ratio, with every run's figures.
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -35,9 +36,18 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
-MEASURES_RS = ROOT / "src" / "model" / "mod.rs"
 HOLIDAYS = ROOT / "reference" / "calendar" / "england_wales_bank_holidays.csv"
-MODEL_INPUTS = ["params", "dim_period", "day_period", "period_population"]
+MODEL_INPUTS = [
+    "params",
+    "dim_period",
+    "day_period",
+    "period_population",
+    "ref_population",
+    "ref_ethnic_population",
+    "ref_annex_a_value",
+    "ref_cwd_service",
+    "measure_settings",
+]
 
 # csc's Rust SQL functions as DuckDB macros. Working days: an index counting working days up to
 # and including each day, so that elapsed working days from a to b (same day = 0, Friday to
@@ -53,6 +63,10 @@ MACROS = [
     "CREATE MACRO working_days(a, b) AS (SELECT idx FROM wd_calendar WHERE day = b) - (SELECT idx FROM wd_calendar WHERE day = a)",
     """CREATE MACRO working_days_inclusive(a, b) AS
         working_days(a, b) + CASE WHEN b >= a AND (SELECT is_working FROM wd_calendar WHERE day = a) THEN 1 ELSE 0 END""",
+    "CREATE MACRO days_between(a, b) AS (b - a)",
+    # DataFusion's regexp_match gives the capture groups as a list (NULL without a match); the
+    # one file using it takes group 1 and treats no match as ''.
+    "CREATE MACRO regexp_match(s, p) AS [regexp_extract(s, p, 1)]",
     """CREATE MACRO age_at(born, d) AS
         CASE WHEN d < born THEN NULL
              ELSE year(d) - year(born) - CASE WHEN month(d) * 100 + day(d) < month(born) * 100 + day(born) THEN 1 ELSE 0 END END""",
@@ -62,34 +76,15 @@ MACROS = [
 ]
 
 
-def measure_files():
-    """(id, sql) of every measure and view, in mod.rs's order, as the model stage compiles them in."""
-    text = MEASURES_RS.read_text()
-    views = re.findall(r'\("(\w+)", include_str!\("../../sql/views/\w+\.sql"\)\)', text)
-    measures = re.findall(r'\("(\w+)", include_str!\("../../sql/measures/\w+\.sql"\)\)', text)
-    read = lambda kind, name: (ROOT / "sql" / kind / f"{name}.sql").read_text()
-    return [(v, read("views", v)) for v in views], [(m, read("measures", m)) for m in measures]
-
-
-def execution_order(measures):
-    """Each measure after those its `-- depends:` header names (as model::execution_order)."""
-    sql = dict(measures)
-    order, seen = [], set()
-
-    def visit(m):
-        if m in seen:
-            return
-        seen.add(m)
-        for line in sql[m].splitlines():
-            if line.strip().startswith("-- depends:"):
-                for dep in line.split(":", 1)[1].split(","):
-                    if dep.strip():
-                        visit(dep.strip())
-        order.append(m)
-
-    for m, _ in measures:
-        visit(m)
-    return [(m, sql[m]) for m in order]
+def model_queries(inputs):
+    """(views, measures) as the model bench exported them: each (name, sql), measures in execution
+    order and each as the model runs it (a distribution or count-and-percent file inside its
+    shared ending)."""
+    q = json.loads((inputs / "queries.json").read_text())
+    views, measures = [tuple(v) for v in q["views"]], [tuple(m) for m in q["measures"]]
+    if not measures:
+        sys.exit("the model bench exported no measure queries")
+    return views, measures
 
 
 def core_tables(warehouse):
@@ -184,11 +179,10 @@ def main():
     args = ap.parse_args()
 
     bench = args.bench or build_bench()
-    views, measures = measure_files()
-    measures = execution_order(measures)
     with tempfile.TemporaryDirectory() as tmp:
         inputs = Path(tmp)
-        datafusion_pass(bench, args, export=inputs)  # warm-up, and the periods DuckDB reads
+        datafusion_pass(bench, args, export=inputs)  # warm-up, and the periods and SQL DuckDB reads
+        views, measures = model_queries(inputs)
         # Warm-up, and which measure files DuckDB can run: both engines then run only those.
         _, _, errors = duckdb_pass(args.warehouse, inputs, views, measures)
         compared = [(m, sql) for m, sql in measures if m not in errors]

@@ -1,12 +1,15 @@
 //! The model stage alone, timed: reads the restricted core tables a `csc run` published and runs
-//! every measure once, as `csc run` does, printing one JSON line with the time. Used by
+//! every measure once, as `csc run` does but without the year-to-date pass (the same files again
+//! over other periods), printing one JSON line with the time. Used by
 //! `benches/duckdb_side_by_side.py`, which runs the same measure SQL on DuckDB in turn.
 //!
 //! ```sh
 //! cargo bench --features ballista --bench model -- --warehouse WH --la 852 --as-at 2025-03-31 [--export DIR]
 //! ```
-//! `--export DIR` also writes the tables the measures read besides the core (`params`,
-//! `dim_period`, `day_period`, `period_population`) and the measure results, as Parquet, so
+//! `--export DIR` also writes the tables the measures read besides the core (`params`, the
+//! periods, the reference and settings tables) and the measure results, as Parquet, and
+//! `queries.json`: the shared views and each measure file's query as the model runs it (a
+//! distribution or count-and-percent file inside its shared ending), in execution order. So
 //! another engine can run the same SQL over the same inputs and be checked against the results.
 
 use std::path::PathBuf;
@@ -15,7 +18,9 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use clap::Parser;
 use csc_pipeline::config::{default_measures, DEFAULT_HISTORY_YEARS};
-use csc_pipeline::model::{engine::parse_bytes, run_measures, session_on, Engine, ModelParams, SessionOptions};
+use csc_pipeline::model::{
+    engine::parse_bytes, execution_order, measure_query, run_measures, session_on, Engine, ModelParams, SessionOptions, PERIOD_VIEWS, VIEWS,
+};
 use csc_pipeline::schema::ssd_tables;
 use csc_pipeline::storage::Location;
 use datafusion::dataframe::DataFrameWriteOptions;
@@ -59,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         history_years: DEFAULT_HISTORY_YEARS,
         settings: Default::default(),
         annex_a_worker_names: true,
+        year_to_date: false,
     };
     let warehouse = Location::parse(&args.warehouse, false)?;
     let measures = if args.measures.is_empty() { default_measures() } else { args.measures.clone() };
@@ -68,13 +74,27 @@ async fn main() -> anyhow::Result<()> {
     let output = run_measures(&ctx, &params, &measures, &mut issues).await?;
     let elapsed = started.elapsed();
     if let Some(dir) = &args.export {
-        for table in ["params", "dim_period", "day_period", "period_population", "measure_results"] {
+        for table in [
+            "params",
+            "dim_period",
+            "day_period",
+            "period_population",
+            "ref_population",
+            "ref_ethnic_population",
+            "ref_annex_a_value",
+            "ref_cwd_service",
+            "measure_settings",
+            "measure_results",
+        ] {
             let path = dir.join(format!("{table}.parquet"));
             ctx.table(table)
                 .await?
                 .write_parquet(path.to_str().expect("UTF-8 path"), DataFrameWriteOptions::new().with_single_file_output(true), None)
                 .await?;
         }
+        let views: Vec<_> = VIEWS.iter().chain(PERIOD_VIEWS).map(|(name, sql)| serde_json::json!([name, sql])).collect();
+        let queries: Vec<_> = execution_order(&measures)?.into_iter().map(|id| serde_json::json!([id, measure_query(id)])).collect();
+        std::fs::write(dir.join("queries.json"), serde_json::json!({"views": views, "measures": queries}).to_string())?;
     }
     println!(
         "{}",

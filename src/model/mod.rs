@@ -93,6 +93,9 @@ pub struct ModelParams {
     pub settings: settings::MeasureSettings,
     /// Whether the Annex A lists show workers by name (`[annex_a] worker_names`), else by id.
     pub annex_a_worker_names: bool,
+    /// Whether flow measures also get their year-to-date series ([`run_ytd`]). Runs always
+    /// set it; the DuckDB side-by-side bench clears it, so both engines run the same queries.
+    pub year_to_date: bool,
 }
 
 /// The model stage's result.
@@ -163,6 +166,7 @@ pub(crate) fn test_session() -> SessionContext {
         history_years: 1,
         settings: Default::default(),
         annex_a_worker_names: true,
+        year_to_date: true,
     };
     memory_session(crate::schema::ssd_tables(), &params).unwrap()
 }
@@ -214,7 +218,8 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         }
     }
     bar.finish();
-    results.extend(run_ytd(ctx, &periods, &order, measures, &schema, &by_id).await?);
+    let ytd_requested: &[String] = if p.year_to_date { measures } else { &[] };
+    results.extend(run_ytd(ctx, &periods, &order, ytd_requested, &schema, &by_id).await?);
     let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Internal("no measures to run".into()))?;
     ctx.register_table("measure_results", Arc::new(MemTable::try_new(schema, vec![results])?))?;
     let empty = empty_tables(ctx, &order).await?;

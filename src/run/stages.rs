@@ -242,6 +242,7 @@ pub(super) async fn model(run: &Run<'_>, staging: &Staging, manifest: &mut Manif
         history_years: cfg.history_years,
         settings: cfg.measure_settings.clone(),
         annex_a_worker_names: cfg.annex_a.worker_names,
+        year_to_date: true,
     };
     // BI marts (issue 5): `marts` is built here, in the model's session, after the measures.
     let (model, breakdown, lists, actions, marts, blank_shares) = async {

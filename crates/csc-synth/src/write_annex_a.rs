@@ -77,6 +77,7 @@ pub fn lists(ssd: &Ssd, la_code: &str, la_name: &str, as_at: NaiveDate) -> Resul
         history_years: 1,
         settings: Default::default(),
         annex_a_worker_names: true,
+        year_to_date: true,
     };
     // DataFusion needs a runtime; a thread of its own keeps this callable from inside another.
     std::thread::scope(|s| {

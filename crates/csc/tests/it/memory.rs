@@ -25,6 +25,7 @@ pub async fn demo_fact_rows(out: &Path, opts: &SessionOptions) -> Vec<String> {
         history_years: DEFAULT_HISTORY_YEARS,
         settings: Default::default(),
         annex_a_worker_names: true,
+        year_to_date: true,
     };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();
@@ -44,6 +45,7 @@ pub async fn demo_model_rows(out: &Path, opts: &SessionOptions) -> (Vec<String>,
         history_years: DEFAULT_HISTORY_YEARS,
         settings: Default::default(),
         annex_a_worker_names: true,
+        year_to_date: true,
     };
     let warehouse = Location::parse(out.join("warehouse").to_str().unwrap(), false).unwrap();
     let ctx = session_on(opts, &warehouse, "restricted/core", ssd_tables(), &params).await.unwrap();

@@ -121,6 +121,7 @@ impl Case {
             history_years: 6,
             settings: Default::default(),
             annex_a_worker_names: true,
+            year_to_date: true,
         };
         Case { params, ctx: None, action_lists: Default::default(), census_files: Vec::new() }
     }
