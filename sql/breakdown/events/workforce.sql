@@ -7,8 +7,7 @@
 -- the worker and the service their department; the child dimensions are `not recorded`.
 WITH open_cases AS (
     SELECT p.period_type, p.period_start, p.period_end, i.invo_professional_id, i.invo_person_id, i.invo_professional_team,
-           row_number() OVER (PARTITION BY p.period_type, p.period_start, i.invo_professional_id
-                              ORDER BY i.invo_involvement_start_date DESC, i.invo_involvements_id DESC) AS latest
+           i.invo_involvement_start_date, i.invo_involvements_id
     FROM dim_period p
     JOIN involvement i
       ON i.invo_involvement_start_date <= p.period_end
@@ -17,16 +16,21 @@ WITH open_cases AS (
 ),
 cases AS (
     -- One row per (period, worker, child), then counted: the same as count(DISTINCT child) per
-    -- (period, worker), which keeps a set of strings per group (400 MB for six years here).
+    -- (period, worker), which keeps a set of strings per group (400 MB for six years here). Each
+    -- keeps its latest involvement (started last, the latest id on a tie), so the worker's team
+    -- is the latest of those. Aggregations, not a window: a window sorts every open case, and
+    -- under a small memory limit that sort could not finish (BENCHMARKS.md, 7 December 2026).
     SELECT period_type, period_start, period_end, invo_professional_id, invo_person_id,
-           max(CASE WHEN latest = 1 THEN invo_professional_team END) AS team
+           max(invo_involvement_start_date) AS started,
+           first_value(invo_involvements_id ORDER BY invo_involvement_start_date DESC, invo_involvements_id DESC) AS involvement_id,
+           first_value(invo_professional_team ORDER BY invo_involvement_start_date DESC, invo_involvements_id DESC) AS team
     FROM open_cases
     GROUP BY period_type, period_start, period_end, invo_professional_id, invo_person_id
 ),
 workers AS (
     SELECT period_type, period_start, period_end, invo_professional_id,
            count(invo_person_id) AS children,
-           max(team) AS team
+           first_value(team ORDER BY started DESC, involvement_id DESC) AS team
     FROM cases
     GROUP BY period_type, period_start, period_end, invo_professional_id
 ),
