@@ -15,7 +15,7 @@ model bench exports them (queries.json) as the model runs them.
 csc's SQL calls Rust functions; here they are DuckDB macros with the same meaning:
 working_days (elapsed England and Wales working days, from reference/calendar/), days_between,
 regexp_match, age_at, financial_year, financial_year_start. The tables the model builds in Rust (params, the
-periods, the reference and settings tables: MODEL_INPUTS) are exported once by the model bench and
+periods, the reference and settings tables) are exported once by the model bench and
 read by DuckDB, so both engines see identical periods. Measures whose SQL DuckDB cannot run are listed and left out of
 the comparison, and every compared measure's numbers are checked against DataFusion's.
 
@@ -37,17 +37,6 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 HOLIDAYS = ROOT / "reference" / "calendar" / "england_wales_bank_holidays.csv"
-MODEL_INPUTS = [
-    "params",
-    "dim_period",
-    "day_period",
-    "period_population",
-    "ref_population",
-    "ref_ethnic_population",
-    "ref_annex_a_value",
-    "ref_cwd_service",
-    "measure_settings",
-]
 
 # csc's Rust SQL functions as DuckDB macros. Working days: an index counting working days up to
 # and including each day, so that elapsed working days from a to b (same day = 0, Friday to
@@ -77,21 +66,21 @@ MACROS = [
 
 
 def model_queries(inputs):
-    """(views, measures) as the model bench exported them: each (name, sql), measures in execution
-    order and each as the model runs it (a distribution or count-and-percent file inside its
-    shared ending)."""
+    """(tables, views, measures) as the model bench exported them: the names of the tables it
+    built in Rust, and each view and measure as (name, sql), measures in execution order and each
+    as the model runs it (a distribution or count-and-percent file inside its shared ending)."""
     q = json.loads((inputs / "queries.json").read_text())
     views, measures = [tuple(v) for v in q["views"]], [tuple(m) for m in q["measures"]]
     if not measures:
         sys.exit("the model bench exported no measure queries")
-    return views, measures
+    return q["inputs"], views, measures
 
 
 def core_tables(warehouse):
     return sorted(p.name for p in (Path(warehouse) / "restricted" / "core").iterdir() if p.is_dir())
 
 
-def duckdb_pass(warehouse, inputs, views, measures):
+def duckdb_pass(warehouse, inputs, tables, views, measures):
     """One DuckDB run: set-up and every measure. Returns (seconds, {measure: rows}, {measure: error})."""
     started = time.perf_counter()
     con = duckdb.connect(":memory:")
@@ -99,7 +88,7 @@ def duckdb_pass(warehouse, inputs, views, measures):
         con.execute(stmt)
     for t in core_tables(warehouse):
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{Path(warehouse) / 'restricted' / 'core' / t}/*.parquet')")
-    for t in MODEL_INPUTS:
+    for t in tables:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{inputs / (t + '.parquet')}')")
     for name, sql in views:
         try:
@@ -182,9 +171,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         inputs = Path(tmp)
         datafusion_pass(bench, args, export=inputs)  # warm-up, and the periods and SQL DuckDB reads
-        views, measures = model_queries(inputs)
+        tables, views, measures = model_queries(inputs)
         # Warm-up, and which measure files DuckDB can run: both engines then run only those.
-        _, _, errors = duckdb_pass(args.warehouse, inputs, views, measures)
+        _, _, errors = duckdb_pass(args.warehouse, inputs, tables, views, measures)
         compared = [(m, sql) for m, sql in measures if m not in errors]
         df_ms, dd_ms = [], []
         for i in range(args.runs):
@@ -194,7 +183,7 @@ def main():
                 if engine == "datafusion":
                     df_ms.append(datafusion_pass(bench, args, only=[m for m, _ in compared])["model_ms"])
                 else:
-                    secs, results, _ = duckdb_pass(args.warehouse, inputs, views, compared)
+                    secs, results, _ = duckdb_pass(args.warehouse, inputs, tables, views, compared)
                     dd_ms.append(secs * 1000)
             print(f"run {i + 1}: datafusion {df_ms[-1]:.0f} ms, duckdb {dd_ms[-1]:.0f} ms, ratio {df_ms[-1] / dd_ms[-1]:.2f}")
         diffs = agreement(inputs, results)

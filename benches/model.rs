@@ -25,6 +25,20 @@ use csc_pipeline::schema::ssd_tables;
 use csc_pipeline::storage::Location;
 use datafusion::dataframe::DataFrameWriteOptions;
 
+/// The tables besides the core that the measures read, built in Rust: exported for the other
+/// engine, which reads them instead of building them.
+const INPUTS: &[&str] = &[
+    "params",
+    "dim_period",
+    "day_period",
+    "period_population",
+    "ref_population",
+    "ref_ethnic_population",
+    "ref_annex_a_value",
+    "ref_cwd_service",
+    "measure_settings",
+];
+
 #[derive(Parser)]
 struct Args {
     /// Warehouse a `csc run` published (its `restricted/core/` is read).
@@ -74,18 +88,7 @@ async fn main() -> anyhow::Result<()> {
     let output = run_measures(&ctx, &params, &measures, &mut issues).await?;
     let elapsed = started.elapsed();
     if let Some(dir) = &args.export {
-        for table in [
-            "params",
-            "dim_period",
-            "day_period",
-            "period_population",
-            "ref_population",
-            "ref_ethnic_population",
-            "ref_annex_a_value",
-            "ref_cwd_service",
-            "measure_settings",
-            "measure_results",
-        ] {
+        for &table in INPUTS.iter().chain(&["measure_results"]) {
             let path = dir.join(format!("{table}.parquet"));
             ctx.table(table)
                 .await?
@@ -94,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let views: Vec<_> = VIEWS.iter().chain(PERIOD_VIEWS).map(|(name, sql)| serde_json::json!([name, sql])).collect();
         let queries: Vec<_> = execution_order(&measures)?.into_iter().map(|id| serde_json::json!([id, measure_query(id)])).collect();
-        std::fs::write(dir.join("queries.json"), serde_json::json!({"views": views, "measures": queries}).to_string())?;
+        std::fs::write(dir.join("queries.json"), serde_json::json!({"inputs": INPUTS, "views": views, "measures": queries}).to_string())?;
     }
     println!(
         "{}",
