@@ -5,8 +5,8 @@ core Parquet, run alternately so that machine noise falls on both engines alike.
 
 WH is a warehouse a `csc run` published (its restricted core tables are read by both engines).
 The DataFusion side is `cargo bench --bench model` (benches/model.rs), built once in the bench
-profile (= release); each run is a fresh process timing session set-up plus every measure (the
-year-to-date pass, the same files again over other periods, left out on both sides). The
+profile (= release); each run is a fresh process timing session set-up plus every measure (not
+the year-to-date pass, the same files again over other periods, which DuckDB does not run). The
 DuckDB side is a fresh in-memory connection per run, timing the same set-up (views over the
 same Parquet files, and the shared views of sql/views/ computed once as tables, as the model
 stage computes them in process) plus the same measure queries, in the same dependency order: the
@@ -14,10 +14,11 @@ model bench exports them (queries.json) as the model runs them.
 
 csc's SQL calls Rust functions; here they are DuckDB macros with the same meaning:
 working_days (elapsed England and Wales working days, from reference/calendar/), days_between,
-regexp_match, age_at, financial_year, financial_year_start. The tables the model builds in Rust (params, the
-periods, the reference and settings tables) are exported once by the model bench and
-read by DuckDB, so both engines see identical periods. Measures whose SQL DuckDB cannot run are listed and left out of
-the comparison, and every compared measure's numbers are checked against DataFusion's.
+regexp_match, age_at, financial_year, financial_year_start. The tables the model builds in Rust
+(params, the periods, the reference and settings tables) are exported once by the model bench
+and read by DuckDB, so both engines see identical periods. Measures whose SQL DuckDB cannot run
+are listed and left out of the comparison, and every compared measure's numbers are checked
+against DataFusion's.
 
 Needs the `duckdb` Python package (tests/bi/requirements.txt installs it). Prints medians of
 both engines' times and their ratio, with every run's figures.
