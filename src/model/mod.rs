@@ -218,6 +218,8 @@ pub async fn run_measures(ctx: &SessionContext, p: &ModelParams, measures: &[Str
         }
     }
     bar.finish();
+    // Without the year-to-date series, no file is rerun, but `run_ytd` still registers
+    // `ytd_period`, which `fact_measure.sql` reads.
     let ytd_requested: &[String] = if p.year_to_date { measures } else { &[] };
     results.extend(run_ytd(ctx, &periods, &order, ytd_requested, &schema, &by_id).await?);
     let schema = results.first().map(|b| b.schema()).ok_or_else(|| Error::Internal("no measures to run".into()))?;
